@@ -1,0 +1,6 @@
+//! jixiao (绩效): a tamper-evident, signed, append-only ledger for a department's budget
+//! performance self-evaluation, kept in one redb file, with recomputation of the score from
+//! the recorded history and reports whose every figure cites the entries behind it.
+#![forbid(unsafe_code)]
+
+pub mod model;
