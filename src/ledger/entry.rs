@@ -1,0 +1,120 @@
+//! The entry envelope, its canonical codec and its hash.
+
+use crate::model::{Event, KeyId, Seq};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Ledger format version written by this build. Stored in `meta` and in every envelope.
+pub const FORMAT_VERSION: u16 = 1;
+
+/// blake3 derive-key context of entry hashes.
+pub const ENTRY_HASH_CONTEXT: &str = "jixiao ledger v1 entry hash";
+/// blake3 derive-key context of the `prev` of entry 1, derived from the ledger id.
+pub const GENESIS_PREV_CONTEXT: &str = "jixiao ledger v1 genesis prev";
+
+/// A 32-byte blake3 digest of an entry's stored bytes.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+pub struct EntryHash(pub [u8; 32]);
+
+impl EntryHash {
+    /// Hash of stored entry bytes (never of a re-encoding).
+    #[must_use]
+    pub fn of_stored(bytes: &[u8]) -> EntryHash {
+        let mut h = blake3::Hasher::new_derive_key(ENTRY_HASH_CONTEXT);
+        h.update(bytes);
+        EntryHash(*h.finalize().as_bytes())
+    }
+
+    /// The `prev` value of entry 1 of the ledger with this id.
+    #[must_use]
+    pub fn genesis_prev(ledger_id: &[u8; 16]) -> EntryHash {
+        EntryHash(blake3::derive_key(GENESIS_PREV_CONTEXT, ledger_id))
+    }
+
+    /// Lower-case hex.
+    #[must_use]
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.0)
+    }
+
+    /// First 6 hex digits, as used in citations (`#41·3fa2c1`).
+    #[must_use]
+    pub fn short(&self) -> String {
+        hex::encode(&self.0[..3])
+    }
+}
+
+impl fmt::Display for EntryHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
+impl fmt::Debug for EntryHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "EntryHash({})", self.to_hex())
+    }
+}
+
+/// One ledger entry: the envelope around an event. Field order is the on-disk format.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// Format version of this envelope ([`FORMAT_VERSION`]).
+    pub version: u16,
+    /// Position in the ledger, from 1, contiguous.
+    pub seq: Seq,
+    /// Hash of entry `seq - 1` (for entry 1: [`EntryHash::genesis_prev`]).
+    pub prev: EntryHash,
+    /// When it was appended: UTC, seconds since the Unix epoch.
+    pub recorded_at: i64,
+    /// Key id of the author (the batch signer).
+    pub author: KeyId,
+    /// What is recorded.
+    pub event: Event,
+}
+
+/// Why stored bytes are not a canonical entry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CodecError {
+    /// postcard could not decode the bytes.
+    #[error("entry bytes do not decode: {0}")]
+    Decode(String),
+    /// Bytes left over after the entry.
+    #[error("{0} trailing bytes after the entry")]
+    Trailing(usize),
+    /// Decoding then encoding gives different bytes.
+    #[error("entry bytes are not in canonical form (re-encoding differs)")]
+    NotCanonical,
+}
+
+impl Entry {
+    /// Canonical bytes of this entry.
+    #[must_use]
+    pub fn encode(&self) -> Vec<u8> {
+        // postcard serialisation into a Vec cannot fail for these types (no maps, no
+        // unsized sequences of unknown length); an empty Vec would fail decode anyway.
+        postcard::to_allocvec(self).unwrap_or_default()
+    }
+
+    /// Decodes stored bytes, requiring that they re-encode to exactly the same bytes.
+    pub fn decode(bytes: &[u8]) -> Result<Entry, CodecError> {
+        let (entry, rest) = postcard::take_from_bytes::<Entry>(bytes)
+            .map_err(|e| CodecError::Decode(e.to_string()))?;
+        if !rest.is_empty() {
+            return Err(CodecError::Trailing(rest.len()));
+        }
+        if entry.encode() != bytes {
+            return Err(CodecError::NotCanonical);
+        }
+        Ok(entry)
+    }
+}
+
+/// An entry as read from a ledger, with its stored hash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recorded {
+    /// The decoded entry.
+    pub entry: Entry,
+    /// Its hash (of the stored bytes).
+    pub hash: EntryHash,
+}
