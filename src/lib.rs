@@ -4,4 +4,6 @@
 #![forbid(unsafe_code)]
 
 pub mod model;
+pub mod cli;
 pub mod ledger;
+pub mod report;

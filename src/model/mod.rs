@@ -9,6 +9,7 @@
 
 mod event;
 mod num;
+mod summary;
 
 pub use event::{
     Acknowledgement, BudgetEvent, BudgetKind, BudgetLine, Claim, Correction, Event, EventKind,

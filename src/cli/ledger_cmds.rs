@@ -1,0 +1,321 @@
+//! Handlers of the ledger-core commands: key, init, grant, revoke, log, verify.
+
+use super::CliError;
+use crate::ledger::keys::{self, KeyPair};
+use crate::ledger::{Ledger, Recorded, Verified, open_failure};
+use crate::model::{Event, Genesis, Grant, KeyId, Revoke, Role};
+use clap::Args;
+use serde_json::json;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// `--key FILE` (or `JIXIAO_KEY`): the secret key that signs.
+#[derive(Args, Debug, Clone)]
+pub struct KeyArg {
+    /// Secret key file that signs the new entries (made by `jixiao key new`).
+    #[arg(long = "key", env = "JIXIAO_KEY", value_name = "FILE")]
+    pub key: PathBuf,
+}
+
+/// Arguments of `init`.
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// Path of the new ledger file (must not exist).
+    pub ledger: PathBuf,
+    /// Department name, e.g. 广州市从化区人民政府办公室.
+    #[arg(long)]
+    pub department: String,
+    /// Department code, if any.
+    #[arg(long, default_value = "")]
+    pub code: String,
+    /// Fiscal year.
+    #[arg(long)]
+    pub year: i32,
+    #[command(flatten)]
+    pub key: KeyArg,
+}
+
+/// Arguments of `grant`.
+#[derive(Args, Debug)]
+pub struct GrantArgs {
+    /// The ledger.
+    pub ledger: PathBuf,
+    #[command(flatten)]
+    pub key: KeyArg,
+    /// Public key file (`NAME.key.pub`) or 64 hex digits of the key receiving the role.
+    #[arg(long)]
+    pub public_key: PathBuf,
+    /// Display name the key is known by in this ledger.
+    #[arg(long)]
+    pub name: String,
+    /// admin, recorder, evaluator or auditor.
+    #[arg(long)]
+    pub role: String,
+}
+
+/// Arguments of `revoke`.
+#[derive(Args, Debug)]
+pub struct RevokeArgs {
+    /// The ledger.
+    pub ledger: PathBuf,
+    #[command(flatten)]
+    pub key: KeyArg,
+    /// Public key file or 64 hex digits of the key losing the role.
+    #[arg(long)]
+    pub public_key: PathBuf,
+    /// admin, recorder, evaluator or auditor.
+    #[arg(long)]
+    pub role: String,
+    /// Why.
+    #[arg(long)]
+    pub reason: String,
+}
+
+/// Arguments of `log`.
+#[derive(Args, Debug)]
+pub struct LogArgs {
+    /// The ledger.
+    pub ledger: PathBuf,
+    /// One JSON object per entry per line (docs/JSON.md).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `verify`.
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// The ledger.
+    pub ledger: PathBuf,
+    /// Machine-readable result (docs/JSON.md).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Seconds since the epoch for `recorded_at`: `JIXIAO_TIME` (seconds or RFC 3339) if set, for
+/// reproducible ledgers; otherwise the clock.
+pub fn now() -> Result<i64, CliError> {
+    match std::env::var("JIXIAO_TIME") {
+        Ok(v) => v
+            .parse::<i64>()
+            .ok()
+            .or_else(|| {
+                time::OffsetDateTime::parse(&v, &time::format_description::well_known::Rfc3339)
+                    .ok()
+                    .map(time::OffsetDateTime::unix_timestamp)
+            })
+            .ok_or_else(|| {
+                CliError::Usage(format!(
+                    "JIXIAO_TIME=`{v}` is neither Unix seconds nor an RFC 3339 time such as 2023-03-01T09:00:00Z"
+                ))
+            }),
+        Err(_) => Ok(time::OffsetDateTime::now_utc().unix_timestamp()),
+    }
+}
+
+/// `recorded_at` as `YYYY-MM-DDTHH:MM:SSZ`.
+#[must_use]
+pub fn format_time(t: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t).map_or_else(
+        |_| t.to_string(),
+        |d| {
+            format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+                d.year(),
+                u8::from(d.month()),
+                d.day(),
+                d.hour(),
+                d.minute(),
+                d.second()
+            )
+        },
+    )
+}
+
+pub(super) fn key_new(name: &str, out: &Path) -> Result<(), CliError> {
+    let k = KeyPair::generate(name)?;
+    let pub_path = k.write(out)?;
+    println!("secret key: {} (keep it private)", out.display());
+    println!("public key: {}", pub_path.display());
+    println!("public:     {}", hex::encode(k.principal().public_key));
+    println!("key id:     {}", k.key_id());
+    Ok(())
+}
+
+pub(super) fn init(a: &InitArgs) -> Result<(), CliError> {
+    let key = KeyPair::read(&a.key.key)?;
+    if !(1990..=2100).contains(&a.year) {
+        return Err(CliError::Usage(format!(
+            "--year {}: expected a fiscal year such as 2022",
+            a.year
+        )));
+    }
+    if a.department.trim().is_empty() {
+        return Err(CliError::Usage("--department must not be empty".into()));
+    }
+    let mut id = [0u8; 16];
+    rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut id);
+    let genesis = Genesis {
+        department: a.department.clone(),
+        department_code: a.code.clone(),
+        year: a.year,
+        admins: vec![key.principal()],
+    };
+    let (_, appended) = Ledger::create(&a.ledger, genesis, &key.signing, id, now()?)?;
+    println!(
+        "created {} (ledger id {}) for {} {}; admin {} ({})",
+        a.ledger.display(),
+        hex::encode(id),
+        a.department,
+        a.year,
+        key.name,
+        key.key_id()
+    );
+    println!("head #{}·{}", appended.last, appended.head.short());
+    Ok(())
+}
+
+fn parse_role(s: &str) -> Result<Role, CliError> {
+    Role::parse(s).ok_or_else(|| {
+        CliError::Usage(format!(
+            "--role {s}: unknown role; use one of admin, recorder, evaluator, auditor"
+        ))
+    })
+}
+
+/// Opens `ledger` for writing and appends `events` signed by `key`, printing the receipt.
+pub(super) fn append(ledger: &Path, key: &KeyArg, events: Vec<Event>) -> Result<(), CliError> {
+    let key = KeyPair::read(&key.key)?;
+    let l = Ledger::open(ledger)?;
+    let appended = l.append(&key.signing, events, now()?)?;
+    if appended.first == appended.last {
+        println!("appended #{}·{}", appended.last, appended.head.short());
+    } else {
+        println!(
+            "appended #{}..#{} ({} entries), head #{}·{}",
+            appended.first,
+            appended.last,
+            appended.last - appended.first + 1,
+            appended.last,
+            appended.head.short()
+        );
+    }
+    Ok(())
+}
+
+pub(super) fn grant(a: &GrantArgs) -> Result<(), CliError> {
+    let role = parse_role(&a.role)?;
+    let mut principal = keys::read_public(&a.public_key)?;
+    principal.name.clone_from(&a.name);
+    append(&a.ledger, &a.key, vec![Event::Grant(Grant { principal, role })])
+}
+
+pub(super) fn revoke(a: &RevokeArgs) -> Result<(), CliError> {
+    let role = parse_role(&a.role)?;
+    let principal = keys::read_public(&a.public_key)?;
+    append(
+        &a.ledger,
+        &a.key,
+        vec![Event::Revoke(Revoke {
+            key_id: KeyId::of(&principal.public_key),
+            role,
+            reason: a.reason.clone(),
+        })],
+    )
+}
+
+pub(super) fn log(a: &LogArgs) -> Result<(), CliError> {
+    let l = Ledger::open_read(&a.ledger)?;
+    let authority = l.authority()?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let io = |e: std::io::Error| CliError::Io {
+        path: PathBuf::from("<stdout>"),
+        source: e,
+    };
+    l.scan(1, |r: Recorded| -> Result<(), CliError> {
+        let e = &r.entry;
+        let name = authority.name_of(e.author);
+        if a.json {
+            let line = json!({
+                "seq": e.seq,
+                "recorded_at": format_time(e.recorded_at),
+                "author": { "key_id": e.author.to_string(), "name": name },
+                "kind": e.event.kind().name(),
+                "summary": e.event.summary(),
+                "hash": r.hash.to_hex(),
+            });
+            writeln!(out, "{line}").map_err(io)
+        } else {
+            writeln!(
+                out,
+                "#{:<5} {}  {}  {}  ·{}",
+                e.seq,
+                format_time(e.recorded_at),
+                crate::report::pad(&name, 10),
+                e.event.summary(),
+                r.hash.short()
+            )
+            .map_err(io)
+        }
+    })?;
+    out.flush().map_err(io)
+}
+
+/// Runs the integrity pass, feeding every verified entry to `observe`.
+pub(super) fn verify_integrity(
+    path: &Path,
+    observe: &mut dyn FnMut(&Recorded),
+) -> Result<Result<Verified, crate::ledger::Failure>, CliError> {
+    let l = match Ledger::open_read(path) {
+        Ok(l) => l,
+        Err(e) => {
+            return match open_failure(&e) {
+                Some(f) => Ok(Err(f)),
+                None => Err(e.into()),
+            };
+        }
+    };
+    Ok(l.verify(observe))
+}
+
+pub(super) fn verify(a: &VerifyArgs) -> Result<(), CliError> {
+    let outcome = verify_integrity(&a.ledger, &mut |_| {})?;
+    let ok = outcome.is_ok();
+    if a.json {
+        let integrity = match &outcome {
+            Ok(v) => json!({
+                "ok": true,
+                "ledger_id": hex::encode(v.ledger_id),
+                "entries": v.size,
+                "batches": v.batches,
+                "head": v.head.to_hex(),
+                "failure": null,
+            }),
+            Err(f) => json!({
+                "ok": false,
+                "failure": { "seq": f.seq, "kind": f.kind.name(), "detail": f.detail },
+            }),
+        };
+        let doc = json!({ "ledger": a.ledger.display().to_string(), "ok": ok, "integrity": integrity });
+        println!("{doc:#}");
+    } else {
+        println!("ledger    {}", a.ledger.display());
+        match &outcome {
+            Ok(v) => {
+                println!("ledger id {}", hex::encode(v.ledger_id));
+                println!(
+                    "integrity ok: {} entries in {} signed batches, head #{}·{}",
+                    v.size,
+                    v.batches,
+                    v.size,
+                    v.head.short()
+                );
+            }
+            Err(f) => {
+                let at = f.seq.map_or_else(String::new, |s| format!(" at seq {s}"));
+                println!("integrity FAILED{at}: {} ({})", f.detail, f.kind.name());
+            }
+        }
+    }
+    if ok { Ok(()) } else { Err(CliError::Reported(1)) }
+}

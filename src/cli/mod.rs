@@ -1,0 +1,96 @@
+//! The command line: clap types, one handler per command, output, exit codes.
+//!
+//! Owns: argument parsing, printing, the exit-code policy (0 good, 1 a verification problem,
+//! 2 usage/input/I-O error). Must not: hold domain logic; handlers call library functions.
+
+mod demo;
+mod error;
+mod ledger_cmds;
+
+pub use error::CliError;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// jixiao (绩效): a signed, append-only ledger for a department's budget performance
+/// self-evaluation, with recomputation and verification.
+#[derive(Parser, Debug)]
+#[command(name = "jixiao", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Manage signing keys.
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+    /// Create a new ledger for one department and year; the key becomes its first admin.
+    Init(ledger_cmds::InitArgs),
+    /// Give a role to a public key (admin only).
+    Grant(ledger_cmds::GrantArgs),
+    /// Take a role away from a key (admin only).
+    Revoke(ledger_cmds::RevokeArgs),
+    /// List entries: seq, time, author, summary, short hash.
+    Log(ledger_cmds::LogArgs),
+    /// Check the whole ledger: bytes, chain, hashes, signatures, roles. Exit 1 on a problem.
+    Verify(ledger_cmds::VerifyArgs),
+    /// Build the built-in seed case in a temporary directory, verify it and show it.
+    Demo(demo::DemoArgs),
+}
+
+#[derive(Subcommand, Debug)]
+enum KeyCommand {
+    /// Create a new Ed25519 key: FILE (secret, mode 0600) and FILE.pub.
+    New {
+        /// Display name of the key's holder.
+        name: String,
+        /// Where to write the secret key (its public key goes to FILE.pub).
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+/// Parses the command line, runs the command, and maps the outcome to an exit code.
+#[must_use]
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let code = e.exit_code();
+            if !matches!(e, CliError::Reported(_)) {
+                eprintln!("error: {e}");
+            }
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Key {
+            command: KeyCommand::New { name, out },
+        } => ledger_cmds::key_new(&name, &out),
+        Command::Init(a) => ledger_cmds::init(&a),
+        Command::Grant(a) => ledger_cmds::grant(&a),
+        Command::Revoke(a) => ledger_cmds::revoke(&a),
+        Command::Log(a) => ledger_cmds::log(&a),
+        Command::Verify(a) => ledger_cmds::verify(&a),
+        Command::Demo(a) => demo::run(&a),
+    }
+}

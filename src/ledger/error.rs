@@ -1,0 +1,102 @@
+//! Errors of the ledger layer.
+
+use super::auth::AuthError;
+use crate::model::Seq;
+use std::path::PathBuf;
+
+/// Why a ledger could not be opened, created or appended to.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    /// No file at the path.
+    #[error("{path}: no such ledger file; create one with `jixiao init {path} --department NAME --year YEAR --key ADMIN.key`", path = path.display())]
+    NotFound {
+        /// The path.
+        path: PathBuf,
+    },
+    /// init refuses to touch an existing path.
+    #[error("{path}: already exists; `init` never overwrites; choose a new path", path = path.display())]
+    Exists {
+        /// The path.
+        path: PathBuf,
+    },
+    /// Another process has the ledger open.
+    #[error("{path}: in use by another process; wait for it to finish and try again", path = path.display())]
+    InUse {
+        /// The path.
+        path: PathBuf,
+    },
+    /// The file is a database or something else, but not a jixiao ledger.
+    #[error("{path}: not a jixiao ledger ({why})", path = path.display())]
+    NotALedger {
+        /// The path.
+        path: PathBuf,
+        /// What was found instead.
+        why: String,
+    },
+    /// Written by a newer jixiao.
+    #[error("{path}: written by a newer version of jixiao (ledger format {found}; this build reads up to {supported}); upgrade jixiao", path = path.display())]
+    NewerVersion {
+        /// The path.
+        path: PathBuf,
+        /// Format found.
+        found: u16,
+        /// Newest format supported.
+        supported: u16,
+    },
+    /// Written by an older format that needs an upgrade step.
+    #[error("{path}: ledger format {found} needs upgrade before this build can use it", path = path.display())]
+    NeedsUpgrade {
+        /// The path.
+        path: PathBuf,
+        /// Format found.
+        found: u16,
+    },
+    /// The storage is damaged.
+    #[error("{path}: corrupt ledger file: {detail}; run `jixiao verify` for the first failing entry", path = path.display())]
+    Corrupt {
+        /// The path.
+        path: PathBuf,
+        /// What failed.
+        detail: String,
+    },
+    /// An I/O or storage-engine error that is not corruption.
+    #[error("{path}: {detail}", path = path.display())]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// What failed.
+        detail: String,
+    },
+    /// The batch is not authorised; nothing was written.
+    #[error("seq {seq}: {source}; nothing was appended")]
+    Unauthorized {
+        /// The seq the refused event would have had.
+        seq: Seq,
+        /// Why.
+        source: AuthError,
+    },
+    /// An empty batch.
+    #[error("nothing to append: the batch is empty")]
+    EmptyBatch,
+    /// The ledger does not verify, so nothing is appended to it.
+    #[error("{path}: the ledger fails verification at seq {seq} ({detail}); nothing was appended", path = path.display())]
+    Damaged {
+        /// The path.
+        path: PathBuf,
+        /// First failing seq.
+        seq: Seq,
+        /// What failed.
+        detail: String,
+    },
+}
+
+impl LedgerError {
+    /// Is this a finding about the file's integrity (exit 1), as opposed to usage or I/O (exit 2)?
+    #[must_use]
+    pub fn is_integrity(&self) -> bool {
+        matches!(
+            self,
+            LedgerError::NotALedger { .. } | LedgerError::Corrupt { .. } | LedgerError::Damaged { .. }
+        )
+    }
+}

@@ -1,0 +1,639 @@
+//! The redb file: schema, open/create, batch append. Layout: docs/FORMAT.md §2.
+
+use super::auth::{Authority, KeyRecord};
+use super::entry::{Entry, EntryHash, FORMAT_VERSION, Recorded};
+use super::error::LedgerError;
+use crate::model::{Event, Genesis, KeyId, Seq};
+use ed25519_dalek::{Signer, SigningKey};
+use redb::{
+    Database, DatabaseError, ReadOnlyDatabase, ReadTransaction, ReadableDatabase, ReadableTable,
+    TableDefinition, TableError,
+};
+use std::fs::OpenOptions;
+use std::path::{Path, PathBuf};
+
+/// `meta`: "magic" → `JIXIAO-LEDGER`, "format_version" → u16 LE, "ledger_id" → 16 bytes.
+pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+/// `entries`: seq → stored entry bytes.
+pub(crate) const ENTRIES: TableDefinition<u64, &[u8]> = TableDefinition::new("entries");
+/// `hashes`: seq → 32-byte entry hash.
+pub(crate) const HASHES: TableDefinition<u64, &[u8]> = TableDefinition::new("hashes");
+/// `batches`: last seq of a batch → first seq (u64 LE) ‖ author key id (8) ‖ signature (64).
+pub(crate) const BATCHES: TableDefinition<u64, &[u8]> = TableDefinition::new("batches");
+/// `keys` (derived index, rebuilt and cross-checked by verify): key id → postcard(KeyRecord).
+pub(crate) const KEYS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("keys");
+
+/// Value of `meta["magic"]`.
+pub const MAGIC: &[u8] = b"JIXIAO-LEDGER";
+/// Signature context prefix (docs/FORMAT.md §4).
+pub const BATCH_SIGNATURE_CONTEXT: &[u8] = b"jixiao ledger v1 batch signature";
+
+/// The message an Ed25519 batch signature covers.
+#[must_use]
+pub fn batch_message(ledger_id: &[u8; 16], first: Seq, last: Seq, head: &EntryHash) -> Vec<u8> {
+    let mut m = Vec::with_capacity(BATCH_SIGNATURE_CONTEXT.len() + 16 + 16 + 32);
+    m.extend_from_slice(BATCH_SIGNATURE_CONTEXT);
+    m.extend_from_slice(ledger_id);
+    m.extend_from_slice(&first.to_le_bytes());
+    m.extend_from_slice(&last.to_le_bytes());
+    m.extend_from_slice(&head.0);
+    m
+}
+
+/// One signed batch as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchRecord {
+    /// First seq of the batch.
+    pub first: Seq,
+    /// Last seq (the table key).
+    pub last: Seq,
+    /// The signer.
+    pub author: KeyId,
+    /// Ed25519 signature over [`batch_message`].
+    pub signature: [u8; 64],
+}
+
+impl BatchRecord {
+    pub(crate) fn to_bytes(&self) -> [u8; 80] {
+        let mut b = [0u8; 80];
+        b[..8].copy_from_slice(&self.first.to_le_bytes());
+        b[8..16].copy_from_slice(&self.author.0);
+        b[16..].copy_from_slice(&self.signature);
+        b
+    }
+
+    pub(crate) fn from_bytes(last: Seq, b: &[u8]) -> Option<BatchRecord> {
+        let first = u64::from_le_bytes(b.get(..8)?.try_into().ok()?);
+        let author = KeyId(b.get(8..16)?.try_into().ok()?);
+        let signature: [u8; 64] = b.get(16..)?.try_into().ok()?;
+        Some(BatchRecord {
+            first,
+            last,
+            author,
+            signature,
+        })
+    }
+}
+
+/// What an append wrote.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Appended {
+    /// First seq written.
+    pub first: Seq,
+    /// Last seq written.
+    pub last: Seq,
+    /// Hash of the last entry (the new head).
+    pub head: EntryHash,
+}
+
+/// The head of a ledger: entry count and last hash.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Head {
+    /// Number of entries (= last seq).
+    pub size: u64,
+    /// Hash of the last entry.
+    pub hash: EntryHash,
+}
+
+enum Db {
+    Write(Database),
+    Read(ReadOnlyDatabase),
+}
+
+/// An open ledger file.
+pub struct Ledger {
+    path: PathBuf,
+    db: Db,
+    ledger_id: [u8; 16],
+}
+
+impl std::fmt::Debug for Ledger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ledger")
+            .field("path", &self.path)
+            .field("ledger_id", &hex::encode(self.ledger_id))
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) fn storage_err(path: &Path, e: impl std::fmt::Display) -> LedgerError {
+    let detail = e.to_string();
+    if detail.to_lowercase().contains("corrupt") {
+        LedgerError::Corrupt {
+            path: path.to_path_buf(),
+            detail,
+        }
+    } else {
+        LedgerError::Io {
+            path: path.to_path_buf(),
+            detail,
+        }
+    }
+}
+
+fn open_err(path: &Path, e: DatabaseError) -> LedgerError {
+    match e {
+        DatabaseError::DatabaseAlreadyOpen | DatabaseError::LockProtocolMismatch => {
+            LedgerError::InUse {
+                path: path.to_path_buf(),
+            }
+        }
+        DatabaseError::UpgradeRequired(v) => LedgerError::NotALedger {
+            path: path.to_path_buf(),
+            why: format!("a redb file of storage format {v}"),
+        },
+        DatabaseError::Storage(redb::StorageError::Io(io)) => LedgerError::Io {
+            path: path.to_path_buf(),
+            detail: io.to_string(),
+        },
+        DatabaseError::Storage(redb::StorageError::Corrupted(d)) => {
+            // redb calls a file that does not start with its magic number "corrupted"; so is a
+            // truncated or garbage file. Either way it is not a readable ledger.
+            LedgerError::NotALedger {
+                path: path.to_path_buf(),
+                why: format!("not a readable database file: {d}"),
+            }
+        }
+        other => storage_err(path, other),
+    }
+}
+
+/// Runs `f`, turning a panic inside the storage engine (possible on deliberately corrupted
+/// files in debug builds) into a corruption error. Our own code does not panic on bad bytes.
+pub(crate) fn guarded<T>(
+    path: &Path,
+    f: impl FnOnce() -> Result<T, LedgerError>,
+) -> Result<T, LedgerError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        Err(LedgerError::Corrupt {
+            path: path.to_path_buf(),
+            detail: "the storage engine rejected the file's structure".into(),
+        })
+    })
+}
+
+impl Ledger {
+    /// Creates a new ledger at `path` (which must not exist) whose first entry is `genesis`,
+    /// signed by `signer` (who must be among its admins).
+    pub fn create(
+        path: &Path,
+        genesis: Genesis,
+        signer: &SigningKey,
+        ledger_id: [u8; 16],
+        recorded_at: i64,
+    ) -> Result<(Ledger, Appended), LedgerError> {
+        let author = KeyId::of(&signer.verifying_key().to_bytes());
+        let event = Event::Genesis(genesis);
+        let authority = match &event {
+            Event::Genesis(g) => Authority::from_genesis(g, author)
+                .map_err(|source| LedgerError::Unauthorized { seq: 1, source })?,
+            _ => unreachable_genesis(),
+        };
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .map_err(|e| {
+                if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    LedgerError::Exists {
+                        path: path.to_path_buf(),
+                    }
+                } else {
+                    LedgerError::Io {
+                        path: path.to_path_buf(),
+                        detail: e.to_string(),
+                    }
+                }
+            })?;
+        let result = (|| {
+            let backend = redb::backends::FileBackend::new(file).map_err(|e| open_err(path, e))?;
+            let db = Database::builder()
+                .create_with_backend(backend)
+                .map_err(|e| open_err(path, e))?;
+            let ledger = Ledger {
+                path: path.to_path_buf(),
+                db: Db::Write(db),
+                ledger_id,
+            };
+            let appended = ledger.write_batch(signer, vec![event], recorded_at, Some(authority))?;
+            Ok((ledger, appended))
+        })();
+        if result.is_err() {
+            // Nothing half-written: the file did not exist before this call.
+            let _ = std::fs::remove_file(path);
+        }
+        result
+    }
+
+    /// Opens an existing ledger for appending (takes the file lock).
+    pub fn open(path: &Path) -> Result<Ledger, LedgerError> {
+        Self::check_exists(path)?;
+        guarded(path, || {
+            let db = Database::builder()
+                .open(path)
+                .map_err(|e| open_err(path, e))?;
+            let mut l = Ledger {
+                path: path.to_path_buf(),
+                db: Db::Write(db),
+                ledger_id: [0; 16],
+            };
+            l.ledger_id = l.read_meta()?;
+            Ok(l)
+        })
+    }
+
+    /// Opens an existing ledger read-only; never modifies the file.
+    pub fn open_read(path: &Path) -> Result<Ledger, LedgerError> {
+        Self::check_exists(path)?;
+        guarded(path, || {
+            let db = Database::builder()
+                .open_read_only(path)
+                .map_err(|e| open_err(path, e))?;
+            let mut l = Ledger {
+                path: path.to_path_buf(),
+                db: Db::Read(db),
+                ledger_id: [0; 16],
+            };
+            l.ledger_id = l.read_meta()?;
+            Ok(l)
+        })
+    }
+
+    fn check_exists(path: &Path) -> Result<(), LedgerError> {
+        match std::fs::metadata(path) {
+            Ok(m) if m.is_file() => Ok(()),
+            Ok(_) => Err(LedgerError::NotALedger {
+                path: path.to_path_buf(),
+                why: "a directory, not a file".into(),
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(LedgerError::NotFound {
+                path: path.to_path_buf(),
+            }),
+            Err(e) => Err(LedgerError::Io {
+                path: path.to_path_buf(),
+                detail: e.to_string(),
+            }),
+        }
+    }
+
+    /// The file path.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The 16-byte ledger id chosen at creation.
+    #[must_use]
+    pub fn ledger_id(&self) -> [u8; 16] {
+        self.ledger_id
+    }
+
+    pub(crate) fn begin_read(&self) -> Result<ReadTransaction, LedgerError> {
+        let r = match &self.db {
+            Db::Write(db) => db.begin_read(),
+            Db::Read(db) => db.begin_read(),
+        };
+        r.map_err(|e| storage_err(&self.path, e))
+    }
+
+    fn read_meta(&self) -> Result<[u8; 16], LedgerError> {
+        let not_ledger = |why: &str| LedgerError::NotALedger {
+            path: self.path.clone(),
+            why: why.to_string(),
+        };
+        let txn = self.begin_read()?;
+        let meta = match txn.open_table(META) {
+            Ok(t) => t,
+            Err(TableError::TableDoesNotExist(_)) => {
+                return Err(not_ledger("a database without a jixiao `meta` table"));
+            }
+            Err(e) => return Err(storage_err(&self.path, e)),
+        };
+        let get = |k: &str| -> Result<Option<Vec<u8>>, LedgerError> {
+            meta.get(k)
+                .map(|v| v.map(|g| g.value().to_vec()))
+                .map_err(|e| storage_err(&self.path, e))
+        };
+        if get("magic")?.as_deref() != Some(MAGIC) {
+            return Err(not_ledger("the `meta` table has no jixiao magic"));
+        }
+        let version = get("format_version")?
+            .and_then(|v| <[u8; 2]>::try_from(v.as_slice()).ok())
+            .map(u16::from_le_bytes)
+            .ok_or_else(|| LedgerError::Corrupt {
+                path: self.path.clone(),
+                detail: "meta.format_version is missing or not 2 bytes".into(),
+            })?;
+        match version.cmp(&FORMAT_VERSION) {
+            std::cmp::Ordering::Greater => {
+                return Err(LedgerError::NewerVersion {
+                    path: self.path.clone(),
+                    found: version,
+                    supported: FORMAT_VERSION,
+                });
+            }
+            std::cmp::Ordering::Less => {
+                return Err(LedgerError::NeedsUpgrade {
+                    path: self.path.clone(),
+                    found: version,
+                });
+            }
+            std::cmp::Ordering::Equal => {}
+        }
+        get("ledger_id")?
+            .and_then(|v| <[u8; 16]>::try_from(v.as_slice()).ok())
+            .ok_or_else(|| LedgerError::Corrupt {
+                path: self.path.clone(),
+                detail: "meta.ledger_id is missing or not 16 bytes".into(),
+            })
+    }
+
+    /// Entry count and head hash, from the `hashes` table (not verified).
+    pub fn head(&self) -> Result<Head, LedgerError> {
+        let txn = self.begin_read()?;
+        let t = txn
+            .open_table(HASHES)
+            .map_err(|e| storage_err(&self.path, e))?;
+        let last = t.last().map_err(|e| storage_err(&self.path, e))?;
+        match last {
+            None => Ok(Head {
+                size: 0,
+                hash: EntryHash::genesis_prev(&self.ledger_id),
+            }),
+            Some((k, v)) => {
+                let hash = <[u8; 32]>::try_from(v.value()).map_err(|_| LedgerError::Corrupt {
+                    path: self.path.clone(),
+                    detail: format!("hashes[{}] is not 32 bytes", k.value()),
+                })?;
+                Ok(Head {
+                    size: k.value(),
+                    hash: EntryHash(hash),
+                })
+            }
+        }
+    }
+
+    /// The key registry as stored in the derived `keys` index.
+    pub fn authority(&self) -> Result<Authority, LedgerError> {
+        let txn = self.begin_read()?;
+        read_authority(&self.path, &txn)
+    }
+
+    /// Reads and decodes one entry (not verified).
+    pub fn entry(&self, seq: Seq) -> Result<Option<Recorded>, LedgerError> {
+        let txn = self.begin_read()?;
+        let entries = txn
+            .open_table(ENTRIES)
+            .map_err(|e| storage_err(&self.path, e))?;
+        let hashes = txn
+            .open_table(HASHES)
+            .map_err(|e| storage_err(&self.path, e))?;
+        let Some(bytes) = entries.get(seq).map_err(|e| storage_err(&self.path, e))? else {
+            return Ok(None);
+        };
+        let entry = Entry::decode(bytes.value()).map_err(|e| LedgerError::Corrupt {
+            path: self.path.clone(),
+            detail: format!("seq {seq}: {e}"),
+        })?;
+        let hash = hashes
+            .get(seq)
+            .map_err(|e| storage_err(&self.path, e))?
+            .and_then(|h| <[u8; 32]>::try_from(h.value()).ok())
+            .map_or_else(|| EntryHash::of_stored(bytes.value()), EntryHash);
+        Ok(Some(Recorded { entry, hash }))
+    }
+
+    /// The stored bytes of one entry, as they are on disk.
+    pub fn stored_bytes(&self, seq: Seq) -> Result<Option<Vec<u8>>, LedgerError> {
+        let txn = self.begin_read()?;
+        let entries = txn
+            .open_table(ENTRIES)
+            .map_err(|e| storage_err(&self.path, e))?;
+        let v = entries.get(seq).map_err(|e| storage_err(&self.path, e))?;
+        Ok(v.map(|g| g.value().to_vec()))
+    }
+
+    /// Calls `f` for each entry from `from` in seq order, decoded but not verified
+    /// (use [`Ledger::verify`] for that). Stops at the first error.
+    pub fn scan<E: From<LedgerError>>(
+        &self,
+        from: Seq,
+        mut f: impl FnMut(Recorded) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let txn = self.begin_read()?;
+        let entries = txn
+            .open_table(ENTRIES)
+            .map_err(|e| storage_err(&self.path, e))?;
+        let range = entries
+            .range(from..)
+            .map_err(|e| storage_err(&self.path, e))?;
+        for item in range {
+            let (k, v) = item.map_err(|e| storage_err(&self.path, e))?;
+            let seq = k.value();
+            let entry = Entry::decode(v.value()).map_err(|e| LedgerError::Corrupt {
+                path: self.path.clone(),
+                detail: format!("seq {seq}: {e}"),
+            })?;
+            let hash = EntryHash::of_stored(v.value());
+            f(Recorded { entry, hash })?;
+        }
+        Ok(())
+    }
+
+    /// Appends `events` as one batch signed by `signer`: all or nothing, one write transaction
+    /// with two-phase commit, one signature over the head after the batch.
+    pub fn append(
+        &self,
+        signer: &SigningKey,
+        events: Vec<Event>,
+        recorded_at: i64,
+    ) -> Result<Appended, LedgerError> {
+        self.write_batch(signer, events, recorded_at, None)
+    }
+
+    fn write_batch(
+        &self,
+        signer: &SigningKey,
+        events: Vec<Event>,
+        recorded_at: i64,
+        genesis_authority: Option<Authority>,
+    ) -> Result<Appended, LedgerError> {
+        let Db::Write(db) = &self.db else {
+            return Err(LedgerError::Io {
+                path: self.path.clone(),
+                detail: "opened read-only".into(),
+            });
+        };
+        if events.is_empty() {
+            return Err(LedgerError::EmptyBatch);
+        }
+        let se = |e: &dyn std::fmt::Display| storage_err(&self.path, e);
+        let author = KeyId::of(&signer.verifying_key().to_bytes());
+        let mut txn = db.begin_write().map_err(|e| se(&e))?;
+        txn.set_two_phase_commit(true);
+        let is_genesis = genesis_authority.is_some();
+        let (mut authority, head) = if let Some(a) = genesis_authority {
+            let mut meta = txn.open_table(META).map_err(|e| se(&e))?;
+            meta.insert("magic", MAGIC).map_err(|e| se(&e))?;
+            meta.insert("format_version", FORMAT_VERSION.to_le_bytes().as_slice())
+                .map_err(|e| se(&e))?;
+            meta.insert("ledger_id", self.ledger_id.as_slice())
+                .map_err(|e| se(&e))?;
+            (
+                a,
+                Head {
+                    size: 0,
+                    hash: EntryHash::genesis_prev(&self.ledger_id),
+                },
+            )
+        } else {
+            (read_authority_w(&self.path, &txn)?, head_w(&self.path, &txn, &self.ledger_id)?)
+        };
+        let count = events.len() as u64;
+        let first = head.size + 1;
+        let mut prev = head.hash;
+        {
+            let mut entries = txn.open_table(ENTRIES).map_err(|e| se(&e))?;
+            let mut hashes = txn.open_table(HASHES).map_err(|e| se(&e))?;
+            let mut buf = Vec::with_capacity(256);
+            for (i, event) in events.into_iter().enumerate() {
+                let seq = first + i as u64;
+                if !(is_genesis && seq == 1) {
+                    let mut lookup = |s: Seq| -> Option<Event> {
+                        entries
+                            .get(s)
+                            .ok()
+                            .flatten()
+                            .and_then(|b| Entry::decode(b.value()).ok())
+                            .map(|e| e.event)
+                    };
+                    authority
+                        .check(author, seq, &event, &mut lookup)
+                        .map_err(|source| LedgerError::Unauthorized { seq, source })?;
+                    authority.apply(&event);
+                }
+                let entry = Entry {
+                    version: FORMAT_VERSION,
+                    seq,
+                    prev,
+                    recorded_at,
+                    author,
+                    event,
+                };
+                buf.clear();
+                let bytes = postcard::to_extend(&entry, std::mem::take(&mut buf))
+                    .map_err(|e| se(&e))?;
+                let hash = EntryHash::of_stored(&bytes);
+                entries.insert(seq, bytes.as_slice()).map_err(|e| se(&e))?;
+                hashes.insert(seq, hash.0.as_slice()).map_err(|e| se(&e))?;
+                prev = hash;
+                buf = bytes;
+            }
+        }
+        let last = first + count - 1;
+        let message = batch_message(&self.ledger_id, first, last, &prev);
+        let signature = signer.sign(&message).to_bytes();
+        {
+            let mut batches = txn.open_table(BATCHES).map_err(|e| se(&e))?;
+            let rec = BatchRecord {
+                first,
+                last,
+                author,
+                signature,
+            };
+            batches
+                .insert(last, rec.to_bytes().as_slice())
+                .map_err(|e| se(&e))?;
+            write_authority(&self.path, &txn, &authority)?;
+        }
+        txn.commit().map_err(|e| se(&e))?;
+        Ok(Appended {
+            first,
+            last,
+            head: prev,
+        })
+    }
+}
+
+fn head_w(
+    path: &Path,
+    txn: &redb::WriteTransaction,
+    ledger_id: &[u8; 16],
+) -> Result<Head, LedgerError> {
+    let t = txn.open_table(HASHES).map_err(|e| storage_err(path, e))?;
+    let last = t.last().map_err(|e| storage_err(path, e))?;
+    Ok(match last {
+        None => Head {
+            size: 0,
+            hash: EntryHash::genesis_prev(ledger_id),
+        },
+        Some((k, v)) => Head {
+            size: k.value(),
+            hash: EntryHash(<[u8; 32]>::try_from(v.value()).map_err(|_| {
+                LedgerError::Corrupt {
+                    path: path.to_path_buf(),
+                    detail: format!("hashes[{}] is not 32 bytes", k.value()),
+                }
+            })?),
+        },
+    })
+}
+
+fn unreachable_genesis() -> Authority {
+    Authority::default()
+}
+
+pub(crate) fn decode_records(
+    path: &Path,
+    items: impl Iterator<Item = Result<(Vec<u8>, Vec<u8>), redb::StorageError>>,
+) -> Result<Vec<KeyRecord>, LedgerError> {
+    let mut out = Vec::new();
+    for item in items {
+        let (k, v) = item.map_err(|e| storage_err(path, e))?;
+        let rec: KeyRecord = postcard::from_bytes(&v).map_err(|e| LedgerError::Corrupt {
+            path: path.to_path_buf(),
+            detail: format!("keys index entry {}: {e}", hex::encode(&k)),
+        })?;
+        out.push(rec);
+    }
+    Ok(out)
+}
+
+pub(crate) fn read_authority(path: &Path, txn: &ReadTransaction) -> Result<Authority, LedgerError> {
+    let t = match txn.open_table(KEYS) {
+        Ok(t) => t,
+        Err(TableError::TableDoesNotExist(_)) => return Ok(Authority::default()),
+        Err(e) => return Err(storage_err(path, e)),
+    };
+    let it = t.iter().map_err(|e| storage_err(path, e))?;
+    let records = decode_records(
+        path,
+        it.map(|r| r.map(|(k, v)| (k.value().to_vec(), v.value().to_vec()))),
+    )?;
+    Ok(Authority::from_records(records))
+}
+
+fn read_authority_w(path: &Path, txn: &redb::WriteTransaction) -> Result<Authority, LedgerError> {
+    let t = txn.open_table(KEYS).map_err(|e| storage_err(path, e))?;
+    let it = t.iter().map_err(|e| storage_err(path, e))?;
+    let records = decode_records(
+        path,
+        it.map(|r| r.map(|(k, v)| (k.value().to_vec(), v.value().to_vec()))),
+    )?;
+    Ok(Authority::from_records(records))
+}
+
+fn write_authority(
+    path: &Path,
+    txn: &redb::WriteTransaction,
+    a: &Authority,
+) -> Result<(), LedgerError> {
+    let mut t = txn.open_table(KEYS).map_err(|e| storage_err(path, e))?;
+    for rec in a.records() {
+        let bytes = postcard::to_allocvec(rec).map_err(|e| storage_err(path, e))?;
+        t.insert(rec.principal.key_id().0.as_slice(), bytes.as_slice())
+            .map_err(|e| storage_err(path, e))?;
+    }
+    Ok(())
+}

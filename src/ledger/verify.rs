@@ -1,0 +1,332 @@
+//! Verification of a whole ledger: codec, seq, chain, hashes, batch signatures, authorisation,
+//! derived index. Names the first failing seq; never panics on bad bytes.
+
+use super::auth::Authority;
+use super::entry::{CodecError, Entry, EntryHash, FORMAT_VERSION, Recorded};
+use super::error::LedgerError;
+use super::store::{BATCHES, BatchRecord, ENTRIES, HASHES, Ledger, batch_message, guarded, read_authority};
+use crate::model::{Event, Seq};
+use ed25519_dalek::{Signature, VerifyingKey};
+use redb::{ReadableTable, TableError};
+use serde::Serialize;
+
+/// What failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    /// The file is not a jixiao ledger (or unreadable as a database).
+    NotALedger,
+    /// The storage engine reports damage.
+    Corrupt,
+    /// The ledger has no entries at all.
+    Empty,
+    /// Stored bytes do not decode.
+    Decode,
+    /// Stored bytes decode but are not in canonical form.
+    NotCanonical,
+    /// An envelope of an unknown format version.
+    Version,
+    /// A seq is missing (an entry was removed).
+    Missing,
+    /// The entry's own seq differs from its position (inserted, swapped or moved).
+    WrongSeq,
+    /// `prev` is not the hash of the entry before.
+    BrokenChain,
+    /// The stored hash differs from the hash of the stored bytes.
+    HashMismatch,
+    /// The `hashes` table lacks a row, or has one too many.
+    HashTable,
+    /// An entry is not covered by a batch signature, or batches do not tile the ledger.
+    Unsigned,
+    /// A batch signature does not verify.
+    BadSignature,
+    /// An entry's author differs from its batch's signer.
+    AuthorMismatch,
+    /// The author lacked the role for the event at that point.
+    Unauthorized,
+    /// The derived `keys` index differs from the one re-derived from history.
+    Index,
+}
+
+impl FailureKind {
+    /// Stable snake-case name (JSON).
+    #[must_use]
+    pub fn name(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+}
+
+/// The first failure verify found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Failure {
+    /// First failing seq, when the failure is about an entry.
+    pub seq: Option<Seq>,
+    /// What failed.
+    pub kind: FailureKind,
+    /// Human-readable detail.
+    pub detail: String,
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.seq {
+            Some(s) => write!(f, "seq {s}: {}", self.detail),
+            None => f.write_str(&self.detail),
+        }
+    }
+}
+
+/// A ledger that verified.
+#[derive(Clone, Debug)]
+pub struct Verified {
+    /// Ledger id.
+    pub ledger_id: [u8; 16],
+    /// Number of entries.
+    pub size: u64,
+    /// Number of signed batches.
+    pub batches: u64,
+    /// Hash of the last entry.
+    pub head: EntryHash,
+    /// The key registry re-derived from history.
+    pub authority: Authority,
+}
+
+fn fail(seq: Option<Seq>, kind: FailureKind, detail: impl Into<String>) -> Failure {
+    Failure {
+        seq,
+        kind,
+        detail: detail.into(),
+    }
+}
+
+/// Maps an open error to a verify failure (integrity problems) or passes it on (usage, I/O).
+pub fn open_failure(e: &LedgerError) -> Option<Failure> {
+    match e {
+        LedgerError::NotALedger { .. } => Some(fail(None, FailureKind::NotALedger, e.to_string())),
+        LedgerError::Corrupt { .. } => Some(fail(None, FailureKind::Corrupt, e.to_string())),
+        _ => None,
+    }
+}
+
+impl Ledger {
+    /// Verifies the whole ledger, calling `observe` with every entry that passed its own checks,
+    /// in seq order. Returns the first failure.
+    pub fn verify(&self, observe: &mut dyn FnMut(&Recorded)) -> Result<Verified, Failure> {
+        let path = self.path().to_path_buf();
+        let outcome = guarded(&path, || Ok(self.verify_inner(observe)));
+        match outcome {
+            Ok(r) => r,
+            Err(e) => Err(open_failure(&e).unwrap_or_else(|| fail(None, FailureKind::Corrupt, e.to_string()))),
+        }
+    }
+
+    #[allow(clippy::too_many_lines)]
+    fn verify_inner(&self, observe: &mut dyn FnMut(&Recorded)) -> Result<Verified, Failure> {
+        let storage = |e: &dyn std::fmt::Display| fail(None, FailureKind::Corrupt, format!("storage: {e}"));
+        let ledger_id = self.ledger_id();
+        let txn = self.begin_read().map_err(|e| storage(&e))?;
+        let open = |name: &str, r: Result<_, TableError>| {
+            r.map_err(|e| match e {
+                TableError::TableDoesNotExist(_) => fail(
+                    Some(1),
+                    FailureKind::Empty,
+                    format!("the `{name}` table is missing: the ledger has no entries"),
+                ),
+                other => storage(&other),
+            })
+        };
+        let entries = open("entries", txn.open_table(ENTRIES))?;
+        let hashes = open("hashes", txn.open_table(HASHES))?;
+        let batches = open("batches", txn.open_table(BATCHES))?;
+        let mut hash_rows = hashes.iter().map_err(|e| storage(&e))?;
+        let mut batch_rows = batches.iter().map_err(|e| storage(&e))?;
+        let mut next_batch = |start: Seq| -> Result<Option<BatchRecord>, Failure> {
+            match batch_rows.next() {
+                None => Ok(None),
+                Some(Err(e)) => Err(storage(&e)),
+                Some(Ok((k, v))) => {
+                    let rec = BatchRecord::from_bytes(k.value(), v.value()).ok_or_else(|| {
+                        fail(Some(start), FailureKind::Unsigned, format!("batch record ending at seq {} is not 80 bytes", k.value()))
+                    })?;
+                    if rec.first != start || rec.last < rec.first {
+                        return Err(fail(
+                            Some(start),
+                            FailureKind::Unsigned,
+                            format!("expected a signed batch starting at seq {start}, found one covering seqs {}..={}", rec.first, rec.last),
+                        ));
+                    }
+                    Ok(Some(rec))
+                }
+            }
+        };
+
+        let mut expected: Seq = 1;
+        let mut prev = EntryHash::genesis_prev(&ledger_id);
+        let mut authority: Option<Authority> = None;
+        let mut batch = next_batch(1)?;
+        let mut batch_count = 0u64;
+        let range = entries.iter().map_err(|e| storage(&e))?;
+        for item in range {
+            let (k, v) = item.map_err(|e| storage(&e))?;
+            let seq = k.value();
+            let bytes = v.value();
+            if seq != expected {
+                return Err(fail(
+                    Some(expected),
+                    FailureKind::Missing,
+                    format!("entry {expected} is missing (the next stored entry is {seq}): an entry was removed"),
+                ));
+            }
+            match hash_rows.next() {
+                Some(Ok((hk, hv))) if hk.value() == seq => {
+                    let stored = <[u8; 32]>::try_from(hv.value()).map_err(|_| {
+                        fail(Some(seq), FailureKind::HashTable, "stored hash is not 32 bytes")
+                    })?;
+                    let actual = EntryHash::of_stored(bytes);
+                    if stored != actual.0 {
+                        return Err(fail(
+                            Some(seq),
+                            FailureKind::HashMismatch,
+                            format!(
+                                "stored hash {} differs from the hash of the stored bytes {}: the entry or its hash was changed",
+                                hex::encode(stored),
+                                actual.to_hex()
+                            ),
+                        ));
+                    }
+                }
+                Some(Ok((hk, _))) => {
+                    return Err(fail(
+                        Some(seq.min(hk.value())),
+                        FailureKind::HashTable,
+                        format!("the hashes table has seq {} where seq {seq} was expected", hk.value()),
+                    ));
+                }
+                Some(Err(e)) => return Err(storage(&e)),
+                None => {
+                    return Err(fail(Some(seq), FailureKind::HashTable, "no stored hash for this entry"));
+                }
+            }
+            let entry = Entry::decode(bytes).map_err(|e| {
+                let kind = match e {
+                    CodecError::NotCanonical => FailureKind::NotCanonical,
+                    _ => FailureKind::Decode,
+                };
+                fail(Some(seq), kind, e.to_string())
+            })?;
+            if entry.version != FORMAT_VERSION {
+                return Err(fail(
+                    Some(seq),
+                    FailureKind::Version,
+                    format!("envelope format {} (this build writes {FORMAT_VERSION})", entry.version),
+                ));
+            }
+            if entry.seq != seq {
+                return Err(fail(
+                    Some(seq),
+                    FailureKind::WrongSeq,
+                    format!("the entry stored at seq {seq} says it is seq {}: entries were inserted, swapped or moved", entry.seq),
+                ));
+            }
+            if entry.prev != prev {
+                return Err(fail(
+                    Some(seq),
+                    FailureKind::BrokenChain,
+                    "prev does not match the hash of the entry before: the chain is broken",
+                ));
+            }
+            let hash = EntryHash::of_stored(bytes);
+            let Some(b) = batch.clone() else {
+                return Err(fail(Some(seq), FailureKind::Unsigned, "no batch signature covers this entry"));
+            };
+            if entry.author != b.author {
+                return Err(fail(
+                    Some(seq),
+                    FailureKind::AuthorMismatch,
+                    format!("author {} differs from the batch signer {}", entry.author, b.author),
+                ));
+            }
+            match (&mut authority, &entry.event) {
+                (None, Event::Genesis(g)) if seq == 1 => {
+                    authority = Some(
+                        Authority::from_genesis(g, entry.author)
+                            .map_err(|e| fail(Some(seq), FailureKind::Unauthorized, e.to_string()))?,
+                    );
+                }
+                (None, _) => {
+                    return Err(fail(Some(seq), FailureKind::Unauthorized, "the first entry is not a genesis entry"));
+                }
+                (Some(a), event) => {
+                    let mut lookup = |s: Seq| -> Option<Event> {
+                        entries
+                            .get(s)
+                            .ok()
+                            .flatten()
+                            .and_then(|g| Entry::decode(g.value()).ok())
+                            .map(|e| e.event)
+                    };
+                    a.check(entry.author, seq, event, &mut lookup)
+                        .map_err(|e| fail(Some(seq), FailureKind::Unauthorized, e.to_string()))?;
+                    a.apply(event);
+                }
+            }
+            if seq == b.last {
+                let key = authority
+                    .as_ref()
+                    .and_then(|a| a.get(b.author))
+                    .and_then(|r| VerifyingKey::from_bytes(&r.principal.public_key).ok())
+                    .ok_or_else(|| {
+                        fail(Some(b.first), FailureKind::BadSignature, format!("batch signer {} is not a known key", b.author))
+                    })?;
+                let msg = batch_message(&ledger_id, b.first, b.last, &hash);
+                key.verify_strict(&msg, &Signature::from_bytes(&b.signature)).map_err(|_| {
+                    fail(
+                        Some(b.first),
+                        FailureKind::BadSignature,
+                        format!("the signature of batch {}..={} by {} does not verify", b.first, b.last, b.author),
+                    )
+                })?;
+                batch_count += 1;
+                batch = next_batch(seq + 1)?;
+            }
+            let recorded = Recorded { entry, hash };
+            observe(&recorded);
+            prev = hash;
+            expected += 1;
+        }
+        let size = expected - 1;
+        if size == 0 {
+            return Err(fail(Some(1), FailureKind::Empty, "the ledger has no entries"));
+        }
+        if let Some(b) = batch {
+            return Err(fail(
+                Some(expected),
+                FailureKind::Missing,
+                format!("batch {}..={} is signed but the ledger ends at seq {size}: entries were removed", b.first, b.last),
+            ));
+        }
+        if let Some(row) = hash_rows.next() {
+            let k = row.map_err(|e| storage(&e))?.0.value();
+            return Err(fail(Some(k), FailureKind::HashTable, format!("a hash is stored for seq {k}, past the last entry {size}")));
+        }
+        let authority = authority.unwrap_or_default();
+        let stored = read_authority(self.path(), &txn).map_err(|e| storage(&e))?;
+        if stored != authority {
+            return Err(fail(
+                None,
+                FailureKind::Index,
+                "the stored key/role index differs from the one derived from the entries",
+            ));
+        }
+        Ok(Verified {
+            ledger_id,
+            size,
+            batches: batch_count,
+            head: prev,
+            authority,
+        })
+    }
+}

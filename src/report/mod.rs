@@ -1,0 +1,7 @@
+//! Renderers of a scorecard, its findings and the ledger head: text, Markdown, JSON, HTML.
+//!
+//! Owns: layout and wording of reports. Must not: open the ledger or compute scores.
+
+mod width;
+
+pub use width::{display_width, pad, pad_left};
