@@ -3,7 +3,7 @@
 //! the recorded history and reports whose every figure cites the entries behind it.
 #![forbid(unsafe_code)]
 
-pub mod model;
 pub mod cli;
 pub mod ledger;
+pub mod model;
 pub mod report;

@@ -67,20 +67,25 @@ pub(super) fn run(a: &DemoArgs) -> Result<(), CliError> {
         })
         .collect();
     ledger.append(&admin.signing, grants, t)?;
-    let date = "2022-12-31".parse().map_err(|e| CliError::Usage(format!("{e}")))?;
-    let facts = [("staff.sections", "内设科室", 8), ("staff.attached_bodies", "直属机构", 2)]
-        .into_iter()
-        .map(|(key, name, v)| {
-            Event::Fact(Fact {
-                key: key.into(),
-                name: name.into(),
-                value: i64::from(v).into(),
-                unit: "个".into(),
-                date,
-                source: "一(一)".into(),
-            })
+    let date = "2022-12-31"
+        .parse()
+        .map_err(|e| CliError::Usage(format!("{e}")))?;
+    let facts = [
+        ("staff.sections", "内设科室", 8),
+        ("staff.attached_bodies", "直属机构", 2),
+    ]
+    .into_iter()
+    .map(|(key, name, v)| {
+        Event::Fact(Fact {
+            key: key.into(),
+            name: name.into(),
+            value: i64::from(v).into(),
+            unit: "个".into(),
+            date,
+            source: "一(一)".into(),
         })
-        .collect();
+    })
+    .collect();
     ledger.append(&recorder.signing, facts, t)?;
     drop(ledger);
     ledger_cmds::verify(&VerifyArgs {

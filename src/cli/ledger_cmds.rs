@@ -206,7 +206,11 @@ pub(super) fn grant(a: &GrantArgs) -> Result<(), CliError> {
     let role = parse_role(&a.role)?;
     let mut principal = keys::read_public(&a.public_key)?;
     principal.name.clone_from(&a.name);
-    append(&a.ledger, &a.key, vec![Event::Grant(Grant { principal, role })])
+    append(
+        &a.ledger,
+        &a.key,
+        vec![Event::Grant(Grant { principal, role })],
+    )
 }
 
 pub(super) fn revoke(a: &RevokeArgs) -> Result<(), CliError> {
@@ -296,7 +300,8 @@ pub(super) fn verify(a: &VerifyArgs) -> Result<(), CliError> {
                 "failure": { "seq": f.seq, "kind": f.kind.name(), "detail": f.detail },
             }),
         };
-        let doc = json!({ "ledger": a.ledger.display().to_string(), "ok": ok, "integrity": integrity });
+        let doc =
+            json!({ "ledger": a.ledger.display().to_string(), "ok": ok, "integrity": integrity });
         println!("{doc:#}");
     } else {
         println!("ledger    {}", a.ledger.display());
@@ -317,5 +322,9 @@ pub(super) fn verify(a: &VerifyArgs) -> Result<(), CliError> {
             }
         }
     }
-    if ok { Ok(()) } else { Err(CliError::Reported(1)) }
+    if ok {
+        Ok(())
+    } else {
+        Err(CliError::Reported(1))
+    }
 }

@@ -149,7 +149,10 @@ impl Authority {
         }
         match event {
             Event::Revoke(r) => {
-                let held = self.keys.get(&r.key_id).is_some_and(|k| k.roles.contains(&r.role));
+                let held = self
+                    .keys
+                    .get(&r.key_id)
+                    .is_some_and(|k| k.roles.contains(&r.role));
                 if !held {
                     return Err(AuthError::NotHeld {
                         key_id: r.key_id,
@@ -202,8 +205,8 @@ fn check_correction(
             "a correction at seq {seq} can only supersede an earlier seq (1..{seq})"
         )));
     }
-    let target = superseded(c.supersedes)
-        .ok_or_else(|| bad("no such entry in this ledger".to_string()))?;
+    let target =
+        superseded(c.supersedes).ok_or_else(|| bad("no such entry in this ledger".to_string()))?;
     if matches!(
         target,
         Event::Genesis(_) | Event::Grant(_) | Event::Revoke(_) | Event::Correction(_)

@@ -98,12 +98,22 @@ impl Entry {
 
     /// Decodes stored bytes, requiring that they re-encode to exactly the same bytes.
     pub fn decode(bytes: &[u8]) -> Result<Entry, CodecError> {
+        Entry::decode_with(bytes, &mut Vec::new())
+    }
+
+    /// [`Entry::decode`] re-encoding into `scratch`, so a loop over many entries allocates once.
+    pub fn decode_with(bytes: &[u8], scratch: &mut Vec<u8>) -> Result<Entry, CodecError> {
         let (entry, rest) = postcard::take_from_bytes::<Entry>(bytes)
             .map_err(|e| CodecError::Decode(e.to_string()))?;
         if !rest.is_empty() {
             return Err(CodecError::Trailing(rest.len()));
         }
-        if entry.encode() != bytes {
+        scratch.clear();
+        let reencoded = postcard::to_extend(&entry, std::mem::take(scratch))
+            .map_err(|e| CodecError::Decode(e.to_string()))?;
+        let same = reencoded == bytes;
+        *scratch = reencoded;
+        if !same {
             return Err(CodecError::NotCanonical);
         }
         Ok(entry)

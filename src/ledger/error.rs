@@ -96,7 +96,9 @@ impl LedgerError {
     pub fn is_integrity(&self) -> bool {
         matches!(
             self,
-            LedgerError::NotALedger { .. } | LedgerError::Corrupt { .. } | LedgerError::Damaged { .. }
+            LedgerError::NotALedger { .. }
+                | LedgerError::Corrupt { .. }
+                | LedgerError::Damaged { .. }
         )
     }
 }

@@ -85,7 +85,9 @@ impl KeyPair {
         let pub_path = public_path(path);
         for p in [path, pub_path.as_path()] {
             if p.exists() {
-                return Err(KeyError::Exists { path: p.to_path_buf() });
+                return Err(KeyError::Exists {
+                    path: p.to_path_buf(),
+                });
             }
         }
         let secret = format!(
@@ -135,22 +137,22 @@ pub fn public_text(p: &Principal) -> String {
 /// Reads a public key file, or (if `arg` is 64 hex digits) takes it as the key itself with an
 /// empty name.
 pub fn read_public(arg: &Path) -> Result<Principal, KeyError> {
-    if let Some(s) = arg.to_str() {
-        if s.len() == 64 && s.chars().all(|c| c.is_ascii_hexdigit()) && !arg.exists() {
-            let bytes = hex32(arg, 1, s, "public key")?;
-            return checked_principal(arg, 1, bytes, String::new());
-        }
+    if let Some(s) = arg.to_str()
+        && s.len() == 64
+        && s.chars().all(|c| c.is_ascii_hexdigit())
+        && !arg.exists()
+    {
+        let bytes = hex32(arg, 1, s, "public key")?;
+        return checked_principal(arg, 1, bytes, String::new());
     }
     let text = read_text(arg)?;
     let mut lines = text.lines();
-    if let Some(first) = text.lines().next() {
-        if first == SECRET_MAGIC {
-            return Err(KeyError::Malformed {
-                path: arg.to_path_buf(),
-                line: 1,
-                what: "this is a secret key file; pass its `.pub` file instead".into(),
-            });
-        }
+    if text.lines().next() == Some(SECRET_MAGIC) {
+        return Err(KeyError::Malformed {
+            path: arg.to_path_buf(),
+            line: 1,
+            what: "this is a secret key file; pass its `.pub` file instead".into(),
+        });
     }
     expect_magic(arg, lines.next(), PUBLIC_MAGIC)?;
     let name = field(arg, 2, lines.next(), "name")?;
@@ -289,7 +291,13 @@ mod tests {
             other => panic!("unexpected {:?}", other.err()),
         }
         fs::write(&path, "hello\n").unwrap();
-        assert!(matches!(KeyPair::read(&path), Err(KeyError::Malformed { line: 1, .. })));
-        assert!(matches!(read_public(&path), Err(KeyError::Malformed { line: 1, .. })));
+        assert!(matches!(
+            KeyPair::read(&path),
+            Err(KeyError::Malformed { line: 1, .. })
+        ));
+        assert!(matches!(
+            read_public(&path),
+            Err(KeyError::Malformed { line: 1, .. })
+        ));
     }
 }

@@ -16,5 +16,7 @@ pub use entry::{
     Recorded,
 };
 pub use error::LedgerError;
-pub use store::{Appended, BATCH_SIGNATURE_CONTEXT, BatchRecord, Head, Ledger, MAGIC, batch_message};
+pub use store::{
+    Appended, BATCH_SIGNATURE_CONTEXT, BatchRecord, Head, Ledger, MAGIC, batch_message,
+};
 pub use verify::{Failure, FailureKind, Verified, open_failure};

@@ -16,7 +16,8 @@ use std::path::{Path, PathBuf};
 pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 /// `entries`: seq → stored entry bytes.
 pub(crate) const ENTRIES: TableDefinition<u64, &[u8]> = TableDefinition::new("entries");
-/// `hashes`: seq → 32-byte entry hash.
+/// `hashes`: last seq of a batch → the 32-byte entry hashes of the batch's entries, in order
+/// (one row per batch rather than per entry: appends do one index insert per batch).
 pub(crate) const HASHES: TableDefinition<u64, &[u8]> = TableDefinition::new("hashes");
 /// `batches`: last seq of a batch → first seq (u64 LE) ‖ author key id (8) ‖ signature (64).
 pub(crate) const BATCHES: TableDefinition<u64, &[u8]> = TableDefinition::new("batches");
@@ -361,16 +362,10 @@ impl Ledger {
                 size: 0,
                 hash: EntryHash::genesis_prev(&self.ledger_id),
             }),
-            Some((k, v)) => {
-                let hash = <[u8; 32]>::try_from(v.value()).map_err(|_| LedgerError::Corrupt {
-                    path: self.path.clone(),
-                    detail: format!("hashes[{}] is not 32 bytes", k.value()),
-                })?;
-                Ok(Head {
-                    size: k.value(),
-                    hash: EntryHash(hash),
-                })
-            }
+            Some((k, v)) => Ok(Head {
+                size: k.value(),
+                hash: last_hash(&self.path, k.value(), v.value())?,
+            }),
         }
     }
 
@@ -396,11 +391,15 @@ impl Ledger {
             path: self.path.clone(),
             detail: format!("seq {seq}: {e}"),
         })?;
-        let hash = hashes
-            .get(seq)
+        let block = hashes
+            .range(seq..)
             .map_err(|e| storage_err(&self.path, e))?
-            .and_then(|h| <[u8; 32]>::try_from(h.value()).ok())
-            .map_or_else(|| EntryHash::of_stored(bytes.value()), EntryHash);
+            .next()
+            .transpose()
+            .map_err(|e| storage_err(&self.path, e))?;
+        let hash = block
+            .and_then(|(k, v)| hash_in_block(k.value(), v.value(), seq))
+            .unwrap_or_else(|| EntryHash::of_stored(bytes.value()));
         Ok(Some(Recorded { entry, hash }))
     }
 
@@ -412,6 +411,27 @@ impl Ledger {
             .map_err(|e| storage_err(&self.path, e))?;
         let v = entries.get(seq).map_err(|e| storage_err(&self.path, e))?;
         Ok(v.map(|g| g.value().to_vec()))
+    }
+
+    /// Every stored batch record, in seq order (not verified).
+    pub fn batches(&self) -> Result<Vec<BatchRecord>, LedgerError> {
+        let txn = self.begin_read()?;
+        let t = txn
+            .open_table(BATCHES)
+            .map_err(|e| storage_err(&self.path, e))?;
+        let mut out = Vec::new();
+        for item in t.iter().map_err(|e| storage_err(&self.path, e))? {
+            let (k, v) = item.map_err(|e| storage_err(&self.path, e))?;
+            out.push(
+                BatchRecord::from_bytes(k.value(), v.value()).ok_or_else(|| {
+                    LedgerError::Corrupt {
+                        path: self.path.clone(),
+                        detail: format!("batch record ending at seq {} is not 80 bytes", k.value()),
+                    }
+                })?,
+            );
+        }
+        Ok(out)
     }
 
     /// Calls `f` for each entry from `from` in seq order, decoded but not verified
@@ -488,14 +508,18 @@ impl Ledger {
                 },
             )
         } else {
-            (read_authority_w(&self.path, &txn)?, head_w(&self.path, &txn, &self.ledger_id)?)
+            (
+                read_authority_w(&self.path, &txn)?,
+                head_w(&self.path, &txn, &self.ledger_id)?,
+            )
         };
         let count = events.len() as u64;
         let first = head.size + 1;
         let mut prev = head.hash;
+        let mut block = Vec::with_capacity(events.len() * 32);
+        let keys_before = authority.clone();
         {
             let mut entries = txn.open_table(ENTRIES).map_err(|e| se(&e))?;
-            let mut hashes = txn.open_table(HASHES).map_err(|e| se(&e))?;
             let mut buf = Vec::with_capacity(256);
             for (i, event) in events.into_iter().enumerate() {
                 let seq = first + i as u64;
@@ -522,11 +546,11 @@ impl Ledger {
                     event,
                 };
                 buf.clear();
-                let bytes = postcard::to_extend(&entry, std::mem::take(&mut buf))
-                    .map_err(|e| se(&e))?;
+                let bytes =
+                    postcard::to_extend(&entry, std::mem::take(&mut buf)).map_err(|e| se(&e))?;
                 let hash = EntryHash::of_stored(&bytes);
                 entries.insert(seq, bytes.as_slice()).map_err(|e| se(&e))?;
-                hashes.insert(seq, hash.0.as_slice()).map_err(|e| se(&e))?;
+                block.extend_from_slice(&hash.0);
                 prev = hash;
                 buf = bytes;
             }
@@ -545,7 +569,11 @@ impl Ledger {
             batches
                 .insert(last, rec.to_bytes().as_slice())
                 .map_err(|e| se(&e))?;
-            write_authority(&self.path, &txn, &authority)?;
+            let mut hashes = txn.open_table(HASHES).map_err(|e| se(&e))?;
+            hashes.insert(last, block.as_slice()).map_err(|e| se(&e))?;
+            if is_genesis || authority != keys_before {
+                write_authority(&self.path, &txn, &authority)?;
+            }
         }
         txn.commit().map_err(|e| se(&e))?;
         Ok(Appended {
@@ -570,14 +598,29 @@ fn head_w(
         },
         Some((k, v)) => Head {
             size: k.value(),
-            hash: EntryHash(<[u8; 32]>::try_from(v.value()).map_err(|_| {
-                LedgerError::Corrupt {
-                    path: path.to_path_buf(),
-                    detail: format!("hashes[{}] is not 32 bytes", k.value()),
-                }
-            })?),
+            hash: last_hash(path, k.value(), v.value())?,
         },
     })
+}
+
+/// The hash of the last entry of a hash block.
+fn last_hash(path: &Path, last: Seq, block: &[u8]) -> Result<EntryHash, LedgerError> {
+    hash_in_block(last, block, last).ok_or_else(|| LedgerError::Corrupt {
+        path: path.to_path_buf(),
+        detail: format!("the hash block ending at seq {last} is malformed"),
+    })
+}
+
+/// The hash of `seq` in the hash block of the batch ending at `last`, if the block covers it.
+#[must_use]
+pub(crate) fn hash_in_block(last: Seq, block: &[u8], seq: Seq) -> Option<EntryHash> {
+    if block.is_empty() || block.len() % 32 != 0 || seq > last {
+        return None;
+    }
+    let from_end = usize::try_from(last - seq).ok()?;
+    let end = block.len().checked_sub(from_end.checked_mul(32)?)?;
+    let start = end.checked_sub(32)?;
+    block.get(start..end)?.try_into().ok().map(EntryHash)
 }
 
 fn unreachable_genesis() -> Authority {

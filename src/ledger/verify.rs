@@ -4,7 +4,10 @@
 use super::auth::Authority;
 use super::entry::{CodecError, Entry, EntryHash, FORMAT_VERSION, Recorded};
 use super::error::LedgerError;
-use super::store::{BATCHES, BatchRecord, ENTRIES, HASHES, Ledger, batch_message, guarded, read_authority};
+use super::store::{
+    BATCHES, BatchRecord, ENTRIES, HASHES, Ledger, batch_message, guarded, hash_in_block,
+    read_authority,
+};
 use crate::model::{Event, Seq};
 use ed25519_dalek::{Signature, VerifyingKey};
 use redb::{ReadableTable, TableError};
@@ -119,13 +122,17 @@ impl Ledger {
         let outcome = guarded(&path, || Ok(self.verify_inner(observe)));
         match outcome {
             Ok(r) => r,
-            Err(e) => Err(open_failure(&e).unwrap_or_else(|| fail(None, FailureKind::Corrupt, e.to_string()))),
+            Err(e) => {
+                Err(open_failure(&e)
+                    .unwrap_or_else(|| fail(None, FailureKind::Corrupt, e.to_string())))
+            }
         }
     }
 
     #[allow(clippy::too_many_lines)]
     fn verify_inner(&self, observe: &mut dyn FnMut(&Recorded)) -> Result<Verified, Failure> {
-        let storage = |e: &dyn std::fmt::Display| fail(None, FailureKind::Corrupt, format!("storage: {e}"));
+        let storage =
+            |e: &dyn std::fmt::Display| fail(None, FailureKind::Corrupt, format!("storage: {e}"));
         let ledger_id = self.ledger_id();
         let txn = self.begin_read().map_err(|e| storage(&e))?;
         let open = |name: &str, r: Result<_, TableError>| {
@@ -143,24 +150,71 @@ impl Ledger {
         let batches = open("batches", txn.open_table(BATCHES))?;
         let mut hash_rows = hashes.iter().map_err(|e| storage(&e))?;
         let mut batch_rows = batches.iter().map_err(|e| storage(&e))?;
-        let mut next_batch = |start: Seq| -> Result<Option<BatchRecord>, Failure> {
-            match batch_rows.next() {
-                None => Ok(None),
-                Some(Err(e)) => Err(storage(&e)),
+        // The batch starting at `start` and its block of entry hashes.
+        let mut next_batch = |start: Seq| -> Result<Option<(BatchRecord, Vec<u8>)>, Failure> {
+            let rec = match batch_rows.next() {
+                None => return Ok(None),
+                Some(Err(e)) => return Err(storage(&e)),
                 Some(Ok((k, v))) => {
-                    let rec = BatchRecord::from_bytes(k.value(), v.value()).ok_or_else(|| {
-                        fail(Some(start), FailureKind::Unsigned, format!("batch record ending at seq {} is not 80 bytes", k.value()))
-                    })?;
-                    if rec.first != start || rec.last < rec.first {
-                        return Err(fail(
+                    BatchRecord::from_bytes(k.value(), v.value()).ok_or_else(|| {
+                        fail(
                             Some(start),
                             FailureKind::Unsigned,
-                            format!("expected a signed batch starting at seq {start}, found one covering seqs {}..={}", rec.first, rec.last),
-                        ));
-                    }
-                    Ok(Some(rec))
+                            format!("batch record ending at seq {} is not 80 bytes", k.value()),
+                        )
+                    })?
                 }
+            };
+            if rec.first != start || rec.last < rec.first {
+                return Err(fail(
+                    Some(start),
+                    FailureKind::Unsigned,
+                    format!(
+                        "expected a signed batch starting at seq {start}, found one covering seqs {}..={}",
+                        rec.first, rec.last
+                    ),
+                ));
             }
+            let block = match hash_rows.next() {
+                Some(Ok((k, v))) if k.value() == rec.last => v.value().to_vec(),
+                Some(Ok((k, _))) => {
+                    return Err(fail(
+                        Some(start),
+                        FailureKind::HashTable,
+                        format!(
+                            "the hash block of batch {}..={} is missing (next block ends at seq {})",
+                            rec.first,
+                            rec.last,
+                            k.value()
+                        ),
+                    ));
+                }
+                Some(Err(e)) => return Err(storage(&e)),
+                None => {
+                    return Err(fail(
+                        Some(start),
+                        FailureKind::HashTable,
+                        format!(
+                            "the hash block of batch {}..={} is missing",
+                            rec.first, rec.last
+                        ),
+                    ));
+                }
+            };
+            let expected_len = (rec.last - rec.first + 1).checked_mul(32);
+            if expected_len != u64::try_from(block.len()).ok() {
+                return Err(fail(
+                    Some(start),
+                    FailureKind::HashTable,
+                    format!(
+                        "the hash block of batch {}..={} has {} bytes, not 32 per entry",
+                        rec.first,
+                        rec.last,
+                        block.len()
+                    ),
+                ));
+            }
+            Ok(Some((rec, block)))
         };
 
         let mut expected: Seq = 1;
@@ -168,6 +222,7 @@ impl Ledger {
         let mut authority: Option<Authority> = None;
         let mut batch = next_batch(1)?;
         let mut batch_count = 0u64;
+        let mut scratch = Vec::with_capacity(256);
         let range = entries.iter().map_err(|e| storage(&e))?;
         for item in range {
             let (k, v) = item.map_err(|e| storage(&e))?;
@@ -177,40 +232,33 @@ impl Ledger {
                 return Err(fail(
                     Some(expected),
                     FailureKind::Missing,
-                    format!("entry {expected} is missing (the next stored entry is {seq}): an entry was removed"),
+                    format!(
+                        "entry {expected} is missing (the next stored entry is {seq}): an entry was removed"
+                    ),
                 ));
             }
-            match hash_rows.next() {
-                Some(Ok((hk, hv))) if hk.value() == seq => {
-                    let stored = <[u8; 32]>::try_from(hv.value()).map_err(|_| {
-                        fail(Some(seq), FailureKind::HashTable, "stored hash is not 32 bytes")
-                    })?;
-                    let actual = EntryHash::of_stored(bytes);
-                    if stored != actual.0 {
-                        return Err(fail(
-                            Some(seq),
-                            FailureKind::HashMismatch,
-                            format!(
-                                "stored hash {} differs from the hash of the stored bytes {}: the entry or its hash was changed",
-                                hex::encode(stored),
-                                actual.to_hex()
-                            ),
-                        ));
-                    }
-                }
-                Some(Ok((hk, _))) => {
-                    return Err(fail(
-                        Some(seq.min(hk.value())),
-                        FailureKind::HashTable,
-                        format!("the hashes table has seq {} where seq {seq} was expected", hk.value()),
-                    ));
-                }
-                Some(Err(e)) => return Err(storage(&e)),
-                None => {
-                    return Err(fail(Some(seq), FailureKind::HashTable, "no stored hash for this entry"));
-                }
+            let Some((b, block)) = &batch else {
+                return Err(fail(
+                    Some(seq),
+                    FailureKind::Unsigned,
+                    "no batch signature covers this entry",
+                ));
+            };
+            let b = b.clone();
+            let hash = EntryHash::of_stored(bytes);
+            let stored = hash_in_block(b.last, block, seq);
+            if stored != Some(hash) {
+                return Err(fail(
+                    Some(seq),
+                    FailureKind::HashMismatch,
+                    format!(
+                        "stored hash {} differs from the hash of the stored bytes {}: the entry or its hash was changed",
+                        stored.map_or_else(|| "(none)".to_string(), |h| h.to_hex()),
+                        hash.to_hex()
+                    ),
+                ));
             }
-            let entry = Entry::decode(bytes).map_err(|e| {
+            let entry = Entry::decode_with(bytes, &mut scratch).map_err(|e| {
                 let kind = match e {
                     CodecError::NotCanonical => FailureKind::NotCanonical,
                     _ => FailureKind::Decode,
@@ -221,14 +269,20 @@ impl Ledger {
                 return Err(fail(
                     Some(seq),
                     FailureKind::Version,
-                    format!("envelope format {} (this build writes {FORMAT_VERSION})", entry.version),
+                    format!(
+                        "envelope format {} (this build writes {FORMAT_VERSION})",
+                        entry.version
+                    ),
                 ));
             }
             if entry.seq != seq {
                 return Err(fail(
                     Some(seq),
                     FailureKind::WrongSeq,
-                    format!("the entry stored at seq {seq} says it is seq {}: entries were inserted, swapped or moved", entry.seq),
+                    format!(
+                        "the entry stored at seq {seq} says it is seq {}: entries were inserted, swapped or moved",
+                        entry.seq
+                    ),
                 ));
             }
             if entry.prev != prev {
@@ -238,26 +292,29 @@ impl Ledger {
                     "prev does not match the hash of the entry before: the chain is broken",
                 ));
             }
-            let hash = EntryHash::of_stored(bytes);
-            let Some(b) = batch.clone() else {
-                return Err(fail(Some(seq), FailureKind::Unsigned, "no batch signature covers this entry"));
-            };
             if entry.author != b.author {
                 return Err(fail(
                     Some(seq),
                     FailureKind::AuthorMismatch,
-                    format!("author {} differs from the batch signer {}", entry.author, b.author),
+                    format!(
+                        "author {} differs from the batch signer {}",
+                        entry.author, b.author
+                    ),
                 ));
             }
             match (&mut authority, &entry.event) {
                 (None, Event::Genesis(g)) if seq == 1 => {
-                    authority = Some(
-                        Authority::from_genesis(g, entry.author)
-                            .map_err(|e| fail(Some(seq), FailureKind::Unauthorized, e.to_string()))?,
-                    );
+                    authority =
+                        Some(Authority::from_genesis(g, entry.author).map_err(|e| {
+                            fail(Some(seq), FailureKind::Unauthorized, e.to_string())
+                        })?);
                 }
                 (None, _) => {
-                    return Err(fail(Some(seq), FailureKind::Unauthorized, "the first entry is not a genesis entry"));
+                    return Err(fail(
+                        Some(seq),
+                        FailureKind::Unauthorized,
+                        "the first entry is not a genesis entry",
+                    ));
                 }
                 (Some(a), event) => {
                     let mut lookup = |s: Seq| -> Option<Event> {
@@ -279,16 +336,24 @@ impl Ledger {
                     .and_then(|a| a.get(b.author))
                     .and_then(|r| VerifyingKey::from_bytes(&r.principal.public_key).ok())
                     .ok_or_else(|| {
-                        fail(Some(b.first), FailureKind::BadSignature, format!("batch signer {} is not a known key", b.author))
+                        fail(
+                            Some(b.first),
+                            FailureKind::BadSignature,
+                            format!("batch signer {} is not a known key", b.author),
+                        )
                     })?;
                 let msg = batch_message(&ledger_id, b.first, b.last, &hash);
-                key.verify_strict(&msg, &Signature::from_bytes(&b.signature)).map_err(|_| {
-                    fail(
-                        Some(b.first),
-                        FailureKind::BadSignature,
-                        format!("the signature of batch {}..={} by {} does not verify", b.first, b.last, b.author),
-                    )
-                })?;
+                key.verify_strict(&msg, &Signature::from_bytes(&b.signature))
+                    .map_err(|_| {
+                        fail(
+                            Some(b.first),
+                            FailureKind::BadSignature,
+                            format!(
+                                "the signature of batch {}..={} by {} does not verify",
+                                b.first, b.last, b.author
+                            ),
+                        )
+                    })?;
                 batch_count += 1;
                 batch = next_batch(seq + 1)?;
             }
@@ -299,18 +364,29 @@ impl Ledger {
         }
         let size = expected - 1;
         if size == 0 {
-            return Err(fail(Some(1), FailureKind::Empty, "the ledger has no entries"));
+            return Err(fail(
+                Some(1),
+                FailureKind::Empty,
+                "the ledger has no entries",
+            ));
         }
-        if let Some(b) = batch {
+        if let Some((b, _)) = batch {
             return Err(fail(
                 Some(expected),
                 FailureKind::Missing,
-                format!("batch {}..={} is signed but the ledger ends at seq {size}: entries were removed", b.first, b.last),
+                format!(
+                    "batch {}..={} is signed but the ledger ends at seq {size}: entries were removed",
+                    b.first, b.last
+                ),
             ));
         }
         if let Some(row) = hash_rows.next() {
             let k = row.map_err(|e| storage(&e))?.0.value();
-            return Err(fail(Some(k), FailureKind::HashTable, format!("a hash is stored for seq {k}, past the last entry {size}")));
+            return Err(fail(
+                Some(k),
+                FailureKind::HashTable,
+                format!("a hash is stored for seq {k}, past the last entry {size}"),
+            ));
         }
         let authority = authority.unwrap_or_default();
         let stored = read_authority(self.path(), &txn).map_err(|e| storage(&e))?;

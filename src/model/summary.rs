@@ -65,7 +65,10 @@ impl Event {
                 e.size,
                 hex::encode(&e.blake3[..4])
             ),
-            Event::Claim(c) => format!("claim {} = {}{} [{}] «{}»", c.id, c.value, c.unit, c.section, c.text),
+            Event::Claim(c) => format!(
+                "claim {} = {}{} [{}] «{}»",
+                c.id, c.value, c.unit, c.section, c.text
+            ),
             Event::ScoreAdjustment(a) => {
                 format!("adjust {} by {}: {}", a.node, a.delta, a.reason)
             }
