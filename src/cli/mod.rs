@@ -6,6 +6,7 @@
 mod demo;
 mod error;
 mod ledger_cmds;
+mod record;
 
 pub use error::CliError;
 
@@ -39,6 +40,17 @@ enum Command {
     Log(ledger_cmds::LogArgs),
     /// Check the whole ledger: bytes, chain, hashes, signatures, roles. Exit 1 on a problem.
     Verify(ledger_cmds::VerifyArgs),
+    /// Append one recorded fact: budget, target, value, fact, claim, evidence, staffing.
+    Record {
+        #[command(subcommand)]
+        command: record::RecordCommand,
+    },
+    /// Change a node's score by a signed delta, with reason and basis (evaluator).
+    Adjust(record::AdjustArgs),
+    /// Accept a finding with a reason; it stays listed in every report (evaluator).
+    Acknowledge(record::AcknowledgeArgs),
+    /// Supersede an earlier entry with a corrected figure or date, or retract it.
+    Correct(record::CorrectArgs),
     /// Build the built-in seed case in a temporary directory, verify it and show it.
     Demo(demo::DemoArgs),
 }
@@ -91,6 +103,21 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Revoke(a) => ledger_cmds::revoke(&a),
         Command::Log(a) => ledger_cmds::log(&a),
         Command::Verify(a) => ledger_cmds::verify(&a),
+        Command::Record { command } => {
+            let (at, event) = record::record_event(&command)?;
+            record::append_one(at, event)
+        }
+        Command::Adjust(a) => {
+            let e = record::adjust_event(&a)?;
+            ledger_cmds::append(&a.ledger, &a.key, vec![e])
+        }
+        Command::Acknowledge(a) => {
+            ledger_cmds::append(&a.ledger, &a.key, vec![record::acknowledge_event(&a)])
+        }
+        Command::Correct(a) => {
+            let e = record::correction_event(&a)?;
+            ledger_cmds::append(&a.ledger, &a.key, vec![e])
+        }
         Command::Demo(a) => demo::run(&a),
     }
 }

@@ -614,7 +614,7 @@ fn last_hash(path: &Path, last: Seq, block: &[u8]) -> Result<EntryHash, LedgerEr
 /// The hash of `seq` in the hash block of the batch ending at `last`, if the block covers it.
 #[must_use]
 pub(crate) fn hash_in_block(last: Seq, block: &[u8], seq: Seq) -> Option<EntryHash> {
-    if block.is_empty() || block.len() % 32 != 0 || seq > last {
+    if block.is_empty() || !block.len().is_multiple_of(32) || seq > last {
         return None;
     }
     let from_end = usize::try_from(last - seq).ok()?;
