@@ -3,5 +3,6 @@
 //! the recorded history and reports whose every figure cites the entries behind it.
 #![forbid(unsafe_code)]
 
-pub mod model;
+pub mod import;
 pub mod ledger;
+pub mod model;
