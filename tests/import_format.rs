@@ -696,3 +696,29 @@ fn errors_name_the_file_line_and_column() {
     let msg = err.to_string();
     assert!(msg.starts_with(&format!("{}:7:1: event #1", Path::new(&d.events).display())));
 }
+
+#[test]
+fn a_replacement_may_be_a_sub_table_and_needs_its_kinds_role() {
+    let text = format!(
+        "{HEAD}[[event]]\nkind = \"correction\"\nsupersedes = 40\nreason = \"wrong node\"\n\
+         [event.replacement]\nkind = \"adjustment\"\nnode = \"mgmt.perf.targets\"\ndelta = \"-0.04\"\n\
+         reason = \"r\"\nbasis = \"b\"\n"
+    );
+    let events = parse(&text).unwrap();
+    let [Event::Correction(c)] = events.as_slice() else {
+        panic!("{events:?}")
+    };
+    assert_eq!(c.retracted_kind_role, Role::Evaluator);
+    assert_eq!(events[0].required_role(), Role::Evaluator);
+    let Some(Event::ScoreAdjustment(a)) = c.replacement.as_deref() else {
+        panic!("{c:?}")
+    };
+    assert_eq!(a.delta, num("-0.04"));
+    let bad = text.replace("delta = \"-0.04\"", "delta = -0.04");
+    let err = parse(&bad).unwrap_err();
+    assert!(
+        matches!(&err, ImportError::WrongType { field, .. } if field == "replacement.delta"),
+        "{err}"
+    );
+    assert_eq!(line_of(&err), 6, "points at the replacement table");
+}
