@@ -431,6 +431,28 @@ fn error_missing_field_points_at_the_event_header() {
         "{err}"
     );
     assert_eq!(line_of(&err), 2);
+    let err = parse(&format!("{HEAD}\n[[event]]\nname = \"x\"\n")).unwrap_err();
+    assert!(
+        matches!(&err, ImportError::MissingField { field, .. } if field == "kind"),
+        "{err}"
+    );
+    assert_eq!(line_of(&err), 3);
+    let err = parse(&format!(
+        "{HEAD}[[event]]\nkind = \"grant\"\nname = \"a\"\nrole = \"admin\"\n"
+    ))
+    .unwrap_err();
+    assert!(
+        matches!(&err, ImportError::MissingField { field, .. } if field.contains("public_key")),
+        "{err}"
+    );
+    let err = parse(&format!(
+        "{HEAD}[[event]]\nkind = \"revoke\"\nrole = \"admin\"\nreason = \"r\"\n"
+    ))
+    .unwrap_err();
+    assert!(
+        matches!(&err, ImportError::MissingField { field, .. } if field.contains("key_id")),
+        "{err}"
+    );
 }
 
 #[test]
@@ -721,4 +743,24 @@ fn a_replacement_may_be_a_sub_table_and_needs_its_kinds_role() {
         "{err}"
     );
     assert_eq!(line_of(&err), 6, "points at the replacement table");
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+    /// Damaged files are rejected with an error, never a panic, and any located error points
+    /// inside the file.
+    #[test]
+    fn damaged_files_never_panic(cut in 0usize..EVERY_KIND.len(), byte in 0u8..128, at in 0usize..EVERY_KIND.len()) {
+        let d = dir();
+        let mut bytes = EVERY_KIND.as_bytes().to_vec();
+        bytes[at] = byte;
+        bytes.truncate(cut.max(at + 1));
+        let text = String::from_utf8_lossy(&bytes);
+        if let Err(e) = import::parse_events(&text, &d.events, 2022) {
+            if let Some(line) = e.line() {
+                proptest::prop_assert!(line >= 1 && line <= text.lines().count() + 1, "{e}");
+            }
+        }
+    }
 }

@@ -310,10 +310,12 @@ fn public_key(f: &Fields<'_, '_>) -> Result<[u8; 32], ImportError> {
             ("public_key_file", text)
         }
         (false, false) => {
-            return Err(f
-                .req("public_key")
-                .err()
-                .unwrap_or_else(|| f.inconsistent("public_key", "a public key is needed")));
+            return Err(ImportError::MissingField {
+                at: f.table_at(),
+                event: f.event,
+                kind: f.kind,
+                field: f.name("public_key` or `public_key_file"),
+            });
         }
     };
     decode_public_key(&text).map_err(|message| ImportError::BadKey {
@@ -327,6 +329,14 @@ fn public_key(f: &Fields<'_, '_>) -> Result<[u8; 32], ImportError> {
 /// The key id from `key_id` (16 hex digits) or from a public key.
 fn key_id(f: &Fields<'_, '_>) -> Result<KeyId, ImportError> {
     if !f.has("key_id") {
+        if !f.has("public_key") && !f.has("public_key_file") {
+            return Err(ImportError::MissingField {
+                at: f.table_at(),
+                event: f.event,
+                kind: f.kind,
+                field: f.name("key_id` (or `public_key` / `public_key_file"),
+            });
+        }
         return public_key(f).map(|k| KeyId::of(&k));
     }
     if f.has("public_key") || f.has("public_key_file") {

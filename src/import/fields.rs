@@ -115,7 +115,7 @@ impl<'c, 'a> Fields<'c, 'a> {
         Fields {
             ctx,
             event,
-            kind: "",
+            kind: "kind not given",
             prefix,
             table_span,
             map,
