@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod import;
 pub mod ledger;
 pub mod model;
 pub mod report;
