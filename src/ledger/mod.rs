@@ -3,9 +3,26 @@
 //!
 //! Owns: every byte on disk. Must not: know what a score is.
 
+mod checkpoint;
 mod entry;
+mod merkle;
+mod proof;
 
+pub use checkpoint::{
+    Checkpoint, CheckpointError, ED25519_SIGNATURE_TYPE, MAX_SIGNATURES, NoteSignature,
+    ORIGIN_PREFIX, SignedCheckpoint, key_hash, origin_for,
+};
 pub use entry::{
     CodecError, ENTRY_HASH_CONTEXT, Entry, EntryHash, FORMAT_VERSION, GENESIS_PREV_CONTEXT,
     Recorded,
+};
+pub use merkle::{
+    EMPTY_ROOT_CONTEXT, FRONTIER_VERSION, Frontier, LEAF_KEY_CONTEXT, MerkleError,
+    NODE_KEY_CONTEXT, TreeHash, consistency_path, consistency_path_by, empty_root, inclusion_path,
+    inclusion_path_by, leaf_hash, node_hash, root_of, root_streaming,
+};
+pub use proof::{
+    CONSISTENCY_FORMAT, ConsistencyProof, INCLUSION_FORMAT, InclusionProof, MAX_PATH_LEN,
+    ProofError, ProofSummary, check_proof_bytes, check_proof_text, verify_consistency,
+    verify_inclusion,
 };
