@@ -333,7 +333,11 @@ impl SignedCheckpoint {
         };
         // signed-note: the last empty line separates the text from the signatures.
         let Some(sep) = without_last.rfind("\n\n") else {
-            return Err(CheckpointError::MissingSeparator);
+            return Err(if without_last.ends_with('\n') {
+                CheckpointError::NoSignatures
+            } else {
+                CheckpointError::MissingSeparator
+            });
         };
         let (body, sig_part) = without_last.split_at(sep + 1);
         let sig_part = sig_part.strip_prefix('\n').unwrap_or(sig_part);
