@@ -287,7 +287,7 @@ fn malformed_texts_are_refused_with_typed_errors() {
         CheckpointError::BadKeyName { line: 5, .. }
     ));
     assert!(matches!(
-        parse_err(&sig_text(&format!("\u{2014} lonely-name\n"))),
+        parse_err(&sig_text("\u{2014} lonely-name\n")),
         CheckpointError::BadSignatureEncoding { line: 5 }
     ));
     assert!(matches!(

@@ -354,7 +354,10 @@ fn forks_and_rollbacks_are_refused() {
         .unwrap();
     assert!(matches!(
         p.check(&trusted()),
-        Err(ProofError::Checkpoint { which: "old", .. })
+        Err(ProofError::Checkpoint {
+            which: "old checkpoint",
+            ..
+        })
     ));
 }
 

@@ -107,7 +107,7 @@ pub fn empty_root() -> TreeHash {
     blake3::derive_key(EMPTY_ROOT_CONTEXT, b"")
 }
 
-/// Largest power of two strictly below `n`; `n` must be at least 2.
+/// Largest power of two strictly below `n`, for `n ≥ 2` (callers split only such trees).
 fn split_point(n: u64) -> u64 {
     1u64 << (n.saturating_sub(1).max(1)).ilog2()
 }
@@ -120,7 +120,8 @@ pub fn root_of(hashes: &[EntryHash]) -> TreeHash {
         [] => empty_root(),
         [one] => leaf_hash(one),
         _ => {
-            let k = usize::try_from(split_point(hashes.len() as u64)).unwrap_or(0);
+            // At least two hashes here, so k = 2^⌊log2(len − 1)⌋ is in 1..len.
+            let k = 1usize << (hashes.len() - 1).ilog2();
             let (left, right) = hashes.split_at(k);
             node_hash(&root_of(left), &root_of(right))
         }

@@ -129,9 +129,9 @@ pub enum ProofError {
         in_checkpoint: String,
     },
     /// A checkpoint is malformed or not trusted.
-    #[error("proof file {which} checkpoint: {source}")]
+    #[error("proof file, {which}: {source}")]
     Checkpoint {
-        /// `the`, `old` or `new`.
+        /// `checkpoint`, `old checkpoint` or `new checkpoint`.
         which: &'static str,
         /// The checkpoint error.
         #[source]
@@ -498,7 +498,7 @@ impl InclusionProof {
             entry_hash: EntryHash(hex_array::<32>("entry_hash", &w.entry_hash)?),
             tree_size: w.tree_size,
             path: hex_path(&w.path)?,
-            checkpoint: parse_checkpoint("the", &w.checkpoint)?,
+            checkpoint: parse_checkpoint("checkpoint", &w.checkpoint)?,
         })
     }
 
@@ -533,7 +533,7 @@ impl InclusionProof {
             .checkpoint
             .verify_signatures(trusted)
             .map_err(|source| ProofError::Checkpoint {
-                which: "the",
+                which: "checkpoint",
                 source,
             })?;
         verify_inclusion(
@@ -576,8 +576,8 @@ impl ConsistencyProof {
         }
         Ok(ConsistencyProof {
             ledger_id: hex_array::<16>("ledger_id", &w.ledger_id)?,
-            old_checkpoint: parse_checkpoint("old", &w.old_checkpoint)?,
-            new_checkpoint: parse_checkpoint("new", &w.new_checkpoint)?,
+            old_checkpoint: parse_checkpoint("old checkpoint", &w.old_checkpoint)?,
+            new_checkpoint: parse_checkpoint("new checkpoint", &w.new_checkpoint)?,
             path: hex_path(&w.path)?,
         })
     }
@@ -594,14 +594,14 @@ impl ConsistencyProof {
             .old_checkpoint
             .verify_signatures(trusted)
             .map_err(|source| ProofError::Checkpoint {
-                which: "old",
+                which: "old checkpoint",
                 source,
             })?;
         let new_signers = self
             .new_checkpoint
             .verify_signatures(trusted)
             .map_err(|source| ProofError::Checkpoint {
-                which: "new",
+                which: "new checkpoint",
                 source,
             })?;
         let (old, new) = (
