@@ -108,6 +108,7 @@ fn inclusion_proof_of_every_entry_checks() {
                 ledger_id: LEDGER,
                 seq,
                 entry_hash: h[seq as usize - 1],
+                entry: Box::new(Entry::decode(&entries[seq as usize - 1]).unwrap()),
                 tree_size: 10,
                 root: Frontier::from_hashes(&h).unwrap().root(),
                 signers: vec![DEPT.to_owned()],
@@ -221,13 +222,34 @@ fn inclusion_mismatches_are_typed() {
         p.check(&trusted()),
         Err(ProofError::EntryHashMismatch { seq: 5, .. })
     ));
-    // Entry replaced consistently (bytes and hash): the path no longer leads to the root.
+    // Entry replaced consistently (bytes and hash) by seq 5 of a forked ledger: the path no
+    // longer leads to the root.
     let mut p = good.clone();
-    p.entry = entries[3].clone();
+    p.entry = ledger(8, "另一个办公室")[4].clone();
     p.entry_hash = EntryHash::of_stored(&p.entry);
     assert!(matches!(
         p.check(&trusted()),
         Err(ProofError::InclusionRootMismatch { index: 4, size: 8 })
+    ));
+    // Bytes that hash as stated but are no entry, or an entry with another seq: the file
+    // was rebuilt around other bytes.
+    let mut p = good.clone();
+    p.entry = b"not an entry".to_vec();
+    p.entry_hash = EntryHash::of_stored(&p.entry);
+    assert!(matches!(
+        p.check(&trusted()),
+        Err(ProofError::EntryUndecodable { seq: 5, .. })
+    ));
+    let mut p = good.clone();
+    p.entry = entries[3].clone();
+    p.entry_hash = EntryHash::of_stored(&p.entry);
+    p.seq = 5;
+    assert!(matches!(
+        p.check(&trusted()),
+        Err(ProofError::EntrySeqMismatch {
+            stated: 5,
+            in_entry: 4
+        })
     ));
     // Each path element altered.
     for i in 0..good.path.len() {
@@ -296,7 +318,10 @@ fn inclusion_mismatches_are_typed() {
     let mut p = good.clone();
     p.seq = 0;
     assert!(matches!(p.check(&trusted()), Err(ProofError::SeqZero)));
+    // Entry 9 of the same ledger, against the checkpoint of its first 8 entries.
     let mut p = good.clone();
+    p.entry = ledger(9, "办公室")[8].clone();
+    p.entry_hash = EntryHash::of_stored(&p.entry);
     p.seq = 9;
     assert!(matches!(
         p.check(&trusted()),

@@ -5,9 +5,9 @@
 //! (`jixiao-inclusion-proof/1`, `jixiao-consistency-proof/1`).
 //! Must not: open the ledger or decide which keys to trust.
 
-use super::EntryHash;
 use super::checkpoint::{CheckpointError, SignedCheckpoint, origin_for};
 use super::merkle::{TreeHash, leaf_hash, node_hash};
+use super::{CodecError, Entry, EntryHash};
 use crate::model::Seq;
 use ed25519_dalek::VerifyingKey;
 use serde::{Deserialize, Serialize};
@@ -117,6 +117,27 @@ pub enum ProofError {
         computed: String,
         /// Hash stated in the file.
         stated: String,
+    },
+    /// The entry bytes are not a canonical entry.
+    #[error(
+        "proof file: entry bytes of seq {seq} are not a canonical jixiao entry ({source}); the file is damaged or from an incompatible format version"
+    )]
+    EntryUndecodable {
+        /// The seq stated in the file.
+        seq: Seq,
+        /// Why decoding failed.
+        #[source]
+        source: CodecError,
+    },
+    /// The entry's own seq differs from the seq stated in the file.
+    #[error(
+        "proof file: field seq says {stated} but the entry records seq {in_entry}; the proof was altered"
+    )]
+    EntrySeqMismatch {
+        /// seq stated in the file.
+        stated: Seq,
+        /// seq inside the entry.
+        in_entry: Seq,
     },
     /// A stated field disagrees with the checkpoint.
     #[error("proof file field {field}: {stated} disagrees with the checkpoint's {in_checkpoint}")]
@@ -316,6 +337,8 @@ pub enum ProofSummary {
         seq: Seq,
         /// The entry's hash.
         entry_hash: EntryHash,
+        /// The entry, decoded from the proven bytes.
+        entry: Box<Entry>,
         /// Tree size.
         tree_size: u64,
         /// Root of that tree.
@@ -502,9 +525,9 @@ impl InclusionProof {
         })
     }
 
-    /// Checks the proof: the entry bytes hash to the stated hash, the checkpoint names this
-    /// ledger and size and is signed by a trusted key, and the path leads from the entry to
-    /// the checkpoint's root.
+    /// Checks the proof: the entry bytes hash to the stated hash and decode to an entry with
+    /// the stated seq, the checkpoint names this ledger and size and is signed by a trusted
+    /// key, and the path leads from the entry to the checkpoint's root.
     pub fn check<N: AsRef<str>>(
         &self,
         trusted: &[(N, VerifyingKey)],
@@ -518,6 +541,16 @@ impl InclusionProof {
                 seq: self.seq,
                 computed: computed.to_hex(),
                 stated: self.entry_hash.to_hex(),
+            });
+        }
+        let entry = Entry::decode(&self.entry).map_err(|source| ProofError::EntryUndecodable {
+            seq: self.seq,
+            source,
+        })?;
+        if entry.seq != self.seq {
+            return Err(ProofError::EntrySeqMismatch {
+                stated: self.seq,
+                in_entry: entry.seq,
             });
         }
         check_origin(&self.ledger_id, &self.checkpoint)?;
@@ -547,6 +580,7 @@ impl InclusionProof {
             ledger_id: self.ledger_id,
             seq: self.seq,
             entry_hash: self.entry_hash,
+            entry: Box::new(entry),
             tree_size: self.tree_size,
             root: cp.root,
             signers,
