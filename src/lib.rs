@@ -3,5 +3,5 @@
 //! the recorded history and reports whose every figure cites the entries behind it.
 #![forbid(unsafe_code)]
 
-pub mod ledger;
 pub mod model;
+pub mod ledger;

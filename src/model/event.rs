@@ -257,28 +257,19 @@ impl FundSource {
     /// Chinese name.
     #[must_use]
     pub fn zh(self) -> &'static str {
-        FundSource::ALL
-            .iter()
-            .find(|x| x.0 == self)
-            .map_or("", |x| x.1)
+        FundSource::ALL.iter().find(|x| x.0 == self).map_or("", |x| x.1)
     }
 
     /// Snake-case name.
     #[must_use]
     pub fn name(self) -> &'static str {
-        FundSource::ALL
-            .iter()
-            .find(|x| x.0 == self)
-            .map_or("", |x| x.2)
+        FundSource::ALL.iter().find(|x| x.0 == self).map_or("", |x| x.2)
     }
 
     /// Parses the Chinese or snake-case name.
     #[must_use]
     pub fn parse(s: &str) -> Option<FundSource> {
-        FundSource::ALL
-            .iter()
-            .find(|x| x.1 == s || x.2 == s)
-            .map(|x| x.0)
+        FundSource::ALL.iter().find(|x| x.1 == s || x.2 == s).map(|x| x.0)
     }
 }
 
@@ -307,28 +298,19 @@ impl ExpenseType {
     /// Chinese name.
     #[must_use]
     pub fn zh(self) -> &'static str {
-        ExpenseType::ALL
-            .iter()
-            .find(|x| x.0 == self)
-            .map_or("", |x| x.1)
+        ExpenseType::ALL.iter().find(|x| x.0 == self).map_or("", |x| x.1)
     }
 
     /// Snake-case name.
     #[must_use]
     pub fn name(self) -> &'static str {
-        ExpenseType::ALL
-            .iter()
-            .find(|x| x.0 == self)
-            .map_or("", |x| x.2)
+        ExpenseType::ALL.iter().find(|x| x.0 == self).map_or("", |x| x.2)
     }
 
     /// Parses the Chinese or snake-case name.
     #[must_use]
     pub fn parse(s: &str) -> Option<ExpenseType> {
-        ExpenseType::ALL
-            .iter()
-            .find(|x| x.1 == s || x.2 == s)
-            .map(|x| x.0)
+        ExpenseType::ALL.iter().find(|x| x.1 == s || x.2 == s).map(|x| x.0)
     }
 }
 
@@ -377,49 +359,28 @@ impl BudgetKind {
         (BudgetKind::AdjustCut, "调减", "adjust_cut"),
         (BudgetKind::Reallocate, "调剂", "reallocate"),
         (BudgetKind::Execution, "支出", "execution"),
-        (
-            BudgetKind::ExecutionCumulative,
-            "累计支出",
-            "execution_cumulative",
-        ),
+        (BudgetKind::ExecutionCumulative, "累计支出", "execution_cumulative"),
         (BudgetKind::CarryOut, "结转下年", "carry_out"),
-        (
-            BudgetKind::PriorYearBudget,
-            "上年预算数",
-            "prior_year_budget",
-        ),
-        (
-            BudgetKind::PriorYearExecuted,
-            "上年执行数",
-            "prior_year_executed",
-        ),
+        (BudgetKind::PriorYearBudget, "上年预算数", "prior_year_budget"),
+        (BudgetKind::PriorYearExecuted, "上年执行数", "prior_year_executed"),
     ];
 
     /// Chinese name.
     #[must_use]
     pub fn zh(self) -> &'static str {
-        BudgetKind::ALL
-            .iter()
-            .find(|x| x.0 == self)
-            .map_or("", |x| x.1)
+        BudgetKind::ALL.iter().find(|x| x.0 == self).map_or("", |x| x.1)
     }
 
     /// Snake-case name.
     #[must_use]
     pub fn name(self) -> &'static str {
-        BudgetKind::ALL
-            .iter()
-            .find(|x| x.0 == self)
-            .map_or("", |x| x.2)
+        BudgetKind::ALL.iter().find(|x| x.0 == self).map_or("", |x| x.2)
     }
 
     /// Parses the Chinese or snake-case name.
     #[must_use]
     pub fn parse(s: &str) -> Option<BudgetKind> {
-        BudgetKind::ALL
-            .iter()
-            .find(|x| x.1 == s || x.2 == s)
-            .map(|x| x.0)
+        BudgetKind::ALL.iter().find(|x| x.1 == s || x.2 == s).map(|x| x.0)
     }
 
     /// Adjustments need an approval document number.

@@ -11,9 +11,9 @@ mod event;
 mod num;
 
 pub use event::{
-    Acknowledgement, BudgetEvent, BudgetKind, BudgetLine, Claim, Correction, Direction, Event,
-    EventKind, Evidence, ExpenseType, Fact, FundSource, Genesis, Grant, IndicatorTarget,
-    IndicatorValue, Principal, Revoke, RuleSetAdopted, ScoreAdjustment, Staffing,
+    Acknowledgement, BudgetEvent, BudgetKind, BudgetLine, Claim, Correction, Event, EventKind,
+    Evidence, ExpenseType, Fact, FundSource, Genesis, Grant, IndicatorTarget, IndicatorValue,
+    Principal, Revoke, RuleSetAdopted, ScoreAdjustment, Staffing, Direction,
 };
 pub use num::{BizDate, Money, Number, ParseError};
 

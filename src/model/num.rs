@@ -20,9 +20,7 @@ pub enum ParseError {
     #[error("`{0}` is not a number (expected digits with an optional sign and decimal point)")]
     NotANumber(String),
     /// A yuan amount with more than two decimals (finer than one fen).
-    #[error(
-        "`{0}` has more than 2 decimals in yuan (more than 6 in 万元); amounts are exact to the fen"
-    )]
+    #[error("`{0}` has more than 2 decimals in yuan (more than 6 in 万元); amounts are exact to the fen")]
     TooPrecise(String),
     /// Out of the representable range.
     #[error("`{0}` is out of range")]
@@ -247,9 +245,7 @@ impl BizDate {
     #[must_use]
     pub fn from_ymd(year: i32, month: u8, day: u8) -> Option<BizDate> {
         let m = time::Month::try_from(month).ok()?;
-        time::Date::from_calendar_date(year, m, day)
-            .ok()
-            .map(BizDate)
+        time::Date::from_calendar_date(year, m, day).ok().map(BizDate)
     }
 
     /// The calendar year.
@@ -265,18 +261,9 @@ impl FromStr for BizDate {
     fn from_str(s: &str) -> Result<BizDate, ParseError> {
         let bad = || ParseError::NotADate(s.to_string());
         let mut parts = s.trim().splitn(3, '-');
-        let y = parts
-            .next()
-            .and_then(|p| p.parse::<i32>().ok())
-            .ok_or_else(bad)?;
-        let m = parts
-            .next()
-            .and_then(|p| p.parse::<u8>().ok())
-            .ok_or_else(bad)?;
-        let d = parts
-            .next()
-            .and_then(|p| p.parse::<u8>().ok())
-            .ok_or_else(bad)?;
+        let y = parts.next().and_then(|p| p.parse::<i32>().ok()).ok_or_else(bad)?;
+        let m = parts.next().and_then(|p| p.parse::<u8>().ok()).ok_or_else(bad)?;
+        let d = parts.next().and_then(|p| p.parse::<u8>().ok()).ok_or_else(bad)?;
         if !(1000..=9999).contains(&y) {
             return Err(bad());
         }
@@ -325,23 +312,11 @@ mod tests {
 
     #[test]
     fn more_than_fen_precision_is_rejected() {
-        assert!(matches!(
-            "1.234".parse::<Money>(),
-            Err(ParseError::TooPrecise(_))
-        ));
-        assert!(matches!(
-            "0.0000001万元".parse::<Money>(),
-            Err(ParseError::TooPrecise(_))
-        ));
+        assert!(matches!("1.234".parse::<Money>(), Err(ParseError::TooPrecise(_))));
+        assert!(matches!("0.0000001万元".parse::<Money>(), Err(ParseError::TooPrecise(_))));
         assert!("0.000001万元".parse::<Money>().is_ok());
-        assert!(matches!(
-            "abc".parse::<Money>(),
-            Err(ParseError::NotANumber(_))
-        ));
-        assert!(matches!(
-            "1e5".parse::<Money>(),
-            Err(ParseError::NotANumber(_))
-        ));
+        assert!(matches!("abc".parse::<Money>(), Err(ParseError::NotANumber(_))));
+        assert!(matches!("1e5".parse::<Money>(), Err(ParseError::NotANumber(_))));
     }
 
     #[test]
