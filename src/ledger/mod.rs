@@ -1,21 +1,38 @@
 //! The ledger: redb schema, entry envelope and codec, blake3 hash chain, Ed25519 batch
-//! signatures, role authorisation, and verification.
+//! signatures, role authorisation, Merkle tree, checkpoints, proofs and verification.
 //!
 //! Owns: every byte on disk. Must not: know what a score is.
 
 mod auth;
+mod checkpoint;
 mod entry;
 mod error;
 pub mod keys;
+mod merkle;
+mod proof;
 mod store;
 mod verify;
 
 pub use auth::{AuthError, Authority, KeyRecord};
+pub use checkpoint::{
+    Checkpoint, CheckpointError, ED25519_SIGNATURE_TYPE, MAX_SIGNATURES, NoteSignature,
+    ORIGIN_PREFIX, SignedCheckpoint, key_hash, origin_for,
+};
 pub use entry::{
     CodecError, ENTRY_HASH_CONTEXT, Entry, EntryHash, FORMAT_VERSION, GENESIS_PREV_CONTEXT,
     Recorded,
 };
 pub use error::LedgerError;
+pub use merkle::{
+    EMPTY_ROOT_CONTEXT, FRONTIER_VERSION, Frontier, LEAF_KEY_CONTEXT, MerkleError,
+    NODE_KEY_CONTEXT, TreeHash, consistency_path, consistency_path_by, empty_root, inclusion_path,
+    inclusion_path_by, leaf_hash, node_hash, root_of, root_streaming,
+};
+pub use proof::{
+    CONSISTENCY_FORMAT, ConsistencyProof, INCLUSION_FORMAT, InclusionProof, MAX_PATH_LEN,
+    ProofError, ProofSummary, check_proof_bytes, check_proof_text, verify_consistency,
+    verify_inclusion,
+};
 pub use store::{
     Appended, BATCH_SIGNATURE_CONTEXT, BatchRecord, Head, Ledger, MAGIC, batch_message,
 };
