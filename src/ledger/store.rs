@@ -3,6 +3,7 @@
 use super::auth::{Authority, KeyRecord};
 use super::entry::{Entry, EntryHash, FORMAT_VERSION, Recorded};
 use super::error::LedgerError;
+use super::merkle::Frontier;
 use crate::model::{Event, Genesis, KeyId, Seq};
 use ed25519_dalek::{Signer, SigningKey};
 use redb::{
@@ -21,6 +22,10 @@ pub(crate) const ENTRIES: TableDefinition<u64, &[u8]> = TableDefinition::new("en
 pub(crate) const HASHES: TableDefinition<u64, &[u8]> = TableDefinition::new("hashes");
 /// `batches`: last seq of a batch → first seq (u64 LE) ‖ author key id (8) ‖ signature (64).
 pub(crate) const BATCHES: TableDefinition<u64, &[u8]> = TableDefinition::new("batches");
+/// `merkle`: "frontier" → `Frontier::to_bytes()` of the tree over all entries (docs/FORMAT.md §9).
+pub(crate) const MERKLE: TableDefinition<&str, &[u8]> = TableDefinition::new("merkle");
+/// `checkpoints`: tree size → signed checkpoint text issued (and cosigned) for that size.
+pub(crate) const CHECKPOINTS: TableDefinition<u64, &str> = TableDefinition::new("checkpoints");
 /// `keys` (derived index, rebuilt and cross-checked by verify): key id → postcard(KeyRecord).
 pub(crate) const KEYS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("keys");
 
@@ -518,6 +523,21 @@ impl Ledger {
         let mut prev = head.hash;
         let mut block = Vec::with_capacity(events.len() * 32);
         let keys_before = authority.clone();
+        let mut frontier = if is_genesis {
+            Frontier::new()
+        } else {
+            read_frontier_w(&self.path, &txn)?
+        };
+        if frontier.size() != head.size {
+            return Err(LedgerError::Corrupt {
+                path: self.path.clone(),
+                detail: format!(
+                    "the stored Merkle frontier covers {} entries but the ledger has {}",
+                    frontier.size(),
+                    head.size
+                ),
+            });
+        }
         {
             let mut entries = txn.open_table(ENTRIES).map_err(|e| se(&e))?;
             let mut buf = Vec::with_capacity(256);
@@ -551,6 +571,7 @@ impl Ledger {
                 let hash = EntryHash::of_stored(&bytes);
                 entries.insert(seq, bytes.as_slice()).map_err(|e| se(&e))?;
                 block.extend_from_slice(&hash.0);
+                frontier.push(&hash).map_err(|e| se(&e))?;
                 prev = hash;
                 buf = bytes;
             }
@@ -571,6 +592,10 @@ impl Ledger {
                 .map_err(|e| se(&e))?;
             let mut hashes = txn.open_table(HASHES).map_err(|e| se(&e))?;
             hashes.insert(last, block.as_slice()).map_err(|e| se(&e))?;
+            let mut merkle = txn.open_table(MERKLE).map_err(|e| se(&e))?;
+            merkle
+                .insert("frontier", frontier.to_bytes().as_slice())
+                .map_err(|e| se(&e))?;
             if is_genesis || authority != keys_before {
                 write_authority(&self.path, &txn, &authority)?;
             }
@@ -581,6 +606,21 @@ impl Ledger {
             last,
             head: prev,
         })
+    }
+}
+
+fn read_frontier_w(path: &Path, txn: &redb::WriteTransaction) -> Result<Frontier, LedgerError> {
+    let t = txn.open_table(MERKLE).map_err(|e| storage_err(path, e))?;
+    let v = t.get("frontier").map_err(|e| storage_err(path, e))?;
+    match v {
+        Some(b) => Frontier::from_bytes(b.value()).map_err(|e| LedgerError::Corrupt {
+            path: path.to_path_buf(),
+            detail: format!("merkle frontier: {e}"),
+        }),
+        None => Err(LedgerError::Corrupt {
+            path: path.to_path_buf(),
+            detail: "the merkle frontier is missing".into(),
+        }),
     }
 }
 

@@ -4,14 +4,16 @@
 use super::auth::Authority;
 use super::entry::{CodecError, Entry, EntryHash, FORMAT_VERSION, Recorded};
 use super::error::LedgerError;
+use super::merkle::{Frontier, TreeHash};
 use super::store::{
-    BATCHES, BatchRecord, ENTRIES, HASHES, Ledger, batch_message, guarded, hash_in_block,
+    BATCHES, BatchRecord, ENTRIES, HASHES, Ledger, MERKLE, batch_message, guarded, hash_in_block,
     read_authority,
 };
 use crate::model::{Event, Seq};
 use ed25519_dalek::{Signature, VerifyingKey};
 use redb::{ReadableTable, TableError};
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// What failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -49,6 +51,8 @@ pub enum FailureKind {
     Unauthorized,
     /// The derived `keys` index differs from the one re-derived from history.
     Index,
+    /// The stored Merkle tree state differs from the tree recomputed from the entries.
+    Merkle,
 }
 
 impl FailureKind {
@@ -95,6 +99,10 @@ pub struct Verified {
     pub head: EntryHash,
     /// The key registry re-derived from history.
     pub authority: Authority,
+    /// Merkle root over all entries, recomputed.
+    pub root: TreeHash,
+    /// Recomputed Merkle roots at the tree sizes asked for (those not above `size`).
+    pub roots_at: BTreeMap<u64, TreeHash>,
 }
 
 fn fail(seq: Option<Seq>, kind: FailureKind, detail: impl Into<String>) -> Failure {
@@ -118,8 +126,18 @@ impl Ledger {
     /// Verifies the whole ledger, calling `observe` with every entry that passed its own checks,
     /// in seq order. Returns the first failure.
     pub fn verify(&self, observe: &mut dyn FnMut(&Recorded)) -> Result<Verified, Failure> {
+        self.verify_capturing(observe, &[])
+    }
+
+    /// [`Ledger::verify`], also recording the Merkle root at each of `sizes` (to check
+    /// checkpoints against).
+    pub fn verify_capturing(
+        &self,
+        observe: &mut dyn FnMut(&Recorded),
+        sizes: &[u64],
+    ) -> Result<Verified, Failure> {
         let path = self.path().to_path_buf();
-        let outcome = guarded(&path, || Ok(self.verify_inner(observe)));
+        let outcome = guarded(&path, || Ok(self.verify_inner(observe, sizes)));
         match outcome {
             Ok(r) => r,
             Err(e) => {
@@ -130,7 +148,11 @@ impl Ledger {
     }
 
     #[allow(clippy::too_many_lines)]
-    fn verify_inner(&self, observe: &mut dyn FnMut(&Recorded)) -> Result<Verified, Failure> {
+    fn verify_inner(
+        &self,
+        observe: &mut dyn FnMut(&Recorded),
+        sizes: &[u64],
+    ) -> Result<Verified, Failure> {
         let storage =
             |e: &dyn std::fmt::Display| fail(None, FailureKind::Corrupt, format!("storage: {e}"));
         let ledger_id = self.ledger_id();
@@ -223,6 +245,8 @@ impl Ledger {
         let mut batch = next_batch(1)?;
         let mut batch_count = 0u64;
         let mut scratch = Vec::with_capacity(256);
+        let mut frontier = Frontier::new();
+        let mut roots_at = BTreeMap::new();
         let range = entries.iter().map_err(|e| storage(&e))?;
         for item in range {
             let (k, v) = item.map_err(|e| storage(&e))?;
@@ -357,6 +381,12 @@ impl Ledger {
                 batch_count += 1;
                 batch = next_batch(seq + 1)?;
             }
+            frontier
+                .push(&hash)
+                .map_err(|e| fail(Some(seq), FailureKind::Merkle, e.to_string()))?;
+            if sizes.contains(&seq) {
+                roots_at.insert(seq, frontier.root());
+            }
             let recorded = Recorded { entry, hash };
             observe(&recorded);
             prev = hash;
@@ -397,7 +427,44 @@ impl Ledger {
                 "the stored key/role index differs from the one derived from the entries",
             ));
         }
+        let stored_frontier = txn
+            .open_table(MERKLE)
+            .map_err(|e| storage(&e))?
+            .get("frontier")
+            .map_err(|e| storage(&e))?
+            .map(|v| Frontier::from_bytes(v.value()));
+        match stored_frontier {
+            Some(Ok(f)) if f == frontier => {}
+            Some(Ok(f)) => {
+                return Err(fail(
+                    None,
+                    FailureKind::Merkle,
+                    format!(
+                        "the stored Merkle tree ({} entries, root {}) differs from the one recomputed from the entries ({size} entries, root {})",
+                        f.size(),
+                        hex::encode(f.root()),
+                        hex::encode(frontier.root())
+                    ),
+                ));
+            }
+            Some(Err(e)) => {
+                return Err(fail(
+                    None,
+                    FailureKind::Merkle,
+                    format!("stored Merkle frontier: {e}"),
+                ));
+            }
+            None => {
+                return Err(fail(
+                    None,
+                    FailureKind::Merkle,
+                    "the stored Merkle frontier is missing",
+                ));
+            }
+        }
         Ok(Verified {
+            root: frontier.root(),
+            roots_at,
             ledger_id,
             size,
             batches: batch_count,
