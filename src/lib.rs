@@ -6,3 +6,4 @@
 pub mod model;
 pub mod ledger;
 pub mod rules;
+pub mod eval;
