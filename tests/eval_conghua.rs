@@ -39,7 +39,10 @@ fn every_leaf_shows_method_input_target_and_sources() {
     let card = score(&l.replay(AsOf::Latest)).unwrap();
     let archive = card.node("perf.output.quantity.archive").unwrap();
     assert_eq!(archive.method.as_deref(), Some("ratio_higher"));
-    assert_eq!(archive.input.as_deref(), Some("indicator.perf.output.quantity.archive"));
+    assert_eq!(
+        archive.input.as_deref(),
+        Some("indicator.perf.output.quantity.archive")
+    );
     let target = archive.target.as_ref().unwrap();
     assert_eq!(target.source, TargetSource::Recorded);
     assert_eq!(target.seq, Some(s.archive_target));
@@ -48,7 +51,10 @@ fn every_leaf_shows_method_input_target_and_sources() {
     assert!(archive.seqs.contains(s.archive_value) && archive.seqs.contains(s.archive_target));
 
     let monitoring = card.node("mgmt.perf.monitoring").unwrap();
-    assert_eq!(monitoring.target.as_ref().unwrap().source, TargetSource::Rule);
+    assert_eq!(
+        monitoring.target.as_ref().unwrap().source,
+        TargetSource::Rule
+    );
 
     // Execution rate: the June cumulative figure replaced the March payment.
     let rate = card.node("mgmt.exec.rate").unwrap();
@@ -57,10 +63,17 @@ fn every_leaf_shows_method_input_target_and_sources() {
     assert!(rate.seqs.contains(s.cumulative_june));
     assert!(rate.seqs.contains(s.payment_dec));
     assert!(rate.seqs.contains(s.year_start_staff));
-    assert!(!rate.seqs.contains(s.cumulative_june - 1), "the replaced March payment is not a source");
+    assert!(
+        !rate.seqs.contains(s.cumulative_june - 1),
+        "the replaced March payment is not a source"
+    );
 
     for n in card.nodes.iter().filter(|n| n.children.is_empty()) {
-        assert!(n.method.is_some() && n.input.is_some() && n.actual.is_some(), "{}", n.id);
+        assert!(
+            n.method.is_some() && n.input.is_some() && n.actual.is_some(),
+            "{}",
+            n.id
+        );
         assert!(!n.seqs.is_empty(), "{} has no sources", n.id);
     }
 }
@@ -78,8 +91,18 @@ fn the_stated_growth_rate_does_not_reproduce_and_is_a_finding() {
     assert_eq!(f.stated, "3.5");
     // 67.26 / 1856.39 = 3.6231...%
     assert_eq!(f.recomputed, Some(d("3.6")));
-    assert!(f.recomputed_exact.unwrap().to_string().starts_with("3.6231"));
-    assert!(f.definition.contains("growth_rate = (full_year − prior_full_year) / prior_full_year"), "{}", f.definition);
+    assert!(
+        f.recomputed_exact
+            .unwrap()
+            .to_string()
+            .starts_with("3.6231")
+    );
+    assert!(
+        f.definition
+            .contains("growth_rate = (full_year − prior_full_year) / prior_full_year"),
+        "{}",
+        f.definition
+    );
     assert!(f.definition.contains("× 100"));
     assert!(f.input_seqs.contains(s.year_start_staff));
     assert!(f.acknowledged.is_none());

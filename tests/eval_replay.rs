@@ -29,14 +29,20 @@ fn as_of_seq_n_equals_replaying_the_first_n_entries() {
         assert_eq!(as_of, prefix, "as of seq {n}");
     }
     // Before the rule set there is nothing to score with.
-    assert_eq!(score(&l.replay(AsOf::Seq(1))).unwrap_err(), EvalError::NoRuleSet);
+    assert_eq!(
+        score(&l.replay(AsOf::Seq(1))).unwrap_err(),
+        EvalError::NoRuleSet
+    );
 }
 
 #[test]
 fn a_correction_changes_the_score_and_the_trail_keeps_both_values() {
     let (mut l, s) = conghua();
     let before = score(&l.replay(AsOf::Latest)).unwrap();
-    assert_eq!(before.node("perf.output.quantity.archive").unwrap().score, d("6.00"));
+    assert_eq!(
+        before.node("perf.output.quantity.archive").unwrap().score,
+        d("6.00")
+    );
     let c = l.push(correct(
         s.archive_value,
         Some(value("perf.output.quantity.archive", "50")),
@@ -53,11 +59,24 @@ fn a_correction_changes_the_score_and_the_trail_keeps_both_values() {
 
     assert_eq!(state.corrections.len(), 1);
     let t = &state.corrections[0];
-    assert_eq!((t.correction_seq, t.superseded, t.slot), (c, s.archive_value, s.archive_value));
+    assert_eq!(
+        (t.correction_seq, t.superseded, t.slot),
+        (c, s.archive_value, s.archive_value)
+    );
     assert_eq!(t.kind, "value");
     assert_eq!(t.reason, "数字化加工量按验收单重新核定");
-    assert!(t.old_value.as_deref().unwrap().contains("perf.output.quantity.archive = 100 "));
-    assert!(t.new_value.as_deref().unwrap().contains("perf.output.quantity.archive = 50 "));
+    assert!(
+        t.old_value
+            .as_deref()
+            .unwrap()
+            .contains("perf.output.quantity.archive = 100 ")
+    );
+    assert!(
+        t.new_value
+            .as_deref()
+            .unwrap()
+            .contains("perf.output.quantity.archive = 50 ")
+    );
 
     // The replacement holds the superseded entry's place.
     let h = &state.values["perf.output.quantity.archive"];
@@ -66,12 +85,22 @@ fn a_correction_changes_the_score_and_the_trail_keeps_both_values() {
     assert_eq!(h.entries[0].corrected_by, vec![c]);
 
     // Correcting the correction targets the same place.
-    let c2 = l.push(correct(c, Some(value("perf.output.quantity.archive", "90")), "再次核定"));
+    let c2 = l.push(correct(
+        c,
+        Some(value("perf.output.quantity.archive", "90")),
+        "再次核定",
+    ));
     let state = l.replay(AsOf::Latest);
     let card = score(&state).unwrap();
-    assert_eq!(card.node("perf.output.quantity.archive").unwrap().score, d("5.40"));
+    assert_eq!(
+        card.node("perf.output.quantity.archive").unwrap().score,
+        d("5.40")
+    );
     assert_eq!(state.corrections[1].slot, s.archive_value);
-    assert_eq!(state.values["perf.output.quantity.archive"].entries[0].corrected_by, vec![c, c2]);
+    assert_eq!(
+        state.values["perf.output.quantity.archive"].entries[0].corrected_by,
+        vec![c, c2]
+    );
 }
 
 #[test]
@@ -87,15 +116,29 @@ fn a_retracted_payment_stops_counting() {
     assert!(!rate.seqs.contains(s.payment_dec));
     assert!(rate.seqs.contains(c), "the retraction is cited");
     assert_eq!(state.corrections[0].new_value, None);
-    assert!(state.corrections[0].old_value.as_deref().unwrap().starts_with("execution 2236500.00 元"));
+    assert!(
+        state.corrections[0]
+            .old_value
+            .as_deref()
+            .unwrap()
+            .starts_with("execution 2236500.00 元")
+    );
     // The budget claim now differs too.
-    assert!(card.findings.iter().any(|f| f.id == "budget.execution_rate"));
+    assert!(
+        card.findings
+            .iter()
+            .any(|f| f.id == "budget.execution_rate")
+    );
 }
 
 #[test]
 fn a_replacement_of_another_kind_is_refused_naming_both_seqs() {
     let (mut l, s) = conghua();
-    let c = l.push(correct(s.archive_value, Some(fact("x", "1", "件")), "wrong"));
+    let c = l.push(correct(
+        s.archive_value,
+        Some(fact("x", "1", "件")),
+        "wrong",
+    ));
     let mut r = Replay::new(AsOf::Latest);
     let mut err = None;
     for e in &l.entries {
@@ -120,7 +163,13 @@ fn a_correction_of_a_later_or_unknown_seq_is_refused() {
     let c = l.push(correct(5, None, "x"));
     let mut r = Replay::new(AsOf::Latest);
     r.apply(&l.entries[0]).unwrap();
-    assert_eq!(r.apply(&l.entries[1]), Err(EvalError::UnknownSuperseded { correction_seq: c, superseded: 5 }));
+    assert_eq!(
+        r.apply(&l.entries[1]),
+        Err(EvalError::UnknownSuperseded {
+            correction_seq: c,
+            superseded: 5
+        })
+    );
 }
 
 #[test]
@@ -128,7 +177,13 @@ fn entries_must_come_in_order() {
     let (l, _) = conghua();
     let mut r = Replay::new(AsOf::Latest);
     r.apply(&l.entries[0]).unwrap();
-    assert_eq!(r.apply(&l.entries[2]), Err(EvalError::OutOfOrder { seq: 3, expected: 2 }));
+    assert_eq!(
+        r.apply(&l.entries[2]),
+        Err(EvalError::OutOfOrder {
+            seq: 3,
+            expected: 2
+        })
+    );
 }
 
 #[test]
@@ -145,11 +200,23 @@ fn as_of_a_business_date_counts_dated_events_by_date_and_others_by_recording() {
     let july = l.replay(AsOf::Date(date("2022-07-31")));
     let staff = &july.budget[&line(BasicStaff)];
     assert_eq!(staff.executed(None).unwrap().amount, Money::from_fen(6000));
-    assert_eq!(staff.executed(Some(date("2022-06-30"))).unwrap().amount, Money::from_fen(4000));
-    assert_eq!(staff.executed(Some(date("2022-03-01"))).unwrap().amount, Money::from_fen(1000));
+    assert_eq!(
+        staff.executed(Some(date("2022-06-30"))).unwrap().amount,
+        Money::from_fen(4000)
+    );
+    assert_eq!(
+        staff.executed(Some(date("2022-03-01"))).unwrap().amount,
+        Money::from_fen(1000)
+    );
     assert!(july.claims.is_empty(), "the claim was recorded after July");
     let march = l.replay(AsOf::Date(date("2022-03-01")));
-    assert_eq!(march.budget[&line(BasicStaff)].executed(None).unwrap().amount, Money::from_fen(1000));
+    assert_eq!(
+        march.budget[&line(BasicStaff)]
+            .executed(None)
+            .unwrap()
+            .amount,
+        Money::from_fen(1000)
+    );
     let all = l.replay(AsOf::Latest);
     assert_eq!(all.claims.len(), 1);
 }
@@ -197,7 +264,12 @@ fn progress_at_a_date_and_division_by_zero_are_typed() {
     l.push(rules(SMALL));
     l.push(budget(BasicStaff, YearStart, "100", "2022-01-01"));
     l.push(claim("progress", "budget.progress@2022-06-30", "50", "%"));
-    l.push(claim("hotline", "derived.hotline.on_time_rate", "99.9", "%"));
+    l.push(claim(
+        "hotline",
+        "derived.hotline.on_time_rate",
+        "99.9",
+        "%",
+    ));
     // Nothing executed: balance_rate = carry_out / executed divides by zero.
     assert_eq!(
         score(&l.replay(AsOf::Latest)).unwrap_err(),
@@ -220,11 +292,31 @@ fn progress_at_a_date_and_division_by_zero_are_typed() {
     // balance 2 / 98 above a zero target: 5 − 10 × 0.0204… = 4.80
     assert_eq!(card.node("balance").unwrap().score, d("4.80"));
     // An unresolvable claim is a finding, not a crash.
-    let f: Vec<_> = card.findings.iter().map(|f| (f.id.as_str(), f.kind)).collect();
-    assert_eq!(f, [("hotline", FindingKind::Unresolvable), ("progress", FindingKind::Mismatch)]);
-    assert!(card.findings[0].problem.as_deref().unwrap().contains("divides by zero"));
+    let f: Vec<_> = card
+        .findings
+        .iter()
+        .map(|f| (f.id.as_str(), f.kind))
+        .collect();
+    assert_eq!(
+        f,
+        [
+            ("hotline", FindingKind::Unresolvable),
+            ("progress", FindingKind::Mismatch)
+        ]
+    );
+    assert!(
+        card.findings[0]
+            .problem
+            .as_deref()
+            .unwrap()
+            .contains("divides by zero")
+    );
     assert_eq!(card.findings[1].recomputed, Some(d("45")));
-    assert!(card.findings[1].definition.contains("progress@2022-06-30 = executed as of 2022-06-30 / full_year"));
+    assert!(
+        card.findings[1]
+            .definition
+            .contains("progress@2022-06-30 = executed as of 2022-06-30 / full_year")
+    );
 }
 
 #[test]
@@ -234,7 +326,10 @@ fn an_adjustment_on_an_unknown_node_is_an_error_naming_its_seq() {
     let a = l.push(adjust("mgmt.nope", "-1", "x"));
     assert_eq!(
         score(&l.replay(AsOf::Latest)).unwrap_err(),
-        EvalError::UnknownAdjustmentNode { seq: a, node: "mgmt.nope".into() }
+        EvalError::UnknownAdjustmentNode {
+            seq: a,
+            node: "mgmt.nope".into()
+        }
     );
 }
 
@@ -246,17 +341,33 @@ fn a_rule_set_whose_digest_does_not_match_is_refused() {
         r.digest[0] ^= 1;
     }
     let s = l.push(ev);
-    assert_eq!(score(&l.replay(AsOf::Latest)).unwrap_err(), EvalError::RuleSetDigest { seq: s });
+    assert_eq!(
+        score(&l.replay(AsOf::Latest)).unwrap_err(),
+        EvalError::RuleSetDigest { seq: s }
+    );
 }
 
 #[test]
 fn a_missing_input_names_the_reference_and_the_node() {
     let mut l = Ledger::new();
     l.push(rules(RULES));
-    l.push(budget(ExpenseType::BasicStaff, BudgetKind::YearStart, "100", "2022-01-01"));
-    l.push(budget(ExpenseType::BasicStaff, BudgetKind::Execution, "100", "2022-12-01"));
+    l.push(budget(
+        ExpenseType::BasicStaff,
+        BudgetKind::YearStart,
+        "100",
+        "2022-01-01",
+    ));
+    l.push(budget(
+        ExpenseType::BasicStaff,
+        BudgetKind::Execution,
+        "100",
+        "2022-12-01",
+    ));
     match score(&l.replay(AsOf::Latest)).unwrap_err() {
-        EvalError::NoValue { reference, needed_by } => {
+        EvalError::NoValue {
+            reference,
+            needed_by,
+        } => {
             assert_eq!(reference, "indicator.mgmt.fin.rules");
             assert_eq!(needed_by, "node mgmt.fin.rules");
         }

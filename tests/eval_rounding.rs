@@ -68,7 +68,11 @@ fn totals_sums_exactly_and_rounds_only_what_is_shown() {
     assert_eq!(c.node("a").unwrap().score_exact, d("1.005"));
     assert_eq!(c.total_exact, d("2.010"));
     assert_eq!(c.total.to_string(), "2.01");
-    assert_eq!(c.grade.unwrap().name, "差", "the grade follows the policy's total");
+    assert_eq!(
+        c.grade.unwrap().name,
+        "差",
+        "the grade follows the policy's total"
+    );
 }
 
 #[test]

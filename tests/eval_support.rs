@@ -1,5 +1,5 @@
 //! Builders for eval tests: events and an in-memory list of recorded entries.
-#![allow(dead_code)]
+#![allow(dead_code, missing_docs, clippy::new_without_default)]
 
 use jixiao::eval::{AsOf, Replay, State};
 use jixiao::ledger::{Entry, EntryHash, FORMAT_VERSION, Recorded};
@@ -28,14 +28,26 @@ pub struct Ledger {
     pub now: i64,
 }
 
+impl Default for Ledger {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Ledger {
     pub fn new() -> Ledger {
-        let mut l = Ledger { entries: Vec::new(), now: YEAR_END };
+        let mut l = Ledger {
+            entries: Vec::new(),
+            now: YEAR_END,
+        };
         l.push(Event::Genesis(Genesis {
             department: "广州市从化区人民政府办公室".into(),
             department_code: String::new(),
             year: 2022,
-            admins: vec![Principal { public_key: [7; 32], name: "admin".into() }],
+            admins: vec![Principal {
+                public_key: [7; 32],
+                name: "admin".into(),
+            }],
         }));
         l
     }
@@ -48,7 +60,14 @@ impl Ledger {
     pub fn push_at(&mut self, event: Event, recorded_at: i64) -> Seq {
         let seq = self.entries.len() as u64 + 1;
         let prev = self.entries.last().map_or(EntryHash::default(), |r| r.hash);
-        let entry = Entry { version: FORMAT_VERSION, seq, prev, recorded_at, author: KeyId([1; 8]), event };
+        let entry = Entry {
+            version: FORMAT_VERSION,
+            seq,
+            prev,
+            recorded_at,
+            author: KeyId([1; 8]),
+            event,
+        };
         let hash = EntryHash::of_stored(&entry.encode());
         self.entries.push(Recorded { entry, hash });
         seq
@@ -76,7 +95,11 @@ pub fn rules(text: &str) -> Event {
 }
 
 pub fn line(expense: ExpenseType) -> BudgetLine {
-    BudgetLine { fund_source: FundSource::GeneralPublic, expense_type: expense, project: String::new() }
+    BudgetLine {
+        fund_source: FundSource::GeneralPublic,
+        expense_type: expense,
+        project: String::new(),
+    }
 }
 
 pub fn budget(expense: ExpenseType, kind: BudgetKind, amount: &str, on: &str) -> Event {
@@ -85,7 +108,11 @@ pub fn budget(expense: ExpenseType, kind: BudgetKind, amount: &str, on: &str) ->
         kind,
         amount: amount.parse().unwrap(),
         date: date(on),
-        document: if kind.needs_document() { "从财预〔2022〕1号".into() } else { String::new() },
+        document: if kind.needs_document() {
+            "从财预〔2022〕1号".into()
+        } else {
+            String::new()
+        },
         reason: String::new(),
     })
 }
@@ -148,7 +175,10 @@ pub fn claim(id: &str, subject: &str, v: &str, unit: &str) -> Event {
 }
 
 pub fn ack(finding: &str, reason: &str) -> Event {
-    Event::Acknowledgement(Acknowledgement { finding: finding.into(), reason: reason.into() })
+    Event::Acknowledgement(Acknowledgement {
+        finding: finding.into(),
+        reason: reason.into(),
+    })
 }
 
 pub fn correct(supersedes: Seq, replacement: Option<Event>, reason: &str) -> Event {
@@ -183,10 +213,25 @@ pub fn conghua() -> (Ledger, Seqs) {
     // Budget: 1923.65万元 = 1500万 staff + 423.65万 running; prior year 1856.39万.
     let ys = l.push(budget(BasicStaff, YearStart, "1500万元", "2022-01-01"));
     l.push(budget(BasicRunning, YearStart, "423.65万元", "2022-01-01"));
-    l.push(budget(BasicStaff, PriorYearBudget, "1450万元", "2022-01-01"));
-    l.push(budget(BasicRunning, PriorYearBudget, "406.39万元", "2022-01-01"));
+    l.push(budget(
+        BasicStaff,
+        PriorYearBudget,
+        "1450万元",
+        "2022-01-01",
+    ));
+    l.push(budget(
+        BasicRunning,
+        PriorYearBudget,
+        "406.39万元",
+        "2022-01-01",
+    ));
     l.push(budget(BasicStaff, Execution, "300万元", "2022-03-31"));
-    let cum = l.push(budget(BasicStaff, ExecutionCumulative, "750万元", "2022-06-30"));
+    let cum = l.push(budget(
+        BasicStaff,
+        ExecutionCumulative,
+        "750万元",
+        "2022-06-30",
+    ));
     l.push(budget(BasicStaff, Execution, "750万元", "2022-11-30"));
     l.push(budget(BasicRunning, Execution, "200万元", "2022-06-30"));
     let pay = l.push(budget(BasicRunning, Execution, "223.65万元", "2022-12-20"));
@@ -204,8 +249,20 @@ pub fn conghua() -> (Ledger, Seqs) {
         ("mgmt.perf.self_eval", AtLeast, "%", "80", "100"),
         ("perf.output.quantity.archive", AtLeast, "%", "100", "100"),
         ("perf.output.quantity.events", AtLeast, "%", "100", "100"),
-        ("perf.output.quantity.gov_report", AtLeast, "%", "100", "100"),
-        ("perf.output.quality.supervision", AtLeast, "%", "100", "100.0"),
+        (
+            "perf.output.quantity.gov_report",
+            AtLeast,
+            "%",
+            "100",
+            "100",
+        ),
+        (
+            "perf.output.quality.supervision",
+            AtLeast,
+            "%",
+            "100",
+            "100.0",
+        ),
         ("perf.output.quality.archive_loss", AtMost, "份", "0", "0"),
         ("perf.benefit.foreign_complaints", AtMost, "次", "0", "0"),
         ("perf.satisfaction.overall", AtLeast, "%", "90", "100"),
@@ -226,16 +283,45 @@ pub fn conghua() -> (Ledger, Seqs) {
     l.push(fact("hotline.on_time", "54849", "件"));
     l.push(fact("meetings.higher_level", "922", "场"));
     l.push(fact("meetings.district", "665", "场"));
-    let adj = l.push(adjust("mgmt.perf.targets", "-0.04", "绩效目标设置不够规范、不够清晰"));
+    let adj = l.push(adjust(
+        "mgmt.perf.targets",
+        "-0.04",
+        "绩效目标设置不够规范、不够清晰",
+    ));
     l.push(claim("score.total", "score.total", "99.96", "分"));
     l.push(claim("score.mgmt", "score.mgmt", "49.96", "分"));
     l.push(claim("score.perf", "score.perf", "50", "分"));
-    l.push(claim("budget.full_year", "budget.full_year", "1923.65", "万元"));
-    l.push(claim("budget.growth_amount", "budget.growth_amount", "67.26", "万元"));
+    l.push(claim(
+        "budget.full_year",
+        "budget.full_year",
+        "1923.65",
+        "万元",
+    ));
+    l.push(claim(
+        "budget.growth_amount",
+        "budget.growth_amount",
+        "67.26",
+        "万元",
+    ));
     let growth = l.push(claim("budget.growth", "budget.growth_rate", "3.5", "%"));
-    l.push(claim("budget.execution_rate", "budget.execution_rate", "100", "%"));
-    l.push(claim("hotline.on_time_rate", "derived.hotline.on_time_rate", "99.9", "%"));
-    l.push(claim("meetings.total", "derived.meetings.total", "1587", "场"));
+    l.push(claim(
+        "budget.execution_rate",
+        "budget.execution_rate",
+        "100",
+        "%",
+    ));
+    l.push(claim(
+        "hotline.on_time_rate",
+        "derived.hotline.on_time_rate",
+        "99.9",
+        "%",
+    ));
+    l.push(claim(
+        "meetings.total",
+        "derived.meetings.total",
+        "1587",
+        "场",
+    ));
     (
         l,
         Seqs {

@@ -14,35 +14,110 @@ fn tree_ids_weights_and_methods_are_as_specified() {
         ("mgmt", "管理效能", 50, None),
         ("mgmt.prep", "预算编制", 8, None),
         ("mgmt.prep.adjustment", "预算调整率", 4, Some("tiers")),
-        ("mgmt.prep.accuracy", "预算编制准确性", 4, Some("linear_penalty")),
+        (
+            "mgmt.prep.accuracy",
+            "预算编制准确性",
+            4,
+            Some("linear_penalty"),
+        ),
         ("mgmt.exec", "预算执行", 12, None),
         ("mgmt.exec.rate", "预算执行率", 8, Some("step_deduction")),
         ("mgmt.exec.balance", "结转结余率", 4, Some("ratio_lower")),
         ("mgmt.fin", "财务管理", 10, None),
-        ("mgmt.fin.rules", "财务管理制度健全性", 4, Some("qualitative")),
-        ("mgmt.fin.compliance", "资金使用合规性", 4, Some("checklist")),
-        ("mgmt.fin.disclosure", "预决算信息公开", 2, Some("qualitative")),
+        (
+            "mgmt.fin.rules",
+            "财务管理制度健全性",
+            4,
+            Some("qualitative"),
+        ),
+        (
+            "mgmt.fin.compliance",
+            "资金使用合规性",
+            4,
+            Some("checklist"),
+        ),
+        (
+            "mgmt.fin.disclosure",
+            "预决算信息公开",
+            2,
+            Some("qualitative"),
+        ),
         ("mgmt.proc", "采购管理", 5, None),
-        ("mgmt.proc.compliance", "政府采购规范性", 5, Some("qualitative")),
+        (
+            "mgmt.proc.compliance",
+            "政府采购规范性",
+            5,
+            Some("qualitative"),
+        ),
         ("mgmt.asset", "资产管理", 5, None),
-        ("mgmt.asset.compliance", "资产管理规范性", 5, Some("qualitative")),
+        (
+            "mgmt.asset.compliance",
+            "资产管理规范性",
+            5,
+            Some("qualitative"),
+        ),
         ("mgmt.perf", "绩效管理", 10, None),
-        ("mgmt.perf.targets", "绩效目标设置质量", 4, Some("qualitative")),
-        ("mgmt.perf.monitoring", "绩效运行监控", 3, Some("ratio_higher")),
+        (
+            "mgmt.perf.targets",
+            "绩效目标设置质量",
+            4,
+            Some("qualitative"),
+        ),
+        (
+            "mgmt.perf.monitoring",
+            "绩效运行监控",
+            3,
+            Some("ratio_higher"),
+        ),
         ("mgmt.perf.self_eval", "绩效自评", 3, Some("qualitative")),
         ("perf", "履职效能", 50, None),
         ("perf.output", "产出", 30, None),
         ("perf.output.quantity", "数量", 18, None),
-        ("perf.output.quantity.archive", "档案数字化加工完成率", 6, Some("ratio_higher")),
-        ("perf.output.quantity.events", "大型会议和重大活动的组织完成率", 6, Some("ratio_higher")),
-        ("perf.output.quantity.gov_report", "政府工作报告编制完成率", 6, Some("ratio_higher")),
+        (
+            "perf.output.quantity.archive",
+            "档案数字化加工完成率",
+            6,
+            Some("ratio_higher"),
+        ),
+        (
+            "perf.output.quantity.events",
+            "大型会议和重大活动的组织完成率",
+            6,
+            Some("ratio_higher"),
+        ),
+        (
+            "perf.output.quantity.gov_report",
+            "政府工作报告编制完成率",
+            6,
+            Some("ratio_higher"),
+        ),
         ("perf.output.quality", "质量", 12, None),
-        ("perf.output.quality.supervision", "重点工作督办率", 6, Some("ratio_higher")),
-        ("perf.output.quality.archive_loss", "档案丢失", 6, Some("zero_tolerance")),
+        (
+            "perf.output.quality.supervision",
+            "重点工作督办率",
+            6,
+            Some("ratio_higher"),
+        ),
+        (
+            "perf.output.quality.archive_loss",
+            "档案丢失",
+            6,
+            Some("zero_tolerance"),
+        ),
         ("perf.benefit", "效益", 10, None),
-        ("perf.benefit.foreign_complaints", "外事及涉外活动投诉", 10, Some("zero_tolerance")),
+        (
+            "perf.benefit.foreign_complaints",
+            "外事及涉外活动投诉",
+            10,
+            Some("zero_tolerance"),
+        ),
         ("perf.satisfaction", "满意度", 10, None),
-        ("perf.satisfaction.overall", "综合满意度", 10, Some("ratio_higher")),
+        (
+            "perf.satisfaction.overall",
+            "综合满意度",
+            10,
+            Some("ratio_higher"),
+        ),
     ];
     let order: Vec<&str> = r.preorder().iter().map(|n| n.id.as_str()).collect();
     let want: Vec<&str> = expect.iter().map(|e| e.0).collect();
@@ -52,18 +127,45 @@ fn tree_ids_weights_and_methods_are_as_specified() {
         assert_eq!(n.name, *name);
         assert_eq!(n.weight, Decimal::from(*weight), "{id}");
         assert_eq!(n.scoring.as_ref().map(|s| s.method.name()), *method, "{id}");
-        if let Some(s) = &n.scoring {
-            if let Reference::Indicator(i) = &s.input {
-                assert_eq!(i, id, "indicator leaves read the indicator of their own id");
-            }
+        if let Some(s) = &n.scoring
+            && let Reference::Indicator(i) = &s.input
+        {
+            assert_eq!(i, id, "indicator leaves read the indicator of their own id");
         }
     }
     assert_eq!(r.rounding.when, RoundingWhen::PerIndicator);
-    let grades: Vec<(String, &str)> = r.grades.iter().map(|g| (g.min.to_string(), g.name.as_str())).collect();
-    assert_eq!(grades, [("90".into(), "优"), ("80".into(), "良"), ("60".into(), "中"), ("0".into(), "差")]);
-    match &r.node("mgmt.exec.rate").unwrap().scoring.as_ref().unwrap().method {
-        Method::StepDeduction { full_at, step, points, .. } => {
-            assert_eq!((full_at.to_string(), step.to_string(), points.to_string()), ("1".into(), "0.05".into(), "2".into()));
+    let grades: Vec<(String, &str)> = r
+        .grades
+        .iter()
+        .map(|g| (g.min.to_string(), g.name.as_str()))
+        .collect();
+    assert_eq!(
+        grades,
+        [
+            ("90".into(), "优"),
+            ("80".into(), "良"),
+            ("60".into(), "中"),
+            ("0".into(), "差")
+        ]
+    );
+    match &r
+        .node("mgmt.exec.rate")
+        .unwrap()
+        .scoring
+        .as_ref()
+        .unwrap()
+        .method
+    {
+        Method::StepDeduction {
+            full_at,
+            step,
+            points,
+            ..
+        } => {
+            assert_eq!(
+                (full_at.to_string(), step.to_string(), points.to_string()),
+                ("1".into(), "0.05".into(), "2".into())
+            );
         }
         m => panic!("{m:?}"),
     }

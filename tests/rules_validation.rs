@@ -29,7 +29,13 @@ deduct_per = 1
 fn with_line(n: usize, new: &str) -> String {
     BASE.lines()
         .enumerate()
-        .map(|(i, l)| if i + 1 == n { new.to_string() } else { l.to_string() })
+        .map(|(i, l)| {
+            if i + 1 == n {
+                new.to_string()
+            } else {
+                l.to_string()
+            }
+        })
         .collect::<Vec<_>>()
         .join("\n")
         + "\n"
@@ -51,7 +57,10 @@ fn toml_syntax_and_shape_errors_carry_line_and_column() {
     let e = err(&with_line(17, "weight = "));
     assert!(matches!(e, RulesError::Syntax { line: 17, .. }), "{e:?}");
     let e = err(&with_line(17, "wieght = 10"));
-    assert!(matches!(&e, RulesError::Syntax { line: 17, message, .. } if message.contains("wieght")), "{e:?}");
+    assert!(
+        matches!(&e, RulesError::Syntax { line: 17, message, .. } if message.contains("wieght")),
+        "{e:?}"
+    );
     let e = err(&with_line(12, "weight = true"));
     assert!(matches!(e, RulesError::Syntax { line: 12, .. }), "{e:?}");
 }
@@ -64,7 +73,10 @@ fn unknown_method() {
         "{e:?}"
     );
     let d = format!("{BASE}[derived.\"x\"]\nmethod = \"mean\"\ninputs = [\"fact.a\"]\n");
-    assert!(matches!(err(&d), RulesError::UnknownMethod { line: 22, .. }));
+    assert!(matches!(
+        err(&d),
+        RulesError::UnknownMethod { line: 22, .. }
+    ));
 }
 
 #[test]
@@ -95,7 +107,10 @@ fn cycles_among_derivations() {
         e => panic!("{e:?}"),
     }
     // A leaf fed by its own score through a derivation is a cycle too.
-    let text = format!("{}[derived.\"x\"]\nmethod = \"sum\"\ninputs = [\"score.a\"]\n", with_line(18, "input = \"derived.x\""));
+    let text = format!(
+        "{}[derived.\"x\"]\nmethod = \"sum\"\ninputs = [\"score.a\"]\n",
+        with_line(18, "input = \"derived.x\"")
+    );
     assert!(matches!(err(&text), RulesError::DerivationCycle { .. }));
 }
 
@@ -123,7 +138,12 @@ fn duplicate_ids() {
     );
     assert_eq!(
         err(&text),
-        RulesError::DuplicateId { line: 22, column: 6, id: "a".into(), first_line: 14 }
+        RulesError::DuplicateId {
+            line: 22,
+            column: 6,
+            id: "a".into(),
+            first_line: 14
+        }
     );
 }
 
@@ -131,28 +151,64 @@ fn duplicate_ids() {
 fn bad_parameters() {
     // missing
     let e = err(&with_line(20, ""));
-    assert!(matches!(&e, RulesError::BadParameter { line: 19, param, .. } if param == "deduct_per"), "{e:?}");
+    assert!(
+        matches!(&e, RulesError::BadParameter { line: 19, param, .. } if param == "deduct_per"),
+        "{e:?}"
+    );
     // not applicable to the method
     let e = err(&with_line(20, "deduct_per = 1\nk = 2"));
-    assert!(matches!(&e, RulesError::BadParameter { line: 21, param, .. } if param == "k"), "{e:?}");
+    assert!(
+        matches!(&e, RulesError::BadParameter { line: 21, param, .. } if param == "k"),
+        "{e:?}"
+    );
     // out of range
     let e = err(&with_line(20, "deduct_per = -1"));
-    assert!(matches!(&e, RulesError::BadParameter { line: 20, param, .. } if param == "deduct_per"), "{e:?}");
+    assert!(
+        matches!(&e, RulesError::BadParameter { line: 20, param, .. } if param == "deduct_per"),
+        "{e:?}"
+    );
     // not a plain decimal
     let e = err(&with_line(20, "deduct_per = 1e3"));
-    assert!(matches!(&e, RulesError::BadParameter { line: 20, why, .. } if why.contains("plain decimal")), "{e:?}");
+    assert!(
+        matches!(&e, RulesError::BadParameter { line: 20, why, .. } if why.contains("plain decimal")),
+        "{e:?}"
+    );
     // step must be positive
-    let e = err(&with_line(19, "method = \"step_deduction\"\nfull_at = 1\nstep = 0\npoints = 2").replace("deduct_per = 1\n", ""));
-    assert!(matches!(&e, RulesError::BadParameter { line: 21, param, .. } if param == "step"), "{e:?}");
+    let e = err(&with_line(
+        19,
+        "method = \"step_deduction\"\nfull_at = 1\nstep = 0\npoints = 2",
+    )
+    .replace("deduct_per = 1\n", ""));
+    assert!(
+        matches!(&e, RulesError::BadParameter { line: 21, param, .. } if param == "step"),
+        "{e:?}"
+    );
     // tier points above the weight
-    let e = err(&with_line(19, "method = \"tiers\"\ntiers = [{ max = 0.1, points = 11 }]").replace("deduct_per = 1\n", ""));
-    assert!(matches!(&e, RulesError::BadParameter { line: 20, param, .. } if param == "tiers.points"), "{e:?}");
+    let e = err(&with_line(
+        19,
+        "method = \"tiers\"\ntiers = [{ max = 0.1, points = 11 }]",
+    )
+    .replace("deduct_per = 1\n", ""));
+    assert!(
+        matches!(&e, RulesError::BadParameter { line: 20, param, .. } if param == "tiers.points"),
+        "{e:?}"
+    );
     // ratio_lower with a zero target needs deduct_per
-    let e = err(&with_line(19, "method = \"ratio_lower\"\ntarget = 0").replace("deduct_per = 1\n", ""));
-    assert!(matches!(&e, RulesError::BadParameter { line: 19, param, .. } if param == "deduct_per"), "{e:?}");
+    let e =
+        err(&with_line(19, "method = \"ratio_lower\"\ntarget = 0").replace("deduct_per = 1\n", ""));
+    assert!(
+        matches!(&e, RulesError::BadParameter { line: 19, param, .. } if param == "deduct_per"),
+        "{e:?}"
+    );
     // checklist items must add up to the weight
-    let e = err(&with_line(19, "method = \"checklist\"\nitems = [{ name = \"x\", points = 3 }]"));
-    assert!(matches!(&e, RulesError::BadParameter { line: 20, param, .. } if param == "items"), "{e:?}");
+    let e = err(&with_line(
+        19,
+        "method = \"checklist\"\nitems = [{ name = \"x\", points = 3 }]",
+    ));
+    assert!(
+        matches!(&e, RulesError::BadParameter { line: 20, param, .. } if param == "items"),
+        "{e:?}"
+    );
     // derivation arity
     let d = format!("{BASE}[derived.\"x\"]\nmethod = \"ratio\"\ninputs = [\"fact.a\"]\n");
     assert!(matches!(err(&d), RulesError::BadParameter { line: 23, .. }));
@@ -161,11 +217,20 @@ fn bad_parameters() {
 #[test]
 fn bad_trees() {
     let e = err(&with_line(15, "parent = \"nope\""));
-    assert!(matches!(&e, RulesError::BadTree { line: 15, node, .. } if node == "a"), "{e:?}");
+    assert!(
+        matches!(&e, RulesError::BadTree { line: 15, node, .. } if node == "a"),
+        "{e:?}"
+    );
     let e = err(&with_line(19, "").replace("deduct_per = 1\n", ""));
-    assert!(matches!(&e, RulesError::BadTree { line: 14, why, .. } if why.contains("method")), "{e:?}");
+    assert!(
+        matches!(&e, RulesError::BadTree { line: 14, why, .. } if why.contains("method")),
+        "{e:?}"
+    );
     let e = err(&with_line(15, ""));
-    assert!(matches!(&e, RulesError::BadTree { line: 14, why, .. } if why.contains("second root")), "{e:?}");
+    assert!(
+        matches!(&e, RulesError::BadTree { line: 14, why, .. } if why.contains("second root")),
+        "{e:?}"
+    );
     let e = err(&with_line(12, "weight = 10\nmethod = \"qualitative\""));
     assert!(matches!(&e, RulesError::BadTree { line: 13, .. }), "{e:?}");
 }
@@ -173,13 +238,25 @@ fn bad_trees() {
 #[test]
 fn bad_settings() {
     let e = err(&with_line(4, "mode = \"banker\""));
-    assert!(matches!(&e, RulesError::BadSetting { line: 4, field, .. } if field == "rounding.mode"), "{e:?}");
+    assert!(
+        matches!(&e, RulesError::BadSetting { line: 4, field, .. } if field == "rounding.mode"),
+        "{e:?}"
+    );
     let e = err(&with_line(5, "when = \"sometimes\""));
-    assert!(matches!(&e, RulesError::BadSetting { line: 5, .. }), "{e:?}");
+    assert!(
+        matches!(&e, RulesError::BadSetting { line: 5, .. }),
+        "{e:?}"
+    );
     let e = err(&with_line(7, "min = 60"));
-    assert!(matches!(&e, RulesError::BadSetting { line: 6, field, .. } if field == "grade.min"), "{e:?}");
+    assert!(
+        matches!(&e, RulesError::BadSetting { line: 6, field, .. } if field == "grade.min"),
+        "{e:?}"
+    );
     let e = err(&with_line(1, "name = \" \""));
-    assert!(matches!(&e, RulesError::BadSetting { line: 1, .. }), "{e:?}");
+    assert!(
+        matches!(&e, RulesError::BadSetting { line: 1, .. }),
+        "{e:?}"
+    );
 }
 
 #[test]

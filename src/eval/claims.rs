@@ -69,12 +69,14 @@ pub struct Finding {
 /// 10000, `元` → yuan; values already recorded in the claim's unit, and other units, as is.
 fn convert(r: &Resolved, unit: &str) -> Option<(Decimal, &'static str)> {
     match (unit.trim(), &r.unit) {
-        ("%", ValueUnit::Fraction) => {
-            r.value.checked_mul(Decimal::ONE_HUNDRED).map(|v| (v, "; × 100 for %"))
-        }
-        ("万元", ValueUnit::Yuan) => {
-            r.value.checked_div(Decimal::from(10_000)).map(|v| (v, "; yuan / 10000 for 万元"))
-        }
+        ("%", ValueUnit::Fraction) => r
+            .value
+            .checked_mul(Decimal::ONE_HUNDRED)
+            .map(|v| (v, "; × 100 for %")),
+        ("万元", ValueUnit::Yuan) => r
+            .value
+            .checked_div(Decimal::from(10_000))
+            .map(|v| (v, "; yuan / 10000 for 万元")),
         _ => Some((r.value, "")),
     }
 }
@@ -103,13 +105,23 @@ pub fn check_claims(state: &State, card: &Scorecard) -> Vec<Finding> {
             .acknowledgements
             .get(id)
             .and_then(|a| a.latest())
-            .map(|a| Acknowledged { seq: a.seq, reason: a.value.reason.clone() });
+            .map(|a| Acknowledged {
+                seq: a.seq,
+                reason: a.value.reason.clone(),
+            });
         let resolved = match (rules, Reference::parse(&claim.subject)) {
-            (_, Err(why)) => Err(format!("subject `{}` is not a reference: {why}", claim.subject)),
+            (_, Err(why)) => Err(format!(
+                "subject `{}` is not a reference: {why}",
+                claim.subject
+            )),
             (None, _) => Err("no usable rule set is adopted".to_string()),
-            (Some(rules), Ok(r)) => Resolver { state, rules, scores: &scores }
-                .resolve(&r, &format!("claim {id}"))
-                .map_err(|e| e.to_string()),
+            (Some(rules), Ok(r)) => Resolver {
+                state,
+                rules,
+                scores: &scores,
+            }
+            .resolve(&r, &format!("claim {id}"))
+            .map_err(|e| e.to_string()),
         };
         let mut f = Finding {
             id: id.clone(),

@@ -8,7 +8,9 @@ use crate::rules::{MethodError, RulesError};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EvalError {
     /// Entries must be applied in seq order without gaps.
-    #[error("entry seq {seq} applied out of order (expected seq {expected}); replay entries in ledger order from seq 1")]
+    #[error(
+        "entry seq {seq} applied out of order (expected seq {expected}); replay entries in ledger order from seq 1"
+    )]
     OutOfOrder {
         /// The seq applied.
         seq: Seq,
@@ -16,7 +18,9 @@ pub enum EvalError {
         expected: Seq,
     },
     /// The recorded-at time is not a representable date.
-    #[error("entry seq {seq}: recorded_at {recorded_at} is not a valid UTC time; run `jixiao verify`")]
+    #[error(
+        "entry seq {seq}: recorded_at {recorded_at} is not a valid UTC time; run `jixiao verify`"
+    )]
     BadRecordedAt {
         /// The entry.
         seq: Seq,
@@ -24,7 +28,9 @@ pub enum EvalError {
         recorded_at: i64,
     },
     /// A correction names a seq that was never recorded before it.
-    #[error("correction seq {correction_seq} supersedes seq {superseded}, which is not an earlier entry; correct it to name an earlier seq")]
+    #[error(
+        "correction seq {correction_seq} supersedes seq {superseded}, which is not an earlier entry; correct it to name an earlier seq"
+    )]
     UnknownSuperseded {
         /// The correction.
         correction_seq: Seq,
@@ -32,7 +38,9 @@ pub enum EvalError {
         superseded: Seq,
     },
     /// A correction's replacement is not of the superseded entry's kind.
-    #[error("correction seq {correction_seq} replaces seq {superseded} (a {superseded_kind}) with a {replacement_kind}; a replacement must be of the same kind: record a retraction and a new entry instead")]
+    #[error(
+        "correction seq {correction_seq} replaces seq {superseded} (a {superseded_kind}) with a {replacement_kind}; a replacement must be of the same kind: record a retraction and a new entry instead"
+    )]
     CorrectionKindMismatch {
         /// The correction.
         correction_seq: Seq,
@@ -44,7 +52,9 @@ pub enum EvalError {
         replacement_kind: &'static str,
     },
     /// No rule set has been adopted (as of the point replayed).
-    #[error("no rule set adopted as of this point; adopt one (`jixiao record rule-set`) before scoring")]
+    #[error(
+        "no rule set adopted as of this point; adopt one (`jixiao record rule-set`) before scoring"
+    )]
     NoRuleSet,
     /// The adopted rule set does not parse.
     #[error("rule set adopted at seq {seq} is invalid: {source}; adopt a corrected rule set")]
@@ -55,13 +65,17 @@ pub enum EvalError {
         source: RulesError,
     },
     /// The recorded digest does not match the rule-set text.
-    #[error("rule set adopted at seq {seq}: the recorded digest does not match its text; the entry is corrupt or forged: run `jixiao verify`")]
+    #[error(
+        "rule set adopted at seq {seq}: the recorded digest does not match its text; the entry is corrupt or forged: run `jixiao verify`"
+    )]
     RuleSetDigest {
         /// The adoption entry.
         seq: Seq,
     },
     /// A reference has no recorded value.
-    #[error("`{reference}` has no recorded value (needed by {needed_by}); record it (`jixiao record fact|value|budget ...`)")]
+    #[error(
+        "`{reference}` has no recorded value (needed by {needed_by}); record it (`jixiao record fact|value|budget ...`)"
+    )]
     NoValue {
         /// The reference.
         reference: String,
@@ -81,7 +95,9 @@ pub enum EvalError {
         source: MethodError,
     },
     /// A derivation or metric divides by zero.
-    #[error("`{reference}` divides by zero: `{denominator}` is 0; record the amounts it is computed from")]
+    #[error(
+        "`{reference}` divides by zero: `{denominator}` is 0; record the amounts it is computed from"
+    )]
     DivisionByZero {
         /// The reference computed.
         reference: String,
@@ -89,7 +105,9 @@ pub enum EvalError {
         denominator: String,
     },
     /// A score adjustment names a node not in the rule set.
-    #[error("score adjustment seq {seq} names node `{node}`, which the adopted rule set does not have; correct or retract seq {seq}")]
+    #[error(
+        "score adjustment seq {seq} names node `{node}`, which the adopted rule set does not have; correct or retract seq {seq}"
+    )]
     UnknownAdjustmentNode {
         /// The adjustment.
         seq: Seq,

@@ -12,14 +12,14 @@ mod resolve;
 mod score;
 mod seqs;
 
+pub use claims::{Acknowledged, Finding, FindingKind, check_claims};
 pub use error::EvalError;
 pub use replay::{
     AdoptedRules, AsOf, CorrectionRecord, History, LineTotals, Replay, State, Sum, Versioned,
     describe,
 };
-pub use seqs::SeqSet;
-pub use claims::{Acknowledged, Finding, FindingKind, check_claims};
 pub use score::{
     AppliedAdjustment, GradeInfo, NodeScore, RuleSetInfo, Scorecard, TargetSource, TargetUsed,
     score,
 };
+pub use seqs::SeqSet;

@@ -64,7 +64,10 @@ pub struct History<T> {
 
 impl<T> Default for History<T> {
     fn default() -> Self {
-        History { entries: Vec::new(), retractions: Vec::new() }
+        History {
+            entries: Vec::new(),
+            retractions: Vec::new(),
+        }
     }
 }
 
@@ -138,11 +141,7 @@ impl LineTotals {
     /// before the date, plus payments dated after it (and at or before the date).
     pub fn executed(&self, as_of: Option<BizDate>) -> Result<Sum, EvalError> {
         let upto = |d: &BizDate| as_of.is_none_or(|a| *d <= a);
-        let cum = self
-            .cumulatives
-            .iter()
-            .rev()
-            .find(|((d, _), _)| upto(d));
+        let cum = self.cumulatives.iter().rev().find(|((d, _), _)| upto(d));
         let mut out = Sum::default();
         let after = cum.map(|((d, _), (m, seqs))| {
             out.amount = *m;
@@ -153,9 +152,12 @@ impl LineTotals {
             if after.is_some_and(|a| *d <= a) || !upto(d) {
                 continue;
             }
-            out.amount = out.amount.checked_add(s.amount).ok_or_else(|| EvalError::Overflow {
-                what: "executed amount".into(),
-            })?;
+            out.amount = out
+                .amount
+                .checked_add(s.amount)
+                .ok_or_else(|| EvalError::Overflow {
+                    what: "executed amount".into(),
+                })?;
             out.seqs.extend(&s.seqs);
         }
         Ok(out)
@@ -304,7 +306,10 @@ impl Replay {
     pub fn apply(&mut self, r: &Recorded) -> Result<(), EvalError> {
         let seq = r.entry.seq;
         if seq != self.expected {
-            return Err(EvalError::OutOfOrder { seq, expected: self.expected });
+            return Err(EvalError::OutOfOrder {
+                seq,
+                expected: self.expected,
+            });
         }
         self.expected = seq.saturating_add(1);
         let st = &mut self.state;
@@ -326,17 +331,21 @@ impl Replay {
                 let target = st.resolve_slot(seq, c.supersedes)?;
                 let target_kind = match st.slots.get(&target) {
                     Some(s) => s.kind(),
-                    None => st.absent.get(&target).copied().unwrap_or(EventKind::Correction),
+                    None => st
+                        .absent
+                        .get(&target)
+                        .copied()
+                        .unwrap_or(EventKind::Correction),
                 };
-                if let Some(rep) = &c.replacement {
-                    if rep.kind() != target_kind {
-                        return Err(EvalError::CorrectionKindMismatch {
-                            correction_seq: seq,
-                            superseded: c.supersedes,
-                            superseded_kind: target_kind.name(),
-                            replacement_kind: rep.kind().name(),
-                        });
-                    }
+                if let Some(rep) = &c.replacement
+                    && rep.kind() != target_kind
+                {
+                    return Err(EvalError::CorrectionKindMismatch {
+                        correction_seq: seq,
+                        superseded: c.supersedes,
+                        superseded_kind: target_kind.name(),
+                        replacement_kind: rep.kind().name(),
+                    });
                 }
                 // Undated data: the correction counts from its recorded-at date.
                 let dated = match &c.replacement {
@@ -348,7 +357,10 @@ impl Replay {
                     return Ok(());
                 }
                 let taken = st.take(target)?;
-                let mut corrected_by = taken.as_ref().map(|t| t.corrected_by.clone()).unwrap_or_default();
+                let mut corrected_by = taken
+                    .as_ref()
+                    .map(|t| t.corrected_by.clone())
+                    .unwrap_or_default();
                 corrected_by.push(seq);
                 let new_value = c.replacement.as_ref().map(|rep| describe(rep));
                 match &c.replacement {
@@ -391,7 +403,11 @@ impl Replay {
 }
 
 fn ver<T>(seq: Seq, corrected_by: &[Seq], value: T) -> Versioned<T> {
-    Versioned { seq, corrected_by: corrected_by.to_vec(), value }
+    Versioned {
+        seq,
+        corrected_by: corrected_by.to_vec(),
+        value,
+    }
 }
 
 fn recorded_date(seq: Seq, recorded_at: i64) -> Result<BizDate, EvalError> {
@@ -442,7 +458,11 @@ pub fn describe(ev: &Event) -> String {
             t.direction.symbol(),
             t.adjusted.unwrap_or(t.year_start),
             t.unit,
-            if t.adjusted.is_some() { " (adjusted)" } else { "" },
+            if t.adjusted.is_some() {
+                " (adjusted)"
+            } else {
+                ""
+            },
             t.date
         ),
         Event::IndicatorValue(v) => format!("{} = {} ({})", v.indicator, v.value, v.date),
@@ -456,7 +476,11 @@ pub fn describe(ev: &Event) -> String {
 }
 
 fn describe_budget(line: &BudgetLine, kind: BudgetKind, amount: Money, date: BizDate) -> String {
-    let project = if line.project.is_empty() { String::new() } else { format!("/{}", line.project) };
+    let project = if line.project.is_empty() {
+        String::new()
+    } else {
+        format!("/{}", line.project)
+    };
     format!(
         "{} {} 元 on {}/{}{} ({})",
         kind.name(),
@@ -469,27 +493,40 @@ fn describe_budget(line: &BudgetLine, kind: BudgetKind, amount: Money, date: Biz
 }
 
 fn add(a: Money, b: Money, what: &str) -> Result<Money, EvalError> {
-    a.checked_add(b).ok_or_else(|| EvalError::Overflow { what: what.to_string() })
+    a.checked_add(b).ok_or_else(|| EvalError::Overflow {
+        what: what.to_string(),
+    })
 }
 
 fn sub(a: Money, b: Money, what: &str) -> Result<Money, EvalError> {
-    a.checked_sub(b).ok_or_else(|| EvalError::Overflow { what: what.to_string() })
+    a.checked_sub(b).ok_or_else(|| EvalError::Overflow {
+        what: what.to_string(),
+    })
 }
 
 impl State {
     /// The original entry a correction at `correction_seq` targets.
     fn resolve_slot(&self, correction_seq: Seq, superseded: Seq) -> Result<Seq, EvalError> {
         if superseded >= correction_seq {
-            return Err(EvalError::UnknownSuperseded { correction_seq, superseded });
+            return Err(EvalError::UnknownSuperseded {
+                correction_seq,
+                superseded,
+            });
         }
         match self.slots.get(&superseded) {
             Some(Slot::Correction { slot }) => Ok(*slot),
             Some(_) => Ok(superseded),
             None if self.absent.get(&superseded) == Some(&EventKind::Correction) => {
-                Err(EvalError::UnknownSuperseded { correction_seq, superseded })
+                Err(EvalError::UnknownSuperseded {
+                    correction_seq,
+                    superseded,
+                })
             }
             None if self.absent.contains_key(&superseded) => Ok(superseded),
-            None => Err(EvalError::UnknownSuperseded { correction_seq, superseded }),
+            None => Err(EvalError::UnknownSuperseded {
+                correction_seq,
+                superseded,
+            }),
         }
     }
 
@@ -524,20 +561,32 @@ impl State {
                 Slot::RuleSet
             }
             Event::Staffing(s) => {
-                self.staffing.entry(s.category.clone()).or_default().insert(ver(seq, by, s.clone()));
+                self.staffing
+                    .entry(s.category.clone())
+                    .or_default()
+                    .insert(ver(seq, by, s.clone()));
                 Slot::Staffing(s.category.clone())
             }
             Event::Budget(b) => Slot::Budget(self.add_budget(seq, b, &corrected_by)?),
             Event::IndicatorTarget(t) => {
-                self.targets.entry(t.indicator.clone()).or_default().insert(ver(seq, by, t.clone()));
+                self.targets
+                    .entry(t.indicator.clone())
+                    .or_default()
+                    .insert(ver(seq, by, t.clone()));
                 Slot::Target(t.indicator.clone())
             }
             Event::IndicatorValue(x) => {
-                self.values.entry(x.indicator.clone()).or_default().insert(ver(seq, by, x.clone()));
+                self.values
+                    .entry(x.indicator.clone())
+                    .or_default()
+                    .insert(ver(seq, by, x.clone()));
                 Slot::Value(x.indicator.clone())
             }
             Event::Fact(f) => {
-                self.facts.entry(f.key.clone()).or_default().insert(ver(seq, by, f.clone()));
+                self.facts
+                    .entry(f.key.clone())
+                    .or_default()
+                    .insert(ver(seq, by, f.clone()));
                 Slot::Fact(f.key.clone())
             }
             Event::Evidence(e) => {
@@ -545,7 +594,10 @@ impl State {
                 Slot::Evidence
             }
             Event::Claim(c) => {
-                self.claims.entry(c.id.clone()).or_default().insert(ver(seq, by, c.clone()));
+                self.claims
+                    .entry(c.id.clone())
+                    .or_default()
+                    .insert(ver(seq, by, c.clone()));
                 Slot::Claim(c.id.clone())
             }
             Event::ScoreAdjustment(a) => {
@@ -553,7 +605,10 @@ impl State {
                 Slot::Adjustment
             }
             Event::Acknowledgement(a) => {
-                self.acknowledgements.entry(a.finding.clone()).or_default().insert(ver(seq, by, a.clone()));
+                self.acknowledgements
+                    .entry(a.finding.clone())
+                    .or_default()
+                    .insert(ver(seq, by, a.clone()));
                 Slot::Ack(a.finding.clone())
             }
         };
@@ -561,7 +616,12 @@ impl State {
         Ok(())
     }
 
-    fn add_budget(&mut self, seq: Seq, b: &BudgetEvent, corrected_by: &[Seq]) -> Result<BudgetSlot, EvalError> {
+    fn add_budget(
+        &mut self,
+        seq: Seq,
+        b: &BudgetEvent,
+        corrected_by: &[Seq],
+    ) -> Result<BudgetSlot, EvalError> {
         let mut seqs = SeqSet::of(corrected_by.iter().copied());
         seqs.insert(seq);
         let line = self.budget.entry(b.line.clone()).or_default();
@@ -573,7 +633,8 @@ impl State {
                 s.seqs.extend(&seqs);
             }
             BudgetKind::ExecutionCumulative => {
-                line.cumulatives.insert((b.date, seq), (b.amount, seqs.clone()));
+                line.cumulatives
+                    .insert((b.date, seq), (b.amount, seqs.clone()));
             }
             kind => {
                 let s = line.by_kind.entry(kind).or_default();
@@ -581,11 +642,19 @@ impl State {
                 s.seqs.extend(&seqs);
             }
         }
-        Ok(BudgetSlot { line: b.line.clone(), kind: b.kind, amount: b.amount, date: b.date, seqs })
+        Ok(BudgetSlot {
+            line: b.line.clone(),
+            kind: b.kind,
+            amount: b.amount,
+            date: b.date,
+            seqs,
+        })
     }
 
     fn remove_budget(&mut self, seq: Seq, b: &BudgetSlot) -> Result<(), EvalError> {
-        let Some(line) = self.budget.get_mut(&b.line) else { return Ok(()) };
+        let Some(line) = self.budget.get_mut(&b.line) else {
+            return Ok(());
+        };
         let what = "budget line total";
         let strip = |s: &mut Sum| -> Result<(), EvalError> {
             s.amount = sub(s.amount, b.amount, what)?;
@@ -618,7 +687,9 @@ impl State {
     /// Takes the content at `slot` out of the state: its description, its corrections and
     /// where it was.
     fn take(&mut self, slot: Seq) -> Result<Option<Taken>, EvalError> {
-        let Some(s) = self.slots.remove(&slot) else { return Ok(None) };
+        let Some(s) = self.slots.remove(&slot) else {
+            return Ok(None);
+        };
         fn hist<T>(
             m: &mut BTreeMap<String, History<T>>,
             kind: EventKind,
@@ -646,7 +717,9 @@ impl State {
             Slot::Other(k) => Some(plain(k.name().to_string(), Vec::new())),
             Slot::Correction { .. } => None,
             Slot::RuleSet => match self.rules.take() {
-                Some(r) if r.seq == slot => Some(plain(format!("rule set {}", r.name), r.corrected_by)),
+                Some(r) if r.seq == slot => {
+                    Some(plain(format!("rule set {}", r.name), r.corrected_by))
+                }
                 other => {
                     self.rules = other;
                     Some(plain("rule set (not in force)".to_string(), Vec::new()))
@@ -663,9 +736,13 @@ impl State {
                     place: Place::Budget(b.line, b.kind, b.date),
                 })
             }
-            Slot::Target(k) => hist(&mut self.targets, EventKind::IndicatorTarget, k, slot, |x| {
-                describe(&Event::IndicatorTarget(x.clone()))
-            }),
+            Slot::Target(k) => hist(
+                &mut self.targets,
+                EventKind::IndicatorTarget,
+                k,
+                slot,
+                |x| describe(&Event::IndicatorTarget(x.clone())),
+            ),
             Slot::Value(k) => hist(&mut self.values, EventKind::IndicatorValue, k, slot, |x| {
                 describe(&Event::IndicatorValue(x.clone()))
             }),
@@ -683,9 +760,13 @@ impl State {
                 .adjustments
                 .remove(&slot)
                 .map(|a| plain(describe(&Event::ScoreAdjustment(a.value)), a.corrected_by)),
-            Slot::Ack(k) => hist(&mut self.acknowledgements, EventKind::Acknowledgement, k, slot, |x| {
-                describe(&Event::Acknowledgement(x.clone()))
-            }),
+            Slot::Ack(k) => hist(
+                &mut self.acknowledgements,
+                EventKind::Acknowledgement,
+                k,
+                slot,
+                |x| describe(&Event::Acknowledgement(x.clone())),
+            ),
         })
     }
 
@@ -696,13 +777,18 @@ impl State {
             Place::Key(kind, key) => {
                 let r = match kind {
                     EventKind::Fact => self.facts.get_mut(key).map(|h| &mut h.retractions),
-                    EventKind::IndicatorValue => self.values.get_mut(key).map(|h| &mut h.retractions),
-                    EventKind::IndicatorTarget => self.targets.get_mut(key).map(|h| &mut h.retractions),
+                    EventKind::IndicatorValue => {
+                        self.values.get_mut(key).map(|h| &mut h.retractions)
+                    }
+                    EventKind::IndicatorTarget => {
+                        self.targets.get_mut(key).map(|h| &mut h.retractions)
+                    }
                     EventKind::Claim => self.claims.get_mut(key).map(|h| &mut h.retractions),
                     EventKind::Staffing => self.staffing.get_mut(key).map(|h| &mut h.retractions),
-                    EventKind::Acknowledgement => {
-                        self.acknowledgements.get_mut(key).map(|h| &mut h.retractions)
-                    }
+                    EventKind::Acknowledgement => self
+                        .acknowledgements
+                        .get_mut(key)
+                        .map(|h| &mut h.retractions),
                     _ => None,
                 };
                 if let Some(r) = r {

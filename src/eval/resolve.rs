@@ -39,12 +39,17 @@ pub(crate) struct Resolver<'a> {
 }
 
 fn overflow(what: &str) -> EvalError {
-    EvalError::Overflow { what: what.to_string() }
+    EvalError::Overflow {
+        what: what.to_string(),
+    }
 }
 
 impl Resolver<'_> {
     pub fn resolve(&self, r: &Reference, needed_by: &str) -> Result<Resolved, EvalError> {
-        let none = || EvalError::NoValue { reference: r.to_string(), needed_by: needed_by.to_string() };
+        let none = || EvalError::NoValue {
+            reference: r.to_string(),
+            needed_by: needed_by.to_string(),
+        };
         match r {
             Reference::Indicator(id) => {
                 let h = self.state.values.get(id).ok_or_else(none)?;
@@ -73,23 +78,33 @@ impl Resolver<'_> {
                 })
             }
             Reference::Score(key) => {
-                let node = self.rules.score_node(key).ok_or_else(|| EvalError::UndefinedReference {
-                    reference: r.to_string(),
-                    needed_by: needed_by.to_string(),
-                })?;
+                let node =
+                    self.rules
+                        .score_node(key)
+                        .ok_or_else(|| EvalError::UndefinedReference {
+                            reference: r.to_string(),
+                            needed_by: needed_by.to_string(),
+                        })?;
                 let (v, seqs) = self.scores.get(&node.id).ok_or_else(none)?;
                 Ok(Resolved {
                     value: *v,
                     unit: ValueUnit::Points,
                     seqs: seqs.clone(),
-                    definition: format!("{r} = score of node {} ({}) after adjustments", node.id, node.name),
+                    definition: format!(
+                        "{r} = score of node {} ({}) after adjustments",
+                        node.id, node.name
+                    ),
                 })
             }
             Reference::Derived(name) => {
-                let d = self.rules.derived.get(name).ok_or_else(|| EvalError::UndefinedReference {
-                    reference: r.to_string(),
-                    needed_by: needed_by.to_string(),
-                })?;
+                let d =
+                    self.rules
+                        .derived
+                        .get(name)
+                        .ok_or_else(|| EvalError::UndefinedReference {
+                            reference: r.to_string(),
+                            needed_by: needed_by.to_string(),
+                        })?;
                 let me = r.to_string();
                 let ins = d
                     .inputs
@@ -104,7 +119,10 @@ impl Resolver<'_> {
                 let second = ins.get(1).map_or(Decimal::ZERO, |i| i.value);
                 let zero = || EvalError::DivisionByZero {
                     reference: me.clone(),
-                    denominator: d.inputs.get(1).map_or_else(String::new, ToString::to_string),
+                    denominator: d
+                        .inputs
+                        .get(1)
+                        .map_or_else(String::new, ToString::to_string),
                 };
                 let (value, unit) = match d.op {
                     DerivedOp::Sum => {
@@ -114,24 +132,36 @@ impl Resolver<'_> {
                         }
                         (s, common_unit(&ins))
                     }
-                    DerivedOp::Difference => {
-                        (first.checked_sub(second).ok_or_else(|| overflow(&me))?, common_unit(&ins))
-                    }
+                    DerivedOp::Difference => (
+                        first.checked_sub(second).ok_or_else(|| overflow(&me))?,
+                        common_unit(&ins),
+                    ),
                     DerivedOp::Ratio => {
                         if second.is_zero() {
                             return Err(zero());
                         }
-                        (first.checked_div(second).ok_or_else(|| overflow(&me))?, ValueUnit::Fraction)
+                        (
+                            first.checked_div(second).ok_or_else(|| overflow(&me))?,
+                            ValueUnit::Fraction,
+                        )
                     }
                     DerivedOp::Growth => {
                         if second.is_zero() {
                             return Err(zero());
                         }
                         let diff = first.checked_sub(second).ok_or_else(|| overflow(&me))?;
-                        (diff.checked_div(second).ok_or_else(|| overflow(&me))?, ValueUnit::Fraction)
+                        (
+                            diff.checked_div(second).ok_or_else(|| overflow(&me))?,
+                            ValueUnit::Fraction,
+                        )
                     }
                 };
-                Ok(Resolved { value, unit, seqs, definition: d.definition() })
+                Ok(Resolved {
+                    value,
+                    unit,
+                    seqs,
+                    definition: d.definition(),
+                })
             }
             Reference::Budget(m) => self.budget(*m, &r.to_string()),
         }
@@ -142,7 +172,10 @@ impl Resolver<'_> {
         for line in self.state.budget.values() {
             for k in kinds {
                 if let Some(s) = line.by_kind.get(k) {
-                    out.amount = out.amount.checked_add(s.amount).ok_or_else(|| overflow("budget sum"))?;
+                    out.amount = out
+                        .amount
+                        .checked_add(s.amount)
+                        .ok_or_else(|| overflow("budget sum"))?;
                     out.seqs.extend(&s.seqs);
                 }
             }
@@ -154,7 +187,10 @@ impl Resolver<'_> {
         let mut out = Sum::default();
         for line in self.state.budget.values() {
             let e = line.executed(as_of)?;
-            out.amount = out.amount.checked_add(e.amount).ok_or_else(|| overflow("executed"))?;
+            out.amount = out
+                .amount
+                .checked_add(e.amount)
+                .ok_or_else(|| overflow("executed"))?;
             out.seqs.extend(&e.seqs);
         }
         Ok(out)
@@ -180,7 +216,10 @@ impl Resolver<'_> {
         let (adj, _) = self.adjustments()?;
         let mut seqs = base.seqs;
         seqs.extend(&adj.seqs);
-        let amount = base.amount.checked_add(adj.amount).ok_or_else(|| overflow("full_year"))?;
+        let amount = base
+            .amount
+            .checked_add(adj.amount)
+            .ok_or_else(|| overflow("full_year"))?;
         Ok(Sum { amount, seqs })
     }
 
@@ -205,32 +244,53 @@ impl Resolver<'_> {
                 .ok_or_else(|| overflow(me))?;
             let mut seqs = num.seqs;
             seqs.extend(&den.seqs);
-            Ok(Resolved { value, unit: ValueUnit::Fraction, seqs, definition: m.definition() })
+            Ok(Resolved {
+                value,
+                unit: ValueUnit::Fraction,
+                seqs,
+                definition: m.definition(),
+            })
         };
         match m {
             BudgetMetric::YearStart => Ok(money(self.kind_sum(&[BudgetKind::YearStart])?)),
             BudgetMetric::CarryIn => Ok(money(self.kind_sum(&[BudgetKind::CarryIn])?)),
             BudgetMetric::CarryOut => Ok(money(self.kind_sum(&[BudgetKind::CarryOut])?)),
-            BudgetMetric::PriorFullYear => Ok(money(self.kind_sum(&[BudgetKind::PriorYearBudget])?)),
+            BudgetMetric::PriorFullYear => {
+                Ok(money(self.kind_sum(&[BudgetKind::PriorYearBudget])?))
+            }
             BudgetMetric::Adjustments => Ok(money(self.adjustments()?.0)),
             BudgetMetric::FullYear => Ok(money(self.full_year()?)),
             BudgetMetric::Executed => Ok(money(self.executed(None)?)),
-            BudgetMetric::ExecutionRate => ratio(self.executed(None)?, self.full_year()?, "full_year"),
-            BudgetMetric::AdjustmentRate => {
-                ratio(self.adjustments()?.0, self.kind_sum(&[BudgetKind::YearStart])?, "year_start")
+            BudgetMetric::ExecutionRate => {
+                ratio(self.executed(None)?, self.full_year()?, "full_year")
             }
+            BudgetMetric::AdjustmentRate => ratio(
+                self.adjustments()?.0,
+                self.kind_sum(&[BudgetKind::YearStart])?,
+                "year_start",
+            ),
             BudgetMetric::ReallocationRatio => {
                 let (_, re) = self.adjustments()?;
-                let abs = Sum { amount: Money::from_fen(re.amount.fen().checked_abs().ok_or_else(|| overflow(me))?), seqs: re.seqs };
+                let abs = Sum {
+                    amount: Money::from_fen(
+                        re.amount.fen().checked_abs().ok_or_else(|| overflow(me))?,
+                    ),
+                    seqs: re.seqs,
+                };
                 ratio(abs, self.full_year()?, "full_year")
             }
-            BudgetMetric::BalanceRate => {
-                ratio(self.kind_sum(&[BudgetKind::CarryOut])?, self.executed(None)?, "executed")
-            }
+            BudgetMetric::BalanceRate => ratio(
+                self.kind_sum(&[BudgetKind::CarryOut])?,
+                self.executed(None)?,
+                "executed",
+            ),
             BudgetMetric::GrowthAmount | BudgetMetric::GrowthRate => {
                 let full = self.full_year()?;
                 let prior = self.kind_sum(&[BudgetKind::PriorYearBudget])?;
-                let amount = full.amount.checked_sub(prior.amount).ok_or_else(|| overflow(me))?;
+                let amount = full
+                    .amount
+                    .checked_sub(prior.amount)
+                    .ok_or_else(|| overflow(me))?;
                 let mut seqs = full.seqs;
                 seqs.extend(&prior.seqs);
                 let growth = Sum { amount, seqs };
@@ -240,7 +300,9 @@ impl Resolver<'_> {
                     ratio(growth, prior, "prior_full_year")
                 }
             }
-            BudgetMetric::ProgressAt(d) => ratio(self.executed(Some(d))?, self.full_year()?, "full_year"),
+            BudgetMetric::ProgressAt(d) => {
+                ratio(self.executed(Some(d))?, self.full_year()?, "full_year")
+            }
         }
     }
 }

@@ -191,15 +191,21 @@ pub fn score(state: &State) -> Result<Scorecard, EvalError> {
     let mut adjustments: BTreeMap<String, Vec<AppliedAdjustment>> = BTreeMap::new();
     for (seq, a) in &state.adjustments {
         if rules.node(&a.value.node).is_none() {
-            return Err(EvalError::UnknownAdjustmentNode { seq: *seq, node: a.value.node.clone() });
+            return Err(EvalError::UnknownAdjustmentNode {
+                seq: *seq,
+                node: a.value.node.clone(),
+            });
         }
-        adjustments.entry(a.value.node.clone()).or_default().push(AppliedAdjustment {
-            seq: *seq,
-            corrected_by: a.corrected_by.clone(),
-            delta: a.value.delta.value(),
-            reason: a.value.reason.clone(),
-            basis: a.value.basis.clone(),
-        });
+        adjustments
+            .entry(a.value.node.clone())
+            .or_default()
+            .push(AppliedAdjustment {
+                seq: *seq,
+                corrected_by: a.corrected_by.clone(),
+                delta: a.value.delta.value(),
+                reason: a.value.reason.clone(),
+                basis: a.value.basis.clone(),
+            });
     }
     let mut eng = Engine {
         state,
@@ -219,10 +225,21 @@ pub fn score(state: &State) -> Result<Scorecard, EvalError> {
     let (total, total_exact) = nodes
         .first()
         .map_or((Decimal::ZERO, Decimal::ZERO), |r| (r.score, r.score_exact));
-    let grade = rules.grade_for(total).map(|g| GradeInfo { name: g.name.clone(), en: g.en.clone(), min: g.min });
-    let digest = state.rules.as_ref().map_or_else(String::new, |r| hex::encode(r.digest));
+    let grade = rules.grade_for(total).map(|g| GradeInfo {
+        name: g.name.clone(),
+        en: g.en.clone(),
+        min: g.min,
+    });
+    let digest = state
+        .rules
+        .as_ref()
+        .map_or_else(String::new, |r| hex::encode(r.digest));
     let mut card = Scorecard {
-        rule_set: RuleSetInfo { name: rules.name.clone(), seq: rules_seq, digest },
+        rule_set: RuleSetInfo {
+            name: rules.name.clone(),
+            seq: rules_seq,
+            digest,
+        },
         as_of: state.as_of,
         last_seq: state.last_seq,
         rounding: rules.rounding,
@@ -230,7 +247,11 @@ pub fn score(state: &State) -> Result<Scorecard, EvalError> {
         total,
         total_exact,
         grade,
-        claims_checked: state.claims.values().filter(|h| h.latest().is_some()).count(),
+        claims_checked: state
+            .claims
+            .values()
+            .filter(|h| h.latest().is_some())
+            .count(),
         findings: Vec::new(),
     };
     card.findings = check_claims(state, &card);
@@ -271,10 +292,15 @@ impl Engine<'_> {
         if self.carried.contains_key(id) {
             return Ok(());
         }
-        let Some(n) = self.rules.node(id) else { return Ok(()) };
+        let Some(n) = self.rules.node(id) else {
+            return Ok(());
+        };
         // The rule set is validated acyclic; the guard only stops a corrupt in-memory set.
         if guard > self.rules.nodes.len() + self.rules.derived.len() + 1 {
-            return Err(EvalError::UndefinedReference { reference: format!("score.{id}"), needed_by: "a reference cycle".into() });
+            return Err(EvalError::UndefinedReference {
+                reference: format!("score.{id}"),
+                needed_by: "a reference cycle".into(),
+            });
         }
         let mut seqs = SeqSet::new();
         let (mut ns, base) = match &n.scoring {
@@ -291,7 +317,9 @@ impl Engine<'_> {
                 for c in &n.children {
                     self.node(c, guard + 1)?;
                     if let Some((v, s)) = self.carried.get(c) {
-                        sum = sum.checked_add(*v).ok_or_else(|| EvalError::Overflow { what: format!("score of {id}") })?;
+                        sum = sum.checked_add(*v).ok_or_else(|| EvalError::Overflow {
+                            what: format!("score of {id}"),
+                        })?;
                         seqs.extend(s);
                     }
                 }
@@ -303,7 +331,11 @@ impl Engine<'_> {
         let adjustments = self.adjustments.get(id).cloned().unwrap_or_default();
         let mut adjusted = base;
         for a in &adjustments {
-            adjusted = adjusted.checked_add(a.delta).ok_or_else(|| EvalError::Overflow { what: format!("adjusted score of {id}") })?;
+            adjusted = adjusted
+                .checked_add(a.delta)
+                .ok_or_else(|| EvalError::Overflow {
+                    what: format!("adjusted score of {id}"),
+                })?;
             seqs.insert(a.seq);
             for c in &a.corrected_by {
                 seqs.insert(*c);
@@ -355,12 +387,22 @@ impl Engine<'_> {
     /// Scores a leaf: (node score so far, capped base score).
     fn leaf(&self, n: &Node, seqs: &mut SeqSet) -> Result<(NodeScore, Decimal), EvalError> {
         let mut ns = self.blank(n);
-        let Some(sc) = &n.scoring else { return Ok((ns, Decimal::ZERO)) };
-        let resolver = Resolver { state: self.state, rules: self.rules, scores: &self.carried };
+        let Some(sc) = &n.scoring else {
+            return Ok((ns, Decimal::ZERO));
+        };
+        let resolver = Resolver {
+            state: self.state,
+            rules: self.rules,
+            scores: &self.carried,
+        };
         let needed_by = format!("node {}", n.id);
         let input: Resolved = resolver.resolve(&sc.input, &needed_by)?;
         seqs.extend(&input.seqs);
-        let target = if sc.method.uses_target() { self.target(n, &sc.input) } else { None };
+        let target = if sc.method.uses_target() {
+            self.target(n, &sc.input)
+        } else {
+            None
+        };
         let target = target.map(|(t, s)| {
             seqs.extend(&s);
             t
@@ -371,7 +413,11 @@ impl Engine<'_> {
             .map_err(|source| EvalError::Method {
                 node: n.id.clone(),
                 input: sc.input.to_string(),
-                seqs: seqs.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(","),
+                seqs: seqs
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect::<Vec<_>>()
+                    .join(","),
                 source,
             })?;
         let capped = clamp(raw, n.weight);
@@ -406,12 +452,22 @@ impl Engine<'_> {
                 },
                 t.seqs(),
             )),
-            None => n.scoring.as_ref().and_then(|s| s.method.rule_target()).map(|value| {
-                (
-                    TargetUsed { value, source: TargetSource::Rule, seq: None, direction: None, unit: None },
-                    SeqSet::new(),
-                )
-            }),
+            None => n
+                .scoring
+                .as_ref()
+                .and_then(|s| s.method.rule_target())
+                .map(|value| {
+                    (
+                        TargetUsed {
+                            value,
+                            source: TargetSource::Rule,
+                            seq: None,
+                            direction: None,
+                            unit: None,
+                        },
+                        SeqSet::new(),
+                    )
+                }),
         }
     }
 }

@@ -32,7 +32,9 @@ impl SeqSet {
     /// Adds a seq.
     pub fn insert(&mut self, s: Seq) {
         // First range that ends at s − 1 or later.
-        let i = self.ranges.partition_point(|&(_, b)| b.saturating_add(1) < s);
+        let i = self
+            .ranges
+            .partition_point(|&(_, b)| b.saturating_add(1) < s);
         let next_start = self.ranges.get(i + 1).map(|r| r.0);
         match self.ranges.get_mut(i) {
             None => self.ranges.push((s, s)),
@@ -55,7 +57,9 @@ impl SeqSet {
     /// Removes a seq.
     pub fn remove(&mut self, s: Seq) {
         let i = self.ranges.partition_point(|&(_, b)| b < s);
-        let Some(&(a, b)) = self.ranges.get(i) else { return };
+        let Some(&(a, b)) = self.ranges.get(i) else {
+            return;
+        };
         if s < a {
             return;
         }
@@ -148,14 +152,17 @@ mod tests {
             x ^= x >> 7;
             x ^= x << 17;
             let s = 1 + x % 200;
-            if x % 3 == 0 {
+            if x.is_multiple_of(3) {
                 set.remove(s);
                 model.remove(&s);
             } else {
                 set.insert(s);
                 model.insert(s);
             }
-            assert_eq!(set.iter().collect::<Vec<_>>(), model.iter().copied().collect::<Vec<_>>());
+            assert_eq!(
+                set.iter().collect::<Vec<_>>(),
+                model.iter().copied().collect::<Vec<_>>()
+            );
             assert!(set.ranges().windows(2).all(|w| w[0].1 + 1 < w[1].0));
         }
         assert_eq!(set.len(), model.len() as u64);

@@ -5,7 +5,9 @@
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RulesError {
     /// Not valid TOML, or a field is missing, misspelt or of the wrong type.
-    #[error("line {line}, column {column}: {message}; fix the TOML at that place (see docs/RULES.md)")]
+    #[error(
+        "line {line}, column {column}: {message}; fix the TOML at that place (see docs/RULES.md)"
+    )]
     Syntax {
         /// 1-based line.
         line: usize,
@@ -15,7 +17,9 @@ pub enum RulesError {
         message: String,
     },
     /// A leaf's `method` or a derivation's `method` is not one this build knows.
-    #[error("line {line}, column {column}: `{owner}` uses unknown method `{method}`; use one of: {known}")]
+    #[error(
+        "line {line}, column {column}: `{owner}` uses unknown method `{method}`; use one of: {known}"
+    )]
     UnknownMethod {
         /// 1-based line.
         line: usize,
@@ -29,7 +33,9 @@ pub enum RulesError {
         known: &'static str,
     },
     /// The children of a node do not add up to the node's weight.
-    #[error("line {line}, column {column}: the weights of the children of `{node}` add up to {children_sum}, but `{node}` has weight {weight}; make them equal")]
+    #[error(
+        "line {line}, column {column}: the weights of the children of `{node}` add up to {children_sum}, but `{node}` has weight {weight}; make them equal"
+    )]
     WeightMismatch {
         /// 1-based line (of the parent's weight).
         line: usize,
@@ -65,7 +71,9 @@ pub enum RulesError {
         why: String,
     },
     /// Two nodes have the same id.
-    #[error("line {line}, column {column}: node id `{id}` is already used on line {first_line}; give each node its own id")]
+    #[error(
+        "line {line}, column {column}: node id `{id}` is already used on line {first_line}; give each node its own id"
+    )]
     DuplicateId {
         /// 1-based line of the second use.
         line: usize,

@@ -142,11 +142,7 @@ impl Ctx<'_> {
         let literal = match n.get_ref() {
             RawNum::Int(i) => return Ok(Decimal::from(*i)),
             RawNum::Str(s) => s.trim().to_string(),
-            RawNum::Float => self
-                .text
-                .get(n.span())
-                .unwrap_or_default()
-                .replace('_', ""),
+            RawNum::Float => self.text.get(n.span()).unwrap_or_default().replace('_', ""),
         };
         let literal = literal.strip_prefix('+').unwrap_or(&literal);
         Decimal::from_str_exact(literal).map_err(|_| {
@@ -163,7 +159,13 @@ impl Ctx<'_> {
         })
     }
 
-    fn bad_param<T>(&self, at: &Spanned<T>, owner: &str, param: &str, why: impl Into<String>) -> RulesError {
+    fn bad_param<T>(
+        &self,
+        at: &Spanned<T>,
+        owner: &str,
+        param: &str,
+        why: impl Into<String>,
+    ) -> RulesError {
         let p = self.pos(at);
         RulesError::BadParameter {
             line: p.line,
@@ -243,12 +245,20 @@ fn rounding(cx: &Ctx<'_>, r: &Spanned<RawRounding>) -> Result<Rounding, RulesErr
     let r = r.get_ref();
     let scale = *r.scale.get_ref();
     if scale > 10 {
-        return Err(cx.bad_setting(&r.scale, "rounding.scale", "use 0 to 10 decimals (published tables use 2)"));
+        return Err(cx.bad_setting(
+            &r.scale,
+            "rounding.scale",
+            "use 0 to 10 decimals (published tables use 2)",
+        ));
     }
     let mode = match r.mode.get_ref().as_str() {
         "half_up" => RoundingMode::HalfUp,
         other => {
-            return Err(cx.bad_setting(&r.mode, "rounding.mode", format!("`{other}` is not supported; use \"half_up\"")));
+            return Err(cx.bad_setting(
+                &r.mode,
+                "rounding.mode",
+                format!("`{other}` is not supported; use \"half_up\""),
+            ));
         }
     };
     let when = match r.when.get_ref().as_str() {
@@ -270,18 +280,34 @@ fn grades(cx: &Ctx<'_>, raw: &RawFile) -> Result<Vec<Grade>, RulesError> {
     for g in &raw.grades {
         let min = cx.num(&g.get_ref().min, &g.get_ref().name, "min")?;
         if out.iter().any(|x| x.min == min) {
-            return Err(cx.bad_setting(g, "grade.min", format!("two grades start at {min}; give each band its own `min`")));
+            return Err(cx.bad_setting(
+                g,
+                "grade.min",
+                format!("two grades start at {min}; give each band its own `min`"),
+            ));
         }
-        out.push(Grade { min, name: g.get_ref().name.clone(), en: g.get_ref().en.clone() });
+        out.push(Grade {
+            min,
+            name: g.get_ref().name.clone(),
+            en: g.get_ref().en.clone(),
+        });
     }
-    out.sort_by(|a, b| b.min.cmp(&a.min));
+    out.sort_by_key(|g| std::cmp::Reverse(g.min));
     match out.last() {
-        None => Err(cx.bad_setting(&raw.name, "grade", "no `[[grade]]` bands; add at least one with `min = 0`")),
+        None => Err(cx.bad_setting(
+            &raw.name,
+            "grade",
+            "no `[[grade]]` bands; add at least one with `min = 0`",
+        )),
         Some(low) if low.min > Decimal::ZERO => {
-            let at = raw.grades.iter().find(|g| {
-                cx.num(&g.get_ref().min, "", "").ok() == Some(low.min)
-            });
-            let why = format!("the lowest band starts at {}; scores below it would have no grade: add a band with `min = 0`", low.min);
+            let at = raw
+                .grades
+                .iter()
+                .find(|g| cx.num(&g.get_ref().min, "", "").ok() == Some(low.min));
+            let why = format!(
+                "the lowest band starts at {}; scores below it would have no grade: add a band with `min = 0`",
+                low.min
+            );
             Err(match at {
                 Some(g) => cx.bad_setting(g, "grade.min", why),
                 None => cx.bad_setting(&raw.name, "grade.min", why),
@@ -340,7 +366,11 @@ fn derivations(
                 "inputs",
                 match op {
                     DerivedOp::Sum => "`sum` needs at least one input".to_string(),
-                    _ => format!("`{}` needs exactly two inputs, got {}", op.name(), inputs.len()),
+                    _ => format!(
+                        "`{}` needs exactly two inputs, got {}",
+                        op.name(),
+                        inputs.len()
+                    ),
                 },
             ));
         }
@@ -370,10 +400,19 @@ fn tree(
         let id = n.id.get_ref().clone();
         let p = cx.pos(&n.id);
         if !is_key(&id) {
-            return Err(cx.bad_tree(&n.id, &id, "a node id uses letters, digits, `_`, `-` and non-empty dot-separated parts"));
+            return Err(cx.bad_tree(
+                &n.id,
+                &id,
+                "a node id uses letters, digits, `_`, `-` and non-empty dot-separated parts",
+            ));
         }
         if let Some(first) = lines.get(&id) {
-            return Err(RulesError::DuplicateId { line: p.line, column: p.column, id, first_line: *first });
+            return Err(RulesError::DuplicateId {
+                line: p.line,
+                column: p.column,
+                id,
+                first_line: *first,
+            });
         }
         lines.insert(id.clone(), p.line);
         let weight = cx.num(&n.weight, &id, "weight")?;
@@ -383,7 +422,13 @@ fn tree(
         match &n.parent {
             None => {
                 if let Some(r) = &root {
-                    return Err(cx.bad_tree(&n.id, &id, format!("a second root (no `parent`); `{r}` is already the root: add `parent`")));
+                    return Err(cx.bad_tree(
+                        &n.id,
+                        &id,
+                        format!(
+                            "a second root (no `parent`); `{r}` is already the root: add `parent`"
+                        ),
+                    ));
                 }
                 root = Some(id.clone());
             }
@@ -410,8 +455,17 @@ fn tree(
     let Some(root) = root else {
         let first = raw.first();
         return Err(match first {
-            Some(f) => cx.bad_tree(&f.get_ref().id, f.get_ref().id.get_ref(), "no root: exactly one node must have no `parent`"),
-            None => RulesError::BadTree { line: 1, column: 1, node: String::new(), why: "no `[[node]]` entries".into() },
+            Some(f) => cx.bad_tree(
+                &f.get_ref().id,
+                f.get_ref().id.get_ref(),
+                "no root: exactly one node must have no `parent`",
+            ),
+            None => RulesError::BadTree {
+                line: 1,
+                column: 1,
+                node: String::new(),
+                why: "no `[[node]]` entries".into(),
+            },
         });
     };
     // Link children in file order.
@@ -421,7 +475,11 @@ fn tree(
             match nodes.get_mut(par.get_ref()) {
                 Some(parent) => parent.children.push(n.id.get_ref().clone()),
                 None => {
-                    return Err(cx.bad_tree(par, n.id.get_ref(), format!("parent `{}` is not a node id", par.get_ref())));
+                    return Err(cx.bad_tree(
+                        par,
+                        n.id.get_ref(),
+                        format!("parent `{}` is not a node id", par.get_ref()),
+                    ));
                 }
             }
         }
@@ -430,16 +488,20 @@ fn tree(
     let mut seen = BTreeSet::new();
     let mut stack = vec![root.clone()];
     while let Some(id) = stack.pop() {
-        if seen.insert(id.clone()) {
-            if let Some(n) = nodes.get(&id) {
-                stack.extend(n.children.iter().cloned());
-            }
+        if seen.insert(id.clone())
+            && let Some(n) = nodes.get(&id)
+        {
+            stack.extend(n.children.iter().cloned());
         }
     }
     for rn in raw {
         let n = rn.get_ref();
         if !seen.contains(n.id.get_ref()) {
-            return Err(cx.bad_tree(&n.id, n.id.get_ref(), format!("not reachable from the root `{root}`: its parents form a cycle")));
+            return Err(cx.bad_tree(
+                &n.id,
+                n.id.get_ref(),
+                format!("not reachable from the root `{root}`: its parents form a cycle"),
+            ));
         }
     }
     // Weights add up; leaves have a method and input, parents have neither.
@@ -466,7 +528,9 @@ fn tree(
             let mut sum = Decimal::ZERO;
             for c in &node.children {
                 if let Some(cn) = nodes.get(c) {
-                    sum = sum.checked_add(cn.weight).ok_or_else(|| cx.bad_param(&n.weight, id, "weight", "weights overflow"))?;
+                    sum = sum
+                        .checked_add(cn.weight)
+                        .ok_or_else(|| cx.bad_param(&n.weight, id, "weight", "weights overflow"))?;
                 }
             }
             if sum != node.weight {
@@ -484,7 +548,13 @@ fn tree(
     Ok((root, nodes))
 }
 
-fn method(cx: &Ctx<'_>, n: &RawNode, id: &str, weight: Decimal, m: &Spanned<String>) -> Result<Method, RulesError> {
+fn method(
+    cx: &Ctx<'_>,
+    n: &RawNode,
+    id: &str,
+    weight: Decimal,
+    m: &Spanned<String>,
+) -> Result<Method, RulesError> {
     let name = m.get_ref().as_str();
     let allowed: &[&str] = match name {
         "ratio_higher" => &["target"],
@@ -518,35 +588,44 @@ fn method(cx: &Ctx<'_>, n: &RawNode, id: &str, weight: Decimal, m: &Spanned<Stri
         ("items", n.items.as_ref().map(|s| s.span().start)),
     ];
     for (param, at) in present {
-        if let Some(at) = at {
-            if !allowed.contains(&param) {
-                let p = pos_of(cx.text, at);
-                return Err(RulesError::BadParameter {
-                    line: p.line,
-                    column: p.column,
-                    owner: id.to_string(),
-                    param: param.to_string(),
-                    why: format!("does not apply to method `{name}` (it takes: {})", if allowed.is_empty() { "no parameters".to_string() } else { allowed.join(", ") }),
-                });
-            }
+        if let Some(at) = at
+            && !allowed.contains(&param)
+        {
+            let p = pos_of(cx.text, at);
+            return Err(RulesError::BadParameter {
+                line: p.line,
+                column: p.column,
+                owner: id.to_string(),
+                param: param.to_string(),
+                why: format!(
+                    "does not apply to method `{name}` (it takes: {})",
+                    if allowed.is_empty() {
+                        "no parameters".to_string()
+                    } else {
+                        allowed.join(", ")
+                    }
+                ),
+            });
         }
     }
     let opt = |s: &Option<Spanned<RawNum>>, param: &str| -> Result<Option<Decimal>, RulesError> {
         s.as_ref().map(|v| cx.num(v, id, param)).transpose()
     };
     let req = |s: &Option<Spanned<RawNum>>, param: &str| -> Result<Decimal, RulesError> {
-        opt(s, param)?.ok_or_else(|| cx.bad_param(m, id, param, format!("method `{name}` needs `{param}`")))
+        opt(s, param)?
+            .ok_or_else(|| cx.bad_param(m, id, param, format!("method `{name}` needs `{param}`")))
     };
-    let non_negative = |v: Decimal, s: &Option<Spanned<RawNum>>, param: &str| -> Result<Decimal, RulesError> {
-        if v < Decimal::ZERO {
-            Err(match s {
-                Some(s) => cx.bad_param(s, id, param, "must be ≥ 0"),
-                None => cx.bad_param(m, id, param, "must be ≥ 0"),
-            })
-        } else {
-            Ok(v)
-        }
-    };
+    let non_negative =
+        |v: Decimal, s: &Option<Spanned<RawNum>>, param: &str| -> Result<Decimal, RulesError> {
+            if v < Decimal::ZERO {
+                Err(match s {
+                    Some(s) => cx.bad_param(s, id, param, "must be ≥ 0"),
+                    None => cx.bad_param(m, id, param, "must be ≥ 0"),
+                })
+            } else {
+                Ok(v)
+            }
+        };
     Ok(match name {
         "ratio_higher" => {
             let target = opt(&n.target, "target")?;
@@ -570,11 +649,20 @@ fn method(cx: &Ctx<'_>, n: &RawNode, id: &str, weight: Decimal, m: &Spanned<Stri
             Method::RatioLower { target, deduct_per }
         }
         "zero_tolerance" => Method::ZeroTolerance {
-            deduct_per: non_negative(req(&n.deduct_per, "deduct_per")?, &n.deduct_per, "deduct_per")?,
+            deduct_per: non_negative(
+                req(&n.deduct_per, "deduct_per")?,
+                &n.deduct_per,
+                "deduct_per",
+            )?,
         },
         "tiers" => {
             let Some(ts) = &n.tiers else {
-                return Err(cx.bad_param(m, id, "tiers", "method `tiers` needs `tiers = [{ max = X, points = P }, ...]`"));
+                return Err(cx.bad_param(
+                    m,
+                    id,
+                    "tiers",
+                    "method `tiers` needs `tiers = [{ max = X, points = P }, ...]`",
+                ));
             };
             if ts.get_ref().is_empty() {
                 return Err(cx.bad_param(ts, id, "tiers", "needs at least one band"));
@@ -582,16 +670,34 @@ fn method(cx: &Ctx<'_>, n: &RawNode, id: &str, weight: Decimal, m: &Spanned<Stri
             let mut tiers = Vec::new();
             for t in ts.get_ref() {
                 let tr = t.get_ref();
-                let min = tr.min.as_ref().map(|v| cx.num(v, id, "tiers.min")).transpose()?;
-                let max = tr.max.as_ref().map(|v| cx.num(v, id, "tiers.max")).transpose()?;
+                let min = tr
+                    .min
+                    .as_ref()
+                    .map(|v| cx.num(v, id, "tiers.min"))
+                    .transpose()?;
+                let max = tr
+                    .max
+                    .as_ref()
+                    .map(|v| cx.num(v, id, "tiers.max"))
+                    .transpose()?;
                 let points = cx.num(&tr.points, id, "tiers.points")?;
                 if points < Decimal::ZERO || points > weight {
-                    return Err(cx.bad_param(&tr.points, id, "tiers.points", format!("{points} is outside 0..={weight} (the weight)")));
+                    return Err(cx.bad_param(
+                        &tr.points,
+                        id,
+                        "tiers.points",
+                        format!("{points} is outside 0..={weight} (the weight)"),
+                    ));
                 }
-                if let (Some(a), Some(b)) = (min, max) {
-                    if a > b {
-                        return Err(cx.bad_param(t, id, "tiers", format!("band min {a} is above its max {b}")));
-                    }
+                if let (Some(a), Some(b)) = (min, max)
+                    && a > b
+                {
+                    return Err(cx.bad_param(
+                        t,
+                        id,
+                        "tiers",
+                        format!("band min {a} is above its max {b}"),
+                    ));
                 }
                 tiers.push(Tier { min, max, points });
             }
@@ -620,33 +726,67 @@ fn method(cx: &Ctx<'_>, n: &RawNode, id: &str, weight: Decimal, m: &Spanned<Stri
                         column: at.column,
                         owner: id.to_string(),
                         param: "partial".into(),
-                        why: format!("`{other}` is not a choice; use \"whole\" or \"proportional\""),
+                        why: format!(
+                            "`{other}` is not a choice; use \"whole\" or \"proportional\""
+                        ),
                     });
                 }
             };
-            Method::StepDeduction { full_at, step, points, partial }
+            Method::StepDeduction {
+                full_at,
+                step,
+                points,
+                partial,
+            }
         }
         "qualitative" => Method::Qualitative,
         _ => {
             // checklist
             let Some(items) = &n.items else {
-                return Err(cx.bad_param(m, id, "items", "method `checklist` needs `items = [{ name = \"...\", points = P }, ...]`"));
+                return Err(cx.bad_param(
+                    m,
+                    id,
+                    "items",
+                    "method `checklist` needs `items = [{ name = \"...\", points = P }, ...]`",
+                ));
             };
             let mut out = Vec::new();
             let mut sum = Decimal::ZERO;
             for it in items.get_ref() {
                 let points = cx.num(&it.get_ref().points, id, "items.points")?;
                 if points < Decimal::ZERO {
-                    return Err(cx.bad_param(&it.get_ref().points, id, "items.points", "must be ≥ 0"));
+                    return Err(cx.bad_param(
+                        &it.get_ref().points,
+                        id,
+                        "items.points",
+                        "must be ≥ 0",
+                    ));
                 }
                 sum = sum.checked_add(points).unwrap_or(Decimal::MAX);
-                out.push(ChecklistItem { name: it.get_ref().name.clone(), points });
+                out.push(ChecklistItem {
+                    name: it.get_ref().name.clone(),
+                    points,
+                });
             }
             if sum != weight {
-                return Err(cx.bad_param(items, id, "items", format!("item points add up to {sum}, but the weight is {weight}; make them equal")));
+                return Err(cx.bad_param(
+                    items,
+                    id,
+                    "items",
+                    format!(
+                        "item points add up to {sum}, but the weight is {weight}; make them equal"
+                    ),
+                ));
             }
-            let deduct_per = non_negative(req(&n.deduct_per, "deduct_per")?, &n.deduct_per, "deduct_per")?;
-            Method::Checklist { items: out, deduct_per }
+            let deduct_per = non_negative(
+                req(&n.deduct_per, "deduct_per")?,
+                &n.deduct_per,
+                "deduct_per",
+            )?;
+            Method::Checklist {
+                items: out,
+                deduct_per,
+            }
         }
     })
 }
@@ -655,9 +795,9 @@ fn method(cx: &Ctx<'_>, n: &RawNode, id: &str, weight: Decimal, m: &Spanned<Stri
 fn check_references(cx: &Ctx<'_>, raw: &RawFile, rules: &RuleSet) -> Result<(), RulesError> {
     let check = |r: &Reference, at: &Spanned<String>| -> Result<(), RulesError> {
         let why = match r {
-            Reference::Derived(d) if !rules.derived.contains_key(d) => {
-                Some(format!("no `[derived.\"{d}\"]` is defined in this rule set"))
-            }
+            Reference::Derived(d) if !rules.derived.contains_key(d) => Some(format!(
+                "no `[derived.\"{d}\"]` is defined in this rule set"
+            )),
             Reference::Score(s) if rules.score_node(s).is_none() => {
                 Some(format!("`{s}` is not a node id of this rule set"))
             }
@@ -666,7 +806,12 @@ fn check_references(cx: &Ctx<'_>, raw: &RawFile, rules: &RuleSet) -> Result<(), 
         match why {
             Some(why) => {
                 let p = cx.pos(at);
-                Err(RulesError::UnknownReference { line: p.line, column: p.column, reference: at.get_ref().clone(), why })
+                Err(RulesError::UnknownReference {
+                    line: p.line,
+                    column: p.column,
+                    reference: at.get_ref().clone(),
+                    why,
+                })
             }
             None => Ok(()),
         }
@@ -689,7 +834,11 @@ fn check_cycles(rules: &RuleSet) -> Result<(), RulesError> {
     // Vertices: "derived.X" and "score.ID"; edges: what each needs to be computed.
     let deps = |v: &str| -> Vec<String> {
         let refs: Vec<&Reference> = if let Some(d) = v.strip_prefix("derived.") {
-            rules.derived.get(d).map(|d| d.inputs.iter().collect()).unwrap_or_default()
+            rules
+                .derived
+                .get(d)
+                .map(|d| d.inputs.iter().collect())
+                .unwrap_or_default()
         } else if let Some(id) = v.strip_prefix("score.") {
             match rules.score_node(id) {
                 Some(n) => match &n.scoring {
@@ -711,7 +860,11 @@ fn check_cycles(rules: &RuleSet) -> Result<(), RulesError> {
             })
             .collect()
     };
-    let mut starts: Vec<String> = rules.derived.keys().map(|d| format!("derived.{d}")).collect();
+    let mut starts: Vec<String> = rules
+        .derived
+        .keys()
+        .map(|d| format!("derived.{d}"))
+        .collect();
     starts.extend(rules.nodes.keys().map(|n| format!("score.{n}")));
     let mut done: BTreeSet<String> = BTreeSet::new();
     for s in starts {
@@ -726,7 +879,8 @@ fn check_cycles(rules: &RuleSet) -> Result<(), RulesError> {
                 Some(w) => {
                     if on_path.contains(&w) {
                         let start = path.iter().position(|(x, _)| *x == w).unwrap_or(0);
-                        let mut cycle: Vec<String> = path.iter().skip(start).map(|(x, _)| x.clone()).collect();
+                        let mut cycle: Vec<String> =
+                            path.iter().skip(start).map(|(x, _)| x.clone()).collect();
                         cycle.push(w.clone());
                         let line = cycle
                             .iter()
@@ -734,10 +888,18 @@ fn check_cycles(rules: &RuleSet) -> Result<(), RulesError> {
                                 c.strip_prefix("derived.")
                                     .and_then(|d| rules.derived.get(d))
                                     .map(|d| d.line)
-                                    .or_else(|| c.strip_prefix("score.").and_then(|n| rules.nodes.get(n)).map(|n| n.line))
+                                    .or_else(|| {
+                                        c.strip_prefix("score.")
+                                            .and_then(|n| rules.nodes.get(n))
+                                            .map(|n| n.line)
+                                    })
                             })
                             .unwrap_or(1);
-                        return Err(RulesError::DerivationCycle { line, column: 1, cycle });
+                        return Err(RulesError::DerivationCycle {
+                            line,
+                            column: 1,
+                            cycle,
+                        });
                     }
                     if !done.contains(&w) {
                         on_path.insert(w.clone());

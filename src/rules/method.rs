@@ -15,7 +15,9 @@ pub enum MethodError {
     #[error("target {0} is negative; ratio methods need a target ≥ 0")]
     NegativeTarget(Decimal),
     /// `ratio_lower` with target 0 and a non-zero actual needs `deduct_per`.
-    #[error("target is 0 and the actual value {0} is above it: add `deduct_per` to the rule (zero tolerance)")]
+    #[error(
+        "target is 0 and the actual value {0} is above it: add `deduct_per` to the rule (zero tolerance)"
+    )]
     ZeroTargetNeedsDeduct(Decimal),
     /// A count of occurrences or breaches below zero.
     #[error("count {0} is negative; occurrences and breaches are counted from 0")]
@@ -222,9 +224,12 @@ impl Method {
             Method::ZeroTolerance { deduct_per } => zero_tolerance(weight, actual, *deduct_per),
             Method::Tiers { tiers } => Ok(tiers_points(tiers, actual)),
             Method::LinearPenalty { k } => linear_penalty(weight, *k, actual),
-            Method::StepDeduction { full_at, step, points, partial } => {
-                step_deduction(weight, actual, *full_at, *step, *points, *partial)
-            }
+            Method::StepDeduction {
+                full_at,
+                step,
+                points,
+                partial,
+            } => step_deduction(weight, actual, *full_at, *step, *points, *partial),
             Method::Qualitative => qualitative(weight, actual),
             Method::Checklist { deduct_per, .. } => zero_tolerance(weight, actual, *deduct_per),
         }
@@ -251,7 +256,11 @@ pub fn clamp(score: Decimal, weight: Decimal) -> Decimal {
 
 /// Higher is better: `actual ≥ target` → weight; else `weight × actual / target`.
 /// A target of 0 is always met.
-pub fn ratio_higher(weight: Decimal, actual: Decimal, target: Decimal) -> Result<Decimal, MethodError> {
+pub fn ratio_higher(
+    weight: Decimal,
+    actual: Decimal,
+    target: Decimal,
+) -> Result<Decimal, MethodError> {
     if target.is_sign_negative() && !target.is_zero() {
         return Err(MethodError::NegativeTarget(target));
     }
@@ -284,7 +293,11 @@ pub fn ratio_lower(
 }
 
 /// Zero tolerance: 0 occurrences → weight; else `weight − deduct_per × occurrences`.
-pub fn zero_tolerance(weight: Decimal, occurrences: Decimal, deduct_per: Decimal) -> Result<Decimal, MethodError> {
+pub fn zero_tolerance(
+    weight: Decimal,
+    occurrences: Decimal,
+    deduct_per: Decimal,
+) -> Result<Decimal, MethodError> {
     if occurrences.is_sign_negative() && !occurrences.is_zero() {
         return Err(MethodError::NegativeCount(occurrences));
     }
@@ -355,8 +368,14 @@ mod tests {
         // target 0 → full, whatever the actual
         assert_eq!(ratio_higher(d("6"), d("0"), d("0")).unwrap(), d("6"));
         // below 0 stays raw; clamp floors it
-        assert_eq!(clamp(ratio_higher(d("6"), d("-10"), d("100")).unwrap(), d("6")), d("0"));
-        assert_eq!(ratio_higher(d("6"), d("1"), d("-1")), Err(MethodError::NegativeTarget(d("-1"))));
+        assert_eq!(
+            clamp(ratio_higher(d("6"), d("-10"), d("100")).unwrap(), d("6")),
+            d("0")
+        );
+        assert_eq!(
+            ratio_higher(d("6"), d("1"), d("-1")),
+            Err(MethodError::NegativeTarget(d("-1")))
+        );
     }
 
     #[test]
@@ -369,8 +388,17 @@ mod tests {
             ratio_lower(d("4"), d("0.02"), d("0"), None),
             Err(MethodError::ZeroTargetNeedsDeduct(d("0.02")))
         );
-        assert_eq!(ratio_lower(d("4"), d("0.02"), d("0"), Some(d("40"))).unwrap(), d("3.2"));
-        assert_eq!(clamp(ratio_lower(d("4"), d("0.5"), d("0"), Some(d("40"))).unwrap(), d("4")), d("0"));
+        assert_eq!(
+            ratio_lower(d("4"), d("0.02"), d("0"), Some(d("40"))).unwrap(),
+            d("3.2")
+        );
+        assert_eq!(
+            clamp(
+                ratio_lower(d("4"), d("0.5"), d("0"), Some(d("40"))).unwrap(),
+                d("4")
+            ),
+            d("0")
+        );
     }
 
     #[test]
@@ -378,15 +406,28 @@ mod tests {
         assert_eq!(zero_tolerance(d("6"), d("0"), d("2")).unwrap(), d("6"));
         assert_eq!(zero_tolerance(d("6"), d("1"), d("2")).unwrap(), d("4"));
         assert_eq!(zero_tolerance(d("6"), d("3"), d("2")).unwrap(), d("0"));
-        assert_eq!(clamp(zero_tolerance(d("6"), d("4"), d("2")).unwrap(), d("6")), d("0"));
-        assert_eq!(zero_tolerance(d("6"), d("-1"), d("2")), Err(MethodError::NegativeCount(d("-1"))));
-        let m = Method::Checklist { items: vec![], deduct_per: d("1") };
+        assert_eq!(
+            clamp(zero_tolerance(d("6"), d("4"), d("2")).unwrap(), d("6")),
+            d("0")
+        );
+        assert_eq!(
+            zero_tolerance(d("6"), d("-1"), d("2")),
+            Err(MethodError::NegativeCount(d("-1")))
+        );
+        let m = Method::Checklist {
+            items: vec![],
+            deduct_per: d("1"),
+        };
         assert_eq!(m.raw_score(d("4"), d("2"), None).unwrap(), d("2"));
     }
 
     #[test]
     fn tier_boundaries_are_inclusive_and_first_match_wins() {
-        let t = |max: &str, p: &str| Tier { min: None, max: Some(d(max)), points: d(p) };
+        let t = |max: &str, p: &str| Tier {
+            min: None,
+            max: Some(d(max)),
+            points: d(p),
+        };
         let tiers = vec![t("0.10", "4"), t("0.20", "3"), t("0.30", "2")];
         assert_eq!(tiers_points(&tiers, d("0")), d("4"));
         assert_eq!(tiers_points(&tiers, d("0.10")), d("4"));
@@ -395,8 +436,16 @@ mod tests {
         assert_eq!(tiers_points(&tiers, d("0.30")), d("2"));
         assert_eq!(tiers_points(&tiers, d("0.31")), d("0"));
         let mins = vec![
-            Tier { min: Some(d("90")), max: None, points: d("5") },
-            Tier { min: None, max: None, points: d("1") },
+            Tier {
+                min: Some(d("90")),
+                max: None,
+                points: d("5"),
+            },
+            Tier {
+                min: None,
+                max: None,
+                points: d("1"),
+            },
         ];
         assert_eq!(tiers_points(&mins, d("90")), d("5"));
         assert_eq!(tiers_points(&mins, d("89.99")), d("1"));
@@ -406,19 +455,32 @@ mod tests {
     fn linear_penalty_edges() {
         assert_eq!(linear_penalty(d("4"), d("10"), d("0")).unwrap(), d("4"));
         assert_eq!(linear_penalty(d("4"), d("10"), d("0.05")).unwrap(), d("2"));
-        assert_eq!(clamp(linear_penalty(d("4"), d("10"), d("0.2")).unwrap(), d("4")), d("0"));
+        assert_eq!(
+            clamp(linear_penalty(d("4"), d("10"), d("0.2")).unwrap(), d("4")),
+            d("0")
+        );
     }
 
     #[test]
     fn step_deduction_whole_and_proportional() {
-        let w = |v: &str| step_deduction(d("8"), d(v), d("1"), d("0.05"), d("2"), Partial::Whole).unwrap();
+        let w = |v: &str| {
+            step_deduction(d("8"), d(v), d("1"), d("0.05"), d("2"), Partial::Whole).unwrap()
+        };
         assert_eq!(w("1"), d("8"));
         assert_eq!(w("1.2"), d("8"));
         assert_eq!(w("0.95"), d("6"));
         assert_eq!(w("0.9499"), d("4"));
         assert_eq!(w("0.99"), d("6"));
         assert_eq!(clamp(w("0.5"), d("8")), d("0"));
-        let p = step_deduction(d("8"), d("0.99"), d("1"), d("0.05"), d("2"), Partial::Proportional).unwrap();
+        let p = step_deduction(
+            d("8"),
+            d("0.99"),
+            d("1"),
+            d("0.05"),
+            d("2"),
+            Partial::Proportional,
+        )
+        .unwrap();
         assert_eq!(p, d("7.6"));
     }
 
@@ -427,13 +489,22 @@ mod tests {
         assert_eq!(qualitative(d("4"), d("100")).unwrap(), d("4"));
         assert_eq!(qualitative(d("4"), d("0")).unwrap(), d("0"));
         assert_eq!(qualitative(d("4"), d("99")).unwrap(), d("3.96"));
-        assert_eq!(qualitative(d("4"), d("100.1")), Err(MethodError::FractionOutOfRange(d("100.1"))));
-        assert_eq!(qualitative(d("4"), d("-1")), Err(MethodError::FractionOutOfRange(d("-1"))));
+        assert_eq!(
+            qualitative(d("4"), d("100.1")),
+            Err(MethodError::FractionOutOfRange(d("100.1")))
+        );
+        assert_eq!(
+            qualitative(d("4"), d("-1")),
+            Err(MethodError::FractionOutOfRange(d("-1")))
+        );
     }
 
     #[test]
     fn ratio_methods_without_target_say_so() {
         let m = Method::RatioHigher { target: None };
-        assert_eq!(m.raw_score(d("1"), d("1"), None), Err(MethodError::MissingTarget));
+        assert_eq!(
+            m.raw_score(d("1"), d("1"), None),
+            Err(MethodError::MissingTarget)
+        );
     }
 }

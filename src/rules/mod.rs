@@ -194,9 +194,11 @@ impl RuleSet {
     /// Resolves a `score.NODE` key: a node id, or `total` for the root.
     #[must_use]
     pub fn score_node(&self, key: &str) -> Option<&Node> {
-        self.nodes
-            .get(key)
-            .or_else(|| (key == "total").then(|| self.nodes.get(&self.root)).flatten())
+        self.nodes.get(key).or_else(|| {
+            (key == "total")
+                .then(|| self.nodes.get(&self.root))
+                .flatten()
+        })
     }
 }
 

@@ -62,7 +62,10 @@ impl BudgetMetric {
         if let Some(date) = s.strip_prefix("progress@") {
             return date.parse().ok().map(BudgetMetric::ProgressAt);
         }
-        BudgetMetric::NAMED.iter().find(|(_, n)| *n == s).map(|(m, _)| *m)
+        BudgetMetric::NAMED
+            .iter()
+            .find(|(_, n)| *n == s)
+            .map(|(m, _)| *m)
     }
 
     /// Is the metric a fraction (rather than an amount in yuan)?
@@ -145,7 +148,8 @@ pub enum Reference {
 }
 
 /// The accepted forms, for error messages.
-pub(crate) const FORMS: &str = "indicator.ID, fact.KEY, derived.NAME, budget.METRIC, score.NODE or total";
+pub(crate) const FORMS: &str =
+    "indicator.ID, fact.KEY, derived.NAME, budget.METRIC, score.NODE or total";
 
 impl Reference {
     /// Parses a reference. The error says what is wrong.
@@ -175,7 +179,9 @@ impl Reference {
             "fact" => Ok(Reference::Fact(key)),
             "derived" => Ok(Reference::Derived(key)),
             "score" => Ok(Reference::Score(key)),
-            other => Err(format!("unknown reference kind `{other}`; expected one of {FORMS}")),
+            other => Err(format!(
+                "unknown reference kind `{other}`; expected one of {FORMS}"
+            )),
         }
     }
 }
@@ -225,7 +231,10 @@ mod tests {
         ] {
             assert_eq!(Reference::parse(s).unwrap().to_string(), s);
         }
-        assert_eq!(Reference::parse("total").unwrap(), Reference::Score("total".into()));
+        assert_eq!(
+            Reference::parse("total").unwrap(),
+            Reference::Score("total".into())
+        );
     }
 
     #[test]
