@@ -374,3 +374,18 @@ fn a_missing_input_names_the_reference_and_the_node() {
         e => panic!("unexpected {e:?}"),
     }
 }
+
+#[test]
+fn retracting_the_rule_set_in_force_brings_back_the_one_before() {
+    let (mut l, s) = conghua();
+    let small = RULES.replace(
+        "name = \"从化区部门整体支出绩效自评 2022 (reconstruction)\"",
+        "name = \"second\"",
+    );
+    let second = l.push(rules(&small));
+    assert_eq!(score(&l.replay(AsOf::Latest)).unwrap().rule_set.seq, second);
+    l.push(correct(second, None, "adopted by mistake"));
+    let card = score(&l.replay(AsOf::Latest)).unwrap();
+    assert_eq!(card.rule_set.seq, s.rules);
+    assert_eq!(card.total, d("99.96"));
+}

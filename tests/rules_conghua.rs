@@ -199,3 +199,18 @@ fn digest_is_the_derive_key_hash_of_the_text() {
     assert_eq!(rules::digest(TEXT), *h.finalize().as_bytes());
     assert_ne!(rules::digest(TEXT), rules::digest(&format!("{TEXT} ")));
 }
+
+#[test]
+fn the_example_in_docs_rules_md_parses_and_scores_as_it_says() {
+    let doc = include_str!("../docs/RULES.md");
+    let start = doc.rfind("```toml\n").unwrap() + "```toml\n".len();
+    let end = start + doc[start..].find("```").unwrap();
+    let r = RuleSet::parse(&doc[start..end]).unwrap();
+    let exec = r.node("exec").unwrap();
+    let method = &exec.scoring.as_ref().unwrap().method;
+    let raw = method
+        .raw_score(exec.weight, "0.92".parse().unwrap(), None)
+        .unwrap();
+    assert_eq!(r.rounding.round(raw).to_string(), "4.00");
+    assert!(r.derived.contains_key("meetings.total"));
+}

@@ -263,6 +263,8 @@ pub struct State {
     /// Every correction applied, in seq order.
     pub corrections: Vec<CorrectionRecord>,
     slots: BTreeMap<Seq, Slot>,
+    /// Every effective rule-set adoption; the last is in force.
+    adoptions: BTreeMap<Seq, AdoptedRules>,
     /// Entries not in view (excluded by the as-of date, or retracted), with their kinds.
     absent: BTreeMap<Seq, EventKind>,
 }
@@ -295,6 +297,7 @@ impl Replay {
                 acknowledgements: BTreeMap::new(),
                 corrections: Vec::new(),
                 slots: BTreeMap::new(),
+                adoptions: BTreeMap::new(),
                 absent: BTreeMap::new(),
             },
             expected: 1,
@@ -547,17 +550,19 @@ impl State {
                 } else {
                     Err(EvalError::RuleSetDigest { seq })
                 };
-                // The latest adoption (by seq) is the one in force.
-                if self.rules.as_ref().is_none_or(|cur| cur.seq <= seq) {
-                    self.rules = Some(AdoptedRules {
+                self.adoptions.insert(
+                    seq,
+                    AdoptedRules {
                         seq,
                         corrected_by: corrected_by.clone(),
                         name: r.name.clone(),
                         text: r.text.clone(),
                         digest: r.digest,
                         parsed,
-                    });
-                }
+                    },
+                );
+                // The latest adoption (by seq) is the one in force.
+                self.rules = self.adoptions.values().next_back().cloned();
                 Slot::RuleSet
             }
             Event::Staffing(s) => {
@@ -716,15 +721,11 @@ impl State {
                 .map(|g| plain(describe(&Event::Genesis(g.value)), g.corrected_by)),
             Slot::Other(k) => Some(plain(k.name().to_string(), Vec::new())),
             Slot::Correction { .. } => None,
-            Slot::RuleSet => match self.rules.take() {
-                Some(r) if r.seq == slot => {
-                    Some(plain(format!("rule set {}", r.name), r.corrected_by))
-                }
-                other => {
-                    self.rules = other;
-                    Some(plain("rule set (not in force)".to_string(), Vec::new()))
-                }
-            },
+            Slot::RuleSet => {
+                let gone = self.adoptions.remove(&slot);
+                self.rules = self.adoptions.values().next_back().cloned();
+                gone.map(|r| plain(format!("rule set {}", r.name), r.corrected_by))
+            }
             Slot::Staffing(k) => hist(&mut self.staffing, EventKind::Staffing, k, slot, |x| {
                 describe(&Event::Staffing(x.clone()))
             }),
