@@ -4,7 +4,7 @@
 
 mod eval_support;
 use eval_support::*;
-use jixiao::eval::AsOf;
+use jixiao::eval::{AsOf, Replay};
 use jixiao::model::{BudgetKind, Event, ExpenseType, Money, Seq};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
@@ -32,8 +32,10 @@ fn build(ops: &[(u8, u16, u16)]) -> (Ledger, BTreeMap<Seq, Event>) {
     let mut slot_of: BTreeMap<Seq, Seq> = BTreeMap::new();
     let mut kinds: BTreeMap<Seq, bool> = BTreeMap::new(); // slot → is a fact
     let fact_ev = |a: u16, b: u16| fact(if a % 2 == 0 { "a" } else { "b" }, &b.to_string(), "件");
-    let budget_ev =
-        |a: u16, b: u16| budget(expense(a), kind(a / 2), &format!("{}", b + 1), "2022-06-01");
+    let budget_ev = |a: u16, b: u16| {
+        let on = format!("2022-{:02}-01", 1 + b % 12);
+        budget(expense(a), kind(a / 2), &format!("{}", b + 1), &on)
+    };
     for &(op, a, b) in ops {
         match op % 4 {
             0 => {
@@ -118,6 +120,35 @@ proptest! {
             a.as_of = AsOf::Latest;
             b.as_of = AsOf::Latest;
             prop_assert_eq!(a, b);
+        }
+    }
+}
+
+fn lean(l: &Ledger, as_of: AsOf) -> jixiao::eval::State {
+    let mut r = Replay::with_lookup(as_of, |seq| {
+        l.entries
+            .get(usize::try_from(seq).ok()? - 1)
+            .map(|e| e.entry.event.clone())
+    });
+    for e in &l.entries {
+        r.apply(e).unwrap();
+    }
+    r.finish()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn a_lean_replay_reads_back_corrected_budget_events_and_agrees(ops in prop::collection::vec((0u8..4, 0u16..50, 0u16..1000), 1..40), cut in 0usize..40) {
+        let (l, _) = build(&ops);
+        for as_of in [AsOf::Latest, AsOf::Seq(1 + (cut as u64) % l.entries.len() as u64), AsOf::Date(date("2022-05-01"))] {
+            let full = l.replay(as_of);
+            let lean = lean(&l, as_of);
+            prop_assert_eq!(&full.budget, &lean.budget);
+            prop_assert_eq!(&full.facts, &lean.facts);
+            prop_assert_eq!(&full.corrections, &lean.corrections);
+            prop_assert_eq!(full.last_seq, lean.last_seq);
         }
     }
 }

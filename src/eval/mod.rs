@@ -15,8 +15,8 @@ mod seqs;
 pub use claims::{Acknowledged, Finding, FindingKind, check_claims};
 pub use error::EvalError;
 pub use replay::{
-    AdoptedRules, AsOf, CorrectionRecord, History, LineTotals, Replay, State, Sum, Versioned,
-    describe,
+    AdoptedRules, AsOf, CorrectionRecord, History, LineTotals, Lookup, Replay, State, Sum,
+    Versioned, describe,
 };
 pub use score::{
     AppliedAdjustment, GradeInfo, NodeScore, RuleSetInfo, Scorecard, TargetSource, TargetUsed,

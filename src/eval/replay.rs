@@ -267,21 +267,52 @@ pub struct State {
     adoptions: BTreeMap<Seq, AdoptedRules>,
     /// Entries not in view (excluded by the as-of date, or retracted), with their kinds.
     absent: BTreeMap<Seq, EventKind>,
+    /// Budget events have no index entry (a lean replay, see [`Replay::with_lookup`]).
+    lean: bool,
 }
+
+/// Reads the event recorded at a seq, as stored (for a lean replay).
+pub type Lookup<'a> = Box<dyn FnMut(Seq) -> Option<Event> + 'a>;
 
 /// Replays entries, in seq order, into a [`State`].
-#[derive(Debug)]
-pub struct Replay {
+pub struct Replay<'a> {
     state: State,
     expected: Seq,
+    lookup: Option<Lookup<'a>>,
 }
 
-impl Replay {
-    /// A replay up to `as_of`.
+impl std::fmt::Debug for Replay<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Replay")
+            .field("state", &self.state)
+            .field("expected", &self.expected)
+            .field("lean", &self.lookup.is_some())
+            .finish()
+    }
+}
+
+impl Replay<'static> {
+    /// A replay up to `as_of`. It keeps a small index entry per budget event so that a later
+    /// correction can take the amount out; see [`Replay::with_lookup`] to avoid that.
     #[must_use]
-    pub fn new(as_of: AsOf) -> Replay {
+    pub fn new(as_of: AsOf) -> Replay<'static> {
+        Replay::build(as_of, None)
+    }
+}
+
+impl<'a> Replay<'a> {
+    /// A lean replay: budget events (the bulk of a ledger: payments) leave nothing per
+    /// entry but their seq in the provenance sets. When a correction supersedes one,
+    /// `lookup(seq)` must return the event stored at that seq (e.g. read from the ledger).
+    #[must_use]
+    pub fn with_lookup(as_of: AsOf, lookup: impl FnMut(Seq) -> Option<Event> + 'a) -> Replay<'a> {
+        Replay::build(as_of, Some(Box::new(lookup)))
+    }
+
+    fn build(as_of: AsOf, lookup: Option<Lookup<'a>>) -> Replay<'a> {
         Replay {
             state: State {
+                lean: lookup.is_some(),
                 as_of,
                 last_seq: None,
                 genesis: None,
@@ -301,6 +332,7 @@ impl Replay {
                 absent: BTreeMap::new(),
             },
             expected: 1,
+            lookup,
         }
     }
 
@@ -331,6 +363,24 @@ impl Replay {
         };
         match &r.entry.event {
             Event::Correction(c) => {
+                let s = c.supersedes;
+                if !st.slots.contains_key(&s) && !st.absent.contains_key(&s) && s < seq {
+                    // A lean replay left no index entry for a budget event: read it back.
+                    if let Some(Event::Budget(b)) = self.lookup.as_mut().and_then(|l| l(s)) {
+                        if limit.is_none_or(|d| b.date <= d) {
+                            let slot = BudgetSlot {
+                                line: b.line,
+                                kind: b.kind,
+                                amount: b.amount,
+                                date: b.date,
+                                seqs: SeqSet::of([s]),
+                            };
+                            st.slots.insert(s, Slot::Budget(slot));
+                        } else {
+                            st.absent.insert(s, EventKind::Budget);
+                        }
+                    }
+                }
                 let target = st.resolve_slot(seq, c.supersedes)?;
                 let target_kind = match st.slots.get(&target) {
                     Some(s) => s.kind(),
@@ -356,7 +406,8 @@ impl Replay {
                     None => is_dated_kind(target_kind),
                 };
                 if !dated && limit.is_some_and(|d| recorded_on > d) {
-                    st.absent.insert(seq, EventKind::Correction);
+                    // Not in view, but a later correction of this one targets the same place.
+                    st.slots.insert(seq, Slot::Correction { slot: target });
                     return Ok(());
                 }
                 let taken = st.take(target)?;
@@ -391,6 +442,7 @@ impl Replay {
                 Ok(())
             }
             ev if in_view(ev) => st.put(seq, ev, Vec::new()),
+            Event::Budget(_) if st.lean => Ok(()),
             ev => {
                 st.absent.insert(seq, ev.kind());
                 Ok(())
@@ -519,12 +571,6 @@ impl State {
         match self.slots.get(&superseded) {
             Some(Slot::Correction { slot }) => Ok(*slot),
             Some(_) => Ok(superseded),
-            None if self.absent.get(&superseded) == Some(&EventKind::Correction) => {
-                Err(EvalError::UnknownSuperseded {
-                    correction_seq,
-                    superseded,
-                })
-            }
             None if self.absent.contains_key(&superseded) => Ok(superseded),
             None => Err(EvalError::UnknownSuperseded {
                 correction_seq,
@@ -572,7 +618,14 @@ impl State {
                     .insert(ver(seq, by, s.clone()));
                 Slot::Staffing(s.category.clone())
             }
-            Event::Budget(b) => Slot::Budget(self.add_budget(seq, b, &corrected_by)?),
+            Event::Budget(b) => {
+                let slot = self.add_budget(seq, b, &corrected_by)?;
+                if self.lean && corrected_by.is_empty() {
+                    // A lean replay reads the event back if a correction ever needs it.
+                    return Ok(());
+                }
+                Slot::Budget(slot)
+            }
             Event::IndicatorTarget(t) => {
                 self.targets
                     .entry(t.indicator.clone())
