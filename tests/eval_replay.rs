@@ -389,3 +389,28 @@ fn retracting_the_rule_set_in_force_brings_back_the_one_before() {
     assert_eq!(card.rule_set.seq, s.rules);
     assert_eq!(card.total, d("99.96"));
 }
+
+#[test]
+fn claims_in_wan_yuan_convert_budget_amounts_and_yuan_facts() {
+    let (mut l, _) = conghua();
+    l.push(fact("spend.training", "123456.78", "元"));
+    l.push(claim("training", "fact.spend.training", "12.35", "万元"));
+    l.push(claim(
+        "training.wrong",
+        "fact.spend.training",
+        "12.34",
+        "万元",
+    ));
+    l.push(claim(
+        "satisfaction",
+        "indicator.perf.satisfaction.overall",
+        "100",
+        "%",
+    ));
+    let card = score(&l.replay(AsOf::Latest)).unwrap();
+    let ids: Vec<&str> = card.findings.iter().map(|f| f.id.as_str()).collect();
+    assert_eq!(ids, ["budget.growth", "training.wrong"]);
+    let f = &card.findings[1];
+    assert_eq!(f.recomputed, Some(d("12.35")));
+    assert_eq!(f.recomputed_exact, Some(d("12.345678")));
+}

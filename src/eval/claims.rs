@@ -66,7 +66,8 @@ pub struct Finding {
 }
 
 /// Converts a recomputed value to the claim's unit: `%` → fraction × 100, `万元` → yuan /
-/// 10000, `元` → yuan; values already recorded in the claim's unit, and other units, as is.
+/// 10000 (budget amounts, and facts recorded in 元), `元` → yuan; values already recorded in
+/// the claim's unit, and other units, as is.
 fn convert(r: &Resolved, unit: &str) -> Option<(Decimal, &'static str)> {
     match (unit.trim(), &r.unit) {
         ("%", ValueUnit::Fraction) => r
@@ -74,6 +75,10 @@ fn convert(r: &Resolved, unit: &str) -> Option<(Decimal, &'static str)> {
             .checked_mul(Decimal::ONE_HUNDRED)
             .map(|v| (v, "; × 100 for %")),
         ("万元", ValueUnit::Yuan) => r
+            .value
+            .checked_div(Decimal::from(10_000))
+            .map(|v| (v, "; yuan / 10000 for 万元")),
+        ("万元", ValueUnit::Recorded(u)) if u.trim() == "元" => r
             .value
             .checked_div(Decimal::from(10_000))
             .map(|v| (v, "; yuan / 10000 for 万元")),

@@ -3,6 +3,11 @@
 //! The state keeps, per key, the effective values with the seqs they came from, per budget
 //! line the running sums (payments by day), and the trail of corrections. Corrections put a
 //! replacement in the superseded entry's place; a retraction removes the entry.
+//!
+//! Memory: budget amounts are aggregated per line, kind and day; provenance seqs are kept as
+//! ranges. [`Replay::new`] also keeps a small index record per budget event so a correction
+//! can take its amount out; [`Replay::with_lookup`] keeps none and reads the superseded
+//! event back instead, so memory grows with lines, keys and corrections, not payments.
 
 use super::EvalError;
 use super::seqs::SeqSet;
