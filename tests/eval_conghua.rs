@@ -132,3 +132,14 @@ fn scorecard_json_uses_exact_decimal_strings() {
     assert_eq!(v["findings"][0]["kind"], "mismatch");
     assert!(v["nodes"][0]["seqs"].is_array());
 }
+
+#[test]
+fn as_of_serialises_with_a_kind_and_a_readable_point() {
+    let j = |a: AsOf| serde_json::to_string(&a).unwrap();
+    assert_eq!(j(AsOf::Latest), r#"{"kind":"latest"}"#);
+    assert_eq!(j(AsOf::Seq(41)), r#"{"kind":"seq","at":41}"#);
+    assert_eq!(
+        j(AsOf::Date(date("2022-06-30"))),
+        r#"{"kind":"date","at":"2022-06-30"}"#
+    );
+}

@@ -22,8 +22,9 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// The point of history to replay to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", content = "at", rename_all = "snake_case")]
+///
+/// JSON: `{"kind": "latest"}`, `{"kind": "seq", "at": 41}`, `{"kind": "date", "at": "2022-06-30"}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AsOf {
     /// Every entry.
     Latest,
@@ -34,6 +35,25 @@ pub enum AsOf {
     /// A correction of dated data always applies (its replacement counts if its own date is
     /// in range); a correction of undated data counts by its recorded-at date.
     Date(BizDate),
+}
+
+impl Serialize for AsOf {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        match self {
+            AsOf::Latest => m.serialize_entry("kind", "latest")?,
+            AsOf::Seq(n) => {
+                m.serialize_entry("kind", "seq")?;
+                m.serialize_entry("at", n)?;
+            }
+            AsOf::Date(d) => {
+                m.serialize_entry("kind", "date")?;
+                m.serialize_entry("at", &d.to_string())?;
+            }
+        }
+        m.end()
+    }
 }
 
 /// A value with the entry it came from.
