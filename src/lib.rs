@@ -4,7 +4,9 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod eval;
 pub mod import;
 pub mod ledger;
 pub mod model;
 pub mod report;
+pub mod rules;

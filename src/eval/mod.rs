@@ -1,0 +1,25 @@
+//! Evaluation: replays ledger entries into a [`State`] (optionally as of a seq or a business
+//! date), scores it with the adopted rule set into a [`Scorecard`] whose every figure names
+//! the entries it came from, and checks the report's claims into [`Finding`]s.
+//!
+//! Owns: which recorded value is effective, corrections, recomputation and provenance. Must
+//! not: print, open the ledger file, or change what a rule set means.
+
+mod claims;
+mod error;
+mod replay;
+mod resolve;
+mod score;
+mod seqs;
+
+pub use claims::{Acknowledged, Finding, FindingKind, check_claims};
+pub use error::EvalError;
+pub use replay::{
+    AdoptedRules, AsOf, CorrectionRecord, History, LineTotals, Lookup, Replay, State, Sum,
+    Versioned, describe,
+};
+pub use score::{
+    AppliedAdjustment, GradeInfo, NodeScore, RuleSetInfo, Scorecard, TargetSource, TargetUsed,
+    score,
+};
+pub use seqs::SeqSet;

@@ -1,0 +1,473 @@
+//! Scoring a replayed [`State`] with its adopted rule set into a [`Scorecard`]: per node the
+//! method, input, target, actual value, raw and capped score, adjustments, final score and
+//! every seq it came from; parents sum their children.
+
+use super::EvalError;
+use super::claims::{Finding, check_claims};
+use super::replay::{AsOf, State};
+use super::resolve::{Resolved, Resolver};
+use super::seqs::SeqSet;
+use crate::model::Seq;
+use crate::rules::{Node, Reference, Rounding, RoundingWhen, RuleSet, clamp, dec, dec_opt};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Where a leaf's target came from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetSource {
+    /// The recorded `IndicatorTarget` (adjusted target if given, else year-start).
+    Recorded,
+    /// The rule's `target` parameter.
+    Rule,
+}
+
+/// The target a leaf was scored against.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TargetUsed {
+    /// The target value.
+    #[serde(with = "dec")]
+    pub value: Decimal,
+    /// Where it came from.
+    pub source: TargetSource,
+    /// The target entry (for recorded targets).
+    pub seq: Option<Seq>,
+    /// Direction as recorded (`≥`, `≤`, `=`), if recorded.
+    pub direction: Option<String>,
+    /// Unit as recorded, if recorded.
+    pub unit: Option<String>,
+}
+
+/// An evaluator adjustment applied to a node.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AppliedAdjustment {
+    /// The adjustment entry.
+    pub seq: Seq,
+    /// Corrections that replaced its content.
+    pub corrected_by: Vec<Seq>,
+    /// Signed change in points.
+    #[serde(with = "dec")]
+    pub delta: Decimal,
+    /// Why.
+    pub reason: String,
+    /// Basis.
+    pub basis: String,
+}
+
+/// One node's score with its provenance.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NodeScore {
+    /// Node id.
+    pub id: String,
+    /// Chinese name.
+    pub name: String,
+    /// English gloss.
+    pub en: String,
+    /// Weight (points).
+    #[serde(with = "dec")]
+    pub weight: Decimal,
+    /// Depth in the tree (root 0).
+    pub depth: usize,
+    /// Parent id.
+    pub parent: Option<String>,
+    /// Child ids.
+    pub children: Vec<String>,
+    /// Scoring method (leaves).
+    pub method: Option<String>,
+    /// The method's formula in words (leaves).
+    pub formula: Option<String>,
+    /// Input reference (leaves).
+    pub input: Option<String>,
+    /// How the input is defined, in words (leaves).
+    pub input_definition: Option<String>,
+    /// Target used (ratio methods).
+    pub target: Option<TargetUsed>,
+    /// Actual value of the input (leaves).
+    #[serde(with = "dec_opt")]
+    pub actual: Option<Decimal>,
+    /// Method output before capping (leaves).
+    #[serde(with = "dec_opt")]
+    pub raw: Option<Decimal>,
+    /// Sum of the children's scores (parents).
+    #[serde(with = "dec_opt")]
+    pub children_sum: Option<Decimal>,
+    /// Score capped to [0, weight] (and, per-indicator rounding, rounded) before adjustments.
+    #[serde(with = "dec")]
+    pub before_adjustments: Decimal,
+    /// Evaluator adjustments applied here.
+    pub adjustments: Vec<AppliedAdjustment>,
+    /// Final score, exact (after adjustments, clamped to [0, weight]).
+    #[serde(with = "dec")]
+    pub score_exact: Decimal,
+    /// Final score at the rounding scale, as displayed.
+    #[serde(with = "dec")]
+    pub score: Decimal,
+    /// Every entry the score came from (values, targets, budget events, facts,
+    /// adjustments, corrections; for parents, the children's too).
+    pub seqs: SeqSet,
+}
+
+/// The rule set a scorecard was computed with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RuleSetInfo {
+    /// Name.
+    pub name: String,
+    /// Adoption entry.
+    pub seq: Seq,
+    /// Digest, lower-case hex.
+    pub digest: String,
+}
+
+/// The grade reached.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct GradeInfo {
+    /// Chinese name.
+    pub name: String,
+    /// English gloss.
+    pub en: String,
+    /// Lowest score of the band.
+    #[serde(with = "dec")]
+    pub min: Decimal,
+}
+
+/// The whole evaluation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Scorecard {
+    /// Rule set used.
+    pub rule_set: RuleSetInfo,
+    /// Point of history evaluated.
+    pub as_of: AsOf,
+    /// Last entry within that point.
+    pub last_seq: Option<Seq>,
+    /// Rounding policy used.
+    pub rounding: Rounding,
+    /// Every node, pre-order (root first).
+    pub nodes: Vec<NodeScore>,
+    /// Total at the rounding scale.
+    #[serde(with = "dec")]
+    pub total: Decimal,
+    /// Total, exact.
+    #[serde(with = "dec")]
+    pub total_exact: Decimal,
+    /// Grade of the total.
+    pub grade: Option<GradeInfo>,
+    /// Number of claims checked.
+    pub claims_checked: usize,
+    /// Claims that do not reproduce, or cannot be computed.
+    pub findings: Vec<Finding>,
+}
+
+impl Scorecard {
+    /// The node with this id.
+    #[must_use]
+    pub fn node(&self, id: &str) -> Option<&NodeScore> {
+        self.nodes.iter().find(|n| n.id == id)
+    }
+}
+
+/// The rule set in force, or why there is none usable.
+pub(crate) fn rules_of(state: &State) -> Result<(&RuleSet, Seq), EvalError> {
+    let adopted = state.rules.as_ref().ok_or(EvalError::NoRuleSet)?;
+    match &adopted.parsed {
+        Ok(r) => Ok((r, adopted.seq)),
+        Err(e) => Err(e.clone()),
+    }
+}
+
+struct Engine<'a> {
+    state: &'a State,
+    rules: &'a RuleSet,
+    rounding: Rounding,
+    adjustments: BTreeMap<String, Vec<AppliedAdjustment>>,
+    /// Value carried up to parents and to `score.` references, with seqs.
+    carried: BTreeMap<String, (Decimal, SeqSet)>,
+    results: BTreeMap<String, NodeScore>,
+}
+
+/// Scores the state with its adopted rule set and checks its claims.
+pub fn score(state: &State) -> Result<Scorecard, EvalError> {
+    let (rules, rules_seq) = rules_of(state)?;
+    let mut adjustments: BTreeMap<String, Vec<AppliedAdjustment>> = BTreeMap::new();
+    for (seq, a) in &state.adjustments {
+        if rules.node(&a.value.node).is_none() {
+            return Err(EvalError::UnknownAdjustmentNode {
+                seq: *seq,
+                node: a.value.node.clone(),
+            });
+        }
+        adjustments
+            .entry(a.value.node.clone())
+            .or_default()
+            .push(AppliedAdjustment {
+                seq: *seq,
+                corrected_by: a.corrected_by.clone(),
+                delta: a.value.delta.value(),
+                reason: a.value.reason.clone(),
+                basis: a.value.basis.clone(),
+            });
+    }
+    let mut eng = Engine {
+        state,
+        rules,
+        rounding: rules.rounding,
+        adjustments,
+        carried: BTreeMap::new(),
+        results: BTreeMap::new(),
+    };
+    eng.node(&rules.root, 0)?;
+    let mut nodes = Vec::with_capacity(rules.nodes.len());
+    for n in rules.preorder() {
+        if let Some(r) = eng.results.remove(&n.id) {
+            nodes.push(r);
+        }
+    }
+    let (total, total_exact) = nodes
+        .first()
+        .map_or((Decimal::ZERO, Decimal::ZERO), |r| (r.score, r.score_exact));
+    let grade = rules.grade_for(total).map(|g| GradeInfo {
+        name: g.name.clone(),
+        en: g.en.clone(),
+        min: g.min,
+    });
+    let digest = state
+        .rules
+        .as_ref()
+        .map_or_else(String::new, |r| hex::encode(r.digest));
+    let mut card = Scorecard {
+        rule_set: RuleSetInfo {
+            name: rules.name.clone(),
+            seq: rules_seq,
+            digest,
+        },
+        as_of: state.as_of,
+        last_seq: state.last_seq,
+        rounding: rules.rounding,
+        nodes,
+        total,
+        total_exact,
+        grade,
+        claims_checked: state
+            .claims
+            .values()
+            .filter(|h| h.latest().is_some())
+            .count(),
+        findings: Vec::new(),
+    };
+    card.findings = check_claims(state, &card);
+    Ok(card)
+}
+
+/// `score.` references reachable from a reference (through derivations).
+fn score_refs(rules: &RuleSet, r: &Reference, out: &mut Vec<String>) {
+    match r {
+        Reference::Score(k) => {
+            if let Some(n) = rules.score_node(k) {
+                out.push(n.id.clone());
+            }
+        }
+        Reference::Derived(d) => {
+            if let Some(d) = rules.derived.get(d) {
+                for i in &d.inputs {
+                    score_refs(rules, i, out);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+impl Engine<'_> {
+    fn depth_of(&self, id: &str) -> usize {
+        let mut d = 0;
+        let mut cur = self.rules.node(id).and_then(|n| n.parent.clone());
+        while let Some(p) = cur {
+            d += 1;
+            cur = self.rules.node(&p).and_then(|n| n.parent.clone());
+        }
+        d
+    }
+
+    fn node(&mut self, id: &str, guard: usize) -> Result<(), EvalError> {
+        if self.carried.contains_key(id) {
+            return Ok(());
+        }
+        let Some(n) = self.rules.node(id) else {
+            return Ok(());
+        };
+        // The rule set is validated acyclic; the guard only stops a corrupt in-memory set.
+        if guard > self.rules.nodes.len() + self.rules.derived.len() + 1 {
+            return Err(EvalError::UndefinedReference {
+                reference: format!("score.{id}"),
+                needed_by: "a reference cycle".into(),
+            });
+        }
+        let mut seqs = SeqSet::new();
+        let (mut ns, base) = match &n.scoring {
+            Some(sc) => {
+                let mut deps = Vec::new();
+                score_refs(self.rules, &sc.input, &mut deps);
+                for d in deps {
+                    self.node(&d, guard + 1)?;
+                }
+                self.leaf(n, &mut seqs)?
+            }
+            None => {
+                let mut sum = Decimal::ZERO;
+                for c in &n.children {
+                    self.node(c, guard + 1)?;
+                    if let Some((v, s)) = self.carried.get(c) {
+                        sum = sum.checked_add(*v).ok_or_else(|| EvalError::Overflow {
+                            what: format!("score of {id}"),
+                        })?;
+                        seqs.extend(s);
+                    }
+                }
+                let mut ns = self.blank(n);
+                ns.children_sum = Some(sum);
+                (ns, clamp(sum, n.weight))
+            }
+        };
+        let adjustments = self.adjustments.get(id).cloned().unwrap_or_default();
+        let mut adjusted = base;
+        for a in &adjustments {
+            adjusted = adjusted
+                .checked_add(a.delta)
+                .ok_or_else(|| EvalError::Overflow {
+                    what: format!("adjusted score of {id}"),
+                })?;
+            seqs.insert(a.seq);
+            for c in &a.corrected_by {
+                seqs.insert(*c);
+            }
+        }
+        if !adjustments.is_empty() {
+            adjusted = clamp(adjusted, n.weight);
+        }
+        let shown = self.rounding.round(adjusted);
+        let carried = match self.rounding.when {
+            RoundingWhen::PerIndicator => shown,
+            RoundingWhen::Totals => adjusted,
+        };
+        ns.before_adjustments = base;
+        ns.adjustments = adjustments;
+        ns.score_exact = adjusted;
+        ns.score = shown;
+        ns.seqs = seqs.clone();
+        self.carried.insert(id.to_string(), (carried, seqs));
+        self.results.insert(id.to_string(), ns);
+        Ok(())
+    }
+
+    fn blank(&self, n: &Node) -> NodeScore {
+        NodeScore {
+            id: n.id.clone(),
+            name: n.name.clone(),
+            en: n.en.clone(),
+            weight: n.weight,
+            depth: self.depth_of(&n.id),
+            parent: n.parent.clone(),
+            children: n.children.clone(),
+            method: None,
+            formula: None,
+            input: None,
+            input_definition: None,
+            target: None,
+            actual: None,
+            raw: None,
+            children_sum: None,
+            before_adjustments: Decimal::ZERO,
+            adjustments: Vec::new(),
+            score_exact: Decimal::ZERO,
+            score: Decimal::ZERO,
+            seqs: SeqSet::new(),
+        }
+    }
+
+    /// Scores a leaf: (node score so far, capped base score).
+    fn leaf(&self, n: &Node, seqs: &mut SeqSet) -> Result<(NodeScore, Decimal), EvalError> {
+        let mut ns = self.blank(n);
+        let Some(sc) = &n.scoring else {
+            return Ok((ns, Decimal::ZERO));
+        };
+        let resolver = Resolver {
+            state: self.state,
+            rules: self.rules,
+            scores: &self.carried,
+        };
+        let needed_by = format!("node {}", n.id);
+        let input: Resolved = resolver.resolve(&sc.input, &needed_by)?;
+        seqs.extend(&input.seqs);
+        let target = if sc.method.uses_target() {
+            self.target(n, &sc.input)
+        } else {
+            None
+        };
+        let target = target.map(|(t, s)| {
+            seqs.extend(&s);
+            t
+        });
+        let raw = sc
+            .method
+            .raw_score(n.weight, input.value, target.as_ref().map(|t| t.value))
+            .map_err(|source| EvalError::Method {
+                node: n.id.clone(),
+                input: sc.input.to_string(),
+                seqs: seqs
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect::<Vec<_>>()
+                    .join(","),
+                source,
+            })?;
+        let capped = clamp(raw, n.weight);
+        let base = match self.rounding.when {
+            RoundingWhen::PerIndicator => self.rounding.round(capped),
+            RoundingWhen::Totals => capped,
+        };
+        ns.method = Some(sc.method.name().to_string());
+        ns.formula = Some(sc.method.formula());
+        ns.input = Some(sc.input.to_string());
+        ns.input_definition = Some(input.definition);
+        ns.target = target;
+        ns.actual = Some(input.value);
+        ns.raw = Some(raw);
+        Ok((ns, base))
+    }
+
+    /// The recorded target of an indicator input (adjusted if given), else the rule's.
+    fn target(&self, n: &Node, input: &Reference) -> Option<(TargetUsed, SeqSet)> {
+        let recorded = match input {
+            Reference::Indicator(id) => self.state.targets.get(id).and_then(|h| h.latest()),
+            _ => None,
+        };
+        match recorded {
+            Some(t) => Some((
+                TargetUsed {
+                    value: t.value.adjusted.unwrap_or(t.value.year_start).value(),
+                    source: TargetSource::Recorded,
+                    seq: Some(t.seq),
+                    direction: Some(t.value.direction.symbol().to_string()),
+                    unit: Some(t.value.unit.clone()),
+                },
+                t.seqs(),
+            )),
+            None => n
+                .scoring
+                .as_ref()
+                .and_then(|s| s.method.rule_target())
+                .map(|value| {
+                    (
+                        TargetUsed {
+                            value,
+                            source: TargetSource::Rule,
+                            seq: None,
+                            direction: None,
+                            unit: None,
+                        },
+                        SeqSet::new(),
+                    )
+                }),
+        }
+    }
+}

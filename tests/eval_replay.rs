@@ -1,0 +1,416 @@
+//! Replay: determinism, as-of views, corrections and their trail, typed errors.
+
+mod eval_support;
+use eval_support::*;
+use jixiao::eval::{AsOf, EvalError, FindingKind, Replay, score};
+use jixiao::model::{BudgetKind, ExpenseType, Money};
+
+#[test]
+fn replay_is_deterministic() {
+    let (l, _) = conghua();
+    let a = l.replay(AsOf::Latest);
+    let b = l.replay(AsOf::Latest);
+    assert_eq!(a, b);
+    let ja = serde_json::to_string(&score(&a).unwrap()).unwrap();
+    let jb = serde_json::to_string(&score(&b).unwrap()).unwrap();
+    assert_eq!(ja, jb);
+}
+
+#[test]
+fn as_of_seq_n_equals_replaying_the_first_n_entries() {
+    let (l, _) = conghua();
+    let total = l.entries.len() as u64;
+    for n in 1..=total {
+        let mut as_of = l.replay(AsOf::Seq(n));
+        let mut prefix = replay(&l.entries[..n as usize], AsOf::Latest);
+        assert_eq!(as_of.last_seq, Some(n));
+        as_of.as_of = AsOf::Latest;
+        prefix.as_of = AsOf::Latest;
+        assert_eq!(as_of, prefix, "as of seq {n}");
+    }
+    // Before the rule set there is nothing to score with.
+    assert_eq!(
+        score(&l.replay(AsOf::Seq(1))).unwrap_err(),
+        EvalError::NoRuleSet
+    );
+}
+
+#[test]
+fn a_correction_changes_the_score_and_the_trail_keeps_both_values() {
+    let (mut l, s) = conghua();
+    let before = score(&l.replay(AsOf::Latest)).unwrap();
+    assert_eq!(
+        before.node("perf.output.quantity.archive").unwrap().score,
+        d("6.00")
+    );
+    let c = l.push(correct(
+        s.archive_value,
+        Some(value("perf.output.quantity.archive", "50")),
+        "数字化加工量按验收单重新核定",
+    ));
+    let state = l.replay(AsOf::Latest);
+    let after = score(&state).unwrap();
+    let node = after.node("perf.output.quantity.archive").unwrap();
+    assert_eq!(node.actual, Some(d("50")));
+    assert_eq!(node.score, d("3.00"));
+    assert_eq!(after.total, d("96.96"));
+    assert_eq!(after.grade.as_ref().unwrap().name, "优");
+    assert!(node.seqs.contains(s.archive_value) && node.seqs.contains(c));
+
+    assert_eq!(state.corrections.len(), 1);
+    let t = &state.corrections[0];
+    assert_eq!(
+        (t.correction_seq, t.superseded, t.slot),
+        (c, s.archive_value, s.archive_value)
+    );
+    assert_eq!(t.kind, "value");
+    assert_eq!(t.reason, "数字化加工量按验收单重新核定");
+    assert!(
+        t.old_value
+            .as_deref()
+            .unwrap()
+            .contains("perf.output.quantity.archive = 100 ")
+    );
+    assert!(
+        t.new_value
+            .as_deref()
+            .unwrap()
+            .contains("perf.output.quantity.archive = 50 ")
+    );
+
+    // The replacement holds the superseded entry's place.
+    let h = &state.values["perf.output.quantity.archive"];
+    assert_eq!(h.entries.len(), 1);
+    assert_eq!(h.entries[0].seq, s.archive_value);
+    assert_eq!(h.entries[0].corrected_by, vec![c]);
+
+    // Correcting the correction targets the same place.
+    let c2 = l.push(correct(
+        c,
+        Some(value("perf.output.quantity.archive", "90")),
+        "再次核定",
+    ));
+    let state = l.replay(AsOf::Latest);
+    let card = score(&state).unwrap();
+    assert_eq!(
+        card.node("perf.output.quantity.archive").unwrap().score,
+        d("5.40")
+    );
+    assert_eq!(state.corrections[1].slot, s.archive_value);
+    assert_eq!(
+        state.values["perf.output.quantity.archive"].entries[0].corrected_by,
+        vec![c, c2]
+    );
+}
+
+#[test]
+fn a_retracted_payment_stops_counting() {
+    let (mut l, s) = conghua();
+    let c = l.push(correct(s.payment_dec, None, "重复录入"));
+    let state = l.replay(AsOf::Latest);
+    let card = score(&state).unwrap();
+    let rate = card.node("mgmt.exec.rate").unwrap();
+    // executed 1700万 of 1923.65万 = 88.37%: 3 started 5% steps below 100% → 8 − 6 = 2.
+    assert_eq!(rate.actual.unwrap().round_dp(4), d("0.8837"));
+    assert_eq!(rate.score, d("2.00"));
+    assert!(!rate.seqs.contains(s.payment_dec));
+    assert!(rate.seqs.contains(c), "the retraction is cited");
+    assert_eq!(state.corrections[0].new_value, None);
+    assert!(
+        state.corrections[0]
+            .old_value
+            .as_deref()
+            .unwrap()
+            .starts_with("execution 2236500.00 元")
+    );
+    // The budget claim now differs too.
+    assert!(
+        card.findings
+            .iter()
+            .any(|f| f.id == "budget.execution_rate")
+    );
+}
+
+#[test]
+fn a_replacement_of_another_kind_is_refused_naming_both_seqs() {
+    let (mut l, s) = conghua();
+    let c = l.push(correct(
+        s.archive_value,
+        Some(fact("x", "1", "件")),
+        "wrong",
+    ));
+    let mut r = Replay::new(AsOf::Latest);
+    let mut err = None;
+    for e in &l.entries {
+        if let Err(e) = r.apply(e) {
+            err = Some(e);
+        }
+    }
+    assert_eq!(
+        err,
+        Some(EvalError::CorrectionKindMismatch {
+            correction_seq: c,
+            superseded: s.archive_value,
+            superseded_kind: "value",
+            replacement_kind: "fact",
+        })
+    );
+}
+
+#[test]
+fn a_correction_of_a_later_or_unknown_seq_is_refused() {
+    let mut l = Ledger::new();
+    let c = l.push(correct(5, None, "x"));
+    let mut r = Replay::new(AsOf::Latest);
+    r.apply(&l.entries[0]).unwrap();
+    assert_eq!(
+        r.apply(&l.entries[1]),
+        Err(EvalError::UnknownSuperseded {
+            correction_seq: c,
+            superseded: 5
+        })
+    );
+}
+
+#[test]
+fn entries_must_come_in_order() {
+    let (l, _) = conghua();
+    let mut r = Replay::new(AsOf::Latest);
+    r.apply(&l.entries[0]).unwrap();
+    assert_eq!(
+        r.apply(&l.entries[2]),
+        Err(EvalError::OutOfOrder {
+            seq: 3,
+            expected: 2
+        })
+    );
+}
+
+#[test]
+fn as_of_a_business_date_counts_dated_events_by_date_and_others_by_recording() {
+    use BudgetKind::*;
+    use ExpenseType::*;
+    let mut l = Ledger::new();
+    l.push(budget(BasicStaff, YearStart, "100", "2022-01-01"));
+    l.push(budget(BasicStaff, Execution, "10", "2022-02-01"));
+    l.push(budget(BasicStaff, ExecutionCumulative, "40", "2022-06-30"));
+    l.push(budget(BasicStaff, Execution, "5", "2022-06-30")); // included in the cumulative figure
+    l.push(budget(BasicStaff, Execution, "20", "2022-07-10"));
+    l.push_at(claim("c", "budget.executed", "60", "元"), YEAR_END); // recorded 2022-12-31
+    let july = l.replay(AsOf::Date(date("2022-07-31")));
+    let staff = &july.budget[&line(BasicStaff)];
+    assert_eq!(staff.executed(None).unwrap().amount, Money::from_fen(6000));
+    assert_eq!(
+        staff.executed(Some(date("2022-06-30"))).unwrap().amount,
+        Money::from_fen(4000)
+    );
+    assert_eq!(
+        staff.executed(Some(date("2022-03-01"))).unwrap().amount,
+        Money::from_fen(1000)
+    );
+    assert!(july.claims.is_empty(), "the claim was recorded after July");
+    let march = l.replay(AsOf::Date(date("2022-03-01")));
+    assert_eq!(
+        march.budget[&line(BasicStaff)]
+            .executed(None)
+            .unwrap()
+            .amount,
+        Money::from_fen(1000)
+    );
+    let all = l.replay(AsOf::Latest);
+    assert_eq!(all.claims.len(), 1);
+}
+
+const SMALL: &str = r#"
+name = "small"
+[rounding]
+scale = 2
+mode = "half_up"
+when = "per_indicator"
+[[grade]]
+min = 0
+name = "差"
+[[node]]
+id = "total"
+name = "总分"
+weight = 10
+[[node]]
+id = "progress"
+parent = "total"
+name = "支出进度"
+weight = 5
+input = "budget.progress@2022-06-30"
+method = "ratio_higher"
+target = 0.6
+[[node]]
+id = "balance"
+parent = "total"
+name = "结转结余率"
+weight = 5
+input = "budget.balance_rate"
+method = "ratio_lower"
+target = 0
+deduct_per = 10
+[derived."hotline.on_time_rate"]
+method = "ratio"
+inputs = ["fact.hotline.on_time", "fact.hotline.tickets"]
+"#;
+
+#[test]
+fn progress_at_a_date_and_division_by_zero_are_typed() {
+    use BudgetKind::*;
+    use ExpenseType::*;
+    let mut l = Ledger::new();
+    l.push(rules(SMALL));
+    l.push(budget(BasicStaff, YearStart, "100", "2022-01-01"));
+    l.push(claim("progress", "budget.progress@2022-06-30", "50", "%"));
+    l.push(claim(
+        "hotline",
+        "derived.hotline.on_time_rate",
+        "99.9",
+        "%",
+    ));
+    // Nothing executed: balance_rate = carry_out / executed divides by zero.
+    assert_eq!(
+        score(&l.replay(AsOf::Latest)).unwrap_err(),
+        EvalError::DivisionByZero {
+            reference: "budget.balance_rate".into(),
+            denominator: "budget.executed".into()
+        }
+    );
+    l.push(budget(BasicStaff, Execution, "45", "2022-06-01"));
+    l.push(budget(BasicStaff, Execution, "53", "2022-08-01"));
+    l.push(budget(BasicStaff, CarryOut, "2", "2022-12-31"));
+    for (k, v) in [("hotline.tickets", "0"), ("hotline.on_time", "0")] {
+        l.push(fact(k, v, "件"));
+    }
+    let card = score(&l.replay(AsOf::Latest)).unwrap();
+    // progress 45% against 60%: 5 × 0.45 / 0.6 = 3.75
+    let p = card.node("progress").unwrap();
+    assert_eq!(p.actual, Some(d("0.45")));
+    assert_eq!(p.score, d("3.75"));
+    // balance 2 / 98 above a zero target: 5 − 10 × 0.0204… = 4.80
+    assert_eq!(card.node("balance").unwrap().score, d("4.80"));
+    // An unresolvable claim is a finding, not a crash.
+    let f: Vec<_> = card
+        .findings
+        .iter()
+        .map(|f| (f.id.as_str(), f.kind))
+        .collect();
+    assert_eq!(
+        f,
+        [
+            ("hotline", FindingKind::Unresolvable),
+            ("progress", FindingKind::Mismatch)
+        ]
+    );
+    assert!(
+        card.findings[0]
+            .problem
+            .as_deref()
+            .unwrap()
+            .contains("divides by zero")
+    );
+    assert_eq!(card.findings[1].recomputed, Some(d("45")));
+    assert!(
+        card.findings[1]
+            .definition
+            .contains("progress@2022-06-30 = executed as of 2022-06-30 / full_year")
+    );
+}
+
+#[test]
+fn an_adjustment_on_an_unknown_node_is_an_error_naming_its_seq() {
+    let mut l = Ledger::new();
+    l.push(rules(RULES));
+    let a = l.push(adjust("mgmt.nope", "-1", "x"));
+    assert_eq!(
+        score(&l.replay(AsOf::Latest)).unwrap_err(),
+        EvalError::UnknownAdjustmentNode {
+            seq: a,
+            node: "mgmt.nope".into()
+        }
+    );
+}
+
+#[test]
+fn a_rule_set_whose_digest_does_not_match_is_refused() {
+    let mut l = Ledger::new();
+    let mut ev = rules(RULES);
+    if let jixiao::model::Event::RuleSetAdopted(r) = &mut ev {
+        r.digest[0] ^= 1;
+    }
+    let s = l.push(ev);
+    assert_eq!(
+        score(&l.replay(AsOf::Latest)).unwrap_err(),
+        EvalError::RuleSetDigest { seq: s }
+    );
+}
+
+#[test]
+fn a_missing_input_names_the_reference_and_the_node() {
+    let mut l = Ledger::new();
+    l.push(rules(RULES));
+    l.push(budget(
+        ExpenseType::BasicStaff,
+        BudgetKind::YearStart,
+        "100",
+        "2022-01-01",
+    ));
+    l.push(budget(
+        ExpenseType::BasicStaff,
+        BudgetKind::Execution,
+        "100",
+        "2022-12-01",
+    ));
+    match score(&l.replay(AsOf::Latest)).unwrap_err() {
+        EvalError::NoValue {
+            reference,
+            needed_by,
+        } => {
+            assert_eq!(reference, "indicator.mgmt.fin.rules");
+            assert_eq!(needed_by, "node mgmt.fin.rules");
+        }
+        e => panic!("unexpected {e:?}"),
+    }
+}
+
+#[test]
+fn retracting_the_rule_set_in_force_brings_back_the_one_before() {
+    let (mut l, s) = conghua();
+    let small = RULES.replace(
+        "name = \"从化区部门整体支出绩效自评 2022 (reconstruction)\"",
+        "name = \"second\"",
+    );
+    let second = l.push(rules(&small));
+    assert_eq!(score(&l.replay(AsOf::Latest)).unwrap().rule_set.seq, second);
+    l.push(correct(second, None, "adopted by mistake"));
+    let card = score(&l.replay(AsOf::Latest)).unwrap();
+    assert_eq!(card.rule_set.seq, s.rules);
+    assert_eq!(card.total, d("99.96"));
+}
+
+#[test]
+fn claims_in_wan_yuan_convert_budget_amounts_and_yuan_facts() {
+    let (mut l, _) = conghua();
+    l.push(fact("spend.training", "123456.78", "元"));
+    l.push(claim("training", "fact.spend.training", "12.35", "万元"));
+    l.push(claim(
+        "training.wrong",
+        "fact.spend.training",
+        "12.34",
+        "万元",
+    ));
+    l.push(claim(
+        "satisfaction",
+        "indicator.perf.satisfaction.overall",
+        "100",
+        "%",
+    ));
+    let card = score(&l.replay(AsOf::Latest)).unwrap();
+    let ids: Vec<&str> = card.findings.iter().map(|f| f.id.as_str()).collect();
+    assert_eq!(ids, ["budget.growth", "training.wrong"]);
+    let f = &card.findings[1];
+    assert_eq!(f.recomputed, Some(d("12.35")));
+    assert_eq!(f.recomputed_exact, Some(d("12.345678")));
+}
