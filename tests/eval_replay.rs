@@ -348,7 +348,7 @@ fn a_rule_set_whose_digest_does_not_match_is_refused() {
 }
 
 #[test]
-fn a_missing_input_names_the_reference_and_the_node() {
+fn a_missing_input_leaves_the_leaf_pending_naming_the_reference_and_the_node() {
     let mut l = Ledger::new();
     l.push(rules(RULES));
     l.push(budget(
@@ -363,16 +363,15 @@ fn a_missing_input_names_the_reference_and_the_node() {
         "100",
         "2022-12-01",
     ));
-    match score(&l.replay(AsOf::Latest)).unwrap_err() {
-        EvalError::NoValue {
-            reference,
-            needed_by,
-        } => {
-            assert_eq!(reference, "indicator.mgmt.fin.rules");
-            assert_eq!(needed_by, "node mgmt.fin.rules");
-        }
-        e => panic!("unexpected {e:?}"),
-    }
+    // A leaf whose input is not recorded yet is pending (counts 0) and says what is missing.
+    let card = score(&l.replay(AsOf::Latest)).unwrap();
+    let leaf = card.node("mgmt.fin.rules").unwrap();
+    let why = leaf.pending.as_deref().unwrap();
+    assert!(why.contains("indicator.mgmt.fin.rules"), "{why}");
+    assert!(why.contains("node mgmt.fin.rules"), "{why}");
+    assert_eq!(leaf.score, rust_decimal::Decimal::ZERO);
+    assert!(card.node("mgmt.fin").unwrap().pending.is_some());
+    assert!(card.node("mgmt.exec.rate").unwrap().pending.is_none());
 }
 
 #[test]

@@ -106,6 +106,10 @@ pub struct NodeScore {
     /// Every entry the score came from (values, targets, budget events, facts,
     /// adjustments, corrections; for parents, the children's too).
     pub seqs: SeqSet,
+    /// Why a leaf could not be scored yet (its input has no recorded value at this point of
+    /// history, e.g. a year-end value as of mid-year); the leaf then counts 0. `None` when
+    /// scored. A parent is pending when any of its leaves is.
+    pub pending: Option<String>,
 }
 
 /// The rule set a scorecard was computed with.
@@ -325,6 +329,17 @@ impl Engine<'_> {
                 }
                 let mut ns = self.blank(n);
                 ns.children_sum = Some(sum);
+                let pending = n
+                    .children
+                    .iter()
+                    .filter(|c| self.results.get(*c).is_some_and(|r| r.pending.is_some()))
+                    .count();
+                if pending > 0 {
+                    ns.pending = Some(format!(
+                        "{pending} of {} parts not scored yet",
+                        n.children.len()
+                    ));
+                }
                 (ns, clamp(sum, n.weight))
             }
         };
@@ -381,6 +396,7 @@ impl Engine<'_> {
             score_exact: Decimal::ZERO,
             score: Decimal::ZERO,
             seqs: SeqSet::new(),
+            pending: None,
         }
     }
 
@@ -396,7 +412,17 @@ impl Engine<'_> {
             scores: &self.carried,
         };
         let needed_by = format!("node {}", n.id);
-        let input: Resolved = resolver.resolve(&sc.input, &needed_by)?;
+        let input: Resolved = match resolver.resolve(&sc.input, &needed_by) {
+            Ok(r) => r,
+            Err(e @ EvalError::NoValue { .. }) => {
+                ns.method = Some(sc.method.name().to_string());
+                ns.formula = Some(sc.method.formula());
+                ns.input = Some(sc.input.to_string());
+                ns.pending = Some(e.to_string());
+                return Ok((ns, Decimal::ZERO));
+            }
+            Err(e) => return Err(e),
+        };
         seqs.extend(&input.seqs);
         let target = if sc.method.uses_target() {
             self.target(n, &sc.input)

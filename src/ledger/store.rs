@@ -25,6 +25,7 @@ pub(crate) const BATCHES: TableDefinition<u64, &[u8]> = TableDefinition::new("ba
 /// `merkle`: "frontier" → `Frontier::to_bytes()` of the tree over all entries (docs/FORMAT.md §9).
 pub(crate) const MERKLE: TableDefinition<&str, &[u8]> = TableDefinition::new("merkle");
 /// `checkpoints`: tree size → signed checkpoint text issued (and cosigned) for that size.
+#[allow(dead_code)]
 pub(crate) const CHECKPOINTS: TableDefinition<u64, &str> = TableDefinition::new("checkpoints");
 /// `keys` (derived index, rebuilt and cross-checked by verify): key id → postcard(KeyRecord).
 pub(crate) const KEYS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("keys");
