@@ -3,6 +3,7 @@
 //! the recorded history and reports whose every figure cites the entries behind it.
 #![forbid(unsafe_code)]
 
+pub mod check;
 pub mod cli;
 pub mod eval;
 pub mod import;
@@ -10,3 +11,4 @@ pub mod ledger;
 pub mod model;
 pub mod report;
 pub mod rules;
+pub mod seed;

@@ -11,6 +11,7 @@ mod replay;
 mod resolve;
 mod score;
 mod seqs;
+mod validate;
 
 pub use claims::{Acknowledged, Finding, FindingKind, check_claims};
 pub use error::EvalError;
@@ -23,3 +24,4 @@ pub use score::{
     score,
 };
 pub use seqs::SeqSet;
+pub use validate::{Invalid, validate_new_events};

@@ -1,0 +1,164 @@
+//! Checks of new events against the history they join, before they are appended: indicator
+//! and node ids known to the rule set in force, claim subjects well-formed, dates within the
+//! fiscal year, amounts of the right sign, findings that exist.
+
+use super::replay::State;
+use crate::model::{BudgetKind, Event};
+use crate::rules::{Reference, RuleSet};
+use std::collections::BTreeSet;
+
+/// Why one new event may not be appended.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("event {index} ({kind}), field `{field}`: {what}")]
+pub struct Invalid {
+    /// 0-based position of the event in the batch.
+    pub index: usize,
+    /// Its kind.
+    pub kind: &'static str,
+    /// The field at fault.
+    pub field: &'static str,
+    /// What is wrong and what to do.
+    pub what: String,
+}
+
+/// Indicator ids the rule set reads (directly or through derivations).
+fn indicators(rules: &RuleSet) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut add = |r: &Reference| {
+        if let Reference::Indicator(id) = r {
+            out.insert(id.clone());
+        }
+    };
+    for n in rules.nodes.values() {
+        if let Some(s) = &n.scoring {
+            add(&s.input);
+        }
+    }
+    for d in rules.derived.values() {
+        d.inputs.iter().for_each(&mut add);
+    }
+    out
+}
+
+/// Validates `events`, in order, as if appended after `state` (the replay of the whole
+/// ledger). A rule set adopted earlier in the same batch counts for the events after it.
+pub fn validate_new_events(state: &State, events: &[Event]) -> Result<(), Invalid> {
+    let year = state.genesis.as_ref().map(|g| g.value.year);
+    let mut rules: Option<RuleSet> = state
+        .rules
+        .as_ref()
+        .and_then(|r| r.parsed.as_ref().ok().cloned());
+    let mut claims: BTreeSet<String> = state.claims.keys().cloned().collect();
+    for (index, event) in events.iter().enumerate() {
+        let kind = event.kind().name();
+        let bad = |field: &'static str, what: String| Invalid {
+            index,
+            kind,
+            field,
+            what,
+        };
+        let check_date = |field: &'static str, d: crate::model::BizDate| match year {
+            Some(y) if d.year() != y => Err(bad(
+                field,
+                format!("{d} is outside the fiscal year {y}; use a date in {y}"),
+            )),
+            _ => Ok(()),
+        };
+        let need_rules = |field: &'static str| -> Result<&RuleSet, Invalid> {
+            rules.as_ref().ok_or_else(|| {
+                bad(
+                    field,
+                    "no valid rule set is adopted yet; an admin must adopt one first (a `rule_set` event)".into(),
+                )
+            })
+        };
+        let target = match event {
+            Event::Correction(c) => c.replacement.as_deref().unwrap_or(event),
+            other => other,
+        };
+        match target {
+            Event::RuleSetAdopted(r) => match RuleSet::parse(&r.text) {
+                Ok(parsed) => {
+                    if crate::rules::digest(&r.text) != r.digest {
+                        return Err(bad("digest", "does not match the text".into()));
+                    }
+                    rules = Some(parsed);
+                }
+                Err(e) => return Err(bad("text", format!("the rule set does not validate: {e}"))),
+            },
+            Event::IndicatorTarget(t) => {
+                check_date("date", t.date)?;
+                let known = indicators(need_rules("indicator")?);
+                if !known.contains(&t.indicator) {
+                    return Err(bad(
+                        "indicator",
+                        format!(
+                            "`{}` is not an indicator of the rule set in force; known: {}",
+                            t.indicator,
+                            known.iter().cloned().collect::<Vec<_>>().join(", ")
+                        ),
+                    ));
+                }
+            }
+            Event::IndicatorValue(v) => {
+                check_date("date", v.date)?;
+                let known = indicators(need_rules("indicator")?);
+                if !known.contains(&v.indicator) {
+                    return Err(bad(
+                        "indicator",
+                        format!(
+                            "`{}` is not an indicator of the rule set in force; known: {}",
+                            v.indicator,
+                            known.iter().cloned().collect::<Vec<_>>().join(", ")
+                        ),
+                    ));
+                }
+            }
+            Event::ScoreAdjustment(a) => {
+                if need_rules("node")?.node(&a.node).is_none() {
+                    return Err(bad(
+                        "node",
+                        format!("`{}` is not a node of the rule set in force", a.node),
+                    ));
+                }
+            }
+            Event::Claim(c) => {
+                Reference::parse(&c.subject).map_err(|e| bad("subject", e))?;
+                claims.insert(c.id.clone());
+            }
+            Event::Acknowledgement(a) => {
+                if !claims.contains(&a.finding) {
+                    return Err(bad(
+                        "finding",
+                        format!(
+                            "no claim `{}` is recorded; a finding is acknowledged by its claim id as `verify` lists it",
+                            a.finding
+                        ),
+                    ));
+                }
+            }
+            Event::Budget(b) => {
+                check_date("date", b.date)?;
+                if b.amount.is_negative() && b.kind != BudgetKind::Reallocate {
+                    return Err(bad(
+                        "amount",
+                        format!(
+                            "{} 元 is negative; only a reallocation (调剂) may be negative — a cut is recorded as adjust_cut with a positive amount",
+                            b.amount
+                        ),
+                    ));
+                }
+                if b.kind.needs_document() && b.document.trim().is_empty() {
+                    return Err(bad(
+                        "document",
+                        "an adjustment needs its approval document number (批文号)".into(),
+                    ));
+                }
+            }
+            Event::Fact(f) => check_date("date", f.date)?,
+            Event::Staffing(s) => check_date("date", s.date)?,
+            _ => {}
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,140 @@
+//! The scorecard as an aligned text table, and findings as text: what `score` and `verify`
+//! print on a terminal.
+
+use super::width::{pad, pad_left};
+use crate::eval::{Finding, FindingKind, Scorecard, SeqSet};
+use rust_decimal::Decimal;
+use std::fmt::Write;
+
+/// `#3-5,9` style short list of seqs (at most `max` ranges, then `…`).
+#[must_use]
+pub fn seq_list(s: &SeqSet, max: usize) -> String {
+    let mut parts: Vec<String> = s
+        .ranges()
+        .iter()
+        .take(max)
+        .map(|(a, b)| if a == b { format!("#{a}") } else { format!("#{a}-{b}") })
+        .collect();
+    if s.ranges().len() > max {
+        parts.push("…".into());
+    }
+    parts.join(",")
+}
+
+fn two(d: Decimal) -> String {
+    format!("{:.2}", d)
+}
+
+/// The indicator tree with weight, actual, target, score and source entries.
+#[must_use]
+pub fn scorecard_table(card: &Scorecard) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}  {}  {}  {}  {}",
+        pad("指标 indicator", 44),
+        pad_left("权重", 6),
+        pad_left("实际/目标", 16),
+        pad_left("得分", 7),
+        "来源 entries"
+    );
+    for n in &card.nodes {
+        let name = format!("{}{}", "  ".repeat(n.depth), n.name);
+        let actual = match (&n.actual, &n.target) {
+            (Some(a), Some(t)) => format!(
+                "{}/{}{}",
+                a.normalize(),
+                t.direction.as_deref().unwrap_or(""),
+                t.value.normalize()
+            ),
+            (Some(a), None) => a.normalize().to_string(),
+            _ => String::new(),
+        };
+        let score = if n.pending.is_some() {
+            "未录入".to_string()
+        } else {
+            two(n.score)
+        };
+        let adj: String = n
+            .adjustments
+            .iter()
+            .map(|a| format!(" (调整 {} #{})", a.delta, a.seq))
+            .collect();
+        let _ = writeln!(
+            out,
+            "{}  {}  {}  {}  {}{}",
+            pad(&name, 44),
+            pad_left(&n.weight.normalize().to_string(), 6),
+            pad_left(&actual, 16),
+            pad_left(&score, 7),
+            seq_list(&n.seqs, 3),
+            adj
+        );
+    }
+    let grade = card
+        .grade
+        .as_ref()
+        .map_or_else(String::new, |g| format!("  等级 {} ({})", g.name, g.en));
+    let _ = writeln!(
+        out,
+        "总分 total {}{grade}   (rule set {} #{}, rounding {:?} {:?} to {} places)",
+        two(card.total),
+        card.rule_set.name,
+        card.rule_set.seq,
+        card.rounding.mode,
+        card.rounding.when,
+        card.rounding.scale
+    );
+    out
+}
+
+/// Findings, one paragraph each.
+#[must_use]
+pub fn findings_text(findings: &[Finding]) -> String {
+    let mut out = String::new();
+    for f in findings {
+        let status = match &f.acknowledged {
+            Some(a) => format!("acknowledged #{}: {}", a.seq, a.reason),
+            None => "NOT acknowledged".into(),
+        };
+        match f.kind {
+            FindingKind::Mismatch => {
+                let _ = writeln!(
+                    out,
+                    "- {} [{}] «{}» (claim #{}): stated {}{}, recomputed {}{} (exact {}) — {}",
+                    f.id,
+                    f.section,
+                    f.text,
+                    f.claim_seq,
+                    f.stated,
+                    f.unit,
+                    f.recomputed.map(|d| d.to_string()).unwrap_or_default(),
+                    f.unit,
+                    f.recomputed_exact
+                        .map(|d| d.round_dp(6).normalize().to_string())
+                        .unwrap_or_default(),
+                    status
+                );
+            }
+            FindingKind::Unresolvable => {
+                let _ = writeln!(
+                    out,
+                    "- {} [{}] «{}» (claim #{}): cannot be recomputed: {} — {}",
+                    f.id,
+                    f.section,
+                    f.text,
+                    f.claim_seq,
+                    f.problem.as_deref().unwrap_or(""),
+                    status
+                );
+            }
+        }
+        let _ = writeln!(
+            out,
+            "    definition: {}; inputs {}",
+            f.definition,
+            seq_list(&f.input_seqs, 6)
+        );
+    }
+    out
+}
