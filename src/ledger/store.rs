@@ -142,6 +142,28 @@ fn open_err(path: &Path, e: DatabaseError) -> LedgerError {
             path: path.to_path_buf(),
             why: format!("a redb file of storage format {v}"),
         },
+        // redb reports a file without its magic number (garbage, or an empty file) as an I/O
+        // error of kind InvalidData, and one too short for its header as UnexpectedEof: the
+        // file is not a database, so not a ledger either.
+        DatabaseError::Storage(redb::StorageError::Io(io))
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::InvalidData | std::io::ErrorKind::UnexpectedEof
+            ) =>
+        {
+            LedgerError::NotALedger {
+                path: path.to_path_buf(),
+                why: format!("not a readable database file: {io}"),
+            }
+        }
+        // A read-only open of a file whose header says it needs recovery (truncated or damaged,
+        // or its last writer stopped mid-commit): nothing can be verified without repairing it.
+        DatabaseError::RepairAborted => LedgerError::Corrupt {
+            path: path.to_path_buf(),
+            detail: "the database needs recovery (the file was truncated or damaged, or its last \
+                     writer stopped mid-commit)"
+                .into(),
+        },
         DatabaseError::Storage(redb::StorageError::Io(io)) => LedgerError::Io {
             path: path.to_path_buf(),
             detail: io.to_string(),
