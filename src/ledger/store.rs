@@ -373,6 +373,10 @@ impl Ledger {
 
     /// Entry count and head hash, from the `hashes` table (not verified).
     pub fn head(&self) -> Result<Head, LedgerError> {
+        guarded(&self.path, || self.head_unguarded())
+    }
+
+    fn head_unguarded(&self) -> Result<Head, LedgerError> {
         let txn = self.begin_read()?;
         let t = txn
             .open_table(HASHES)
@@ -398,12 +402,18 @@ impl Ledger {
 
     /// The key registry as stored in the derived `keys` index.
     pub fn authority(&self) -> Result<Authority, LedgerError> {
-        let txn = self.begin_read()?;
-        read_authority(&self.path, &txn)
+        guarded(&self.path, || {
+            let txn = self.begin_read()?;
+            read_authority(&self.path, &txn)
+        })
     }
 
     /// Reads and decodes one entry (not verified).
     pub fn entry(&self, seq: Seq) -> Result<Option<Recorded>, LedgerError> {
+        guarded(&self.path, || self.entry_unguarded(seq))
+    }
+
+    fn entry_unguarded(&self, seq: Seq) -> Result<Option<Recorded>, LedgerError> {
         let txn = self.begin_read()?;
         let entries = txn
             .open_table(ENTRIES)
@@ -428,12 +438,14 @@ impl Ledger {
 
     /// The stored bytes of one entry, as they are on disk.
     pub fn stored_bytes(&self, seq: Seq) -> Result<Option<Vec<u8>>, LedgerError> {
-        let txn = self.begin_read()?;
-        let entries = txn
-            .open_table(ENTRIES)
-            .map_err(|e| storage_err(&self.path, e))?;
-        let v = entries.get(seq).map_err(|e| storage_err(&self.path, e))?;
-        Ok(v.map(|g| g.value().to_vec()))
+        guarded(&self.path, || {
+            let txn = self.begin_read()?;
+            let entries = txn
+                .open_table(ENTRIES)
+                .map_err(|e| storage_err(&self.path, e))?;
+            let v = entries.get(seq).map_err(|e| storage_err(&self.path, e))?;
+            Ok(v.map(|g| g.value().to_vec()))
+        })
     }
 
     /// Calls `f` for each entry from `from` in seq order, decoded but not verified
@@ -443,14 +455,19 @@ impl Ledger {
         from: Seq,
         mut f: impl FnMut(Recorded) -> Result<(), E>,
     ) -> Result<(), E> {
-        let txn = self.begin_read()?;
-        let entries = txn
-            .open_table(ENTRIES)
-            .map_err(|e| storage_err(&self.path, e))?;
-        let range = entries
-            .range(from..)
-            .map_err(|e| storage_err(&self.path, e))?;
-        for item in range {
+        // The storage engine can panic on a damaged page; every step that reads the file is
+        // guarded, but `f` (the caller's code) is not.
+        let txn = guarded(&self.path, || self.begin_read())?;
+        let entries = guarded(&self.path, || {
+            txn.open_table(ENTRIES)
+                .map_err(|e| storage_err(&self.path, e))
+        })?;
+        let mut range = guarded(&self.path, || {
+            entries
+                .range(from..)
+                .map_err(|e| storage_err(&self.path, e))
+        })?;
+        while let Some(item) = guarded(&self.path, || Ok(range.next()))? {
             let (k, v) = item.map_err(|e| storage_err(&self.path, e))?;
             let seq = k.value();
             let entry = Entry::decode(v.value()).map_err(|e| LedgerError::Corrupt {
@@ -471,7 +488,9 @@ impl Ledger {
         events: Vec<Event>,
         recorded_at: i64,
     ) -> Result<Appended, LedgerError> {
-        self.write_batch(signer, events, recorded_at, None)
+        guarded(&self.path, || {
+            self.write_batch(signer, events, recorded_at, None)
+        })
     }
 
     fn write_batch(
