@@ -467,14 +467,24 @@ impl Ledger {
                 .range(from..)
                 .map_err(|e| storage_err(&self.path, e))
         })?;
-        while let Some(item) = guarded(&self.path, || Ok(range.next()))? {
-            let (k, v) = item.map_err(|e| storage_err(&self.path, e))?;
-            let seq = k.value();
-            let entry = Entry::decode(v.value()).map_err(|e| LedgerError::Corrupt {
+        let mut next = || {
+            guarded(&self.path, || {
+                // Reading the key and value parses the page too, so both happen in here.
+                range
+                    .next()
+                    .map(|item| {
+                        let (k, v) = item.map_err(|e| storage_err(&self.path, e))?;
+                        Ok((k.value(), v.value().to_vec()))
+                    })
+                    .transpose()
+            })
+        };
+        while let Some((seq, bytes)) = next()? {
+            let entry = Entry::decode(&bytes).map_err(|e| LedgerError::Corrupt {
                 path: self.path.clone(),
                 detail: format!("seq {seq}: {e}"),
             })?;
-            let hash = EntryHash::of_stored(v.value());
+            let hash = EntryHash::of_stored(&bytes);
             f(Recorded { entry, hash })?;
         }
         Ok(())
