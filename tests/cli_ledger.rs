@@ -856,6 +856,46 @@ fn verify_a_truncated_ledger_is_1() {
 }
 
 #[test]
+fn damaged_files_are_reported_not_panicked_on() {
+    // Invert 16 bytes at many offsets of a real ledger; log and verify must each exit 0 (the
+    // damage hit unused space) or 1, and never show a panic.
+    let ran = ledger_with_recorder();
+    let original = std::fs::read(ran.path("l.jixiao")).unwrap();
+    let t = ran.then();
+    let mut failed = 0;
+    for at in (0..original.len()).step_by(1024) {
+        let mut bytes = original.clone();
+        let end = (at + 16).min(bytes.len());
+        for b in &mut bytes[at..end] {
+            *b = !*b;
+        }
+        std::fs::write(t.path("d.jixiao"), &bytes).unwrap();
+        for cmd in ["verify", "log"] {
+            let out = assert_cmd::Command::new(common::bin())
+                .current_dir(t.path(""))
+                .args([cmd, "d.jixiao"])
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let code = out.status.code();
+            assert!(
+                matches!(code, Some(0 | 1)),
+                "{cmd} at {at}: {code:?} {stderr}"
+            );
+            assert!(!stderr.contains("panicked"), "{cmd} at {at}: {stderr}");
+            if cmd == "verify" && code == Some(1) {
+                failed += 1;
+                assert!(String::from_utf8_lossy(&out.stdout).contains("integrity FAILED"));
+            }
+        }
+    }
+    assert!(
+        failed >= 2,
+        "only {failed} damaged copies failed verification"
+    );
+}
+
+#[test]
 fn verify_a_plain_redb_database_is_1() {
     let t = Test::new();
     drop(redb::Database::create(t.path("plain.redb")).unwrap());
