@@ -819,3 +819,105 @@ fn a_directory_and_a_missing_path_are_told_apart() {
     assert!(matches!(e, LedgerError::NotFound { .. }), "{e:?}");
     assert!(!e.is_integrity());
 }
+
+// --- authorisation is judged at each entry's point in history ------------------------------------
+
+fn adjustment() -> Event {
+    Event::ScoreAdjustment(jixiao::model::ScoreAdjustment {
+        node: "process.execution".into(),
+        delta: common::num("0.5"),
+        reason: "补充材料".into(),
+        basis: "评分细则 2.1".into(),
+    })
+}
+
+#[test]
+fn a_role_revoked_earlier_no_longer_authorises() {
+    let f = build();
+    let l = Ledger::open(&f.path).unwrap();
+    l.append(
+        &f.admin.signing,
+        vec![Event::Revoke(jixiao::model::Revoke {
+            key_id: f.evaluator.key_id(),
+            role: Role::Evaluator,
+            reason: "评价结束".into(),
+        })],
+        T0 + 120,
+    )
+    .unwrap();
+    // The library refuses the append, and writes nothing.
+    let e = l
+        .append(&f.evaluator.signing, vec![adjustment()], T0 + 180)
+        .unwrap_err();
+    assert!(
+        matches!(e, LedgerError::Unauthorized { seq: 22, .. }),
+        "{e:?}"
+    );
+    assert_eq!(l.head().unwrap().size, 21);
+    drop(l);
+    assert_eq!(verify(&f.path).unwrap().size, 21);
+    // Written behind its back, the same entry is caught at its seq, though the identical event
+    // by the same key verified at seq 15.
+    forge_batch(&f, &f.evaluator, vec![adjustment()]);
+    let fl = failure(&f.path);
+    assert!(matches!(fl.kind, FailureKind::Unauthorized), "{fl:?}");
+    assert_eq!(fl.seq, Some(22));
+}
+
+#[test]
+fn a_batch_is_all_or_nothing() {
+    let f = build();
+    let l = Ledger::open(&f.path).unwrap();
+    let before = l.head().unwrap();
+    // The recorder may write the fact but not the grant after it.
+    let e = l
+        .append(
+            &f.recorder.signing,
+            vec![
+                fact("ok", "可以", "1", "个"),
+                Event::Grant(Grant {
+                    principal: f.recorder.principal(),
+                    role: Role::Admin,
+                }),
+            ],
+            T0 + 120,
+        )
+        .unwrap_err();
+    assert!(
+        matches!(e, LedgerError::Unauthorized { seq: 22, .. }),
+        "{e:?}"
+    );
+    assert_eq!(l.head().unwrap(), before);
+    assert_eq!(l.stored_bytes(21).unwrap(), None);
+    drop(l);
+    assert_eq!(verify(&f.path).unwrap().size, 20);
+}
+
+#[test]
+fn a_forged_correction_of_a_grant_is_unauthorized() {
+    let f = build();
+    forge_batch(
+        &f,
+        &f.recorder,
+        vec![Event::Correction(jixiao::model::Correction {
+            supersedes: 2,
+            reason: "撤销授权".into(),
+            replacement: None,
+            retracted_kind_role: Role::Recorder,
+        })],
+    );
+    let fl = failure(&f.path);
+    assert!(matches!(fl.kind, FailureKind::Unauthorized), "{fl:?}");
+    assert_eq!(fl.seq, Some(21));
+}
+
+#[test]
+fn a_forged_entry_by_a_stranger_is_unauthorized() {
+    let f = build();
+    let stranger = common::key("stranger", 9);
+    forge_batch(&f, &stranger, vec![fact("x", "x", "1", "个")]);
+    let fl = failure(&f.path);
+    // The stranger's entry fails its role check before its signature is looked at.
+    assert!(matches!(fl.kind, FailureKind::Unauthorized), "{fl:?}");
+    assert_eq!(fl.seq, Some(21));
+}
