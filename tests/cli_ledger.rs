@@ -298,9 +298,15 @@ fn init_takes_the_key_from_the_environment() {
         .run()
         .then()
         .env("JIXIAO_KEY", "a.key")
+        .env("JIXIAO_TIME", "1672531200")
         .args(["init", "l.jixiao", "--department", "d", "--year", "2022"])
         .run();
     assert_eq!(entry_count(&ran.path("l.jixiao")), 1);
+    // JIXIAO_TIME in Unix seconds sets recorded_at.
+    ran.then()
+        .args(["log", "l.jixiao"])
+        .stdout_contains("2023-01-01T00:00:00Z")
+        .run();
 }
 
 #[test]

@@ -14,7 +14,6 @@ use jixiao::model::{
     IndicatorValue, Money, Number, Revoke, Role, ScoreAdjustment, Staffing,
 };
 use redb::{Database, TableDefinition, WriteTransaction};
-use rust_decimal::Decimal;
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -299,11 +298,6 @@ pub fn build() -> Fixture {
         ledger_id,
         batches,
     }
-}
-
-/// `Decimal` from mantissa and scale, for tests that need exact construction.
-pub fn dec(mantissa: i64, scale: u32) -> Decimal {
-    Decimal::new(mantissa, scale)
 }
 
 // ---------------------------------------------------------------------------------------------
