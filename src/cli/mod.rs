@@ -70,6 +70,7 @@ enum KeyCommand {
 /// Parses the command line, runs the command, and maps the outcome to an exit code.
 #[must_use]
 pub fn main() -> ExitCode {
+    silence_storage_engine_panics();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -91,6 +92,20 @@ pub fn main() -> ExitCode {
             ExitCode::from(code)
         }
     }
+}
+
+/// The storage engine panics on some damaged files instead of returning an error; the ledger
+/// layer catches those panics and reports the file as corrupt (exit 1). This keeps the panic
+/// message, meant for the engine's developers, off the user's terminal; any other panic is
+/// reported as usual.
+fn silence_storage_engine_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let in_engine = info.location().is_some_and(|l| l.file().contains("redb-"));
+        if !in_engine {
+            default(info);
+        }
+    }));
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {

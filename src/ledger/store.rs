@@ -149,6 +149,28 @@ fn open_err(path: &Path, e: DatabaseError) -> LedgerError {
             path: path.to_path_buf(),
             why: format!("a redb file of storage format {v}"),
         },
+        // redb reports a file without its magic number (garbage, or an empty file) as an I/O
+        // error of kind InvalidData, and one too short for its header as UnexpectedEof: the
+        // file is not a database, so not a ledger either.
+        DatabaseError::Storage(redb::StorageError::Io(io))
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::InvalidData | std::io::ErrorKind::UnexpectedEof
+            ) =>
+        {
+            LedgerError::NotALedger {
+                path: path.to_path_buf(),
+                why: format!("not a readable database file: {io}"),
+            }
+        }
+        // A read-only open of a file whose header says it needs recovery (truncated or damaged,
+        // or its last writer stopped mid-commit): nothing can be verified without repairing it.
+        DatabaseError::RepairAborted => LedgerError::Corrupt {
+            path: path.to_path_buf(),
+            detail: "the database needs recovery (the file was truncated or damaged, or its last \
+                     writer stopped mid-commit)"
+                .into(),
+        },
         DatabaseError::Storage(redb::StorageError::Io(io)) => LedgerError::Io {
             path: path.to_path_buf(),
             detail: io.to_string(),
@@ -358,6 +380,10 @@ impl Ledger {
 
     /// Entry count and head hash, from the `hashes` table (not verified).
     pub fn head(&self) -> Result<Head, LedgerError> {
+        guarded(&self.path, || self.head_unguarded())
+    }
+
+    fn head_unguarded(&self) -> Result<Head, LedgerError> {
         let txn = self.begin_read()?;
         let t = txn
             .open_table(HASHES)
@@ -377,12 +403,18 @@ impl Ledger {
 
     /// The key registry as stored in the derived `keys` index.
     pub fn authority(&self) -> Result<Authority, LedgerError> {
-        let txn = self.begin_read()?;
-        read_authority(&self.path, &txn)
+        guarded(&self.path, || {
+            let txn = self.begin_read()?;
+            read_authority(&self.path, &txn)
+        })
     }
 
     /// Reads and decodes one entry (not verified).
     pub fn entry(&self, seq: Seq) -> Result<Option<Recorded>, LedgerError> {
+        guarded(&self.path, || self.entry_unguarded(seq))
+    }
+
+    fn entry_unguarded(&self, seq: Seq) -> Result<Option<Recorded>, LedgerError> {
         let txn = self.begin_read()?;
         let entries = txn
             .open_table(ENTRIES)
@@ -411,12 +443,14 @@ impl Ledger {
 
     /// The stored bytes of one entry, as they are on disk.
     pub fn stored_bytes(&self, seq: Seq) -> Result<Option<Vec<u8>>, LedgerError> {
-        let txn = self.begin_read()?;
-        let entries = txn
-            .open_table(ENTRIES)
-            .map_err(|e| storage_err(&self.path, e))?;
-        let v = entries.get(seq).map_err(|e| storage_err(&self.path, e))?;
-        Ok(v.map(|g| g.value().to_vec()))
+        guarded(&self.path, || {
+            let txn = self.begin_read()?;
+            let entries = txn
+                .open_table(ENTRIES)
+                .map_err(|e| storage_err(&self.path, e))?;
+            let v = entries.get(seq).map_err(|e| storage_err(&self.path, e))?;
+            Ok(v.map(|g| g.value().to_vec()))
+        })
     }
 
     /// Every stored batch record, in seq order (not verified).
@@ -447,21 +481,36 @@ impl Ledger {
         from: Seq,
         mut f: impl FnMut(Recorded) -> Result<(), E>,
     ) -> Result<(), E> {
-        let txn = self.begin_read()?;
-        let entries = txn
-            .open_table(ENTRIES)
-            .map_err(|e| storage_err(&self.path, e))?;
-        let range = entries
-            .range(from..)
-            .map_err(|e| storage_err(&self.path, e))?;
-        for item in range {
-            let (k, v) = item.map_err(|e| storage_err(&self.path, e))?;
-            let seq = k.value();
-            let entry = Entry::decode(v.value()).map_err(|e| LedgerError::Corrupt {
+        // The storage engine can panic on a damaged page; every step that reads the file is
+        // guarded, but `f` (the caller's code) is not.
+        let txn = guarded(&self.path, || self.begin_read())?;
+        let entries = guarded(&self.path, || {
+            txn.open_table(ENTRIES)
+                .map_err(|e| storage_err(&self.path, e))
+        })?;
+        let mut range = guarded(&self.path, || {
+            entries
+                .range(from..)
+                .map_err(|e| storage_err(&self.path, e))
+        })?;
+        let mut next = || {
+            guarded(&self.path, || {
+                // Reading the key and value parses the page too, so both happen in here.
+                range
+                    .next()
+                    .map(|item| {
+                        let (k, v) = item.map_err(|e| storage_err(&self.path, e))?;
+                        Ok((k.value(), v.value().to_vec()))
+                    })
+                    .transpose()
+            })
+        };
+        while let Some((seq, bytes)) = next()? {
+            let entry = Entry::decode(&bytes).map_err(|e| LedgerError::Corrupt {
                 path: self.path.clone(),
                 detail: format!("seq {seq}: {e}"),
             })?;
-            let hash = EntryHash::of_stored(v.value());
+            let hash = EntryHash::of_stored(&bytes);
             f(Recorded { entry, hash })?;
         }
         Ok(())
@@ -475,7 +524,9 @@ impl Ledger {
         events: Vec<Event>,
         recorded_at: i64,
     ) -> Result<Appended, LedgerError> {
-        self.write_batch(signer, events, recorded_at, None)
+        guarded(&self.path, || {
+            self.write_batch(signer, events, recorded_at, None)
+        })
     }
 
     fn write_batch(
