@@ -13,19 +13,46 @@ use std::path::{Path, PathBuf};
 
 /// The fixture's files, by name.
 pub const FILES: [(&str, &str); 10] = [
-    ("rules.toml", include_str!("../fixtures/conghua-2022/rules.toml")),
-    ("source.txt", include_str!("../fixtures/conghua-2022/source.txt")),
-    ("01-admin-rules.toml", include_str!("../fixtures/conghua-2022/01-admin-rules.toml")),
-    ("02-recorder-budget.toml", include_str!("../fixtures/conghua-2022/02-recorder-budget.toml")),
-    ("03-recorder-targets.toml", include_str!("../fixtures/conghua-2022/03-recorder-targets.toml")),
-    ("04-recorder-midyear.toml", include_str!("../fixtures/conghua-2022/04-recorder-midyear.toml")),
-    ("05-recorder-yearend.toml", include_str!("../fixtures/conghua-2022/05-recorder-yearend.toml")),
-    ("06-recorder-claims.toml", include_str!("../fixtures/conghua-2022/06-recorder-claims.toml")),
+    (
+        "rules.toml",
+        include_str!("../fixtures/conghua-2022/rules.toml"),
+    ),
+    (
+        "source.txt",
+        include_str!("../fixtures/conghua-2022/source.txt"),
+    ),
+    (
+        "01-admin-rules.toml",
+        include_str!("../fixtures/conghua-2022/01-admin-rules.toml"),
+    ),
+    (
+        "02-recorder-budget.toml",
+        include_str!("../fixtures/conghua-2022/02-recorder-budget.toml"),
+    ),
+    (
+        "03-recorder-targets.toml",
+        include_str!("../fixtures/conghua-2022/03-recorder-targets.toml"),
+    ),
+    (
+        "04-recorder-midyear.toml",
+        include_str!("../fixtures/conghua-2022/04-recorder-midyear.toml"),
+    ),
+    (
+        "05-recorder-yearend.toml",
+        include_str!("../fixtures/conghua-2022/05-recorder-yearend.toml"),
+    ),
+    (
+        "06-recorder-claims.toml",
+        include_str!("../fixtures/conghua-2022/06-recorder-claims.toml"),
+    ),
     (
         "07-evaluator-adjustment.toml",
         include_str!("../fixtures/conghua-2022/07-evaluator-adjustment.toml"),
     ),
-    ("README.md", include_str!("../fixtures/conghua-2022/README.md")),
+    (
+        "README.md",
+        include_str!("../fixtures/conghua-2022/README.md"),
+    ),
 ];
 
 /// The department of the seed case.

@@ -13,7 +13,13 @@ pub fn seq_list(s: &SeqSet, max: usize) -> String {
         .ranges()
         .iter()
         .take(max)
-        .map(|(a, b)| if a == b { format!("#{a}") } else { format!("#{a}-{b}") })
+        .map(|(a, b)| {
+            if a == b {
+                format!("#{a}")
+            } else {
+                format!("#{a}-{b}")
+            }
+        })
         .collect();
     if s.ranges().len() > max {
         parts.push("…".into());
