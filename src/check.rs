@@ -65,10 +65,10 @@ pub fn check_open(
     let mut replay_error = None;
     let integrity = ledger.verify_capturing(
         &mut |r| {
-            if replay_error.is_none() {
-                if let Err(e) = replay.apply(r) {
-                    replay_error = Some(e);
-                }
+            if replay_error.is_none()
+                && let Err(e) = replay.apply(r)
+            {
+                replay_error = Some(e);
             }
         },
         tree_sizes,

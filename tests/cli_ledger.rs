@@ -37,6 +37,21 @@ struct VerifyDoc {
     ledger: String,
     ok: bool,
     integrity: Integrity,
+    /// Recomputation and claim checks; `null` when integrity failed.
+    recompute: Option<Recompute>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Recompute {
+    ok: bool,
+    skipped: Option<String>,
+    error: Option<String>,
+    total: Option<String>,
+    grade: Option<String>,
+    claims_checked: Option<u64>,
+    findings: Option<Vec<serde_json::Value>>,
+    unacknowledged: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -47,6 +62,7 @@ struct Integrity {
     entries: Option<u64>,
     batches: Option<u64>,
     head: Option<String>,
+    merkle_root: Option<String>,
     failure: Option<FailureDoc>,
 }
 
@@ -752,6 +768,43 @@ fn verify_a_good_ledger() {
         doc.integrity.head.as_deref(),
         Some(l.head().unwrap().hash.to_hex().as_str())
     );
+    let v = l.verify(&mut |_| {}).unwrap();
+    assert_eq!(
+        doc.integrity.merkle_root.as_deref(),
+        Some(hex::encode(v.root).as_str())
+    );
+    // No rule set adopted: nothing to recompute, which is not a problem.
+    let r = doc.recompute.unwrap();
+    assert!(r.ok);
+    assert_eq!(r.skipped.as_deref(), Some("no rule set adopted"));
+    assert!(r.error.is_none() && r.total.is_none() && r.grade.is_none());
+    assert!(r.claims_checked.is_none() && r.unacknowledged.is_none());
+    assert_eq!(r.findings.map(|f| f.len()), Some(0));
+}
+
+#[test]
+fn verify_json_of_the_seed_case_lists_the_finding() {
+    let ran = Test::new()
+        .args(["demo", "--keep", "d"])
+        .run()
+        .then()
+        .args(["verify", "--json", "d/conghua-2022.jixiao"])
+        .status(1)
+        .run();
+    let doc: VerifyDoc = serde_json::from_str(&ran.stdout).unwrap();
+    assert!(!doc.ok);
+    assert!(doc.integrity.ok);
+    let r = doc.recompute.unwrap();
+    assert!(!r.ok);
+    assert_eq!(r.total.as_deref(), Some("99.96"));
+    assert_eq!(r.grade.as_deref(), Some("优"));
+    assert_eq!(r.claims_checked, Some(26));
+    assert_eq!(r.unacknowledged, Some(1));
+    let findings = r.findings.unwrap();
+    assert_eq!(findings.len(), 1);
+    assert_eq!(findings[0]["id"], "budget.growth_rate");
+    assert_eq!(findings[0]["stated"], "3.5");
+    assert_eq!(findings[0]["recomputed"], "3.6");
 }
 
 #[test]
@@ -936,10 +989,11 @@ fn usage_errors_exit_2_and_help_exits_0() {
 fn demo_builds_verifies_and_shows_the_seed_case() {
     let ran = Test::new()
         .args(["demo"])
-        .stdout_contains("integrity ok: 5 entries in 3 signed batches")
+        .stdout_contains("integrity ok: 158 entries in 9 signed batches")
         .stdout_contains("广州市从化区人民政府办公室 2022")
-        .stdout_contains("fact staff.sections = 8个")
-        .stdout_lacks("kept the ledger")
+        .stdout_contains("总分 total 99.96  等级 优")
+        .stdout_contains("stated 3.5%, recomputed 3.6%")
+        .stdout_lacks("kept in")
         .stderr_empty()
         .run();
     // Nothing is left in the working directory.
@@ -951,7 +1005,7 @@ fn demo_keep_leaves_a_ledger_that_verifies() {
     let ran = Test::new()
         .args(["demo", "--keep", "out/demo"])
         .stdout_contains("integrity ok")
-        .stdout_contains("kept the ledger and keys in out/demo")
+        .stdout_contains("kept in out/demo")
         .run();
     let dir = ran.path("out/demo");
     for f in [
@@ -962,14 +1016,20 @@ fn demo_keep_leaves_a_ledger_that_verifies() {
         "recorder.key.pub",
         "evaluator.key",
         "evaluator.key.pub",
+        "auditor.key",
+        "auditor.key.pub",
+        "conghua-2022/rules.toml",
     ] {
         assert!(dir.join(f).is_file(), "{f} missing");
     }
-    assert_eq!(entry_count(&dir.join("conghua-2022.jixiao")), 5);
+    assert_eq!(entry_count(&dir.join("conghua-2022.jixiao")), 158);
     let ran = ran
         .then()
         .args(["verify", "out/demo/conghua-2022.jixiao"])
-        .stdout_contains("integrity ok: 5 entries")
+        // The seed report's growth-rate claim does not reproduce: verify reports it, exit 1.
+        .status(1)
+        .stdout_contains("integrity ok: 158 entries")
+        .stdout_contains("1 unacknowledged")
         .run()
         .then()
         // The kept keys work: the kept admin can grant.
@@ -986,14 +1046,14 @@ fn demo_keep_leaves_a_ledger_that_verifies() {
             "recorder",
         ])
         .args(["--role", "auditor"])
-        .stdout_contains("appended #6·")
+        .stdout_contains("appended #159·")
         .run()
         .then()
         .args(["demo", "--keep", "out/demo"])
         .status(2)
         .stderr_contains("already exists; --keep needs a directory without a previous demo ledger")
         .run();
-    assert_eq!(entry_count(&ran.path("out/demo/conghua-2022.jixiao")), 6);
+    assert_eq!(entry_count(&ran.path("out/demo/conghua-2022.jixiao")), 159);
 }
 
 #[test]

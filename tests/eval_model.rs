@@ -10,7 +10,7 @@ use proptest::prelude::*;
 use std::collections::BTreeMap;
 
 fn expense(i: u16) -> ExpenseType {
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         ExpenseType::BasicStaff
     } else {
         ExpenseType::BasicRunning
@@ -18,7 +18,7 @@ fn expense(i: u16) -> ExpenseType {
 }
 
 fn kind(i: u16) -> BudgetKind {
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         BudgetKind::YearStart
     } else {
         BudgetKind::Execution
@@ -31,7 +31,13 @@ fn build(ops: &[(u8, u16, u16)]) -> (Ledger, BTreeMap<Seq, Event>) {
     let mut effective: BTreeMap<Seq, Event> = BTreeMap::new();
     let mut slot_of: BTreeMap<Seq, Seq> = BTreeMap::new();
     let mut kinds: BTreeMap<Seq, bool> = BTreeMap::new(); // slot → is a fact
-    let fact_ev = |a: u16, b: u16| fact(if a % 2 == 0 { "a" } else { "b" }, &b.to_string(), "件");
+    let fact_ev = |a: u16, b: u16| {
+        fact(
+            if a.is_multiple_of(2) { "a" } else { "b" },
+            &b.to_string(),
+            "件",
+        )
+    };
     let budget_ev = |a: u16, b: u16| {
         let on = format!("2022-{:02}-01", 1 + b % 12);
         budget(expense(a), kind(a / 2), &format!("{}", b + 1), &on)

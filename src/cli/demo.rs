@@ -1,36 +1,38 @@
-//! `jixiao demo`: builds the built-in seed case in a temporary directory, verifies it and
-//! shows it.
+//! `jixiao demo`: builds the built-in seed case (Conghua 2022) in a temporary directory (or
+//! `--keep DIR`), verifies it, and shows the scorecard and the findings.
 
 use super::CliError;
-use super::ledger_cmds::{self, LogArgs, VerifyArgs, now};
-use crate::ledger::Ledger;
-use crate::ledger::keys::KeyPair;
-use crate::model::{Event, Fact, Genesis, Grant, Role};
+use super::ledger_cmds::{self, VerifyArgs};
+use crate::check::check;
+use crate::eval::AsOf;
+use crate::report::{findings_text, scorecard_table};
+use crate::seed::{self, SeedKeys};
 use clap::Args;
 use std::path::{Path, PathBuf};
 
 /// Arguments of `demo`.
 #[derive(Args, Debug)]
 pub struct DemoArgs {
-    /// Keep the ledger and the generated keys in DIR (created if missing) instead of a
-    /// temporary directory.
+    /// Keep the ledger, the fixture files and the generated keys in DIR (created if missing)
+    /// instead of a temporary directory.
     #[arg(long, value_name = "DIR")]
     pub keep: Option<PathBuf>,
+}
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> CliError + '_ {
+    move |source| CliError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 pub(super) fn run(a: &DemoArgs) -> Result<(), CliError> {
     let tmp;
     let dir: &Path = if let Some(d) = &a.keep {
-        std::fs::create_dir_all(d).map_err(|source| CliError::Io {
-            path: d.clone(),
-            source,
-        })?;
+        std::fs::create_dir_all(d).map_err(io(d))?;
         d
     } else {
-        tmp = tempfile::tempdir().map_err(|source| CliError::Io {
-            path: std::env::temp_dir(),
-            source,
-        })?;
+        tmp = tempfile::tempdir().map_err(io(&std::env::temp_dir()))?;
         tmp.path()
     };
     let ledger_path = dir.join("conghua-2022.jixiao");
@@ -40,65 +42,90 @@ pub(super) fn run(a: &DemoArgs) -> Result<(), CliError> {
             ledger_path.display()
         )));
     }
-    let mut keys = Vec::new();
-    for name in ["admin", "recorder", "evaluator"] {
-        let k = KeyPair::generate(name)?;
-        k.write(&dir.join(format!("{name}.key")))?;
-        keys.push(k);
+    let keys = SeedKeys::generate()?;
+    for k in [&keys.admin, &keys.recorder, &keys.evaluator, &keys.auditor] {
+        k.write(&dir.join(format!("{}.key", k.name)))?;
     }
-    let [admin, recorder, _evaluator] = [&keys[0], &keys[1], &keys[2]];
-    let t = now()?;
+    let fixture = seed::write_fixture(dir).map_err(|e| CliError::Usage(e.to_string()))?;
     let mut id = [0u8; 16];
     rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut id);
-    let genesis = Genesis {
-        department: "广州市从化区人民政府办公室".into(),
-        department_code: String::new(),
-        year: 2022,
-        admins: vec![admin.principal()],
-    };
-    let (ledger, _) = Ledger::create(&ledger_path, genesis, &admin.signing, id, t)?;
-    let grants = [(1usize, Role::Recorder), (2, Role::Evaluator)]
-        .into_iter()
-        .map(|(i, role)| {
-            Event::Grant(Grant {
-                principal: keys[i].principal(),
-                role,
-            })
-        })
-        .collect();
-    ledger.append(&admin.signing, grants, t)?;
-    let date = "2022-12-31"
-        .parse()
-        .map_err(|e| CliError::Usage(format!("{e}")))?;
-    let facts = [
-        ("staff.sections", "内设科室", 8),
-        ("staff.attached_bodies", "直属机构", 2),
-    ]
-    .into_iter()
-    .map(|(key, name, v)| {
-        Event::Fact(Fact {
-            key: key.into(),
-            name: name.into(),
-            value: i64::from(v).into(),
-            unit: "个".into(),
-            date,
-            source: "一(一)".into(),
-        })
+    println!(
+        "== building the seed case: {} {} self-evaluation (fixtures/conghua-2022)",
+        seed::DEPARTMENT,
+        seed::YEAR
+    );
+    seed::build(&ledger_path, &fixture, &keys, id, |b| {
+        let range = if b.appended.first == b.appended.last {
+            format!("#{}", b.appended.first)
+        } else {
+            format!("#{}..#{}", b.appended.first, b.appended.last)
+        };
+        println!(
+            "  {:<30} {:<10} by {:<9} {}",
+            b.file, range, b.signer, b.description
+        );
     })
-    .collect();
-    ledger.append(&recorder.signing, facts, t)?;
-    drop(ledger);
-    ledger_cmds::verify(&VerifyArgs {
+    .map_err(|e| match e {
+        seed::SeedError::Ledger(l) => CliError::Ledger(l),
+        other => CliError::Usage(other.to_string()),
+    })?;
+
+    println!("\n== jixiao verify {}", ledger_path.display());
+    // Findings make verify exit 1: that is the point of the seed case (its report states a
+    // growth rate that does not reproduce), so the demo shows them and goes on.
+    match ledger_cmds::verify(&VerifyArgs {
         ledger: ledger_path.clone(),
         json: false,
-    })?;
-    println!();
-    ledger_cmds::log(&LogArgs {
-        ledger: ledger_path.clone(),
-        json: false,
-    })?;
-    if let Some(d) = &a.keep {
-        println!("\nkept the ledger and keys in {}", d.display());
+    }) {
+        Ok(()) | Err(CliError::Reported(1)) => {}
+        Err(e) => return Err(e),
+    }
+
+    println!("\n== jixiao score {}", ledger_path.display());
+    let checked = check(&ledger_path, AsOf::Latest, &[])?;
+    if let Some(Ok(card)) = &checked.scorecard {
+        print!("{}", scorecard_table(card));
+        if !card.findings.is_empty() {
+            println!(
+                "\nfindings: {} of {} claims in the report do not reproduce from the recorded facts",
+                card.findings.len(),
+                card.claims_checked
+            );
+            print!("{}", findings_text(&card.findings));
+        }
+    }
+    println!(
+        "\n== jixiao score {} --as-of {}",
+        ledger_path.display(),
+        seed::MID_YEAR
+    );
+    let mid = check(
+        &ledger_path,
+        AsOf::Date(
+            seed::MID_YEAR
+                .parse()
+                .map_err(|e| CliError::Usage(format!("{e}")))?,
+        ),
+        &[],
+    )?;
+    if let Some(Ok(card)) = &mid.scorecard {
+        let pending = card
+            .nodes
+            .iter()
+            .filter(|n| n.pending.is_some() && n.children.is_empty())
+            .count();
+        println!(
+            "mid-year view: {:.2} points scored so far; {pending} of {} indicators not recorded yet (year-end values come later)",
+            card.total,
+            card.nodes.iter().filter(|n| n.children.is_empty()).count()
+        );
+    }
+    match &a.keep {
+        Some(d) => println!(
+            "\nkept in {}: conghua-2022.jixiao, admin/recorder/evaluator/auditor .key/.key.pub, conghua-2022/ (fixture)",
+            d.display()
+        ),
+        None => println!("\n(run `jixiao demo --keep DIR` to keep the ledger and keys)"),
     }
     Ok(())
 }

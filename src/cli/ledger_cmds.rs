@@ -2,7 +2,7 @@
 
 use super::CliError;
 use crate::ledger::keys::{self, KeyPair};
-use crate::ledger::{Ledger, Recorded, Verified, open_failure};
+use crate::ledger::{Ledger, Recorded};
 use crate::model::{Event, Genesis, Grant, KeyId, Revoke, Role};
 use clap::Args;
 use serde_json::json;
@@ -182,24 +182,9 @@ fn parse_role(s: &str) -> Result<Role, CliError> {
     })
 }
 
-/// Opens `ledger` for writing and appends `events` signed by `key`, printing the receipt.
+/// Appends `events` signed by `key` after verifying the ledger and validating them.
 pub(super) fn append(ledger: &Path, key: &KeyArg, events: Vec<Event>) -> Result<(), CliError> {
-    let key = KeyPair::read(&key.key)?;
-    let l = Ledger::open(ledger)?;
-    let appended = l.append(&key.signing, events, now()?)?;
-    if appended.first == appended.last {
-        println!("appended #{}·{}", appended.last, appended.head.short());
-    } else {
-        println!(
-            "appended #{}..#{} ({} entries), head #{}·{}",
-            appended.first,
-            appended.last,
-            appended.last - appended.first + 1,
-            appended.last,
-            appended.head.short()
-        );
-    }
-    Ok(())
+    super::eval_cmds::append_validated(ledger, key, events, None, false)
 }
 
 pub(super) fn grant(a: &GrantArgs) -> Result<(), CliError> {
@@ -265,34 +250,24 @@ pub(super) fn log(a: &LogArgs) -> Result<(), CliError> {
     out.flush().map_err(io)
 }
 
-/// Runs the integrity pass, feeding every verified entry to `observe`.
-pub(super) fn verify_integrity(
-    path: &Path,
-    observe: &mut dyn FnMut(&Recorded),
-) -> Result<Result<Verified, crate::ledger::Failure>, CliError> {
-    let l = match Ledger::open_read(path) {
-        Ok(l) => l,
-        Err(e) => {
-            return match open_failure(&e) {
-                Some(f) => Ok(Err(f)),
-                None => Err(e.into()),
-            };
-        }
-    };
-    Ok(l.verify(observe))
-}
-
 pub(super) fn verify(a: &VerifyArgs) -> Result<(), CliError> {
-    let outcome = verify_integrity(&a.ledger, &mut |_| {})?;
-    let ok = outcome.is_ok();
+    let checked = crate::check::check(&a.ledger, crate::eval::AsOf::Latest, &[])?;
+    let integrity_ok = checked.integrity.is_ok();
+    let (findings_text, findings_json, findings_ok) = if integrity_ok {
+        super::eval_cmds::findings_report(&checked)
+    } else {
+        (String::new(), json!(null), false)
+    };
+    let ok = integrity_ok && findings_ok;
     if a.json {
-        let integrity = match &outcome {
+        let integrity = match &checked.integrity {
             Ok(v) => json!({
                 "ok": true,
                 "ledger_id": hex::encode(v.ledger_id),
                 "entries": v.size,
                 "batches": v.batches,
                 "head": v.head.to_hex(),
+                "merkle_root": hex::encode(v.root),
                 "failure": null,
             }),
             Err(f) => json!({
@@ -300,25 +275,32 @@ pub(super) fn verify(a: &VerifyArgs) -> Result<(), CliError> {
                 "failure": { "seq": f.seq, "kind": f.kind.name(), "detail": f.detail },
             }),
         };
-        let doc =
-            json!({ "ledger": a.ledger.display().to_string(), "ok": ok, "integrity": integrity });
+        let doc = json!({
+            "ledger": a.ledger.display().to_string(),
+            "ok": ok,
+            "integrity": integrity,
+            "recompute": findings_json,
+        });
         println!("{doc:#}");
     } else {
         println!("ledger    {}", a.ledger.display());
-        match &outcome {
+        match &checked.integrity {
             Ok(v) => {
                 println!("ledger id {}", hex::encode(v.ledger_id));
                 println!(
-                    "integrity ok: {} entries in {} signed batches, head #{}·{}",
+                    "integrity ok: {} entries in {} signed batches, head #{}·{}, merkle root {}",
                     v.size,
                     v.batches,
                     v.size,
-                    v.head.short()
+                    v.head.short(),
+                    hex::encode(&v.root[..8])
                 );
+                print!("{findings_text}");
             }
             Err(f) => {
                 let at = f.seq.map_or_else(String::new, |s| format!(" at seq {s}"));
                 println!("integrity FAILED{at}: {} ({})", f.detail, f.kind.name());
+                println!("recompute not attempted: the history is not intact");
             }
         }
     }

@@ -5,6 +5,7 @@
 
 mod demo;
 mod error;
+mod eval_cmds;
 mod ledger_cmds;
 mod record;
 
@@ -40,6 +41,12 @@ enum Command {
     Log(ledger_cmds::LogArgs),
     /// Check the whole ledger: bytes, chain, hashes, signatures, roles. Exit 1 on a problem.
     Verify(ledger_cmds::VerifyArgs),
+    /// Import an event file (TOML) as one signed batch: all or nothing; shows the score impact.
+    Import(eval_cmds::ImportArgs),
+    /// Adopt a rule set (TOML) for scoring (admin).
+    Adopt(eval_cmds::AdoptArgs),
+    /// Recompute the scorecard from the history, optionally as of a date or seq.
+    Score(eval_cmds::ScoreArgs),
     /// Append one recorded fact: budget, target, value, fact, claim, evidence, staffing.
     Record {
         #[command(subcommand)]
@@ -118,6 +125,9 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Revoke(a) => ledger_cmds::revoke(&a),
         Command::Log(a) => ledger_cmds::log(&a),
         Command::Verify(a) => ledger_cmds::verify(&a),
+        Command::Import(a) => eval_cmds::import(&a),
+        Command::Adopt(a) => eval_cmds::adopt(&a),
+        Command::Score(a) => eval_cmds::score_cmd(&a),
         Command::Record { command } => {
             let (at, event) = record::record_event(&command)?;
             record::append_one(at, event)

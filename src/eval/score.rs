@@ -414,7 +414,7 @@ impl Engine<'_> {
         let needed_by = format!("node {}", n.id);
         let input: Resolved = match resolver.resolve(&sc.input, &needed_by) {
             Ok(r) => r,
-            Err(e @ EvalError::NoValue { .. }) => {
+            Err(e @ (EvalError::NoValue { .. } | EvalError::DivisionByZero { .. })) => {
                 ns.method = Some(sc.method.name().to_string());
                 ns.formula = Some(sc.method.formula());
                 ns.input = Some(sc.input.to_string());

@@ -115,7 +115,8 @@ pub fn validate_new_events(state: &State, events: &[Event]) -> Result<(), Invali
                 }
             }
             Event::ScoreAdjustment(a) => {
-                if need_rules("node")?.node(&a.node).is_none() {
+                let rules_in_force = need_rules("node")?;
+                if rules_in_force.node(&a.node).is_none() {
                     return Err(bad(
                         "node",
                         format!("`{}` is not a node of the rule set in force", a.node),
@@ -126,16 +127,14 @@ pub fn validate_new_events(state: &State, events: &[Event]) -> Result<(), Invali
                 Reference::parse(&c.subject).map_err(|e| bad("subject", e))?;
                 claims.insert(c.id.clone());
             }
-            Event::Acknowledgement(a) => {
-                if !claims.contains(&a.finding) {
-                    return Err(bad(
-                        "finding",
-                        format!(
-                            "no claim `{}` is recorded; a finding is acknowledged by its claim id as `verify` lists it",
-                            a.finding
-                        ),
-                    ));
-                }
+            Event::Acknowledgement(a) if !claims.contains(&a.finding) => {
+                return Err(bad(
+                    "finding",
+                    format!(
+                        "no claim `{}` is recorded; a finding is acknowledged by its claim id as `verify` lists it",
+                        a.finding
+                    ),
+                ));
             }
             Event::Budget(b) => {
                 check_date("date", b.date)?;

@@ -37,12 +37,11 @@ pub fn scorecard_table(card: &Scorecard) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{}  {}  {}  {}  {}",
+        "{}  {}  {}  {}  来源 entries",
         pad("指标 indicator", 44),
         pad_left("权重", 6),
         pad_left("实际/目标", 16),
         pad_left("得分", 7),
-        "来源 entries"
     );
     for n in &card.nodes {
         let name = format!("{}{}", "  ".repeat(n.depth), n.name);
@@ -56,10 +55,10 @@ pub fn scorecard_table(card: &Scorecard) -> String {
             (Some(a), None) => a.normalize().to_string(),
             _ => String::new(),
         };
-        let score = if n.pending.is_some() {
-            "未录入".to_string()
-        } else {
-            two(n.score)
+        let score = match (&n.pending, n.children.is_empty()) {
+            (Some(_), true) => "未录入".to_string(),
+            (Some(_), false) => format!("{}*", two(n.score)),
+            (None, _) => two(n.score),
         };
         let adj: String = n
             .adjustments
@@ -77,10 +76,15 @@ pub fn scorecard_table(card: &Scorecard) -> String {
             adj
         );
     }
-    let grade = card
-        .grade
-        .as_ref()
-        .map_or_else(String::new, |g| format!("  等级 {} ({})", g.name, g.en));
+    let partial = card.nodes.first().is_some_and(|n| n.pending.is_some());
+    let grade = match (&card.grade, partial) {
+        (_, true) => {
+            "  (partial: * = some parts not recorded yet, 未录入 = not recorded; no grade)"
+                .to_string()
+        }
+        (Some(g), false) => format!("  等级 {} ({})", g.name, g.en),
+        (None, false) => String::new(),
+    };
     let _ = writeln!(
         out,
         "总分 total {}{grade}   (rule set {} #{}, rounding {:?} {:?} to {} places)",
