@@ -7,7 +7,7 @@
 
 use crate::import::{self, ImportError};
 use crate::ledger::keys::KeyPair;
-use crate::ledger::{Appended, Ledger, LedgerError};
+use crate::ledger::{Appended, Checkpoint, Ledger, LedgerError};
 use crate::model::{Event, Genesis, Grant, Role};
 use std::path::{Path, PathBuf};
 
@@ -73,6 +73,10 @@ pub const BATCHES: [(&str, &str); 7] = [
     ("06-recorder-claims.toml", "2023-02-10T02:00:00Z"),
     ("07-evaluator-adjustment.toml", "2023-02-15T02:00:00Z"),
 ];
+
+/// The batch after which the mid-year checkpoint is issued (signed by the admin, kept in the
+/// ledger).
+pub const MID_YEAR_BATCH: &str = "04-recorder-midyear.toml";
 
 /// When the ledger is created and roles granted.
 pub const CREATED_AT: &str = "2022-01-05T01:00:00Z";
@@ -142,6 +146,9 @@ pub enum SeedError {
     /// The ledger refused a batch.
     #[error(transparent)]
     Ledger(#[from] LedgerError),
+    /// A checkpoint could not be signed.
+    #[error("checkpoint: {0}")]
+    Checkpoint(String),
 }
 
 /// One batch as appended, for display.
@@ -233,6 +240,15 @@ pub fn build(
         };
         progress(&d);
         done.push(d);
+        if file == MID_YEAR_BATCH {
+            // The department hands the finance bureau a signed checkpoint with its mid-year
+            // monitoring report; it is kept in the ledger file.
+            let (size, root) = ledger.tree_head()?;
+            let cp = Checkpoint::for_ledger(&ledger_id, size, root)
+                .sign(&keys.admin.signing, &keys.admin.name)
+                .map_err(|e| SeedError::Checkpoint(e.to_string()))?;
+            ledger.keep_checkpoint(size, &cp.to_text())?;
+        }
     }
     Ok(done)
 }

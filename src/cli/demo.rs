@@ -2,9 +2,13 @@
 //! `--keep DIR`), verifies it, and shows the scorecard and the findings.
 
 use super::CliError;
-use super::ledger_cmds::{self, VerifyArgs};
+use super::checkpoint_cmds::{
+    self, CheckProofArgs, CheckpointArgs, CheckpointCheck, CosignArgs, ProveArgs,
+};
+use super::ledger_cmds::{self, KeyArg, VerifyArgs};
 use crate::check::check;
 use crate::eval::AsOf;
+use crate::ledger::Ledger;
 use crate::report::{findings_text, scorecard_table};
 use crate::seed::{self, SeedKeys};
 use clap::Args;
@@ -76,10 +80,79 @@ pub(super) fn run(a: &DemoArgs) -> Result<(), CliError> {
     match ledger_cmds::verify(&VerifyArgs {
         ledger: ledger_path.clone(),
         json: false,
+        checkpoint: CheckpointCheck::default(),
     }) {
         Ok(()) | Err(CliError::Reported(1)) => {}
         Err(e) => return Err(e),
     }
+
+    let cp_path = dir.join("checkpoint-final.txt");
+    println!(
+        "\n== jixiao checkpoint (admin), cosign (auditor), verify --checkpoint --min-signatures 2"
+    );
+    checkpoint_cmds::checkpoint(&CheckpointArgs {
+        ledger: ledger_path.clone(),
+        key: KeyArg {
+            key: dir.join("admin.key"),
+        },
+        out: Some(cp_path.clone()),
+    })?;
+    checkpoint_cmds::cosign(&CosignArgs {
+        checkpoint: cp_path.clone(),
+        ledger: ledger_path.clone(),
+        key: KeyArg {
+            key: dir.join("auditor.key"),
+        },
+    })?;
+    print!(
+        "{}",
+        std::fs::read_to_string(&cp_path).map_err(io(&cp_path))?
+    );
+    match ledger_cmds::verify(&VerifyArgs {
+        ledger: ledger_path.clone(),
+        json: false,
+        checkpoint: CheckpointCheck {
+            checkpoint: Some(cp_path.clone()),
+            trusted_keys: vec![dir.join("admin.key.pub"), dir.join("auditor.key.pub")],
+            min_signatures: 2,
+        },
+    }) {
+        Ok(()) | Err(CliError::Reported(1)) => {}
+        Err(e) => return Err(e),
+    }
+
+    println!(
+        "\n== jixiao prove --consistency (mid-year → final), prove #158, check-proof (offline)"
+    );
+    let mid_size = Ledger::open_read(&ledger_path)?
+        .checkpoints()?
+        .first()
+        .map_or(0, |(n, _)| *n);
+    let consistency = dir.join("proof-midyear-final.json");
+    checkpoint_cmds::prove(&ProveArgs {
+        ledger: ledger_path.clone(),
+        seq: None,
+        consistency: Some(vec![mid_size.to_string(), cp_path.display().to_string()]),
+        checkpoint: None,
+        out: consistency.clone(),
+    })?;
+    let trusted = vec![dir.join("admin.key.pub"), dir.join("auditor.key.pub")];
+    checkpoint_cmds::check_proof(&CheckProofArgs {
+        proof: consistency,
+        trusted_keys: trusted.clone(),
+    })?;
+    let inclusion = dir.join("proof-158.json");
+    checkpoint_cmds::prove(&ProveArgs {
+        ledger: ledger_path.clone(),
+        seq: Some(158),
+        consistency: None,
+        checkpoint: Some(cp_path.clone()),
+        out: inclusion.clone(),
+    })?;
+    checkpoint_cmds::check_proof(&CheckProofArgs {
+        proof: inclusion,
+        trusted_keys: trusted,
+    })?;
 
     println!("\n== jixiao score {}", ledger_path.display());
     let checked = check(&ledger_path, AsOf::Latest, &[])?;

@@ -89,6 +89,8 @@ pub struct VerifyArgs {
     /// Machine-readable result (docs/JSON.md).
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub checkpoint: super::checkpoint_cmds::CheckpointCheck,
 }
 
 /// Seconds since the epoch for `recorded_at`: `JIXIAO_TIME` (seconds or RFC 3339) if set, for
@@ -251,14 +253,27 @@ pub(super) fn log(a: &LogArgs) -> Result<(), CliError> {
 }
 
 pub(super) fn verify(a: &VerifyArgs) -> Result<(), CliError> {
-    let checked = crate::check::check(&a.ledger, crate::eval::AsOf::Latest, &[])?;
+    let cp_size = match &a.checkpoint.checkpoint {
+        Some(p) => std::fs::read_to_string(p)
+            .ok()
+            .and_then(|t| crate::ledger::SignedCheckpoint::parse(&t).ok())
+            .map(|c| c.checkpoint.size),
+        None => None,
+    };
+    let sizes: Vec<u64> = cp_size.into_iter().collect();
+    let checked = crate::check::check(&a.ledger, crate::eval::AsOf::Latest, &sizes)?;
     let integrity_ok = checked.integrity.is_ok();
+    let cp = match &checked.integrity {
+        Ok(v) => super::checkpoint_cmds::verify_checkpoint(&a.checkpoint, v)?,
+        Err(_) => None,
+    };
     let (findings_text, findings_json, findings_ok) = if integrity_ok {
         super::eval_cmds::findings_report(&checked)
     } else {
         (String::new(), json!(null), false)
     };
-    let ok = integrity_ok && findings_ok;
+    let cp_ok = cp.as_ref().is_none_or(|c| c.0);
+    let ok = integrity_ok && findings_ok && cp_ok;
     if a.json {
         let integrity = match &checked.integrity {
             Ok(v) => json!({
@@ -280,6 +295,7 @@ pub(super) fn verify(a: &VerifyArgs) -> Result<(), CliError> {
             "ok": ok,
             "integrity": integrity,
             "recompute": findings_json,
+            "checkpoint": cp.as_ref().map(|c| c.2.clone()),
         });
         println!("{doc:#}");
     } else {
@@ -295,6 +311,9 @@ pub(super) fn verify(a: &VerifyArgs) -> Result<(), CliError> {
                     v.head.short(),
                     hex::encode(&v.root[..8])
                 );
+                if let Some((_, text, _)) = &cp {
+                    print!("{text}");
+                }
                 print!("{findings_text}");
             }
             Err(f) => {

@@ -3,6 +3,7 @@
 //! Owns: argument parsing, printing, the exit-code policy (0 good, 1 a verification problem,
 //! 2 usage/input/I-O error). Must not: hold domain logic; handlers call library functions.
 
+mod checkpoint_cmds;
 mod demo;
 mod error;
 mod eval_cmds;
@@ -47,6 +48,14 @@ enum Command {
     Adopt(eval_cmds::AdoptArgs),
     /// Recompute the scorecard from the history, optionally as of a date or seq.
     Score(eval_cmds::ScoreArgs),
+    /// Issue a signed checkpoint (tree size + Merkle root) of the ledger (admin).
+    Checkpoint(checkpoint_cmds::CheckpointArgs),
+    /// Add an auditor's witness signature to a checkpoint after checking it against the ledger.
+    Cosign(checkpoint_cmds::CosignArgs),
+    /// Write an inclusion proof of one entry, or a consistency proof between two checkpoints.
+    Prove(checkpoint_cmds::ProveArgs),
+    /// Check a proof file offline, with nothing but the trusted public keys.
+    CheckProof(checkpoint_cmds::CheckProofArgs),
     /// Append one recorded fact: budget, target, value, fact, claim, evidence, staffing.
     Record {
         #[command(subcommand)]
@@ -126,6 +135,10 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Log(a) => ledger_cmds::log(&a),
         Command::Verify(a) => ledger_cmds::verify(&a),
         Command::Import(a) => eval_cmds::import(&a),
+        Command::Checkpoint(a) => checkpoint_cmds::checkpoint(&a),
+        Command::Cosign(a) => checkpoint_cmds::cosign(&a),
+        Command::Prove(a) => checkpoint_cmds::prove(&a),
+        Command::CheckProof(a) => checkpoint_cmds::check_proof(&a),
         Command::Adopt(a) => eval_cmds::adopt(&a),
         Command::Score(a) => eval_cmds::score_cmd(&a),
         Command::Record { command } => {

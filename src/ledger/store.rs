@@ -25,7 +25,6 @@ pub(crate) const BATCHES: TableDefinition<u64, &[u8]> = TableDefinition::new("ba
 /// `merkle`: "frontier" → `Frontier::to_bytes()` of the tree over all entries (docs/FORMAT.md §9).
 pub(crate) const MERKLE: TableDefinition<&str, &[u8]> = TableDefinition::new("merkle");
 /// `checkpoints`: tree size → signed checkpoint text issued (and cosigned) for that size.
-#[allow(dead_code)]
 pub(crate) const CHECKPOINTS: TableDefinition<u64, &str> = TableDefinition::new("checkpoints");
 /// `keys` (derived index, rebuilt and cross-checked by verify): key id → postcard(KeyRecord).
 pub(crate) const KEYS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("keys");
@@ -451,6 +450,90 @@ impl Ledger {
             let v = entries.get(seq).map_err(|e| storage_err(&self.path, e))?;
             Ok(v.map(|g| g.value().to_vec()))
         })
+    }
+
+    /// Tree size and Merkle root from the stored frontier (not verified; `verify` recomputes).
+    pub fn tree_head(&self) -> Result<(u64, super::merkle::TreeHash), LedgerError> {
+        let txn = self.begin_read()?;
+        let t = txn
+            .open_table(MERKLE)
+            .map_err(|e| storage_err(&self.path, e))?;
+        let v = t
+            .get("frontier")
+            .map_err(|e| storage_err(&self.path, e))?
+            .ok_or_else(|| LedgerError::Corrupt {
+                path: self.path.clone(),
+                detail: "the merkle frontier is missing".into(),
+            })?;
+        let f = Frontier::from_bytes(v.value()).map_err(|e| LedgerError::Corrupt {
+            path: self.path.clone(),
+            detail: format!("merkle frontier: {e}"),
+        })?;
+        Ok((f.size(), f.root()))
+    }
+
+    /// The entry hashes of seqs `1..=upto`, from the hash blocks (not verified), for building
+    /// Merkle proofs. Memory: 32 bytes per entry.
+    pub fn entry_hashes(&self, upto: Seq) -> Result<Vec<EntryHash>, LedgerError> {
+        let txn = self.begin_read()?;
+        let t = txn
+            .open_table(HASHES)
+            .map_err(|e| storage_err(&self.path, e))?;
+        let mut out = Vec::with_capacity(usize::try_from(upto).unwrap_or(0));
+        for item in t.iter().map_err(|e| storage_err(&self.path, e))? {
+            let (_, v) = item.map_err(|e| storage_err(&self.path, e))?;
+            for chunk in v.value().chunks_exact(32) {
+                if out.len() as u64 >= upto {
+                    return Ok(out);
+                }
+                let mut h = [0u8; 32];
+                h.copy_from_slice(chunk);
+                out.push(EntryHash(h));
+            }
+        }
+        if (out.len() as u64) < upto {
+            return Err(LedgerError::Corrupt {
+                path: self.path.clone(),
+                detail: format!("the ledger has {} entry hashes, not {upto}", out.len()),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Signed checkpoints kept in the ledger file, by tree size (texts as issued/cosigned).
+    pub fn checkpoints(&self) -> Result<Vec<(u64, String)>, LedgerError> {
+        let txn = self.begin_read()?;
+        let t = match txn.open_table(CHECKPOINTS) {
+            Ok(t) => t,
+            Err(TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(storage_err(&self.path, e)),
+        };
+        let mut out = Vec::new();
+        for item in t.iter().map_err(|e| storage_err(&self.path, e))? {
+            let (k, v) = item.map_err(|e| storage_err(&self.path, e))?;
+            out.push((k.value(), v.value().to_string()));
+        }
+        Ok(out)
+    }
+
+    /// Keeps a signed checkpoint text under its tree size (replacing the one kept for that
+    /// size, which the caller merged or checked). Not part of the hash chain: checkpoints
+    /// are checked against the entries, never trusted from here.
+    pub fn keep_checkpoint(&self, size: u64, text: &str) -> Result<(), LedgerError> {
+        let Db::Write(db) = &self.db else {
+            return Err(LedgerError::Io {
+                path: self.path.clone(),
+                detail: "opened read-only".into(),
+            });
+        };
+        let se = |e: &dyn std::fmt::Display| storage_err(&self.path, e);
+        let mut txn = db.begin_write().map_err(|e| se(&e))?;
+        txn.set_two_phase_commit(true);
+        {
+            let mut t = txn.open_table(CHECKPOINTS).map_err(|e| se(&e))?;
+            t.insert(size, text).map_err(|e| se(&e))?;
+        }
+        txn.commit().map_err(|e| se(&e))
     }
 
     /// Every stored batch record, in seq order (not verified).

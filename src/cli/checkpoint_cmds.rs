@@ -1,0 +1,461 @@
+//! Handlers of `checkpoint`, `cosign`, `prove`, `check-proof`, and the checkpoint part of
+//! `verify`.
+
+use super::CliError;
+use super::ledger_cmds::KeyArg;
+use crate::check::check_open;
+use crate::eval::AsOf;
+use crate::ledger::keys::{self, KeyPair};
+use crate::ledger::{
+    Authority, Checkpoint, ConsistencyProof, InclusionProof, Ledger, LedgerError, ProofSummary,
+    SignedCheckpoint, Verified, check_proof_text, consistency_path, inclusion_path,
+};
+use crate::model::{KeyId, Role};
+use clap::Args;
+use ed25519_dalek::VerifyingKey;
+use std::path::{Path, PathBuf};
+
+/// The signed-note key name of a principal: its display name with spaces and `+` replaced by
+/// `_` (signed-note names have neither), or its key id if the name is empty.
+#[must_use]
+pub fn note_name(name: &str, id: KeyId) -> String {
+    let n: String = name
+        .chars()
+        .map(|c| {
+            if c.is_whitespace() || c == '+' || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    if n.is_empty() { id.to_string() } else { n }
+}
+
+/// Trusted (name, key) pairs: each `--trusted-key` file under its own name and, when known to
+/// the ledger, under its registry name; with no `--trusted-key`, the ledger's admin and auditor
+/// keys.
+fn trusted_keys(
+    files: &[PathBuf],
+    authority: Option<&Authority>,
+) -> Result<Vec<(String, VerifyingKey)>, CliError> {
+    let mut out = Vec::new();
+    let mut push = |name: String, pk: [u8; 32]| -> Result<(), CliError> {
+        let vk = VerifyingKey::from_bytes(&pk)
+            .map_err(|_| CliError::Usage("a trusted key is not a valid Ed25519 key".into()))?;
+        if !out.iter().any(|(n, k)| *n == name && *k == vk) {
+            out.push((name, vk));
+        }
+        Ok(())
+    };
+    for f in files {
+        let p = keys::read_public(f)?;
+        let id = p.key_id();
+        push(note_name(&p.name, id), p.public_key)?;
+        if let Some(rec) = authority.and_then(|a| a.get(id)) {
+            push(note_name(&rec.principal.name, id), p.public_key)?;
+        }
+    }
+    if files.is_empty()
+        && let Some(a) = authority
+    {
+        for rec in a.records() {
+            if rec.roles.contains(&Role::Admin) || rec.roles.contains(&Role::Auditor) {
+                let id = rec.principal.key_id();
+                push(note_name(&rec.principal.name, id), rec.principal.public_key)?;
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn read_text(path: &Path) -> Result<String, CliError> {
+    std::fs::read_to_string(path).map_err(|source| CliError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn write_text(path: &Path, text: &str) -> Result<(), CliError> {
+    std::fs::write(path, text).map_err(|source| CliError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn parse_checkpoint(path: &Path) -> Result<SignedCheckpoint, CliError> {
+    SignedCheckpoint::parse(&read_text(path)?)
+        .map_err(|e| CliError::Usage(format!("{}: not a jixiao checkpoint: {e}", path.display())))
+}
+
+fn verified(ledger: &Ledger, sizes: &[u64]) -> Result<Verified, CliError> {
+    let checked = check_open(ledger, AsOf::Latest, sizes)?;
+    checked.integrity.map_err(|f| {
+        CliError::Ledger(LedgerError::Damaged {
+            path: ledger.path().to_path_buf(),
+            seq: f.seq.unwrap_or(0),
+            detail: f.detail,
+        })
+    })
+}
+
+/// What is wrong with a checkpoint relative to a ledger, if anything.
+fn checkpoint_problem(ledger_id: [u8; 16], v: &Verified, cp: &SignedCheckpoint) -> Option<String> {
+    let c = &cp.checkpoint;
+    if c.ledger_id() != Some(ledger_id) {
+        return Some(format!(
+            "the checkpoint is for `{}`, not this ledger (jixiao/{})",
+            c.origin,
+            hex::encode(ledger_id)
+        ));
+    }
+    if c.size > v.size {
+        return Some(format!(
+            "the checkpoint covers {} entries but the ledger has only {}: the ledger was truncated or rolled back",
+            c.size, v.size
+        ));
+    }
+    match v.roots_at.get(&c.size) {
+        Some(root) if *root == c.root => None,
+        Some(root) => Some(format!(
+            "the ledger's first {} entries have Merkle root {}, the checkpoint says {}: the history was rewritten (a fork)",
+            c.size,
+            hex::encode(root),
+            hex::encode(c.root)
+        )),
+        None if c.size == 0 => None,
+        None => Some(format!("no root computed at size {}", c.size)),
+    }
+}
+
+/// Arguments of `checkpoint`.
+#[derive(Args, Debug)]
+pub struct CheckpointArgs {
+    /// The ledger.
+    pub ledger: PathBuf,
+    #[command(flatten)]
+    pub key: KeyArg,
+    /// Write the signed checkpoint here (default: standard output).
+    #[arg(short = 'o', long = "out")]
+    pub out: Option<PathBuf>,
+}
+
+pub(super) fn checkpoint(a: &CheckpointArgs) -> Result<(), CliError> {
+    let key = KeyPair::read(&a.key.key)?;
+    let ledger = Ledger::open(&a.ledger)?;
+    let v = verified(&ledger, &[])?;
+    let id = key.key_id();
+    let rec = v.authority.get(id).ok_or_else(|| {
+        CliError::Usage(format!(
+            "key {id} is not known to this ledger; the department signs checkpoints with an admin key"
+        ))
+    })?;
+    if !rec.roles.contains(&Role::Admin) {
+        return Err(CliError::Usage(format!(
+            "key {id} ({}) lacks the admin role; the department signs checkpoints with an admin key, an auditor cosigns them with `jixiao cosign`",
+            rec.principal.name
+        )));
+    }
+    let cp = Checkpoint::for_ledger(&v.ledger_id, v.size, v.root)
+        .sign(&key.signing, &note_name(&rec.principal.name, id))
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    let text = cp.to_text();
+    ledger.keep_checkpoint(v.size, &text)?;
+    match &a.out {
+        Some(p) => {
+            write_text(p, &text)?;
+            println!(
+                "checkpoint of {} entries (root {}) signed by {} → {}",
+                v.size,
+                hex::encode(&v.root[..8]),
+                rec.principal.name,
+                p.display()
+            );
+        }
+        None => print!("{text}"),
+    }
+    Ok(())
+}
+
+/// Arguments of `cosign`.
+#[derive(Args, Debug)]
+pub struct CosignArgs {
+    /// The checkpoint file (rewritten with the added signature).
+    pub checkpoint: PathBuf,
+    /// The ledger it must match.
+    pub ledger: PathBuf,
+    #[command(flatten)]
+    pub key: KeyArg,
+}
+
+pub(super) fn cosign(a: &CosignArgs) -> Result<(), CliError> {
+    let key = KeyPair::read(&a.key.key)?;
+    let mut cp = parse_checkpoint(&a.checkpoint)?;
+    let ledger = Ledger::open(&a.ledger)?;
+    let v = verified(&ledger, &[cp.checkpoint.size])?;
+    if let Some(p) = checkpoint_problem(v.ledger_id, &v, &cp) {
+        eprintln!("error: {}: {p}; not cosigned", a.checkpoint.display());
+        return Err(CliError::Reported(1));
+    }
+    let trusted = trusted_keys(&[], Some(&v.authority))?;
+    if let Err(e) = cp.verify_signatures(&trusted) {
+        eprintln!(
+            "error: {}: {e}; only a checkpoint signed by this ledger's admin can be cosigned",
+            a.checkpoint.display()
+        );
+        return Err(CliError::Reported(1));
+    }
+    let id = key.key_id();
+    let rec = v
+        .authority
+        .get(id)
+        .filter(|r| r.roles.contains(&Role::Auditor))
+        .ok_or_else(|| {
+            CliError::Usage(format!(
+                "key {id} does not hold the auditor role in this ledger; an admin grants it with `jixiao grant LEDGER --key ADMIN.key --public-key AUDITOR.key.pub --name NAME --role auditor`"
+            ))
+        })?;
+    cp.cosign(&key.signing, &note_name(&rec.principal.name, id))
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    let text = cp.to_text();
+    write_text(&a.checkpoint, &text)?;
+    ledger.keep_checkpoint(cp.checkpoint.size, &text)?;
+    println!(
+        "cosigned the checkpoint of {} entries as {} (auditor); {} signatures",
+        cp.checkpoint.size,
+        rec.principal.name,
+        cp.signatures.len()
+    );
+    Ok(())
+}
+
+/// The checkpoint options of `verify`.
+#[derive(Args, Debug, Default)]
+pub struct CheckpointCheck {
+    /// Also check the ledger against this signed checkpoint (truncation, rollback, fork).
+    #[arg(long)]
+    pub checkpoint: Option<PathBuf>,
+    /// Public key whose signature on the checkpoint counts (repeatable; default: the ledger's
+    /// admin and auditor keys).
+    #[arg(long = "trusted-key", value_name = "PUB")]
+    pub trusted_keys: Vec<PathBuf>,
+    /// How many trusted signatures the checkpoint needs.
+    #[arg(long, default_value_t = 1)]
+    pub min_signatures: usize,
+}
+
+/// Result of checking a checkpoint in `verify`: (ok, text, json).
+pub(super) fn verify_checkpoint(
+    opts: &CheckpointCheck,
+    v: &Verified,
+) -> Result<Option<(bool, String, serde_json::Value)>, CliError> {
+    let Some(path) = &opts.checkpoint else {
+        return Ok(None);
+    };
+    let cp = parse_checkpoint(path)?;
+    let trusted = trusted_keys(&opts.trusted_keys, Some(&v.authority))?;
+    let mut problem = checkpoint_problem(v.ledger_id, v, &cp);
+    let mut signers = Vec::new();
+    if problem.is_none() {
+        match cp.verify_signatures(&trusted) {
+            Ok(s) if s.len() >= opts.min_signatures => signers = s,
+            Ok(s) => {
+                problem = Some(format!(
+                    "{} trusted signature(s) ({}), {} required",
+                    s.len(),
+                    s.join(", "),
+                    opts.min_signatures
+                ));
+            }
+            Err(e) => problem = Some(e.to_string()),
+        }
+    }
+    let ok = problem.is_none();
+    let text = match &problem {
+        None => format!(
+            "checkpoint ok: {} entries, root {}, signed by {}\n",
+            cp.checkpoint.size,
+            hex::encode(&cp.checkpoint.root[..8]),
+            signers.join(", ")
+        ),
+        Some(p) => format!("checkpoint FAILED: {p}\n"),
+    };
+    let json = serde_json::json!({
+        "ok": ok,
+        "file": path.display().to_string(),
+        "size": cp.checkpoint.size,
+        "root": hex::encode(cp.checkpoint.root),
+        "signers": signers,
+        "problem": problem,
+    });
+    Ok(Some((ok, text, json)))
+}
+
+/// Arguments of `prove`.
+#[derive(Args, Debug)]
+pub struct ProveArgs {
+    /// The ledger.
+    pub ledger: PathBuf,
+    /// The seq to prove included.
+    #[arg(required_unless_present = "consistency")]
+    pub seq: Option<u64>,
+    /// Prove the checkpoint NEW extends OLD instead (checkpoint files or tree sizes of
+    /// checkpoints kept in the ledger).
+    #[arg(long, num_args = 2, value_names = ["OLD", "NEW"], conflicts_with = "seq")]
+    pub consistency: Option<Vec<String>>,
+    /// The checkpoint to prove against (default: the newest one kept in the ledger that covers
+    /// the seq).
+    #[arg(long)]
+    pub checkpoint: Option<PathBuf>,
+    /// Where to write the proof file.
+    #[arg(short = 'o', long = "out")]
+    pub out: PathBuf,
+}
+
+fn kept_or_file(ledger: &Ledger, s: &str) -> Result<SignedCheckpoint, CliError> {
+    if let Ok(size) = s.parse::<u64>() {
+        let kept = ledger.checkpoints()?;
+        let text = kept
+            .iter()
+            .find(|(n, _)| *n == size)
+            .map(|(_, t)| t.clone())
+            .ok_or_else(|| {
+                CliError::Usage(format!(
+                    "no checkpoint of {size} entries is kept in the ledger; kept sizes: {}",
+                    kept.iter()
+                        .map(|(n, _)| n.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            })?;
+        SignedCheckpoint::parse(&text).map_err(|e| CliError::Usage(e.to_string()))
+    } else {
+        parse_checkpoint(Path::new(s))
+    }
+}
+
+pub(super) fn prove(a: &ProveArgs) -> Result<(), CliError> {
+    let ledger = Ledger::open_read(&a.ledger)?;
+    let text = if let Some(pair) = &a.consistency {
+        let (Some(old), Some(new)) = (pair.first(), pair.get(1)) else {
+            return Err(CliError::Usage("--consistency takes OLD and NEW".into()));
+        };
+        let old = kept_or_file(&ledger, old)?;
+        let new = kept_or_file(&ledger, new)?;
+        let v = verified(&ledger, &[old.checkpoint.size, new.checkpoint.size])?;
+        for cp in [&old, &new] {
+            if let Some(p) = checkpoint_problem(v.ledger_id, &v, cp) {
+                return Err(CliError::Usage(format!(
+                    "checkpoint of {}: {p}",
+                    cp.checkpoint.size
+                )));
+            }
+        }
+        if old.checkpoint.size > new.checkpoint.size {
+            return Err(CliError::Usage("OLD must not be larger than NEW".into()));
+        }
+        let hashes = ledger.entry_hashes(new.checkpoint.size)?;
+        let path = consistency_path(&hashes, old.checkpoint.size, new.checkpoint.size)
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+        ConsistencyProof {
+            ledger_id: v.ledger_id,
+            old_checkpoint: old,
+            new_checkpoint: new,
+            path,
+        }
+        .to_json()
+    } else {
+        let seq = a.seq.unwrap_or(0);
+        let cp = match &a.checkpoint {
+            Some(p) => parse_checkpoint(p)?,
+            None => {
+                let kept = ledger.checkpoints()?;
+                let text = kept
+                    .iter()
+                    .rev()
+                    .find(|(n, _)| *n >= seq)
+                    .map(|(_, t)| t.clone())
+                    .ok_or_else(|| {
+                        CliError::Usage(format!(
+                            "no checkpoint covering seq {seq} is kept; issue one with `jixiao checkpoint {} --key ADMIN.key` or pass --checkpoint FILE",
+                            a.ledger.display()
+                        ))
+                    })?;
+                SignedCheckpoint::parse(&text).map_err(|e| CliError::Usage(e.to_string()))?
+            }
+        };
+        let size = cp.checkpoint.size;
+        if seq == 0 || seq > size {
+            return Err(CliError::Usage(format!(
+                "seq {seq} is not in the checkpoint's tree of {size} entries"
+            )));
+        }
+        let v = verified(&ledger, &[size])?;
+        if let Some(p) = checkpoint_problem(v.ledger_id, &v, &cp) {
+            return Err(CliError::Usage(format!("checkpoint: {p}")));
+        }
+        let hashes = ledger.entry_hashes(size)?;
+        let path =
+            inclusion_path(&hashes, seq - 1, size).map_err(|e| CliError::Usage(e.to_string()))?;
+        let bytes = ledger
+            .stored_bytes(seq)?
+            .ok_or_else(|| CliError::Usage(format!("seq {seq}: no such entry")))?;
+        InclusionProof::new(v.ledger_id, seq, bytes, path, cp).to_json()
+    };
+    write_text(&a.out, &text)?;
+    println!("wrote {}", a.out.display());
+    Ok(())
+}
+
+/// Arguments of `check-proof`.
+#[derive(Args, Debug)]
+pub struct CheckProofArgs {
+    /// The proof file (from `prove`).
+    pub proof: PathBuf,
+    /// Public key whose checkpoint signature counts (repeatable; at least one).
+    #[arg(long = "trusted-key", value_name = "PUB", required = true)]
+    pub trusted_keys: Vec<PathBuf>,
+}
+
+pub(super) fn check_proof(a: &CheckProofArgs) -> Result<(), CliError> {
+    let text = read_text(&a.proof)?;
+    let trusted = trusted_keys(&a.trusted_keys, None)?;
+    match check_proof_text(&text, &trusted) {
+        Ok(ProofSummary::Inclusion {
+            seq,
+            entry_hash,
+            entry,
+            tree_size,
+            root,
+            signers,
+            ..
+        }) => {
+            println!(
+                "proof ok: entry #{seq}·{} is in the ledger's tree of {tree_size} entries (root {}), checkpoint signed by {}",
+                entry_hash.short(),
+                hex::encode(&root[..8]),
+                signers.join(", ")
+            );
+            println!("  #{seq}: {}", entry.event.summary());
+            Ok(())
+        }
+        Ok(ProofSummary::Consistency {
+            old_size,
+            new_size,
+            old_signers,
+            new_signers,
+            ..
+        }) => {
+            println!(
+                "proof ok: the ledger of {new_size} entries extends the one of {old_size} entries (nothing before was changed or removed); old checkpoint signed by {}, new by {}",
+                old_signers.join(", "),
+                new_signers.join(", ")
+            );
+            Ok(())
+        }
+        Err(e) => {
+            println!("proof FAILED: {e}");
+            Err(CliError::Reported(1))
+        }
+    }
+}
