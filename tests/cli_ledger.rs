@@ -39,6 +39,8 @@ struct VerifyDoc {
     integrity: Integrity,
     /// Recomputation and claim checks; `null` when integrity failed.
     recompute: Option<Recompute>,
+    /// The `--checkpoint` check; `null` without one.
+    checkpoint: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -780,6 +782,7 @@ fn verify_a_good_ledger() {
     assert!(r.error.is_none() && r.total.is_none() && r.grade.is_none());
     assert!(r.claims_checked.is_none() && r.unacknowledged.is_none());
     assert_eq!(r.findings.map(|f| f.len()), Some(0));
+    assert!(doc.checkpoint.is_none());
 }
 
 #[test]
