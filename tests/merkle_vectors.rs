@@ -7,7 +7,7 @@ use jixiao::ledger::{
     inclusion_path, key_hash, leaf_hash, origin_for, root_of,
 };
 
-const DOC: &str = include_str!("../docs/FORMAT-merkle.md");
+const DOC: &str = include_str!("../docs/FORMAT.md");
 
 const K_LEAF: &str = "4dd708bf8a020ad1f34e8cc58fe7a887917bbab4875bd5cfe2d19cc228783776";
 const K_NODE: &str = "4ad465e5f294d8b13ce36530a6303055cfe3d453520e94238aadc212125d2fff";
@@ -121,13 +121,13 @@ fn checkpoint_vector_matches_code() {
 #[test]
 fn document_states_the_same_vectors() {
     for v in [K_LEAF, K_NODE, PUBLIC_KEY, FRONTIER_7] {
-        assert!(DOC.contains(v), "{v} missing from FORMAT-merkle.md");
+        assert!(DOC.contains(v), "{v} missing from FORMAT.md");
     }
     assert!(DOC.contains(&format!("LEAF(d0) {LEAF_D0}\n")));
     for (n, root) in ROOTS {
         assert!(
             DOC.contains(&format!("size {n:<3} {root}\n")),
-            "root of size {n} missing from FORMAT-merkle.md"
+            "root of size {n} missing from FORMAT.md"
         );
     }
     for v in INCLUSION_2_7.iter().chain(&CONSISTENCY_3_7) {
@@ -136,6 +136,6 @@ fn document_states_the_same_vectors() {
     assert!(DOC.contains(&format!("(key hash `{KEY_HASH}`)")));
     assert!(
         DOC.contains(&format!("```text\n{CHECKPOINT}```\n")),
-        "checkpoint vector in FORMAT-merkle.md differs byte for byte"
+        "checkpoint vector in FORMAT.md differs byte for byte"
     );
 }
