@@ -764,6 +764,15 @@ fn a_removed_frontier_is_a_merkle_failure() {
     assert!(matches!(fl.kind, FailureKind::Merkle), "{fl:?}");
     assert_eq!(fl.seq, None);
     assert!(fl.detail.contains("missing"), "{fl:?}");
+
+    // The whole `merkle` table dropped is the same finding.
+    let f = build();
+    edit(&f.path, |txn| {
+        assert!(txn.delete_table(MERKLE).unwrap());
+    });
+    let fl = failure(&f.path);
+    assert!(matches!(fl.kind, FailureKind::Merkle), "{fl:?}");
+    assert_eq!(fl.seq, None);
 }
 
 #[test]
