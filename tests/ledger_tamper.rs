@@ -344,7 +344,7 @@ fn a_removed_middle_entry_is_missing() {
 
 #[test]
 fn a_removed_entry_alone_is_caught_at_its_seq() {
-    // Only the entry row goes; its hash row stays.
+    // Only the entry row goes; its hash stays in the block of batch 10..=14.
     let f = build();
     edit(&f.path, |txn| {
         del_u64(txn, ENTRIES, 12);
