@@ -4,13 +4,15 @@
 mod common;
 
 use common::{
-    BATCHES, ENTRIES, Fixture, HASHES, KEYS, META, T0, build, del_u64, edit, fact, failure,
-    get_u64, put_u64, verify,
+    BATCHES, ENTRIES, Fixture, HASHES, KEYS, MERKLE, META, T0, build, del_u64, edit, fact, failure,
+    get_u64, hash_block, hash_range, put_frontier_bytes, put_u64, rewrite_frontier,
+    rewrite_hash_blocks, set_stored_hash, stored_frontier, stored_hash, verify,
 };
 use ed25519_dalek::Signer;
 use jixiao::ledger::keys::KeyPair;
 use jixiao::ledger::{
-    Entry, EntryHash, FORMAT_VERSION, FailureKind, KeyRecord, Ledger, LedgerError, batch_message,
+    Entry, EntryHash, FORMAT_VERSION, FailureKind, Frontier, KeyRecord, Ledger, LedgerError,
+    batch_message,
 };
 use jixiao::model::{Event, Grant, KeyId, Role};
 use redb::{Database, ReadableTable};
@@ -33,8 +35,19 @@ fn batch_record(first: u64, author: KeyId, signature: &[u8; 64]) -> Vec<u8> {
 }
 
 /// Writes `events` at the end of the ledger as a properly chained, hashed and signed batch by
-/// `signer`, without any authorisation check (what a forger with raw file access can do).
+/// `signer`, with the Merkle frontier brought up to date, without any authorisation check
+/// (what a forger with raw file access can do).
 fn forge_batch(f: &Fixture, signer: &KeyPair, events: Vec<Event>) -> (u64, u64) {
+    forge_batch_with(f, signer, events, true)
+}
+
+/// [`forge_batch`], leaving the stored Merkle frontier as it was if `update_frontier` is false.
+fn forge_batch_with(
+    f: &Fixture,
+    signer: &KeyPair,
+    events: Vec<Event>,
+    update_frontier: bool,
+) -> (u64, u64) {
     let head = Ledger::open_read(&f.path).unwrap().head().unwrap();
     let first = head.size + 1;
     let mut prev = head.hash;
@@ -58,9 +71,16 @@ fn forge_batch(f: &Fixture, signer: &KeyPair, events: Vec<Event>) -> (u64, u64) 
         .sign(&batch_message(&f.ledger_id, first, last, &prev))
         .to_bytes();
     edit(&f.path, |txn| {
+        let mut block = Vec::new();
+        let mut frontier = stored_frontier(txn);
         for (seq, bytes, hash) in &rows {
             put_u64(txn, ENTRIES, *seq, bytes);
-            put_u64(txn, HASHES, *seq, &hash.0);
+            block.extend_from_slice(&hash.0);
+            frontier.push(hash).unwrap();
+        }
+        put_u64(txn, HASHES, last, &block);
+        if update_frontier {
+            put_frontier_bytes(txn, &frontier.to_bytes());
         }
         put_u64(
             txn,
@@ -129,17 +149,25 @@ fn every_changed_byte_of_an_entry_names_that_entry() {
 
 #[test]
 fn a_changed_byte_with_a_recomputed_hash_is_still_caught() {
-    // The stored hash is rewritten to match, so the chain, codec and signatures must catch it.
+    // The stored hash (inside the hash block of batch 4..=9) and the Merkle frontier are
+    // rewritten to match, so the chain, codec and signatures must catch it.
     let f = build();
     // Seq 9 ends batch 4..=9, so a change that keeps it decodable breaks that batch signature.
     let seq = 9;
     let original = entry_bytes(&f.path, seq);
+    let original_frontier = {
+        let mut b = Vec::new();
+        edit(&f.path, |txn| b = stored_frontier(txn).to_bytes());
+        b
+    };
     for i in 0..original.len() {
         let mut changed = original.clone();
         changed[i] = changed[i].wrapping_add(1);
         edit(&f.path, |txn| {
             put_u64(txn, ENTRIES, seq, &changed);
-            put_u64(txn, HASHES, seq, &EntryHash::of_stored(&changed).0);
+            set_stored_hash(txn, seq, &EntryHash::of_stored(&changed));
+            rewrite_frontier(txn);
+            assert_eq!(stored_hash(txn, seq), EntryHash::of_stored(&changed));
         });
         let fl = failure(&f.path);
         let named = match fl.kind {
@@ -149,10 +177,12 @@ fn a_changed_byte_with_a_recomputed_hash_is_still_caught() {
             FailureKind::BrokenChain => fl.seq == Some(seq) || fl.seq == Some(seq + 1),
             _ => fl.seq == Some(seq),
         };
+        // The Merkle check (no seq) runs only after every entry passed, so it never fires here.
         assert!(named, "byte {i}: {fl:?}");
         edit(&f.path, |txn| {
             put_u64(txn, ENTRIES, seq, &original);
-            put_u64(txn, HASHES, seq, &EntryHash::of_stored(&original).0);
+            set_stored_hash(txn, seq, &EntryHash::of_stored(&original));
+            put_frontier_bytes(txn, &original_frontier);
         });
     }
     assert!(verify(&f.path).is_ok());
@@ -160,35 +190,109 @@ fn a_changed_byte_with_a_recomputed_hash_is_still_caught() {
 
 #[test]
 fn a_changed_stored_hash_is_a_hash_mismatch() {
-    let f = build();
-    edit(&f.path, |txn| {
-        let mut h = get_u64(txn, HASHES, 7);
-        h[31] ^= 1;
-        put_u64(txn, HASHES, 7, &h);
-    });
-    let fl = failure(&f.path);
-    assert!(matches!(fl.kind, FailureKind::HashMismatch), "{fl:?}");
-    assert_eq!(fl.seq, Some(7));
+    // The hash of seq 7 is the fourth of the six in the block of batch 4..=9.
+    for seq in [7, 4, 9] {
+        let f = build();
+        edit(&f.path, |txn| {
+            let (last, mut block) = hash_block(txn, seq);
+            assert_eq!((last, block.len()), (9, 6 * 32));
+            let at = hash_range(last, block.len(), seq);
+            block[at.end - 1] ^= 1;
+            put_u64(txn, HASHES, last, &block);
+        });
+        let fl = failure(&f.path);
+        assert!(matches!(fl.kind, FailureKind::HashMismatch), "{fl:?}");
+        assert_eq!(fl.seq, Some(seq));
+    }
 }
 
 #[test]
 fn a_short_stored_hash_is_a_hash_table_failure() {
+    // One byte short of its hash: the block of batch 2..=3 is no longer 32 bytes per entry.
+    // The block's length is checked when its batch is reached, before the entries in it, so
+    // the failure names the batch's first seq (2) rather than the seq whose hash is short (3).
     let f = build();
-    edit(&f.path, |txn| put_u64(txn, HASHES, 3, &[0u8; 31]));
+    edit(&f.path, |txn| {
+        let block = get_u64(txn, HASHES, 3);
+        assert_eq!(block.len(), 64);
+        put_u64(txn, HASHES, 3, &block[..63]);
+    });
     let fl = failure(&f.path);
     assert!(matches!(fl.kind, FailureKind::HashTable), "{fl:?}");
-    assert_eq!(fl.seq, Some(3));
+    assert_eq!(fl.seq, Some(2));
+}
+
+#[test]
+fn a_hash_block_of_the_wrong_length_is_a_hash_table_failure() {
+    // What is done to a block, given its original bytes.
+    type Change = fn(&[u8]) -> Vec<u8>;
+    let changes: [(&str, Change); 5] = [
+        ("empty", |_| Vec::new()),
+        ("one hash short", |b| b[..b.len() - 32].to_vec()),
+        ("one hash too many", |b| [b, &b[..32]].concat()),
+        ("one byte too many", |b| [b, &[0u8][..]].concat()),
+        ("a single 32-byte hash", |b| b[b.len() - 32..].to_vec()),
+    ];
+    for (last, first) in [(9, 4), (14, 10), (20, 19), (1, 1)] {
+        for (what, change) in changes {
+            let f = build();
+            let mut new_len = 0;
+            edit(&f.path, |txn| {
+                let block = get_u64(txn, HASHES, last);
+                assert_eq!(block.len() as u64, 32 * (last - first + 1));
+                let changed = change(&block);
+                new_len = changed.len();
+                put_u64(txn, HASHES, last, &changed);
+            });
+            if new_len as u64 == 32 * (last - first + 1) {
+                // A single hash is the right length for a one-entry batch: not a length case.
+                continue;
+            }
+            let fl = failure(&f.path);
+            assert!(
+                matches!(fl.kind, FailureKind::HashTable),
+                "batch {first}..={last}, {what}: {fl:?}"
+            );
+            assert_eq!(
+                fl.seq,
+                Some(first),
+                "batch {first}..={last}, {what}: {fl:?}"
+            );
+        }
+    }
 }
 
 #[test]
 fn a_missing_or_extra_hash_row_is_a_hash_table_failure() {
+    // The last block, of batch 19..=20, is gone. The failure names the batch's first seq: the
+    // block is looked for when the batch is reached, before its entries (seq 20 no longer has
+    // a row of its own to be missing).
     let f = build();
     edit(&f.path, |txn| {
         del_u64(txn, HASHES, 20);
     });
     let fl = failure(&f.path);
     assert!(matches!(fl.kind, FailureKind::HashTable), "{fl:?}");
-    assert_eq!(fl.seq, Some(20));
+    assert_eq!(fl.seq, Some(19));
+
+    // A block in the middle is gone: the next block (ending at 14) does not match batch 4..=9.
+    let f = build();
+    edit(&f.path, |txn| {
+        del_u64(txn, HASHES, 9);
+    });
+    let fl = failure(&f.path);
+    assert!(matches!(fl.kind, FailureKind::HashTable), "{fl:?}");
+    assert_eq!(fl.seq, Some(4));
+
+    // A block moved to a key no batch ends at.
+    let f = build();
+    edit(&f.path, |txn| {
+        let b = del_u64(txn, HASHES, 14);
+        put_u64(txn, HASHES, 13, &b);
+    });
+    let fl = failure(&f.path);
+    assert!(matches!(fl.kind, FailureKind::HashTable), "{fl:?}");
+    assert_eq!(fl.seq, Some(10));
 
     let f = build();
     edit(&f.path, |txn| put_u64(txn, HASHES, 21, &[7u8; 32]));
@@ -197,31 +301,58 @@ fn a_missing_or_extra_hash_row_is_a_hash_table_failure() {
     assert_eq!(fl.seq, Some(21));
 }
 
+/// Removes entry `seq` and cuts its hash out of its batch's hash block (the block keeps its
+/// key, the batch's last seq).
+fn remove_entry_and_its_hash(path: &Path, seq: u64) {
+    edit(path, |txn| {
+        let (last, mut block) = hash_block(txn, seq);
+        let at = hash_range(last, block.len(), seq);
+        block.drain(at);
+        del_u64(txn, ENTRIES, seq);
+        put_u64(txn, HASHES, last, &block);
+    });
+}
+
 #[test]
 fn a_removed_middle_entry_is_missing() {
+    // The entry goes, its batch's hash block stays as signed: the gap is found at the seq.
     let f = build();
     edit(&f.path, |txn| {
         del_u64(txn, ENTRIES, 6);
-        del_u64(txn, HASHES, 6);
     });
     let fl = failure(&f.path);
     assert!(matches!(fl.kind, FailureKind::Missing), "{fl:?}");
     assert_eq!(fl.seq, Some(6));
+
+    // The entry goes with its hash. Hashes are stored per batch, so removing one shortens the
+    // block of batch 4..=9, which is checked against the signed batch length when the batch is
+    // reached, before its entries: a hash-table failure at the batch's first seq.
+    let f = build();
+    remove_entry_and_its_hash(&f.path, 6);
+    let fl = failure(&f.path);
+    assert!(matches!(fl.kind, FailureKind::HashTable), "{fl:?}");
+    assert_eq!(fl.seq, Some(4));
+
+    // The forger also recomputes the Merkle frontier over what is left: same finding.
+    edit(&f.path, |txn| {
+        assert_eq!(rewrite_frontier(txn).size(), 19);
+    });
+    let fl = failure(&f.path);
+    assert!(matches!(fl.kind, FailureKind::HashTable), "{fl:?}");
+    assert_eq!(fl.seq, Some(4));
 }
 
 #[test]
 fn a_removed_entry_alone_is_caught_at_its_seq() {
-    // Only the entry row goes; its hash row stays.
+    // Only the entry row goes; its hash stays in the block of batch 10..=14.
     let f = build();
     edit(&f.path, |txn| {
         del_u64(txn, ENTRIES, 12);
     });
     let fl = failure(&f.path);
+    // The block still matches its signed batch, so the gap in `entries` is what is found.
     assert_eq!(fl.seq, Some(12), "{fl:?}");
-    assert!(
-        matches!(fl.kind, FailureKind::Missing | FailureKind::HashTable),
-        "{fl:?}"
-    );
+    assert!(matches!(fl.kind, FailureKind::Missing), "{fl:?}");
 }
 
 #[test]
@@ -230,11 +361,18 @@ fn a_removed_last_entry_of_a_batch_is_missing() {
     // Seq 9 ends batch 4..=9 and is followed by more batches.
     edit(&f.path, |txn| {
         del_u64(txn, ENTRIES, 9);
-        del_u64(txn, HASHES, 9);
     });
     let fl = failure(&f.path);
     assert!(matches!(fl.kind, FailureKind::Missing), "{fl:?}");
     assert_eq!(fl.seq, Some(9));
+
+    // With its hash cut from the block too, the block is one hash short for the signed batch
+    // 4..=9; that is checked when the batch is reached (see a_removed_middle_entry_is_missing).
+    let f = build();
+    remove_entry_and_its_hash(&f.path, 9);
+    let fl = failure(&f.path);
+    assert!(matches!(fl.kind, FailureKind::HashTable), "{fl:?}");
+    assert_eq!(fl.seq, Some(4));
 }
 
 #[test]
@@ -243,11 +381,36 @@ fn a_removed_last_entry_of_the_ledger_is_missing() {
     // Seq 20 ends the last batch 19..=20; its signature still claims it.
     edit(&f.path, |txn| {
         del_u64(txn, ENTRIES, 20);
-        del_u64(txn, HASHES, 20);
     });
     let fl = failure(&f.path);
     assert!(matches!(fl.kind, FailureKind::Missing), "{fl:?}");
     assert_eq!(fl.seq, Some(20));
+
+    // With its hash cut from the block (and the frontier recomputed over 19 entries), the
+    // block of batch 19..=20 is one hash short, found when that batch is reached.
+    let f = build();
+    remove_entry_and_its_hash(&f.path, 20);
+    edit(&f.path, |txn| {
+        rewrite_frontier(txn);
+    });
+    let fl = failure(&f.path);
+    assert!(matches!(fl.kind, FailureKind::HashTable), "{fl:?}");
+    assert_eq!(fl.seq, Some(19));
+
+    // Cutting the whole last batch (entries, hash block and batch record) leaves a shorter
+    // ledger that is consistent in itself; only the stored Merkle frontier, which still
+    // covers 20 entries, gives it away.
+    let f = build();
+    edit(&f.path, |txn| {
+        for seq in [19, 20] {
+            del_u64(txn, ENTRIES, seq);
+        }
+        del_u64(txn, HASHES, 20);
+        del_u64(txn, BATCHES, 20);
+    });
+    let fl = failure(&f.path);
+    assert!(matches!(fl.kind, FailureKind::Merkle), "{fl:?}");
+    assert_eq!(fl.seq, None);
 }
 
 #[test]
@@ -267,12 +430,18 @@ fn an_inserted_entry_in_the_middle_is_caught() {
     edit(&f.path, |txn| {
         for seq in (10..=20).rev() {
             let e = del_u64(txn, ENTRIES, seq);
-            let h = del_u64(txn, HASHES, seq);
             put_u64(txn, ENTRIES, seq + 1, &e);
-            put_u64(txn, HASHES, seq + 1, &h);
         }
         put_u64(txn, ENTRIES, 10, &inserted);
-        put_u64(txn, HASHES, 10, &EntryHash::of_stored(&inserted).0);
+        // Every stored hash is recomputed to match the entry now at its position: the blocks
+        // keep the signed batch lengths (so each hash moves one place along, across batch
+        // boundaries), the hash of the entry pushed to seq 21 gets a block of its own, and the
+        // frontier covers all 21.
+        let mut tiling = f.batches.clone();
+        tiling.push((21, 21));
+        rewrite_hash_blocks(txn, &tiling);
+        assert_eq!(stored_hash(txn, 10), EntryHash::of_stored(&inserted));
+        assert_eq!(rewrite_frontier(txn).size(), 21);
     });
     let fl = failure(&f.path);
     // The inserted entry itself is consistent; the old seq 10, now at 11, says it is seq 10.
@@ -296,6 +465,7 @@ fn an_inserted_entry_past_the_end_is_unsigned() {
     edit(&f.path, |txn| {
         put_u64(txn, ENTRIES, 21, &extra);
         put_u64(txn, HASHES, 21, &EntryHash::of_stored(&extra).0);
+        assert_eq!(rewrite_frontier(txn).size(), 21);
     });
     let fl = failure(&f.path);
     assert!(matches!(fl.kind, FailureKind::Unsigned), "{fl:?}");
@@ -307,11 +477,13 @@ fn two_swapped_entries_are_caught_at_the_first() {
     let f = build();
     edit(&f.path, |txn| {
         let (e5, e6) = (get_u64(txn, ENTRIES, 5), get_u64(txn, ENTRIES, 6));
-        let (h5, h6) = (get_u64(txn, HASHES, 5), get_u64(txn, HASHES, 6));
+        let (h5, h6) = (stored_hash(txn, 5), stored_hash(txn, 6));
         put_u64(txn, ENTRIES, 5, &e6);
         put_u64(txn, ENTRIES, 6, &e5);
-        put_u64(txn, HASHES, 5, &h6);
-        put_u64(txn, HASHES, 6, &h5);
+        // Both hashes are in the block of batch 4..=9; they swap places inside it.
+        set_stored_hash(txn, 5, &h6);
+        set_stored_hash(txn, 6, &h5);
+        rewrite_frontier(txn);
     });
     let fl = failure(&f.path);
     assert!(matches!(fl.kind, FailureKind::WrongSeq), "{fl:?}");
@@ -481,6 +653,185 @@ fn a_forged_batch_by_a_rightful_author_verifies_only_if_the_index_agrees() {
     let v = verify(&f.path).unwrap();
     assert_eq!(v.size, 21);
     assert_eq!(v.batches, 8);
+}
+
+#[test]
+fn a_forged_batch_without_its_merkle_frontier_is_a_merkle_failure() {
+    // Every entry check passes, but the stored tree still covers the 20 rightful entries.
+    let f = build();
+    forge_batch_with(
+        &f,
+        &f.recorder,
+        vec![fact("forged.ok", "合规事实", "3", "个")],
+        false,
+    );
+    let fl = failure(&f.path);
+    assert!(matches!(fl.kind, FailureKind::Merkle), "{fl:?}");
+    assert_eq!(fl.seq, None);
+    assert!(fl.detail.contains("20 entries"), "{fl:?}");
+}
+
+// --- the stored Merkle frontier ------------------------------------------------------------
+
+fn frontier_bytes(path: &Path) -> Vec<u8> {
+    let mut b = Vec::new();
+    edit(path, |txn| b = stored_frontier(txn).to_bytes());
+    b
+}
+
+#[test]
+fn the_stored_frontier_is_the_tree_over_the_entry_hashes() {
+    let f = build();
+    let v = verify(&f.path).unwrap();
+    let mut hashes = Vec::new();
+    edit(&f.path, |txn| {
+        hashes = (1..=20).map(|seq| stored_hash(txn, seq)).collect();
+    });
+    let stored = Frontier::from_bytes(&frontier_bytes(&f.path)).unwrap();
+    assert_eq!(stored, Frontier::from_hashes(&hashes).unwrap());
+    assert_eq!(stored.size(), 20);
+    assert_eq!(stored.root(), v.root);
+}
+
+#[test]
+fn every_changed_byte_of_the_stored_frontier_is_a_merkle_failure() {
+    // Version byte, size, and the two subtree roots of a 20-leaf tree (16 + 4): whatever
+    // byte changes, the frontier either no longer parses or differs from the recomputed one.
+    let f = build();
+    let original = frontier_bytes(&f.path);
+    assert_eq!(original.len(), 1 + 8 + 2 * 32);
+    for i in 0..original.len() {
+        for bit in [0, 7] {
+            let mut changed = original.clone();
+            changed[i] ^= 1 << bit;
+            edit(&f.path, |txn| put_frontier_bytes(txn, &changed));
+            let fl = failure(&f.path);
+            assert!(
+                matches!(fl.kind, FailureKind::Merkle),
+                "byte {i} bit {bit}: {fl:?}"
+            );
+            assert_eq!(fl.seq, None, "byte {i} bit {bit}");
+        }
+    }
+    edit(&f.path, |txn| put_frontier_bytes(txn, &original));
+    assert!(
+        verify(&f.path).is_ok(),
+        "restoring the frontier restores the ledger"
+    );
+}
+
+#[test]
+fn a_truncated_extended_or_stale_frontier_is_a_merkle_failure() {
+    let f = build();
+    let original = frontier_bytes(&f.path);
+    let mut stale = Vec::new();
+    let mut grown = Vec::new();
+    edit(&f.path, |txn| {
+        let hashes: Vec<EntryHash> = (1..=20).map(|seq| stored_hash(txn, seq)).collect();
+        // The tree as it was before the last batch, and with the last entry counted twice:
+        // both well-formed, neither the tree of this ledger.
+        stale = Frontier::from_hashes(&hashes[..18]).unwrap().to_bytes();
+        let mut g = Frontier::from_hashes(&hashes).unwrap();
+        g.push(&hashes[19]).unwrap();
+        grown = g.to_bytes();
+    });
+    let cases: [(&str, Vec<u8>); 6] = [
+        ("empty", Vec::new()),
+        ("version only", original[..1].to_vec()),
+        ("one byte short", original[..original.len() - 1].to_vec()),
+        ("one hash too many", [&original[..], &[0u8; 32]].concat()),
+        ("the tree of the first 18 entries", stale),
+        ("the tree of 21 leaves", grown),
+    ];
+    for (what, bytes) in cases {
+        edit(&f.path, |txn| put_frontier_bytes(txn, &bytes));
+        let fl = failure(&f.path);
+        assert!(matches!(fl.kind, FailureKind::Merkle), "{what}: {fl:?}");
+        assert_eq!(fl.seq, None, "{what}");
+    }
+}
+
+#[test]
+fn a_removed_frontier_is_a_merkle_failure() {
+    let f = build();
+    edit(&f.path, |txn| {
+        let mut t = txn.open_table(MERKLE).unwrap();
+        assert!(t.remove("frontier").unwrap().is_some());
+    });
+    let fl = failure(&f.path);
+    assert!(matches!(fl.kind, FailureKind::Merkle), "{fl:?}");
+    assert_eq!(fl.seq, None);
+    assert!(fl.detail.contains("missing"), "{fl:?}");
+
+    // The whole `merkle` table dropped is the same finding.
+    let f = build();
+    edit(&f.path, |txn| {
+        assert!(txn.delete_table(MERKLE).unwrap());
+    });
+    let fl = failure(&f.path);
+    assert!(matches!(fl.kind, FailureKind::Merkle), "{fl:?}");
+    assert_eq!(fl.seq, None);
+}
+
+#[test]
+fn a_missing_or_stale_frontier_refuses_appends() {
+    // The frontier is extended on every append; without a frontier that matches the ledger's
+    // size, nothing is appended.
+    let f = build();
+    let before = frontier_bytes(&f.path);
+    edit(&f.path, |txn| {
+        let mut t = txn.open_table(MERKLE).unwrap();
+        t.remove("frontier").unwrap();
+    });
+    let l = Ledger::open(&f.path).unwrap();
+    let e = l
+        .append(
+            &f.recorder.signing,
+            vec![fact("x", "x", "1", "个")],
+            T0 + 120,
+        )
+        .unwrap_err();
+    assert!(matches!(e, LedgerError::Corrupt { .. }), "{e:?}");
+    assert!(e.is_integrity());
+    assert_eq!(l.head().unwrap().size, 20);
+    drop(l);
+
+    let f = build();
+    edit(&f.path, |txn| {
+        let hashes: Vec<EntryHash> = (1..=19).map(|seq| stored_hash(txn, seq)).collect();
+        put_frontier_bytes(txn, &Frontier::from_hashes(&hashes).unwrap().to_bytes());
+    });
+    let l = Ledger::open(&f.path).unwrap();
+    let e = l
+        .append(
+            &f.recorder.signing,
+            vec![fact("x", "x", "1", "个")],
+            T0 + 120,
+        )
+        .unwrap_err();
+    assert!(matches!(e, LedgerError::Corrupt { .. }), "{e:?}");
+    assert!(e.to_string().contains("19"), "{e}");
+    assert_eq!(l.head().unwrap().size, 20);
+    drop(l);
+
+    // With the right frontier back, the append goes through and extends it.
+    edit(&f.path, |txn| put_frontier_bytes(txn, &before));
+    let l = Ledger::open(&f.path).unwrap();
+    l.append(
+        &f.recorder.signing,
+        vec![fact("x", "x", "1", "个")],
+        T0 + 120,
+    )
+    .unwrap();
+    drop(l);
+    let v = verify(&f.path).unwrap();
+    assert_eq!(v.size, 21);
+    assert_eq!(
+        Frontier::from_bytes(&frontier_bytes(&f.path))
+            .unwrap()
+            .size(),
+        21
+    );
 }
 
 #[test]
@@ -677,11 +1028,20 @@ fn a_ledger_without_entries_is_empty() {
     edit(&f.path, |txn| {
         for seq in 1..=20 {
             del_u64(txn, ENTRIES, seq);
-            del_u64(txn, HASHES, seq);
         }
+        // One hash block and one batch record per batch, under the same key.
         for (_, last) in &f.batches {
+            del_u64(txn, HASHES, *last);
             del_u64(txn, BATCHES, *last);
         }
+    });
+    let fl = failure(&f.path);
+    assert!(matches!(fl.kind, FailureKind::Empty), "{fl:?}");
+    assert_eq!(fl.seq, Some(1));
+
+    // The frontier of the empty tree stored as well: still empty, not a Merkle finding.
+    edit(&f.path, |txn| {
+        assert_eq!(rewrite_frontier(txn).size(), 0);
     });
     let fl = failure(&f.path);
     assert!(matches!(fl.kind, FailureKind::Empty), "{fl:?}");

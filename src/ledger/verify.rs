@@ -427,12 +427,15 @@ impl Ledger {
                 "the stored key/role index differs from the one derived from the entries",
             ));
         }
-        let stored_frontier = txn
-            .open_table(MERKLE)
-            .map_err(|e| storage(&e))?
-            .get("frontier")
-            .map_err(|e| storage(&e))?
-            .map(|v| Frontier::from_bytes(v.value()));
+        // A dropped `merkle` table is a missing frontier, not damage to the storage engine.
+        let stored_frontier = match txn.open_table(MERKLE) {
+            Ok(t) => t
+                .get("frontier")
+                .map_err(|e| storage(&e))?
+                .map(|v| Frontier::from_bytes(v.value())),
+            Err(TableError::TableDoesNotExist(_)) => None,
+            Err(e) => return Err(storage(&e)),
+        };
         match stored_frontier {
             Some(Ok(f)) if f == frontier => {}
             Some(Ok(f)) => {

@@ -7,7 +7,7 @@
 use assert_cmd::Command;
 use ed25519_dalek::SigningKey;
 use jixiao::ledger::keys::KeyPair;
-use jixiao::ledger::{Failure, Ledger, Verified, open_failure};
+use jixiao::ledger::{EntryHash, Failure, Frontier, Ledger, Verified, open_failure};
 use jixiao::model::{
     Acknowledgement, BizDate, BudgetEvent, BudgetKind, BudgetLine, Claim, Correction, Direction,
     Event, Evidence, ExpenseType, Fact, FundSource, Genesis, Grant, IndicatorTarget,
@@ -26,10 +26,13 @@ use tempfile::TempDir;
 pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 /// `entries`: seq → stored entry bytes.
 pub const ENTRIES: TableDefinition<u64, &[u8]> = TableDefinition::new("entries");
-/// `hashes`: seq → 32-byte hash.
+/// `hashes`: last seq of a batch → the 32-byte entry hashes of the batch's entries, in seq
+/// order (32 × batch length bytes, same keys as `batches`).
 pub const HASHES: TableDefinition<u64, &[u8]> = TableDefinition::new("hashes");
 /// `batches`: last seq → first seq LE ‖ key id ‖ signature (80 bytes).
 pub const BATCHES: TableDefinition<u64, &[u8]> = TableDefinition::new("batches");
+/// `merkle`: "frontier" → `Frontier::to_bytes()` of the tree over all entry hashes.
+pub const MERKLE: TableDefinition<&str, &[u8]> = TableDefinition::new("merkle");
 /// `keys`: key id → postcard(KeyRecord).
 pub const KEYS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("keys");
 
@@ -60,6 +63,106 @@ pub fn del_u64(txn: &WriteTransaction, def: TableDefinition<u64, &[u8]>, k: u64)
     let mut t = txn.open_table(def).unwrap();
     let old = t.remove(k).unwrap().unwrap_or_else(|| panic!("no row {k}"));
     old.value().to_vec()
+}
+
+/// The hash block (its key, the last seq of its batch, and its bytes) whose batch covers
+/// `seq`: the first block keyed at or after `seq`.
+pub fn hash_block(txn: &WriteTransaction, seq: u64) -> (u64, Vec<u8>) {
+    use redb::ReadableTable;
+    let t = txn.open_table(HASHES).unwrap();
+    let mut range = t.range(seq..).unwrap();
+    let (k, v) = range
+        .next()
+        .unwrap_or_else(|| panic!("no hash block covers seq {seq}"))
+        .unwrap();
+    (k.value(), v.value().to_vec())
+}
+
+/// Byte range of the hash of `seq` inside the block of the batch ending at `last` (the block
+/// holds the batch's hashes in seq order and ends with the hash of `last`).
+pub fn hash_range(last: u64, block_len: usize, seq: u64) -> std::ops::Range<usize> {
+    assert!(seq <= last, "seq {seq} is past the block ending at {last}");
+    let end = block_len - 32 * usize::try_from(last - seq).unwrap();
+    end - 32..end
+}
+
+/// The stored hash of entry `seq`, read from its batch's hash block.
+pub fn stored_hash(txn: &WriteTransaction, seq: u64) -> EntryHash {
+    let (last, block) = hash_block(txn, seq);
+    EntryHash(
+        block[hash_range(last, block.len(), seq)]
+            .try_into()
+            .unwrap(),
+    )
+}
+
+/// Overwrites the stored hash of entry `seq` in place, inside its batch's hash block.
+pub fn set_stored_hash(txn: &WriteTransaction, seq: u64, hash: &EntryHash) {
+    let (last, mut block) = hash_block(txn, seq);
+    let at = hash_range(last, block.len(), seq);
+    block[at].copy_from_slice(&hash.0);
+    put_u64(txn, HASHES, last, &block);
+}
+
+/// The hashes of the stored bytes of every row of `entries`, in seq order, as they are now.
+pub fn hashes_of_entries(txn: &WriteTransaction) -> Vec<(u64, EntryHash)> {
+    use redb::ReadableTable;
+    let t = txn.open_table(ENTRIES).unwrap();
+    t.iter()
+        .unwrap()
+        .map(|row| {
+            let (k, v) = row.unwrap();
+            (k.value(), EntryHash::of_stored(v.value()))
+        })
+        .collect()
+}
+
+/// Replaces the whole `hashes` table by one block per `(first, last)` of `tiling`, each the
+/// hashes of the entries now stored at `first..=last`, in seq order (absent entries skipped):
+/// what a forger who recomputes every hash writes.
+pub fn rewrite_hash_blocks(txn: &WriteTransaction, tiling: &[(u64, u64)]) {
+    use redb::ReadableTable;
+    let hashes = hashes_of_entries(txn);
+    let mut t = txn.open_table(HASHES).unwrap();
+    let keys: Vec<u64> = t
+        .iter()
+        .unwrap()
+        .map(|row| row.unwrap().0.value())
+        .collect();
+    for k in keys {
+        t.remove(k).unwrap();
+    }
+    for (first, last) in tiling {
+        let block: Vec<u8> = hashes
+            .iter()
+            .filter(|(seq, _)| (*first..=*last).contains(seq))
+            .flat_map(|(_, h)| h.0)
+            .collect();
+        t.insert(*last, block.as_slice()).unwrap();
+    }
+}
+
+/// Reads the stored Merkle frontier.
+pub fn stored_frontier(txn: &WriteTransaction) -> Frontier {
+    use redb::ReadableTable;
+    let t = txn.open_table(MERKLE).unwrap();
+    let v = t.get("frontier").unwrap().expect("no stored frontier");
+    Frontier::from_bytes(v.value()).unwrap()
+}
+
+/// Writes the stored Merkle frontier bytes as given.
+pub fn put_frontier_bytes(txn: &WriteTransaction, bytes: &[u8]) {
+    let mut t = txn.open_table(MERKLE).unwrap();
+    t.insert("frontier", bytes).unwrap();
+}
+
+/// Rewrites the stored Merkle frontier as the tree over the hashes of the entries now stored,
+/// in seq order (so that only the per-entry checks can catch what else was changed).
+pub fn rewrite_frontier(txn: &WriteTransaction) -> Frontier {
+    let hashes: Vec<EntryHash> = hashes_of_entries(txn).into_iter().map(|(_, h)| h).collect();
+    let f = Frontier::from_hashes(&hashes).unwrap();
+    put_frontier_bytes(txn, &f.to_bytes());
+    f
 }
 
 /// Opens read-only and verifies; open errors that are integrity findings become failures.
