@@ -83,6 +83,7 @@ fn entry_count(path: &Path) -> u64 {
 fn log_json(stdout: &str) -> Vec<LogLine> {
     stdout
         .lines()
+        .filter(|l| !l.starts_with("{\"checkpoint\""))
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
         .collect()
 }
@@ -1108,4 +1109,36 @@ fn readers_share_the_file_but_not_with_a_writer() {
         .run();
     drop(writer);
     assert_eq!(entry_count(&ran.path("l.jixiao")), 2);
+}
+
+#[test]
+fn log_lists_the_checkpoints_kept_in_the_ledger() {
+    let ran = Test::new()
+        .args(["demo", "--keep", "d"])
+        .run()
+        .then()
+        .args(["log", "d/conghua-2022.jixiao"])
+        .stdout_contains("checkpoint at #21: root ")
+        .stdout_contains("checkpoint at #158: root ")
+        .run()
+        .then()
+        .args(["log", "--json", "d/conghua-2022.jixiao"])
+        .run();
+    let cps: Vec<serde_json::Value> = ran
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("{\"checkpoint\""))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(cps.len(), 2);
+    assert_eq!(cps[0]["checkpoint"]["size"], 21);
+    assert_eq!(
+        cps[0]["checkpoint"]["signed_by"],
+        serde_json::json!(["admin"])
+    );
+    assert_eq!(cps[1]["checkpoint"]["size"], 158);
+    assert_eq!(
+        cps[1]["checkpoint"]["signed_by"],
+        serde_json::json!(["admin", "auditor"])
+    );
 }

@@ -249,6 +249,33 @@ pub(super) fn log(a: &LogArgs) -> Result<(), CliError> {
             .map_err(io)
         }
     })?;
+    // Checkpoints kept in the file (not entries: statements about the chain, re-checked by
+    // `verify --checkpoint`).
+    for (size, text) in l.checkpoints()? {
+        let (root, signers) = match crate::ledger::SignedCheckpoint::parse(&text) {
+            Ok(cp) => (
+                hex::encode(cp.checkpoint.root),
+                cp.signatures
+                    .iter()
+                    .map(|s| s.name.clone())
+                    .collect::<Vec<_>>(),
+            ),
+            Err(e) => (format!("(unreadable: {e})"), Vec::new()),
+        };
+        if a.json {
+            let line =
+                json!({ "checkpoint": { "size": size, "root": root, "signed_by": signers } });
+            writeln!(out, "{line}").map_err(io)?;
+        } else {
+            writeln!(
+                out,
+                "checkpoint at #{size}: root {}…, signed by {}",
+                root.get(..16).unwrap_or(&root),
+                signers.join(", ")
+            )
+            .map_err(io)?;
+        }
+    }
     out.flush().map_err(io)
 }
 
