@@ -215,7 +215,8 @@ fn fiscal_year(path: &Path) -> Result<i32, CliError> {
 pub struct ImportArgs {
     /// The ledger.
     pub ledger: PathBuf,
-    /// Event file (TOML, docs/IMPORT.md): imported whole as one signed batch, or not at all.
+    /// Event file (TOML, docs/IMPORT.md) or budget spreadsheet (`.csv`, one budget event per
+    /// row): imported whole as one signed batch, or not at all.
     pub file: PathBuf,
     #[command(flatten)]
     pub key: KeyArg,
@@ -226,8 +227,20 @@ pub struct ImportArgs {
 
 pub(super) fn import(a: &ImportArgs) -> Result<(), CliError> {
     let year = fiscal_year(&a.ledger)?;
-    let batch =
-        import::read_batch_file(&a.file, year).map_err(|e| CliError::Usage(e.to_string()))?;
+    let is_csv = a
+        .file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let batch = if is_csv {
+        let text = std::fs::read_to_string(&a.file).map_err(|source| CliError::Io {
+            path: a.file.clone(),
+            source,
+        })?;
+        import::parse_budget_csv(&text, &a.file)
+    } else {
+        import::read_batch_file(&a.file, year)
+    }
+    .map_err(|e| CliError::Usage(e.to_string()))?;
     if let Some(d) = &batch.description {
         println!("{}: {d}", a.file.display());
     }

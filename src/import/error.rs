@@ -302,14 +302,32 @@ pub enum ImportError {
         /// Role the event needs.
         needed: Role,
     },
+    /// A row of a budget CSV file that is not a budget event.
+    #[error("{at}: column `{column}`: {message}")]
+    Csv {
+        /// Where (line of the row; column counted in fields).
+        at: Location,
+        /// The column header.
+        column: String,
+        /// What is wrong and what to do.
+        message: String,
+    },
 }
 
 impl ImportError {
+    fn csv_at(&self) -> Option<&Location> {
+        match self {
+            ImportError::Csv { at, .. } => Some(at),
+            _ => None,
+        }
+    }
+
     /// Where in the event file the error is, if it is about a place in it.
     #[must_use]
     pub fn location(&self) -> Option<&Location> {
         match self {
             ImportError::Read { .. } => None,
+            ImportError::Csv { .. } => self.csv_at(),
             ImportError::Syntax { at, .. }
             | ImportError::Format { at, .. }
             | ImportError::Empty { at }

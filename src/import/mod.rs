@@ -7,10 +7,12 @@
 //! Must not: open a ledger, sign, or know about keys beyond decoding public ones; return part
 //! of a batch (any error rejects the whole file).
 
+mod csv;
 mod error;
 mod events;
 mod fields;
 
+pub use csv::parse_budget_csv;
 pub use error::{ImportError, Location};
 pub use events::RULES_DIGEST_CONTEXT;
 
