@@ -33,7 +33,7 @@ pub enum RecordCommand {
 
 /// The ledger and the signing key, common to every record command.
 #[derive(Args, Debug)]
-pub struct Target0 {
+pub struct LedgerAndKey {
     /// The ledger.
     pub ledger: PathBuf,
     #[command(flatten)]
@@ -44,7 +44,7 @@ pub struct Target0 {
 #[derive(Args, Debug)]
 pub struct BudgetArgs {
     #[command(flatten)]
-    pub at: Target0,
+    pub at: LedgerAndKey,
     /// Fund source: 一般公共预算, 政府性基金, 财政专户, 单位资金, 其他 (or general_public, ...).
     #[arg(long)]
     pub fund_source: String,
@@ -76,7 +76,7 @@ pub struct BudgetArgs {
 #[derive(Args, Debug)]
 pub struct TargetArgs {
     #[command(flatten)]
-    pub at: Target0,
+    pub at: LedgerAndKey,
     /// Indicator id (a leaf of the adopted rule set).
     #[arg(long)]
     pub indicator: String,
@@ -104,7 +104,7 @@ pub struct TargetArgs {
 #[derive(Args, Debug)]
 pub struct ValueArgs {
     #[command(flatten)]
-    pub at: Target0,
+    pub at: LedgerAndKey,
     /// Indicator id.
     #[arg(long)]
     pub indicator: String,
@@ -126,7 +126,7 @@ pub struct ValueArgs {
 #[derive(Args, Debug)]
 pub struct FactArgs {
     #[command(flatten)]
-    pub at: Target0,
+    pub at: LedgerAndKey,
     /// Stable key, e.g. `docs.paper_in_district`.
     #[arg(long = "fact-key")]
     pub fact_key: String,
@@ -151,7 +151,7 @@ pub struct FactArgs {
 #[derive(Args, Debug)]
 pub struct ClaimArgs {
     #[command(flatten)]
-    pub at: Target0,
+    pub at: LedgerAndKey,
     /// Stable id, e.g. `budget.growth_rate`.
     #[arg(long)]
     pub id: String,
@@ -176,7 +176,7 @@ pub struct ClaimArgs {
 #[derive(Args, Debug)]
 pub struct EvidenceArgs {
     #[command(flatten)]
-    pub at: Target0,
+    pub at: LedgerAndKey,
     /// The file (read to compute size and blake3; not stored).
     pub file: PathBuf,
     /// What it is.
@@ -188,7 +188,7 @@ pub struct EvidenceArgs {
 #[derive(Args, Debug)]
 pub struct StaffingArgs {
     #[command(flatten)]
-    pub at: Target0,
+    pub at: LedgerAndKey,
     /// Category, e.g. 行政 or 事业.
     #[arg(long)]
     pub category: String,
@@ -281,7 +281,7 @@ fn money(field: &str, s: &str) -> Result<Money, CliError> {
 }
 
 /// Builds the event of a `record` command.
-pub(super) fn record_event(cmd: &RecordCommand) -> Result<(&Target0, Event), CliError> {
+pub(super) fn record_event(cmd: &RecordCommand) -> Result<(&LedgerAndKey, Event), CliError> {
     Ok(match cmd {
         RecordCommand::Budget(a) => {
             let fund_source = FundSource::parse(&a.fund_source).ok_or_else(|| {
@@ -498,6 +498,6 @@ pub(super) fn correction_event(a: &CorrectArgs) -> Result<Event, CliError> {
 }
 
 /// Appends one event built by a handler.
-pub(super) fn append_one(at: &Target0, event: Event) -> Result<(), CliError> {
+pub(super) fn append_one(at: &LedgerAndKey, event: Event) -> Result<(), CliError> {
     append(&at.ledger, &at.key, vec![event])
 }
