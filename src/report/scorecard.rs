@@ -37,12 +37,11 @@ pub fn scorecard_table(card: &Scorecard) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{}  {}  {}  {}  {}",
+        "{}  {}  {}  {}  来源 entries",
         pad("指标 indicator", 44),
         pad_left("权重", 6),
         pad_left("实际/目标", 16),
         pad_left("得分", 7),
-        "来源 entries"
     );
     for n in &card.nodes {
         let name = format!("{}{}", "  ".repeat(n.depth), n.name);
