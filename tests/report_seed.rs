@@ -296,6 +296,7 @@ mod json {
         pub failed_seq: Option<u64>,
         pub failure_kind: Option<String>,
         pub failure_detail: Option<String>,
+        pub marker: Option<String>,
     }
     #[derive(Deserialize, PartialEq, Eq, Debug)]
     #[serde(deny_unknown_fields)]
@@ -401,6 +402,7 @@ fn json_reads_back_with_independent_types() {
     assert_eq!(r.as_of.kind, "latest");
     assert!(r.as_of.at.is_none());
     assert!(r.integrity.verified && r.integrity.failed_seq.is_none());
+    assert!(r.integrity.marker.is_none());
     assert!(r.score_error.is_none());
     assert_eq!(r.total.as_deref(), Some("99.96"));
     assert_eq!(r.grade.as_deref(), Some("优"));
@@ -547,4 +549,171 @@ fn trace_of_unknown_node_is_a_usage_error() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no.such"));
+}
+
+/// Appends, signed by the seed's recorder, a correction of the 综合满意度 value to 81 %.
+fn correct_satisfaction(path: &Path) -> u64 {
+    use jixiao::ledger::Ledger;
+    use jixiao::model::{Correction, Event, Number, Role};
+    let ledger = Ledger::open(path).unwrap();
+    let head = ledger.head().unwrap().size;
+    let (seq, mut value) = (1..=head)
+        .find_map(|s| match ledger.entry(s).unwrap().unwrap().entry.event {
+            Event::IndicatorValue(v) if v.indicator == "perf.satisfaction.overall" => Some((s, v)),
+            _ => None,
+        })
+        .expect("the satisfaction value");
+    value.value = Number::from(81);
+    value.deviation_reason = "问卷复核后综合满意度为 81%".into();
+    let correction = Event::Correction(Correction {
+        supersedes: seq,
+        reason: "满意度调查表复核,原录入有误".into(),
+        replacement: Some(Box::new(Event::IndicatorValue(value))),
+        retracted_kind_role: Role::Recorder,
+    });
+    let at = 1_677_000_000; // 2023-02-21
+    ledger
+        .append(&SeedKeys::fixed().recorder.signing, vec![correction], at)
+        .unwrap();
+    seq
+}
+
+#[test]
+fn diff_across_a_correction_names_the_node_and_the_entry() {
+    let (_dir, p) = seed_copy();
+    let corrected = correct_satisfaction(&p);
+    let ps = p.to_str().unwrap();
+    let d = run(&["diff", ps, "--from", "158", "--to", "159"]);
+    snapshot("diff_correction.txt", &d);
+    assert!(
+        d.starts_with("比较 seq 158 → seq 159\n总分 99.96 → 98.96\n"),
+        "{d}"
+    );
+    // 10 × 81 / 90 = 9.00: the leaf and every ancestor lose 1.00.
+    for (id, old, new) in [
+        ("perf.satisfaction.overall", "10.00", "9.00"),
+        ("perf.satisfaction", "10.00", "9.00"),
+        ("perf", "50.00", "49.00"),
+        ("total", "99.96", "98.96"),
+    ] {
+        let line = d
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{id} ")))
+            .unwrap_or_else(|| panic!("{id} not in\n{d}"));
+        assert!(line.ends_with(&format!("{old} → {new} (-1.00)")), "{line}");
+    }
+    assert!(!d.contains("mgmt"), "unchanged nodes are not listed:\n{d}");
+    // The correction entry is named under the changed leaf, with its reason.
+    let leaf = d.find("perf.satisfaction.overall ").unwrap();
+    let below = &d[leaf..];
+    assert!(below.contains("#159·"), "{below}");
+    assert!(below.contains("recorder  correction"), "{below}");
+    assert!(below.contains("满意度调查表复核"), "{below}");
+    // The trace shows the superseded value.
+    let t = run(&["trace", ps, "perf.satisfaction.overall"]);
+    assert!(t.contains(&format!("更正 #{corrected}·")), "{t}");
+    assert!(t.contains("→ perf.satisfaction.overall = 81"), "{t}");
+    assert!(t.contains("满意度调查表复核"), "{t}");
+    // And the report shows the new figures and cites the correction.
+    let r = run(&["report", ps]);
+    assert!(r.contains("自评总分 98.96"), "{r}");
+    let row = r
+        .lines()
+        .find(|l| l.trim_start().starts_with("综合满意度"))
+        .unwrap();
+    assert!(
+        row.contains("81%") && row.contains("9.00") && row.contains("#159·"),
+        "{row}"
+    );
+    assert!(r.contains("偏差原因: 问卷复核后综合满意度为 81%"), "{r}");
+}
+
+#[test]
+fn diff_by_date_shows_the_adjustment_recorded_after_year_end() {
+    let p = seed().to_str().unwrap();
+    // As of 2022-12-31 the 2023 adjustment is not in view: full marks, then −0.04 with it.
+    let d = run(&["diff", p, "--from", "2022-12-31", "--to", "latest"]);
+    snapshot("diff_yearend_latest.txt", &d);
+    assert!(
+        d.starts_with("比较 2022-12-31 → 全部记录\n总分 100.00 → 99.96\n"),
+        "{d}"
+    );
+    let leaf = d
+        .lines()
+        .find(|l| l.trim_start().starts_with("mgmt.perf.targets "))
+        .unwrap_or_else(|| panic!("{d}"));
+    assert!(leaf.ends_with("4.00 → 3.96 (-0.04)"), "{leaf}");
+    assert!(d.contains("evaluator  adjustment"), "{d}");
+    assert!(!d.contains("perf.satisfaction"), "{d}");
+    let bad = jixiao()
+        .args(["diff", p, "--from", "June", "--to", "latest"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--from June"));
+}
+
+/// Flips one byte of the stored entry at `seq`, through redb.
+fn tamper(path: &Path, seq: u64) {
+    use redb::ReadableTable;
+    let db = redb::Database::open(path).unwrap();
+    let table: redb::TableDefinition<u64, &[u8]> = redb::TableDefinition::new("entries");
+    let txn = db.begin_write().unwrap();
+    {
+        let mut t = txn.open_table(table).unwrap();
+        let mut bytes = t.get(seq).unwrap().unwrap().value().to_vec();
+        let i = bytes.len() / 2;
+        bytes[i] ^= 0x01;
+        t.insert(seq, bytes.as_slice()).unwrap();
+    }
+    txn.commit().unwrap();
+}
+
+#[test]
+fn tampered_ledger_refuses_unless_unverified_and_then_is_marked() {
+    let (_dir, p) = seed_copy();
+    tamper(&p, 40);
+    let ps = p.to_str().unwrap();
+    for args in [
+        vec!["report", ps],
+        vec!["report", ps, "--format", "html"],
+        vec!["trace", ps, "mgmt"],
+        vec!["diff", ps, "--from", "30", "--to", "39"],
+    ] {
+        let out = jixiao().args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}: no figures on stdout");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("integrity check failed at seq 40"), "{err}");
+    }
+    let marker = "UNVERIFIED — integrity check failed at seq 40";
+    for f in ["text", "md", "json", "html"] {
+        let out = jixiao()
+            .args(["report", ps, "--format", f, "--unverified"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{f}");
+        let s = String::from_utf8(out.stdout).unwrap();
+        assert!(s.contains(marker), "{f}: {s}");
+        if f == "json" {
+            let r: json::Report = serde_json::from_str(&s).unwrap();
+            assert!(!r.integrity.verified);
+            assert_eq!(r.integrity.failed_seq, Some(40));
+            assert_eq!(r.integrity.marker.as_deref(), Some(marker));
+            assert!(r.ledger.merkle_root.is_none());
+        }
+        if f == "text" {
+            assert!(
+                s.starts_with(&format!("{}\n!! {marker}\n", "!".repeat(72))),
+                "{s}"
+            );
+        }
+        if f == "html" {
+            assert!(s.contains(&format!("<div class=\"marker\">{marker}</div>")));
+        }
+    }
+    let t = run(&["trace", ps, "mgmt", "--unverified"]);
+    assert!(t.contains(marker));
+    let d = run(&["diff", ps, "--from", "30", "--to", "39", "--unverified"]);
+    assert!(d.contains(marker));
 }

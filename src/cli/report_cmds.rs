@@ -64,10 +64,10 @@ pub struct TraceArgs {
 pub struct DiffArgs {
     /// The ledger.
     pub ledger: PathBuf,
-    /// From this point (a seq or a business date).
+    /// From this point (a seq, a business date, or `latest`).
     #[arg(long)]
     pub from: String,
-    /// To this point (a seq or a business date).
+    /// To this point (a seq, a business date, or `latest`).
     #[arg(long)]
     pub to: String,
     /// Output format: text or json.
@@ -81,8 +81,11 @@ pub struct DiffArgs {
     pub unverified: bool,
 }
 
-/// `41` → seq 41, `2022-06-30` → that business date.
+/// `41` → seq 41, `2022-06-30` → that business date, `latest` → every entry.
 fn parse_as_of(flag: &str, s: &str) -> Result<AsOf, CliError> {
+    if s == "latest" {
+        return Ok(AsOf::Latest);
+    }
     if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
         return s.parse().map(AsOf::Seq).map_err(|_| {
             CliError::Usage(format!(
@@ -92,7 +95,7 @@ fn parse_as_of(flag: &str, s: &str) -> Result<AsOf, CliError> {
     }
     s.parse().map(AsOf::Date).map_err(|_| {
         CliError::Usage(format!(
-            "{flag} {s}: not a seq or a date; give a seq number (41) or a date (2022-06-30)"
+            "{flag} {s}: not a seq or a date; give a seq number (41), a date (2022-06-30) or `latest`"
         ))
     })
 }

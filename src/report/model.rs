@@ -121,22 +121,15 @@ pub struct Integrity {
     pub failure_kind: Option<String>,
     /// Detail of the failure, if failed.
     pub failure_detail: Option<String>,
+    /// `UNVERIFIED — integrity check failed at seq N` when failed; every format shows it.
+    pub marker: Option<String>,
 }
 
 impl Integrity {
     /// The marker every unverified output carries, or `None` when verified.
     #[must_use]
     pub fn marker(&self) -> Option<String> {
-        if self.verified {
-            return None;
-        }
-        Some(match self.failed_seq {
-            Some(s) => format!("UNVERIFIED — integrity check failed at seq {s}"),
-            None => format!(
-                "UNVERIFIED — integrity check failed: {}",
-                self.failure_detail.as_deref().unwrap_or("")
-            ),
-        })
+        self.marker.clone()
     }
 }
 
@@ -450,12 +443,17 @@ fn integrity_of(checked: &Checked) -> Integrity {
             failed_seq: None,
             failure_kind: None,
             failure_detail: None,
+            marker: None,
         },
         Err(f) => Integrity {
             verified: false,
             failed_seq: f.seq,
             failure_kind: Some(f.kind.name()),
             failure_detail: Some(f.detail.clone()),
+            marker: Some(match f.seq {
+                Some(s) => format!("UNVERIFIED — integrity check failed at seq {s}"),
+                None => format!("UNVERIFIED — integrity check failed: {}", f.detail),
+            }),
         },
     }
 }
@@ -1013,7 +1011,7 @@ fn trace_node(
 }
 
 fn scored(checked: &Checked) -> Result<(&Scorecard, &State), ReportError> {
-    let as_of = |s: &State| format!("{:?}", s.as_of);
+    let as_of = |s: &State| s.as_of.text(Lang::En);
     match (&checked.state, &checked.scorecard) {
         (Ok(s), Some(Ok(c))) => Ok((c, s)),
         (Ok(s), Some(Err(err))) => Err(ReportError::NoScorecard {
