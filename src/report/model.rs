@@ -507,25 +507,62 @@ fn indicator_of(n: &NodeScore) -> Option<&str> {
         .and_then(|i| i.strip_prefix("indicator."))
 }
 
-fn target_text(n: &NodeScore) -> Option<String> {
-    n.target.as_ref().map(|t| {
-        format!(
-            "{}{}{}",
+/// The target shown for a leaf: the one it was scored against, else the recorded target of
+/// its indicator (qualitative items are judged against it), with that entry's seq.
+fn target_text(n: &NodeScore, state: &State) -> (Option<String>, Option<Seq>) {
+    if let Some(t) = &n.target {
+        let (value, unit) = if is_ratio(n) && t.unit.is_none() {
+            (t.value * Decimal::ONE_HUNDRED, "%")
+        } else {
+            (t.value, t.unit.as_deref().unwrap_or(""))
+        };
+        let text = format!(
+            "{}{}{unit}",
             t.direction.as_deref().unwrap_or(""),
-            t.value.normalize(),
-            t.unit.as_deref().unwrap_or("")
-        )
-    })
+            value.normalize(),
+        );
+        return (Some(text), t.seq);
+    }
+    match indicator_of(n)
+        .and_then(|i| state.targets.get(i))
+        .and_then(|h| h.latest())
+    {
+        Some(v) => {
+            let t = &v.value;
+            let value = t.adjusted.unwrap_or(t.year_start);
+            (
+                Some(format!(
+                    "{}{}{}",
+                    t.direction.symbol(),
+                    value.value().normalize(),
+                    t.unit
+                )),
+                Some(v.seq),
+            )
+        }
+        None => (None, None),
+    }
 }
 
+/// The leaf's input is a budget ratio (a fraction, shown as a percentage).
+fn is_ratio(n: &NodeScore) -> bool {
+    n.input.as_deref().is_some_and(|i| i.starts_with("budget."))
+        && n.input_definition.as_deref().is_some_and(|d| d.contains(" / "))
+}
+
+/// The actual value with its unit; budget ratios (fractions) as percentages.
 fn actual_text(n: &NodeScore, state: &State) -> Option<String> {
+    let a = n.actual?;
+    if is_ratio(n) {
+        return Some(format!("{}%", (a * Decimal::ONE_HUNDRED).normalize()));
+    }
     let unit = indicator_of(n)
         .and_then(|i| state.targets.get(i))
         .and_then(|h| h.latest())
         .map(|t| t.value.unit.clone())
         .or_else(|| n.target.as_ref().and_then(|t| t.unit.clone()))
         .unwrap_or_default();
-    n.actual.map(|a| format!("{}{unit}", a.normalize()))
+    Some(format!("{}{unit}", a.normalize()))
 }
 
 fn node_rows(card: &Scorecard, state: &State, lang: Lang, e: &mut Entries) -> Vec<NodeRow> {
@@ -533,11 +570,16 @@ fn node_rows(card: &Scorecard, state: &State, lang: Lang, e: &mut Entries) -> Ve
         .iter()
         .map(|n| {
             let leaf = n.children.is_empty();
-            let cites = if leaf {
-                e.cites(&n.seqs)
+            let (target, target_seq) = target_text(n, state);
+            let mut seqs = if leaf {
+                n.seqs.clone()
             } else {
-                e.cites(&own_seqs(card, n))
+                own_seqs(card, n)
             };
+            if let Some(q) = target_seq {
+                seqs.insert(q);
+            }
+            let cites = e.cites(&seqs);
             let adj: Decimal = n.adjustments.iter().map(|a| a.delta).sum();
             let deviation = indicator_of(n)
                 .and_then(|i| state.values.get(i))
@@ -550,7 +592,7 @@ fn node_rows(card: &Scorecard, state: &State, lang: Lang, e: &mut Entries) -> Ve
                 name: node_name(n, lang),
                 depth: n.depth,
                 weight: n.weight.normalize().to_string(),
-                target: target_text(n),
+                target,
                 actual: actual_text(n, state),
                 method,
                 score: two(n.score),
@@ -1000,7 +1042,7 @@ fn trace_node(
         formula: n.formula.clone(),
         input: n.input.clone(),
         input_definition: n.input_definition.clone(),
-        target: target_text(n),
+        target: target_text(n, state).0,
         actual: actual_text(n, state),
         pending: n.pending.clone(),
         entries,
