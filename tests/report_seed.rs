@@ -717,3 +717,101 @@ fn tampered_ledger_refuses_unless_unverified_and_then_is_marked() {
     let d = run(&["diff", ps, "--from", "30", "--to", "39", "--unverified"]);
     assert!(d.contains(marker));
 }
+
+#[test]
+fn acknowledged_finding_stays_listed_with_the_reason() {
+    use jixiao::ledger::Ledger;
+    use jixiao::model::{Acknowledgement, Event};
+    let (_dir, p) = seed_copy();
+    {
+        let ledger = Ledger::open(&p).unwrap();
+        let ack = Event::Acknowledgement(Acknowledgement {
+            finding: "budget.growth_rate".into(),
+            reason: "报告以本年数为基数计算,已知悉".into(),
+        });
+        ledger
+            .append(
+                &SeedKeys::fixed().evaluator.signing,
+                vec![ack],
+                1_677_000_000,
+            )
+            .unwrap();
+    }
+    let ps = p.to_str().unwrap();
+    let t = run(&["report", ps]);
+    let f = &t[t.find("budget.growth_rate").unwrap()..t.find("四、评分调整").unwrap()];
+    assert!(f.contains("报告数 3.5%, 重算数 3.6%"), "{f}");
+    assert!(
+        f.contains("已确认 #159·")
+            && f.contains("(evaluator, 2023-02-21T17:20:00Z): 报告以本年数为基数计算,已知悉"),
+        "{f}"
+    );
+    assert!(!f.contains("未确认"));
+    let r: json::Report = serde_json::from_str(&run(&["report", ps, "--format", "json"])).unwrap();
+    let a = r.findings[0].acknowledged.as_ref().unwrap();
+    assert_eq!(a.cite.seq, 159);
+    assert_eq!(a.author, "evaluator");
+    assert!(
+        r.evidence
+            .iter()
+            .any(|e| e.seq == 159 && e.kind == "acknowledgement")
+    );
+    // The score is unchanged: acknowledging a finding does not silence or alter figures.
+    assert_eq!(r.total.as_deref(), Some("99.96"));
+    let h = run(&["report", ps, "--format", "html"]);
+    assert!(h.contains("href=\"#e159\"") && h.contains("id=\"e159\""));
+}
+
+#[test]
+fn recorded_text_is_escaped_in_html_and_markdown() {
+    use jixiao::ledger::Ledger;
+    use jixiao::model::{Acknowledgement, Event};
+    let (_dir, p) = seed_copy();
+    {
+        let ledger = Ledger::open(&p).unwrap();
+        let ack = Event::Acknowledgement(Acknowledgement {
+            finding: "budget.growth_rate".into(),
+            reason: "<script>alert('x')</script> | a&b".into(),
+        });
+        ledger
+            .append(
+                &SeedKeys::fixed().evaluator.signing,
+                vec![ack],
+                1_677_000_000,
+            )
+            .unwrap();
+    }
+    let ps = p.to_str().unwrap();
+    let h = run(&["report", ps, "--format", "html"]);
+    assert!(!h.to_lowercase().contains("<script"));
+    assert!(h.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; | a&amp;b"));
+    let m = run(&["report", ps, "--format", "md"]);
+    assert!(m.contains("<script>alert('x')</script> \\| a&b"), "{m}");
+}
+
+#[test]
+fn bad_flags_are_usage_errors() {
+    let p = seed().to_str().unwrap();
+    for (args, needle) in [
+        (vec!["report", p, "--format", "pdf"], "--format pdf"),
+        (vec!["report", p, "--lang", "fr"], "--lang fr"),
+        (vec!["report", p, "--as-of", "mid-year"], "--as-of mid-year"),
+        (
+            vec!["trace", p, "mgmt", "--format", "html"],
+            "--format html",
+        ),
+    ] {
+        let out = jixiao().args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(needle),
+            "{args:?}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+    let missing = jixiao()
+        .args(["report", "/nonexistent/x.jixiao"])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+}

@@ -547,7 +547,9 @@ fn target_text(n: &NodeScore, state: &State) -> (Option<String>, Option<Seq>) {
 /// The leaf's input is a budget ratio (a fraction, shown as a percentage).
 fn is_ratio(n: &NodeScore) -> bool {
     n.input.as_deref().is_some_and(|i| i.starts_with("budget."))
-        && n.input_definition.as_deref().is_some_and(|d| d.contains(" / "))
+        && n.input_definition
+            .as_deref()
+            .is_some_and(|d| d.contains(" / "))
 }
 
 /// The actual value with its unit; budget ratios (fractions) as percentages.
