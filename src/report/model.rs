@@ -991,11 +991,15 @@ fn trace_node(
     e: &mut Entries,
 ) -> TraceNode {
     let leaf = n.children.is_empty();
-    let seqs = if leaf {
+    let (target, target_seq) = target_text(n, state);
+    let mut seqs = if leaf {
         n.seqs.clone()
     } else {
         own_seqs(card, n)
     };
+    if let Some(q) = target_seq {
+        seqs.insert(q);
+    }
     let entries: Vec<EntryDetail> = seqs.iter().map(|q| e.detail(q)).collect();
     let superseded = state
         .corrections
@@ -1044,7 +1048,7 @@ fn trace_node(
         formula: n.formula.clone(),
         input: n.input.clone(),
         input_definition: n.input_definition.clone(),
-        target: target_text(n, state).0,
+        target,
         actual: actual_text(n, state),
         pending: n.pending.clone(),
         entries,
