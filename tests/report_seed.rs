@@ -542,6 +542,19 @@ fn trace_of_mgmt_reaches_the_adjustment() {
 }
 
 #[test]
+fn as_of_a_seq_is_before_the_adjustment() {
+    let r: json::Report = serde_json::from_str(&report("json", &["--as-of", "157"])).unwrap();
+    assert_eq!(r.as_of.kind, "seq");
+    assert_eq!(r.as_of.at, Some(serde_json::json!(157)));
+    assert_eq!(r.last_seq, Some(157));
+    assert_eq!(r.total.as_deref(), Some("100.00"));
+    assert!(r.adjustments.is_empty());
+    assert!(r.evidence.iter().all(|e| e.seq <= 157));
+    // The footer still binds the report to the whole ledger as verified.
+    assert_eq!(r.ledger.entries, 158);
+}
+
+#[test]
 fn trace_of_unknown_node_is_a_usage_error() {
     let out = jixiao()
         .args(["trace", seed().to_str().unwrap(), "no.such"])

@@ -854,6 +854,13 @@ fn adjustment_rows(card: &Scorecard, lang: Lang, e: &mut Entries) -> Vec<Adjustm
 }
 
 impl ReportModel {
+    /// Attaches the text of a signed checkpoint of this ledger's tree to the footer.
+    #[must_use]
+    pub fn with_signed_checkpoint(mut self, text: String) -> ReportModel {
+        self.ledger.signed_checkpoint = Some(text);
+        self
+    }
+
     /// Builds the report of `checked` (from [`crate::check::check_open`] on `ledger`).
     pub fn build(ledger: &Ledger, checked: &Checked, lang: Lang) -> ReportModel {
         let mut e = Entries::new(ledger);
@@ -1204,5 +1211,36 @@ impl AsOfText for AsOf {
             AsOf::Seq(s) => format!("seq {s}"),
             AsOf::Date(d) => d.to_string(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn citations_and_numbers_format_exactly() {
+        let c = Cite {
+            seq: 41,
+            hash: "3fa2c1".into(),
+        };
+        assert_eq!(c.to_string(), "#41·3fa2c1");
+        assert_eq!(two(Decimal::new(49_955, 3)), "49.96");
+        assert_eq!(two(Decimal::new(-45, 3)), "-0.05");
+        assert_eq!(two(Decimal::new(100, 0)), "100.00");
+        assert_eq!(two(Money::from_fen(1_923_650_000).wan()), "1923.65");
+        assert_eq!(six("3.6231610814537893438340004"), "3.623161");
+        assert_eq!(six("0.5"), "0.5");
+        assert_eq!(six("n/a"), "n/a");
+    }
+
+    #[test]
+    fn languages_and_points_of_history() {
+        assert_eq!(Lang::parse("zh"), Some(Lang::Zh));
+        assert_eq!(Lang::parse("en"), Some(Lang::En));
+        assert_eq!(Lang::parse("fr"), None);
+        assert_eq!(Lang::En.pick("总分", "Total"), "Total");
+        assert_eq!(AsOf::Latest.text(Lang::Zh), "全部记录");
+        assert_eq!(AsOf::Seq(7).text(Lang::En), "seq 7");
     }
 }

@@ -396,3 +396,23 @@ pub fn render_diff(d: &DiffModel, l: Lang) -> String {
     }
     trim_lines(&out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_citation_lists_are_counted_not_dropped_silently() {
+        let c: Vec<Cite> = (1..=9)
+            .map(|seq| Cite {
+                seq,
+                hash: "abcdef".into(),
+            })
+            .collect();
+        assert_eq!(cite_list(&c[..2], 6), "#1·abcdef #2·abcdef");
+        let all = cite_list(&c, 6);
+        assert!(all.starts_with("#1·abcdef #2·abcdef"));
+        assert!(all.ends_with("#6·abcdef …+3"), "{all}");
+        assert_eq!(trim_lines("a  \nb\n"), "a\nb\n");
+    }
+}
