@@ -9,6 +9,7 @@ mod error;
 mod eval_cmds;
 mod ledger_cmds;
 mod record;
+mod report_cmds;
 
 pub use error::CliError;
 
@@ -69,6 +70,12 @@ enum Command {
     Correct(record::CorrectArgs),
     /// Build the built-in seed case in a temporary directory, verify it and show it.
     Demo(demo::DemoArgs),
+    /// Render the self-evaluation report (text, md, json, html); every figure cites entries.
+    Report(report_cmds::ReportArgs),
+    /// Show how one node's score derives from the entries, down to each entry.
+    Trace(report_cmds::TraceArgs),
+    /// Compare the scorecards at two points of history and name the entries that changed them.
+    Diff(report_cmds::DiffArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -157,5 +164,8 @@ fn run(cli: Cli) -> Result<(), CliError> {
             ledger_cmds::append(&a.ledger, &a.key, vec![e])
         }
         Command::Demo(a) => demo::run(&a),
+        Command::Report(a) => report_cmds::report(&a),
+        Command::Trace(a) => report_cmds::trace(&a),
+        Command::Diff(a) => report_cmds::diff(&a),
     }
 }

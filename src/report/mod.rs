@@ -1,9 +1,32 @@
-//! Renderers of a scorecard, its findings and the ledger head: text, Markdown, JSON, HTML.
+//! Renderers of a scorecard, its findings and the ledger head: text, Markdown, JSON, HTML;
+//! the report model they share, and the `trace` and `diff` views.
 //!
-//! Owns: layout and wording of reports. Must not: open the ledger or compute scores.
+//! Owns: layout and wording of reports. Must not: open the ledger file or compute scores
+//! (the model reads entry details from a ledger it is given).
 
+mod html;
+mod markdown;
+mod model;
 mod scorecard;
+mod text;
 mod width;
 
+pub use html::{escape, render_html};
+pub use markdown::render_markdown;
+pub use model::{
+    AckRow, AdjustmentRow, AsOfText, Binding, BudgetRow, Cite, DiffModel, DiffRow, Entries,
+    EntryDetail, FindingRow, Integrity, Lang, NodeRow, ReportError, ReportModel, SCHEMA,
+    Superseded, TraceModel, TraceNode, format_time, six, two,
+};
 pub use scorecard::{findings_text, scorecard_table, seq_list};
+pub use text::{render_diff, render_text, render_trace};
 pub use width::{display_width, pad, pad_left};
+
+/// The report as pretty-printed JSON (schema in `docs/REPORT-JSON.md`), ending in a newline.
+#[must_use]
+pub fn render_json(m: &ReportModel) -> String {
+    let mut s =
+        serde_json::to_string_pretty(m).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    s.push('\n');
+    s
+}

@@ -1,0 +1,246 @@
+//! Handlers of the report commands: `report`, `trace`, `diff`.
+//!
+//! Owns: their arguments, the refusal to show numbers of a ledger that failed verification
+//! (exit 1 unless `--unverified`), and where output goes. Must not: compute or lay out
+//! figures (the report module does).
+
+use super::CliError;
+use crate::check::{Checked, check_open};
+use crate::eval::AsOf;
+use crate::ledger::{Ledger, open_failure};
+use crate::report::{
+    DiffModel, Lang, ReportModel, TraceModel, render_diff, render_html, render_json,
+    render_markdown, render_text, render_trace,
+};
+use clap::Args;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Arguments of `report`.
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// The ledger.
+    pub ledger: PathBuf,
+    /// Output format: text, md, json or html.
+    #[arg(long, default_value = "text")]
+    pub format: String,
+    /// Write to FILE instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Point of history: a seq (`41`) or a business date (`2022-06-30`).
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// Language of the labels: zh or en.
+    #[arg(long, default_value = "zh")]
+    pub lang: String,
+    /// Render even if the integrity check fails, marked UNVERIFIED.
+    #[arg(long)]
+    pub unverified: bool,
+}
+
+/// Arguments of `trace`.
+#[derive(Args, Debug)]
+pub struct TraceArgs {
+    /// The ledger.
+    pub ledger: PathBuf,
+    /// Node id, e.g. `mgmt` or `mgmt.perf.targets`.
+    pub node: String,
+    /// Point of history: a seq or a business date.
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// Output format: text or json.
+    #[arg(long, default_value = "text")]
+    pub format: String,
+    /// Language of the labels: zh or en.
+    #[arg(long, default_value = "zh")]
+    pub lang: String,
+    /// Render even if the integrity check fails, marked UNVERIFIED.
+    #[arg(long)]
+    pub unverified: bool,
+}
+
+/// Arguments of `diff`.
+#[derive(Args, Debug)]
+pub struct DiffArgs {
+    /// The ledger.
+    pub ledger: PathBuf,
+    /// From this point (a seq, a business date, or `latest`).
+    #[arg(long)]
+    pub from: String,
+    /// To this point (a seq, a business date, or `latest`).
+    #[arg(long)]
+    pub to: String,
+    /// Output format: text or json.
+    #[arg(long, default_value = "text")]
+    pub format: String,
+    /// Language of the labels: zh or en.
+    #[arg(long, default_value = "zh")]
+    pub lang: String,
+    /// Render even if the integrity check fails, marked UNVERIFIED.
+    #[arg(long)]
+    pub unverified: bool,
+}
+
+/// `41` → seq 41, `2022-06-30` → that business date, `latest` → every entry.
+fn parse_as_of(flag: &str, s: &str) -> Result<AsOf, CliError> {
+    if s == "latest" {
+        return Ok(AsOf::Latest);
+    }
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        return s.parse().map(AsOf::Seq).map_err(|_| {
+            CliError::Usage(format!(
+                "{flag} {s}: seq out of range; give a seq number or a date YYYY-MM-DD"
+            ))
+        });
+    }
+    s.parse().map(AsOf::Date).map_err(|_| {
+        CliError::Usage(format!(
+            "{flag} {s}: not a seq or a date; give a seq number (41), a date (2022-06-30) or `latest`"
+        ))
+    })
+}
+
+fn parse_lang(s: &str) -> Result<Lang, CliError> {
+    Lang::parse(s)
+        .ok_or_else(|| CliError::Usage(format!("--lang {s}: unknown language; use zh or en")))
+}
+
+fn open(path: &Path) -> Result<Ledger, CliError> {
+    match Ledger::open_read(path) {
+        Ok(l) => Ok(l),
+        Err(e) => {
+            if let Some(f) = open_failure(&e) {
+                eprintln!(
+                    "UNVERIFIED — integrity check failed: {}: {f}; nothing can be shown",
+                    path.display()
+                );
+                return Err(CliError::Reported(1));
+            }
+            Err(e.into())
+        }
+    }
+}
+
+/// Refuses (exit 1, naming the failing seq) unless `unverified`, in which case a warning
+/// goes to standard error and the output carries the marker.
+fn gate(path: &Path, checked: &Checked, unverified: bool) -> Result<(), CliError> {
+    if let Err(f) = &checked.integrity {
+        let at = f.seq.map_or_else(String::new, |s| format!(" at seq {s}"));
+        if unverified {
+            eprintln!(
+                "warning: {}: integrity check failed{at}: {}; output marked UNVERIFIED",
+                path.display(),
+                f.detail
+            );
+        } else {
+            eprintln!(
+                "error: {}: integrity check failed{at}: {}; refusing to show figures (run `jixiao verify` for details, or pass --unverified to render them marked UNVERIFIED)",
+                path.display(),
+                f.detail
+            );
+            return Err(CliError::Reported(1));
+        }
+    }
+    Ok(())
+}
+
+fn emit(out: Option<&Path>, text: &str) -> Result<(), CliError> {
+    match out {
+        Some(p) => std::fs::write(p, text).map_err(|source| CliError::Io {
+            path: p.to_path_buf(),
+            source,
+        }),
+        None => {
+            let mut so = std::io::stdout().lock();
+            so.write_all(text.as_bytes())
+                .and_then(|()| so.flush())
+                .map_err(|source| CliError::Io {
+                    path: PathBuf::from("<stdout>"),
+                    source,
+                })
+        }
+    }
+}
+
+fn json<T: serde::Serialize>(v: &T) -> Result<String, CliError> {
+    let mut s = serde_json::to_string_pretty(v)
+        .map_err(|e| CliError::Usage(format!("serialising the output: {e}")))?;
+    s.push('\n');
+    Ok(s)
+}
+
+/// `jixiao report`.
+pub fn report(a: &ReportArgs) -> Result<(), CliError> {
+    let lang = parse_lang(&a.lang)?;
+    let as_of = match &a.as_of {
+        Some(s) => parse_as_of("--as-of", s)?,
+        None => AsOf::Latest,
+    };
+    let render: fn(&ReportModel) -> String = match a.format.as_str() {
+        "text" | "txt" => render_text,
+        "md" | "markdown" => render_markdown,
+        "json" => render_json,
+        "html" => render_html,
+        f => {
+            return Err(CliError::Usage(format!(
+                "--format {f}: unknown format; use text, md, json or html"
+            )));
+        }
+    };
+    let ledger = open(&a.ledger)?;
+    let checked = check_open(&ledger, as_of, &[])?;
+    gate(&a.ledger, &checked, a.unverified)?;
+    let model = ReportModel::build(&ledger, &checked, lang);
+    emit(a.output.as_deref(), &render(&model))
+}
+
+/// `jixiao trace`.
+pub fn trace(a: &TraceArgs) -> Result<(), CliError> {
+    let lang = parse_lang(&a.lang)?;
+    let as_of = match &a.as_of {
+        Some(s) => parse_as_of("--as-of", s)?,
+        None => AsOf::Latest,
+    };
+    if !matches!(a.format.as_str(), "text" | "json") {
+        return Err(CliError::Usage(format!(
+            "--format {}: unknown format for trace; use text or json",
+            a.format
+        )));
+    }
+    let ledger = open(&a.ledger)?;
+    let checked = check_open(&ledger, as_of, &[])?;
+    gate(&a.ledger, &checked, a.unverified)?;
+    let t = TraceModel::build(&ledger, &checked, &a.node, lang)
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    let text = if a.format == "json" {
+        json(&t)?
+    } else {
+        render_trace(&t, lang)
+    };
+    emit(None, &text)
+}
+
+/// `jixiao diff`.
+pub fn diff(a: &DiffArgs) -> Result<(), CliError> {
+    let lang = parse_lang(&a.lang)?;
+    let from = parse_as_of("--from", &a.from)?;
+    let to = parse_as_of("--to", &a.to)?;
+    if !matches!(a.format.as_str(), "text" | "json") {
+        return Err(CliError::Usage(format!(
+            "--format {}: unknown format for diff; use text or json",
+            a.format
+        )));
+    }
+    let ledger = open(&a.ledger)?;
+    let ca = check_open(&ledger, from, &[])?;
+    let cb = check_open(&ledger, to, &[])?;
+    gate(&a.ledger, &cb, a.unverified)?;
+    let d =
+        DiffModel::build(&ledger, &ca, &cb, lang).map_err(|e| CliError::Usage(e.to_string()))?;
+    let text = if a.format == "json" {
+        json(&d)?
+    } else {
+        render_diff(&d, lang)
+    };
+    emit(None, &text)
+}

@@ -1,0 +1,347 @@
+//! HTML renderer of the report: one self-contained, print-friendly (A4) file with inline CSS,
+//! no scripts and no external resources; every citation links to its row in the evidence
+//! table at the end.
+//!
+//! Owns: HTML layout and escaping. Must not: compute figures, read the ledger, or emit
+//! anything that loads from elsewhere.
+
+use super::model::{AsOfText, Cite, ReportModel, six};
+use std::fmt::Write;
+
+const STYLE: &str = "@page { size: A4; margin: 15mm; }
+body { font-family: \"Noto Serif CJK SC\", \"Songti SC\", SimSun, serif; font-size: 10.5pt; color: #000; margin: 0 auto; max-width: 190mm; }
+h1 { font-size: 16pt; text-align: center; }
+h2 { font-size: 13pt; margin-top: 1.2em; break-after: avoid; }
+table { border-collapse: collapse; width: 100%; margin: 0.5em 0; }
+th, td { border: 1px solid #555; padding: 2px 4px; vertical-align: top; }
+th { background: #eee; }
+tr { break-inside: avoid; }
+td.num { text-align: right; white-space: nowrap; }
+a.cite { font-family: monospace; font-size: 8.5pt; color: #035; text-decoration: none; white-space: nowrap; }
+.marker { border: 3px solid #b00; color: #b00; font-weight: bold; font-size: 14pt; padding: 6px; text-align: center; }
+.mono { font-family: monospace; font-size: 8.5pt; word-break: break-all; }
+.small { font-size: 9pt; }
+";
+
+/// `s` with `&`, `<`, `>`, `"` and `'` escaped.
+#[must_use]
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn cite(c: &Cite) -> String {
+    format!(
+        "<a class=\"cite\" href=\"#e{}\">{}</a>",
+        c.seq,
+        escape(&c.to_string())
+    )
+}
+
+fn cites(c: &[Cite]) -> String {
+    c.iter().map(cite).collect::<Vec<_>>().join(" ")
+}
+
+fn opt(s: Option<&str>) -> String {
+    escape(s.unwrap_or(""))
+}
+
+/// The report as one self-contained HTML file.
+#[must_use]
+pub fn render_html(m: &ReportModel) -> String {
+    let l = m.lang;
+    let mut out = String::new();
+    let title = format!(
+        "{} — {} {}",
+        l.pick(
+            "部门整体支出绩效自评报告",
+            "Department overall expenditure performance self-evaluation"
+        ),
+        m.department,
+        m.year.map(|y| y.to_string()).unwrap_or_default()
+    );
+    let _ = writeln!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>",
+        l.pick("zh-CN", "en"),
+        escape(&title)
+    );
+    let marker = m.integrity.marker();
+    if let Some(mk) = &marker {
+        let _ = writeln!(out, "<div class=\"marker\">{}</div>", escape(mk));
+    }
+    let _ = writeln!(out, "<h1>{}</h1>", escape(&title));
+    let _ = write!(
+        out,
+        "<p class=\"small\">{}: {}{}",
+        l.pick("截至", "As of"),
+        escape(&m.as_of.text(l)),
+        m.last_seq
+            .map(|s| format!(" ({} #{s})", l.pick("末条", "last entry")))
+            .unwrap_or_default()
+    );
+    if let Some((name, c)) = &m.rule_set {
+        let _ = write!(
+            out,
+            "; {}: {} {}",
+            l.pick("评分规则", "rule set"),
+            escape(name),
+            cite(c)
+        );
+    }
+    let _ = writeln!(out, "</p>");
+    let _ = writeln!(
+        out,
+        "<h2 id=\"table\">{}</h2>",
+        l.pick("一、自评表", "1. Self-evaluation table")
+    );
+    if let Some(e) = &m.score_error {
+        let _ = writeln!(
+            out,
+            "<p>{}: {}</p>",
+            l.pick("无法评分", "Not scored"),
+            escape(e)
+        );
+    }
+    if !m.nodes.is_empty() {
+        let _ = writeln!(
+            out,
+            "<table>\n<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+            l.pick("指标", "Indicator"),
+            l.pick("权重", "Weight"),
+            l.pick("目标", "Target"),
+            l.pick("实际", "Actual"),
+            l.pick("评分方法", "Method"),
+            l.pick("得分", "Score"),
+            l.pick("偏差原因", "Deviation reason"),
+            l.pick("来源", "Entries")
+        );
+        for n in &m.nodes {
+            let score = match (&n.pending, &n.adjustment) {
+                (Some(p), _) => format!(
+                    "{} <span class=\"small\">({})</span>",
+                    l.pick("未录入", "pending"),
+                    escape(p)
+                ),
+                (None, Some(a)) => format!("{} ({})", escape(&n.score), escape(a)),
+                (None, None) => escape(&n.score),
+            };
+            let name = if n.depth == 0 {
+                format!("<strong>{}</strong>", escape(&n.name))
+            } else {
+                escape(&n.name)
+            };
+            let _ = writeln!(
+                out,
+                "<tr id=\"n-{}\"><td style=\"padding-left:{}em\">{name}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"small\">{}</td><td class=\"num\">{score}</td><td class=\"small\">{}</td><td>{}</td></tr>",
+                escape(&n.id),
+                n.depth + 1,
+                escape(&n.weight),
+                opt(n.target.as_deref()),
+                opt(n.actual.as_deref()),
+                opt(n.method.as_deref()),
+                opt(n.deviation_reason.as_deref()),
+                cites(&n.cites)
+            );
+        }
+        let _ = writeln!(out, "</table>");
+    }
+    if let Some(t) = &m.total {
+        let _ = writeln!(
+            out,
+            "<p><strong>{} {}</strong>, {} <strong>{}</strong> ({} {})</p>",
+            l.pick("自评总分", "Total score"),
+            escape(t),
+            l.pick("等级", "grade"),
+            opt(m.grade.as_deref()),
+            l.pick("核对声明数", "claims checked"),
+            m.claims_checked
+        );
+    }
+    let _ = writeln!(
+        out,
+        "<h2 id=\"budget\">{}</h2>\n<table>\n<tr><th>{}</th><th>{}</th><th>{}</th></tr>",
+        l.pick("二、预算执行情况", "2. Budget summary"),
+        l.pick("项目", "Item"),
+        l.pick("金额/比率", "Amount/rate"),
+        l.pick("来源", "Entries")
+    );
+    for b in &m.budget {
+        let value = match &b.value {
+            Some(v) => format!("{} {}", escape(v), escape(&b.unit)),
+            None => format!("— ({})", opt(b.note.as_deref())),
+        };
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td class=\"num\">{value}</td><td>{}</td></tr>",
+            escape(&b.label),
+            cites(&b.cites)
+        );
+    }
+    let _ = writeln!(out, "</table>");
+    let _ = writeln!(
+        out,
+        "<h2 id=\"findings\">{}</h2>",
+        l.pick("三、核对发现", "3. Findings")
+    );
+    if m.findings.is_empty() {
+        let _ = writeln!(out, "<p>{}</p>", l.pick("无。", "None."));
+    } else {
+        let _ = writeln!(
+            out,
+            "<table>\n<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+            l.pick("声明", "Claim"),
+            l.pick("报告数", "Stated"),
+            l.pick("重算数", "Recomputed"),
+            l.pick("口径", "Definition"),
+            l.pick("依据", "Inputs"),
+            l.pick("确认", "Acknowledgement")
+        );
+        for f in &m.findings {
+            let recomputed = match &f.recomputed {
+                Some(r) => format!(
+                    "{} <span class=\"small\">({} {})</span>",
+                    escape(r),
+                    l.pick("精确值", "exact"),
+                    escape(&six(f.recomputed_exact.as_deref().unwrap_or("")))
+                ),
+                None => format!(
+                    "{}: {}",
+                    l.pick("无法重算", "cannot be recomputed"),
+                    opt(f.problem.as_deref())
+                ),
+            };
+            let ack = match &f.acknowledged {
+                Some(a) => format!(
+                    "{} {} ({}, {}): {}",
+                    l.pick("已确认", "acknowledged"),
+                    cite(&a.cite),
+                    escape(&a.author),
+                    escape(&a.recorded_at),
+                    escape(&a.reason)
+                ),
+                None => format!("<strong>{}</strong>", l.pick("未确认", "NOT acknowledged")),
+            };
+            let _ = writeln!(
+                out,
+                "<tr><td>{} [{}] «{}» {}</td><td class=\"num\">{}</td><td class=\"num\">{recomputed}</td><td class=\"small\">{}</td><td>{}</td><td class=\"small\">{ack}</td></tr>",
+                escape(&f.id),
+                escape(&f.section),
+                escape(&f.text),
+                cite(&f.claim),
+                escape(&f.stated),
+                escape(&f.definition),
+                cites(&f.inputs)
+            );
+        }
+        let _ = writeln!(out, "</table>");
+    }
+    let _ = writeln!(
+        out,
+        "<h2 id=\"adjustments\">{}</h2>",
+        l.pick("四、评分调整", "4. Score adjustments")
+    );
+    if m.adjustments.is_empty() {
+        let _ = writeln!(out, "<p>{}</p>", l.pick("无。", "None."));
+    } else {
+        let _ = writeln!(
+            out,
+            "<table>\n<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+            l.pick("指标", "Node"),
+            l.pick("调整", "Delta"),
+            l.pick("理由", "Reason"),
+            l.pick("依据", "Basis"),
+            l.pick("评价人", "Author"),
+            l.pick("条目", "Entries")
+        );
+        for a in &m.adjustments {
+            let _ = writeln!(
+                out,
+                "<tr><td>{} <span class=\"mono\">{}</span></td><td class=\"num\">{}</td><td class=\"small\">{}</td><td class=\"small\">{}</td><td>{}<br><span class=\"small\">{}</span></td><td>{}</td></tr>",
+                escape(&a.node_name),
+                escape(&a.node),
+                escape(&a.delta),
+                escape(&a.reason),
+                escape(&a.basis),
+                escape(&a.author),
+                escape(&a.recorded_at),
+                cites(&a.cites)
+            );
+        }
+        let _ = writeln!(out, "</table>");
+    }
+    let b = &m.ledger;
+    let _ = writeln!(
+        out,
+        "<h2 id=\"ledger\">{}</h2>\n<table class=\"small\">",
+        l.pick("五、账本", "5. Ledger")
+    );
+    let rows = [
+        (l.pick("账本编号", "Ledger id"), b.ledger_id.clone()),
+        (l.pick("条目数", "Entries"), b.entries.to_string()),
+        (l.pick("末条哈希", "Head hash"), b.head.clone()),
+        (
+            l.pick("默克尔根", "Merkle root"),
+            b.merkle_root
+                .clone()
+                .unwrap_or_else(|| l.pick("(未验证)", "(not verified)").to_string()),
+        ),
+    ];
+    for (k, v) in rows {
+        let _ = writeln!(
+            out,
+            "<tr><th>{k}</th><td class=\"mono\">{}</td></tr>",
+            escape(&v)
+        );
+    }
+    if let Some(c) = &b.signed_checkpoint {
+        let _ = writeln!(
+            out,
+            "<tr><th>{}</th><td><pre class=\"mono\">{}</pre></td></tr>",
+            l.pick("签名检查点", "Signed checkpoint"),
+            escape(c)
+        );
+    }
+    let _ = writeln!(out, "</table>");
+    let _ = writeln!(
+        out,
+        "<h2 id=\"evidence\">{}</h2>\n<table class=\"small\">\n<tr><th>seq</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+        l.pick("六、引用条目", "6. Cited entries"),
+        l.pick("哈希", "Hash"),
+        l.pick("录入人", "Author"),
+        l.pick("时间", "Time"),
+        l.pick("类型", "Kind"),
+        l.pick("摘要", "Summary"),
+        l.pick("理由", "Reason")
+    );
+    for e in &m.evidence {
+        let _ = writeln!(
+            out,
+            "<tr id=\"e{}\"><td class=\"num\">#{}</td><td class=\"mono\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            e.seq,
+            e.seq,
+            escape(&e.hash),
+            escape(&e.author),
+            escape(&e.recorded_at),
+            escape(&e.kind),
+            escape(&e.summary),
+            opt(e.reason.as_deref())
+        );
+    }
+    let _ = writeln!(out, "</table>");
+    if let Some(mk) = &marker {
+        let _ = writeln!(out, "<div class=\"marker\">{}</div>", escape(mk));
+    }
+    let _ = writeln!(out, "</body>\n</html>");
+    out
+}

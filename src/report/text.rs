@@ -1,0 +1,418 @@
+//! Plain-text renderers of the report, the derivation tree (`trace`) and the comparison
+//! (`diff`), with CJK columns aligned by display width.
+//!
+//! Owns: the text layout. Must not: compute figures or read the ledger.
+
+use super::model::{
+    AsOfText, Cite, DiffModel, EntryDetail, Integrity, Lang, ReportModel, TraceModel, TraceNode,
+    six,
+};
+use super::width::{pad, pad_left};
+use std::fmt::Write;
+
+/// At most this many citations per figure in text; the rest are counted.
+const MAX_CITES: usize = 6;
+
+/// Citations joined by spaces, at most [`MAX_CITES`], then `…+N`.
+#[must_use]
+pub(crate) fn cite_list(c: &[Cite], max: usize) -> String {
+    let mut parts: Vec<String> = c.iter().take(max).map(Cite::to_string).collect();
+    if c.len() > max {
+        parts.push(format!("…+{}", c.len() - max));
+    }
+    parts.join(" ")
+}
+
+fn banner(out: &mut String, i: &Integrity) {
+    if let Some(m) = i.marker() {
+        let line = "!".repeat(72);
+        let _ = writeln!(out, "{line}\n!! {m}\n{line}");
+    }
+}
+
+/// The report as aligned text.
+#[must_use]
+pub fn render_text(m: &ReportModel) -> String {
+    let l = m.lang;
+    let mut out = String::new();
+    banner(&mut out, &m.integrity);
+    let _ = writeln!(
+        out,
+        "{}  {} {}",
+        l.pick(
+            "部门整体支出绩效自评报告",
+            "Department overall expenditure performance self-evaluation"
+        ),
+        m.department,
+        m.year.map(|y| y.to_string()).unwrap_or_default()
+    );
+    let _ = writeln!(
+        out,
+        "{}: {}{}",
+        l.pick("截至", "As of"),
+        m.as_of.text(l),
+        m.last_seq
+            .map(|s| format!(" ({} #{s})", l.pick("末条", "last entry")))
+            .unwrap_or_default()
+    );
+    if let Some((name, cite)) = &m.rule_set {
+        let _ = writeln!(out, "{}: {name} {cite}", l.pick("评分规则", "Rule set"));
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "{}", l.pick("一、自评表", "1. Self-evaluation table"));
+    if let Some(e) = &m.score_error {
+        let _ = writeln!(out, "  {}: {e}", l.pick("无法评分", "not scored"));
+    }
+    if !m.nodes.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}  {}  {}  {}  {}  {}",
+            pad(l.pick("指标", "Indicator"), 40),
+            pad_left(l.pick("权重", "Weight"), 6),
+            pad_left(l.pick("目标", "Target"), 8),
+            pad_left(l.pick("实际", "Actual"), 10),
+            pad_left(l.pick("得分", "Score"), 13),
+            l.pick("来源", "Entries")
+        );
+    }
+    for n in &m.nodes {
+        let name = format!("{}{}", "  ".repeat(n.depth), n.name);
+        let score = match (&n.pending, &n.adjustment) {
+            (Some(_), _) => l.pick("未录入", "pending").to_string(),
+            (None, Some(a)) => format!("{} ({a})", n.score),
+            (None, None) => n.score.clone(),
+        };
+        let _ = writeln!(
+            out,
+            "{}  {}  {}  {}  {}  {}",
+            pad(&name, 40),
+            pad_left(&n.weight, 6),
+            pad_left(n.target.as_deref().unwrap_or(""), 8),
+            pad_left(n.actual.as_deref().unwrap_or(""), 10),
+            pad_left(&score, 13),
+            cite_list(&n.cites, MAX_CITES)
+        );
+        let indent = "  ".repeat(n.depth + 2);
+        if let Some(method) = &n.method {
+            let _ = writeln!(out, "{indent}{}: {method}", l.pick("方法", "method"));
+        }
+        if let Some(p) = &n.pending {
+            let _ = writeln!(out, "{indent}{}: {p}", l.pick("未评分原因", "pending"));
+        }
+        if let Some(r) = &n.deviation_reason {
+            let _ = writeln!(
+                out,
+                "{indent}{}: {r}",
+                l.pick("偏差原因", "deviation reason")
+            );
+        }
+    }
+    if let Some(t) = &m.total {
+        let _ = writeln!(
+            out,
+            "{} {t}  {} {}  ({} {})",
+            l.pick("自评总分", "Total score"),
+            l.pick("等级", "grade"),
+            m.grade.as_deref().unwrap_or("-"),
+            l.pick("核对声明数", "claims checked"),
+            m.claims_checked
+        );
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "{}", l.pick("二、预算执行情况", "2. Budget summary"));
+    for b in &m.budget {
+        let value = match &b.value {
+            Some(v) => format!("{v} {}", b.unit),
+            None => format!("— ({})", b.note.as_deref().unwrap_or("")),
+        };
+        let _ = writeln!(
+            out,
+            "  {}  {}  {}",
+            pad(&b.label, 22),
+            pad_left(&value, 16),
+            cite_list(&b.cites, MAX_CITES)
+        );
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "{}", l.pick("三、核对发现", "3. Findings"));
+    if m.findings.is_empty() {
+        let _ = writeln!(out, "  {}", l.pick("无", "none"));
+    }
+    for f in &m.findings {
+        let _ = writeln!(out, "  - {} [{}] «{}» {}", f.id, f.section, f.text, f.claim);
+        match &f.recomputed {
+            Some(r) => {
+                let _ = writeln!(
+                    out,
+                    "    {} {}, {} {} ({} {})",
+                    l.pick("报告数", "stated"),
+                    f.stated,
+                    l.pick("重算数", "recomputed"),
+                    r,
+                    l.pick("精确值", "exact"),
+                    six(f.recomputed_exact.as_deref().unwrap_or(""))
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "    {} {}, {}: {}",
+                    l.pick("报告数", "stated"),
+                    f.stated,
+                    l.pick("无法重算", "cannot be recomputed"),
+                    f.problem.as_deref().unwrap_or("")
+                );
+            }
+        }
+        let _ = writeln!(
+            out,
+            "    {}: {}; {} {}",
+            l.pick("口径", "definition"),
+            f.definition,
+            l.pick("依据", "inputs"),
+            cite_list(&f.inputs, MAX_CITES)
+        );
+        match &f.acknowledged {
+            Some(a) => {
+                let _ = writeln!(
+                    out,
+                    "    {} {} ({}, {}): {}",
+                    l.pick("已确认", "acknowledged"),
+                    a.cite,
+                    a.author,
+                    a.recorded_at,
+                    a.reason
+                );
+            }
+            None => {
+                let _ = writeln!(out, "    {}", l.pick("未确认", "NOT acknowledged"));
+            }
+        }
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "{}", l.pick("四、评分调整", "4. Score adjustments"));
+    if m.adjustments.is_empty() {
+        let _ = writeln!(out, "  {}", l.pick("无", "none"));
+    }
+    for a in &m.adjustments {
+        let _ = writeln!(
+            out,
+            "  - {} {} {}  {} ({}, {})",
+            a.node_name,
+            a.node,
+            a.delta,
+            cite_list(&a.cites, MAX_CITES),
+            a.author,
+            a.recorded_at
+        );
+        let _ = writeln!(out, "    {}: {}", l.pick("理由", "reason"), a.reason);
+        let _ = writeln!(out, "    {}: {}", l.pick("依据", "basis"), a.basis);
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "{}", l.pick("五、账本", "5. Ledger"));
+    let b = &m.ledger;
+    let _ = writeln!(
+        out,
+        "  {}: {}",
+        l.pick("账本编号", "ledger id"),
+        b.ledger_id
+    );
+    let _ = writeln!(out, "  {}: {}", l.pick("条目数", "entries"), b.entries);
+    let _ = writeln!(out, "  {}: {}", l.pick("末条哈希", "head hash"), b.head);
+    let _ = writeln!(
+        out,
+        "  {}: {}",
+        l.pick("默克尔根", "Merkle root"),
+        b.merkle_root
+            .as_deref()
+            .unwrap_or(l.pick("(未验证)", "(not verified)"))
+    );
+    if let Some(c) = &b.signed_checkpoint {
+        let _ = writeln!(out, "  {}:\n{c}", l.pick("签名检查点", "signed checkpoint"));
+    }
+    banner(&mut out, &m.integrity);
+    trim_lines(&out)
+}
+
+/// Removes trailing spaces from every line.
+fn trim_lines(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for l in s.lines() {
+        out.push_str(l.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn entry_line(out: &mut String, indent: &str, e: &EntryDetail) {
+    let _ = writeln!(
+        out,
+        "{indent}#{}·{}  {}  {}  {}  {}",
+        e.seq, e.short, e.recorded_at, e.author, e.kind, e.summary
+    );
+    if let Some(r) = e
+        .reason
+        .as_ref()
+        .filter(|r| !e.summary.contains(r.as_str()))
+    {
+        let _ = writeln!(out, "{indent}    {r}");
+    }
+}
+
+fn trace_node(out: &mut String, n: &TraceNode, depth: usize, l: Lang) {
+    let ind = "  ".repeat(depth);
+    let _ = writeln!(
+        out,
+        "{ind}{} {}  {} {} / {}",
+        n.id,
+        n.name,
+        l.pick("得分", "score"),
+        n.score,
+        n.weight
+    );
+    if let Some(m) = &n.method {
+        let _ = writeln!(
+            out,
+            "{ind}  {}: {}",
+            l.pick("方法", "method"),
+            n.formula.as_deref().unwrap_or(m)
+        );
+    }
+    if let Some(i) = &n.input {
+        let _ = writeln!(
+            out,
+            "{ind}  {}: {i}{}",
+            l.pick("输入", "input"),
+            n.input_definition
+                .as_ref()
+                .map(|d| format!(" ({d})"))
+                .unwrap_or_default()
+        );
+    }
+    if n.target.is_some() || n.actual.is_some() {
+        let _ = writeln!(
+            out,
+            "{ind}  {} {}  {} {}",
+            l.pick("目标", "target"),
+            n.target.as_deref().unwrap_or("-"),
+            l.pick("实际", "actual"),
+            n.actual.as_deref().unwrap_or("-")
+        );
+    }
+    if let Some(p) = &n.pending {
+        let _ = writeln!(out, "{ind}  {}: {p}", l.pick("未评分", "pending"));
+    }
+    if !n.adjustments.is_empty() {
+        let _ = writeln!(
+            out,
+            "{ind}  {} {}",
+            l.pick("调整前", "before adjustments"),
+            n.before_adjustments
+        );
+    }
+    if !n.entries.is_empty() {
+        let _ = writeln!(out, "{ind}  {}:", l.pick("条目", "entries"));
+        for e in &n.entries {
+            entry_line(out, &format!("{ind}    "), e);
+        }
+    }
+    for s in &n.superseded {
+        let _ = writeln!(
+            out,
+            "{ind}  {} {}: {} → {} {} ({})",
+            l.pick("更正", "superseded"),
+            s.slot,
+            s.old_value.as_deref().unwrap_or("?"),
+            s.new_value
+                .as_deref()
+                .unwrap_or(l.pick("(撤回)", "(retracted)")),
+            s.correction,
+            s.reason
+        );
+    }
+    for a in &n.adjustments {
+        let _ = writeln!(
+            out,
+            "{ind}  {} {} {} ({}, {}): {}",
+            l.pick("调整", "adjustment"),
+            a.delta,
+            cite_list(&a.cites, MAX_CITES),
+            a.author,
+            a.recorded_at,
+            a.reason
+        );
+    }
+    for c in &n.children {
+        trace_node(out, c, depth + 1, l);
+    }
+}
+
+/// The derivation tree as indented text.
+#[must_use]
+pub fn render_trace(t: &TraceModel, l: Lang) -> String {
+    let mut out = String::new();
+    banner(&mut out, &t.integrity);
+    let _ = writeln!(out, "{}: {}", l.pick("截至", "As of"), t.as_of.text(l));
+    trace_node(&mut out, &t.root, 0, l);
+    trim_lines(&out)
+}
+
+/// The comparison as text.
+#[must_use]
+pub fn render_diff(d: &DiffModel, l: Lang) -> String {
+    let mut out = String::new();
+    banner(&mut out, &d.integrity);
+    let _ = writeln!(
+        out,
+        "{} {} → {}",
+        l.pick("比较", "diff"),
+        d.from.text(l),
+        d.to.text(l)
+    );
+    let _ = writeln!(
+        out,
+        "{} {} → {}",
+        l.pick("总分", "total"),
+        d.totals.0,
+        d.totals.1
+    );
+    if d.changed.is_empty() {
+        let _ = writeln!(out, "{}", l.pick("无得分变化", "no score changed"));
+    }
+    for c in &d.changed {
+        let _ = writeln!(
+            out,
+            "{}{} {}: {} → {} ({})",
+            "  ".repeat(c.depth),
+            c.id,
+            c.name,
+            c.old.as_deref().unwrap_or("-"),
+            c.new.as_deref().unwrap_or("-"),
+            c.delta
+        );
+        for e in &c.entries {
+            entry_line(&mut out, &"  ".repeat(c.depth + 2), e);
+        }
+    }
+    trim_lines(&out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_citation_lists_are_counted_not_dropped_silently() {
+        let c: Vec<Cite> = (1..=9)
+            .map(|seq| Cite {
+                seq,
+                hash: "abcdef".into(),
+            })
+            .collect();
+        assert_eq!(cite_list(&c[..2], 6), "#1·abcdef #2·abcdef");
+        let all = cite_list(&c, 6);
+        assert!(all.starts_with("#1·abcdef #2·abcdef"));
+        assert!(all.ends_with("#6·abcdef …+3"), "{all}");
+        assert_eq!(trim_lines("a  \nb\n"), "a\nb\n");
+    }
+}
