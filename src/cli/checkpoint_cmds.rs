@@ -128,6 +128,24 @@ fn checkpoint_problem(ledger_id: [u8; 16], v: &Verified, cp: &SignedCheckpoint) 
     }
 }
 
+/// Reads a checkpoint file and checks it matches the verified ledger (for binding a report).
+pub(super) fn matching_checkpoint(path: &Path, v: &Verified) -> Result<SignedCheckpoint, CliError> {
+    let cp = parse_checkpoint(path)?;
+    if cp.checkpoint.size != v.size {
+        return Err(CliError::Usage(format!(
+            "{}: the checkpoint covers {} entries, the ledger has {}; a report binds to a checkpoint of the ledger's current size",
+            path.display(),
+            cp.checkpoint.size,
+            v.size
+        )));
+    }
+    if let Some(p) = checkpoint_problem(v.ledger_id, v, &cp) {
+        eprintln!("error: {}: {p}", path.display());
+        return Err(CliError::Reported(1));
+    }
+    Ok(cp)
+}
+
 /// Arguments of `checkpoint`.
 #[derive(Args, Debug)]
 pub struct CheckpointArgs {
@@ -410,7 +428,7 @@ pub(super) fn prove(a: &ProveArgs) -> Result<(), CliError> {
 /// Arguments of `check-proof`.
 #[derive(Args, Debug)]
 pub struct CheckProofArgs {
-    /// The proof file (from `prove`).
+    /// The proof file (from `prove`), or a JSON report made with `report --with-proofs`.
     pub proof: PathBuf,
     /// Public key whose checkpoint signature counts (repeatable; at least one).
     #[arg(long = "trusted-key", value_name = "PUB", required = true)]
@@ -420,6 +438,23 @@ pub struct CheckProofArgs {
 pub(super) fn check_proof(a: &CheckProofArgs) -> Result<(), CliError> {
     let text = read_text(&a.proof)?;
     let trusted = trusted_keys(&a.trusted_keys, None)?;
+    if crate::report::is_report_json(&text) {
+        return match crate::report::check_report_proofs(&text, &trusted) {
+            Ok(r) => {
+                println!(
+                    "report ok: all {} cited entries are in the ledger's tree of {} entries, checkpoint signed by {}",
+                    r.entries,
+                    r.tree_size,
+                    r.signers.join(", ")
+                );
+                Ok(())
+            }
+            Err(e) => {
+                println!("report proofs FAILED: {e}");
+                Err(CliError::Reported(1))
+            }
+        };
+    }
     match check_proof_text(&text, &trusted) {
         Ok(ProofSummary::Inclusion {
             seq,

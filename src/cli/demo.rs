@@ -6,10 +6,10 @@ use super::checkpoint_cmds::{
     self, CheckProofArgs, CheckpointArgs, CheckpointCheck, CosignArgs, ProveArgs,
 };
 use super::ledger_cmds::{self, KeyArg, VerifyArgs};
+use super::report_cmds::{self, ReportArgs};
 use crate::check::check;
 use crate::eval::AsOf;
 use crate::ledger::Ledger;
-use crate::report::{findings_text, scorecard_table};
 use crate::seed::{self, SeedKeys};
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -154,19 +154,6 @@ pub(super) fn run(a: &DemoArgs) -> Result<(), CliError> {
         trusted_keys: trusted,
     })?;
 
-    println!("\n== jixiao score {}", ledger_path.display());
-    let checked = check(&ledger_path, AsOf::Latest, &[])?;
-    if let Some(Ok(card)) = &checked.scorecard {
-        print!("{}", scorecard_table(card));
-        if !card.findings.is_empty() {
-            println!(
-                "\nfindings: {} of {} claims in the report do not reproduce from the recorded facts",
-                card.findings.len(),
-                card.claims_checked
-            );
-            print!("{}", findings_text(&card.findings));
-        }
-    }
     println!(
         "\n== jixiao score {} --as-of {}",
         ledger_path.display(),
@@ -193,9 +180,35 @@ pub(super) fn run(a: &DemoArgs) -> Result<(), CliError> {
             card.nodes.iter().filter(|n| n.children.is_empty()).count()
         );
     }
+
+    let html = dir.join("report.html");
+    let json = dir.join("report.json");
+    for (format, out, with_proofs) in [("html", &html, false), ("json", &json, true)] {
+        report_cmds::report(&ReportArgs {
+            ledger: ledger_path.clone(),
+            format: format.into(),
+            output: Some(out.clone()),
+            as_of: None,
+            lang: "zh".into(),
+            unverified: false,
+            checkpoint: None,
+            with_proofs,
+        })?;
+    }
+    println!("\n== jixiao report {}", ledger_path.display());
+    report_cmds::report(&ReportArgs {
+        ledger: ledger_path.clone(),
+        format: "text".into(),
+        output: None,
+        as_of: None,
+        lang: "zh".into(),
+        unverified: false,
+        checkpoint: None,
+        with_proofs: false,
+    })?;
     match &a.keep {
         Some(d) => println!(
-            "\nkept in {}: conghua-2022.jixiao, admin/recorder/evaluator/auditor .key/.key.pub, conghua-2022/ (fixture)",
+            "\nkept in {}: conghua-2022.jixiao, admin/recorder/evaluator/auditor .key/.key.pub, conghua-2022/ (fixture), checkpoint-final.txt, proof-*.json, report.html, report.json (with proofs: `jixiao check-proof report.json --trusted-key admin.key.pub`)",
             d.display()
         ),
         None => println!("\n(run `jixiao demo --keep DIR` to keep the ledger and keys)"),

@@ -7,10 +7,10 @@
 use super::CliError;
 use crate::check::{Checked, check_open};
 use crate::eval::AsOf;
-use crate::ledger::{Ledger, open_failure};
+use crate::ledger::{InclusionProof, Ledger, SignedCheckpoint, inclusion_path, open_failure};
 use crate::report::{
     DiffModel, Lang, ReportModel, TraceModel, render_diff, render_html, render_json,
-    render_markdown, render_text, render_trace,
+    render_json_with_proofs, render_markdown, render_text, render_trace,
 };
 use clap::Args;
 use std::io::Write;
@@ -36,6 +36,14 @@ pub struct ReportArgs {
     /// Render even if the integrity check fails, marked UNVERIFIED.
     #[arg(long)]
     pub unverified: bool,
+    /// Bind the report to this signed checkpoint (default: the one kept in the ledger for its
+    /// current size, if any). It must match the ledger.
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Option<PathBuf>,
+    /// JSON only: embed an inclusion proof of every cited entry against the checkpoint, so
+    /// `jixiao check-proof REPORT.json --trusted-key PUB` checks the report offline.
+    #[arg(long)]
+    pub with_proofs: bool,
 }
 
 /// Arguments of `trace`.
@@ -187,10 +195,58 @@ pub fn report(a: &ReportArgs) -> Result<(), CliError> {
             )));
         }
     };
+    if a.with_proofs && a.format != "json" {
+        return Err(CliError::Usage(
+            "--with-proofs embeds proofs in the JSON report; use --format json".into(),
+        ));
+    }
     let ledger = open(&a.ledger)?;
-    let checked = check_open(&ledger, as_of, &[])?;
+    let size = ledger.head()?.size;
+    let checked = check_open(&ledger, as_of, &[size])?;
     gate(&a.ledger, &checked, a.unverified)?;
-    let model = ReportModel::build(&ledger, &checked, lang);
+    let mut model = ReportModel::build(&ledger, &checked, lang);
+    let checkpoint = match (&checked.integrity, &a.checkpoint) {
+        (Ok(v), Some(p)) => Some(super::checkpoint_cmds::matching_checkpoint(p, v)?),
+        (Ok(v), None) => ledger
+            .checkpoints()?
+            .into_iter()
+            .find(|(n, _)| *n == v.size)
+            .and_then(|(_, t)| SignedCheckpoint::parse(&t).ok())
+            .filter(|cp| v.roots_at.get(&cp.checkpoint.size) == Some(&cp.checkpoint.root)),
+        (Err(_), _) => None,
+    };
+    if let Some(cp) = &checkpoint {
+        model = model.with_signed_checkpoint(cp.to_text());
+    }
+    if a.with_proofs {
+        let Some(cp) = checkpoint else {
+            return Err(CliError::Usage(format!(
+                "--with-proofs needs a signed checkpoint of the ledger's current size; issue one with `jixiao checkpoint {} --key ADMIN.key` or pass --checkpoint FILE",
+                a.ledger.display()
+            )));
+        };
+        let n = cp.checkpoint.size;
+        let hashes = ledger.entry_hashes(n)?;
+        let mut proofs = Vec::with_capacity(model.evidence.len());
+        for e in &model.evidence {
+            let path = inclusion_path(&hashes, e.seq - 1, n)
+                .map_err(|err| CliError::Usage(format!("proof of #{}: {err}", e.seq)))?;
+            let bytes = ledger
+                .stored_bytes(e.seq)?
+                .ok_or_else(|| CliError::Usage(format!("#{}: no such entry", e.seq)))?;
+            proofs.push(InclusionProof::new(
+                ledger.ledger_id(),
+                e.seq,
+                bytes,
+                path,
+                cp.clone(),
+            ));
+        }
+        return emit(
+            a.output.as_deref(),
+            &render_json_with_proofs(&model, &proofs),
+        );
+    }
     emit(a.output.as_deref(), &render(&model))
 }
 

@@ -7,6 +7,7 @@
 mod html;
 mod markdown;
 mod model;
+mod proofs;
 mod scorecard;
 mod text;
 mod width;
@@ -17,6 +18,9 @@ pub use model::{
     AckRow, AdjustmentRow, AsOfText, Binding, BudgetRow, Cite, DiffModel, DiffRow, Entries,
     EntryDetail, FindingRow, Integrity, Lang, NodeRow, ReportError, ReportModel, SCHEMA,
     Superseded, TraceModel, TraceNode, format_time, six, two,
+};
+pub use proofs::{
+    ReportProofError, ReportProofs, check_report_proofs, is_report_json, render_json_with_proofs,
 };
 pub use scorecard::{findings_text, scorecard_table, seq_list};
 pub use text::{render_diff, render_text, render_trace};

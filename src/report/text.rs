@@ -228,7 +228,10 @@ pub fn render_text(m: &ReportModel) -> String {
             .unwrap_or(l.pick("(未验证)", "(not verified)"))
     );
     if let Some(c) = &b.signed_checkpoint {
-        let _ = writeln!(out, "  {}:\n{c}", l.pick("签名检查点", "signed checkpoint"));
+        let _ = writeln!(out, "  {}:", l.pick("签名检查点", "signed checkpoint"));
+        for line in c.lines() {
+            let _ = writeln!(out, "    {line}");
+        }
     }
     banner(&mut out, &m.integrity);
     trim_lines(&out)
