@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 /// Why one new event may not be appended.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("event {index} ({kind}), field `{field}`: {what}")]
+#[error("event #{} ({kind}), field `{field}`: {what}", .index + 1)]
 pub struct Invalid {
     /// 0-based position of the event in the batch.
     pub index: usize,
