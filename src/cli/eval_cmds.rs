@@ -231,6 +231,7 @@ pub(super) fn import(a: &ImportArgs) -> Result<(), CliError> {
     if let Some(d) = &batch.description {
         println!("{}: {d}", a.file.display());
     }
+    check_rule_sets(&a.file, &batch)?;
     append_validated(
         &a.ledger,
         &a.key,
@@ -241,6 +242,40 @@ pub(super) fn import(a: &ImportArgs) -> Result<(), CliError> {
         }),
         a.dry_run,
     )
+}
+
+/// Refuses a batch whose `rule_set` event names a rules file that does not validate, saying
+/// both where the event stands in the import file and where the fault is in the rules file.
+fn check_rule_sets(file: &Path, batch: &import::Batch) -> Result<(), CliError> {
+    for (i, event) in batch.events.iter().enumerate() {
+        let Event::RuleSetAdopted(r) = event else {
+            continue;
+        };
+        if let Err(e) = crate::rules::RuleSet::parse(&r.text) {
+            let line = batch.lines.get(i).copied().unwrap_or(0);
+            let rules = rules_file_of(file, i)
+                .map_or_else(|| "the rules file".to_string(), |p| p.display().to_string());
+            return Err(CliError::Usage(format!(
+                "{}:{line}: event #{} (rule_set): {rules}: {e}; nothing was appended",
+                file.display(),
+                i + 1
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The rules file named by the `file` key of event `index` of an import file, resolved the
+/// way the importer resolves it (relative to the import file's directory).
+fn rules_file_of(file: &Path, index: usize) -> Option<PathBuf> {
+    let table: toml::Table = std::fs::read_to_string(file).ok()?.parse().ok()?;
+    let written = table.get("event")?.as_array()?.get(index)?.get("file")?.as_str()?;
+    let p = Path::new(written);
+    Some(if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        file.parent().unwrap_or(Path::new("")).join(p)
+    })
 }
 
 /// Arguments of `adopt`.
@@ -260,7 +295,7 @@ pub(super) fn adopt(a: &AdoptArgs) -> Result<(), CliError> {
         source,
     })?;
     let parsed = crate::rules::RuleSet::parse(&text)
-        .map_err(|e| CliError::Usage(format!("{}:{e}", a.rules.display())))?;
+        .map_err(|e| CliError::Usage(format!("{}: {e}", a.rules.display())))?;
     let event = Event::RuleSetAdopted(RuleSetAdopted {
         name: parsed.name.clone(),
         digest: crate::rules::digest(&text),
