@@ -396,7 +396,8 @@ fn consistency_from_the_mid_year_checkpoint_to_year_end() {
         .args(["prove", L, "--consistency", "d/checkpoint-final.txt", "21"])
         .args(["-o", "swapped.json"])
         .status(2)
-        .stderr_contains("OLD must not be larger than NEW")
+        .stderr_contains("OLD is the checkpoint of 158 entries, larger than NEW of 21")
+        .stderr_contains("give the earlier checkpoint first")
         .run();
     assert!(!ran.path("swapped.json").exists());
 
