@@ -269,7 +269,12 @@ fn check_rule_sets(file: &Path, batch: &import::Batch) -> Result<(), CliError> {
 /// way the importer resolves it (relative to the import file's directory).
 fn rules_file_of(file: &Path, index: usize) -> Option<PathBuf> {
     let table: toml::Table = std::fs::read_to_string(file).ok()?.parse().ok()?;
-    let written = table.get("event")?.as_array()?.get(index)?.get("file")?.as_str()?;
+    let written = table
+        .get("event")?
+        .as_array()?
+        .get(index)?
+        .get("file")?
+        .as_str()?;
     let p = Path::new(written);
     Some(if p.is_absolute() {
         p.to_path_buf()
