@@ -745,3 +745,21 @@ fn a_tampered_ledger_is_refused_by_score_and_import() {
         .run();
     assert_eq!(size(&ran), 158);
 }
+
+#[test]
+fn a_reader_that_leaves_early_gets_no_panic() {
+    let ran = demo();
+    let mut child = std::process::Command::new(common::bin())
+        .current_dir(ran.dir.path())
+        .args(["score", L])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the read end before the scorecard (verified and recomputed first) is printed.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+}
