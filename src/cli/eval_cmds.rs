@@ -91,7 +91,25 @@ pub fn append_validated(
         print!("{impact}");
         return Ok(());
     }
-    let appended = ledger.append(&key.signing, events, now()?)?;
+    let appended = match ledger.append(&key.signing, events, now()?) {
+        Ok(a) => a,
+        Err(LedgerError::Unauthorized { seq, source }) if origin.is_some() => {
+            // Point at the event in the file: the seq it would have had exists nowhere.
+            let index = seq.saturating_sub(verified.size + 1);
+            let (file, line) = origin.as_ref().map_or((String::new(), 0), |o| {
+                let line = usize::try_from(index)
+                    .ok()
+                    .and_then(|i| o.lines.get(i).copied())
+                    .unwrap_or(0);
+                (o.path.display().to_string(), line)
+            });
+            return Err(CliError::Usage(format!(
+                "{file}:{line}: event #{}: {source}; nothing was appended",
+                index + 1
+            )));
+        }
+        Err(e) => return Err(e.into()),
+    };
     if appended.first == appended.last {
         println!(
             "appended #{}·{} signed by {}",
