@@ -207,6 +207,7 @@ fn import_refuses_bad_input_with_file_line_and_appends_nothing() {
         "adjust.toml",
         "d/recorder.key",
         &[
+            "adjust.toml:3: event #1: key ",
             "lacks the evaluator role",
             "jixiao grant",
             "--role evaluator",
