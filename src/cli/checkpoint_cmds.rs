@@ -370,7 +370,11 @@ pub(super) fn prove(a: &ProveArgs) -> Result<(), CliError> {
             }
         }
         if old.checkpoint.size > new.checkpoint.size {
-            return Err(CliError::Usage("OLD must not be larger than NEW".into()));
+            return Err(CliError::Usage(format!(
+                "--consistency OLD NEW: OLD is the checkpoint of {} entries, larger than NEW of {}; \
+                 OLD must not be larger than NEW: give the earlier checkpoint first",
+                old.checkpoint.size, new.checkpoint.size
+            )));
         }
         let hashes = ledger.entry_hashes(new.checkpoint.size)?;
         let path = consistency_path(&hashes, old.checkpoint.size, new.checkpoint.size)

@@ -91,7 +91,25 @@ pub fn append_validated(
         print!("{impact}");
         return Ok(());
     }
-    let appended = ledger.append(&key.signing, events, now()?)?;
+    let appended = match ledger.append(&key.signing, events, now()?) {
+        Ok(a) => a,
+        Err(LedgerError::Unauthorized { seq, source }) if origin.is_some() => {
+            // Point at the event in the file: the seq it would have had exists nowhere.
+            let index = seq.saturating_sub(verified.size + 1);
+            let (file, line) = origin.as_ref().map_or((String::new(), 0), |o| {
+                let line = usize::try_from(index)
+                    .ok()
+                    .and_then(|i| o.lines.get(i).copied())
+                    .unwrap_or(0);
+                (o.path.display().to_string(), line)
+            });
+            return Err(CliError::Usage(format!(
+                "{file}:{line}: event #{}: {source}; nothing was appended",
+                index + 1
+            )));
+        }
+        Err(e) => return Err(e.into()),
+    };
     if appended.first == appended.last {
         println!(
             "appended #{}·{} signed by {}",
@@ -244,6 +262,7 @@ pub(super) fn import(a: &ImportArgs) -> Result<(), CliError> {
     if let Some(d) = &batch.description {
         println!("{}: {d}", a.file.display());
     }
+    check_rule_sets(&a.file, &batch)?;
     append_validated(
         &a.ledger,
         &a.key,
@@ -254,6 +273,45 @@ pub(super) fn import(a: &ImportArgs) -> Result<(), CliError> {
         }),
         a.dry_run,
     )
+}
+
+/// Refuses a batch whose `rule_set` event names a rules file that does not validate, saying
+/// both where the event stands in the import file and where the fault is in the rules file.
+fn check_rule_sets(file: &Path, batch: &import::Batch) -> Result<(), CliError> {
+    for (i, event) in batch.events.iter().enumerate() {
+        let Event::RuleSetAdopted(r) = event else {
+            continue;
+        };
+        if let Err(e) = crate::rules::RuleSet::parse(&r.text) {
+            let line = batch.lines.get(i).copied().unwrap_or(0);
+            let rules = rules_file_of(file, i)
+                .map_or_else(|| "the rules file".to_string(), |p| p.display().to_string());
+            return Err(CliError::Usage(format!(
+                "{}:{line}: event #{} (rule_set): {rules}: {e}; nothing was appended",
+                file.display(),
+                i + 1
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The rules file named by the `file` key of event `index` of an import file, resolved the
+/// way the importer resolves it (relative to the import file's directory).
+fn rules_file_of(file: &Path, index: usize) -> Option<PathBuf> {
+    let table: toml::Table = std::fs::read_to_string(file).ok()?.parse().ok()?;
+    let written = table
+        .get("event")?
+        .as_array()?
+        .get(index)?
+        .get("file")?
+        .as_str()?;
+    let p = Path::new(written);
+    Some(if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        file.parent().unwrap_or(Path::new("")).join(p)
+    })
 }
 
 /// Arguments of `adopt`.
@@ -273,7 +331,7 @@ pub(super) fn adopt(a: &AdoptArgs) -> Result<(), CliError> {
         source,
     })?;
     let parsed = crate::rules::RuleSet::parse(&text)
-        .map_err(|e| CliError::Usage(format!("{}:{e}", a.rules.display())))?;
+        .map_err(|e| CliError::Usage(format!("{}: {e}", a.rules.display())))?;
     let event = Event::RuleSetAdopted(RuleSetAdopted {
         name: parsed.name.clone(),
         digest: crate::rules::digest(&text),

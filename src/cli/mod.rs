@@ -121,10 +121,23 @@ pub fn main() -> ExitCode {
 /// layer catches those panics and reports the file as corrupt (exit 1). This keeps the panic
 /// message, meant for the engine's developers, off the user's terminal; any other panic is
 /// reported as usual.
+///
+/// Printing to a closed stdout (`jixiao score L | head`) also panics in the standard library's
+/// `println!`; that is not a fault of the program but the reader leaving early, so it ends the
+/// process quietly with exit 2 (an I/O error) instead of a panic message and backtrace.
 fn silence_storage_engine_panics() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         let in_engine = info.location().is_some_and(|l| l.file().contains("redb-"));
+        let payload = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if payload.starts_with("failed printing to stdout") {
+            std::process::exit(2);
+        }
         if !in_engine {
             default(info);
         }
