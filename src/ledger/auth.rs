@@ -32,8 +32,8 @@ pub enum AuthError {
     },
     /// The key lacks the role the event needs.
     #[error(
-        "key {key_id} ({name}) lacks the {needed} role needed for a {kind} entry; an admin can grant \
-         it with `jixiao grant LEDGER --key ADMIN.key --public-key {name}.key.pub --name {name} --role {needed}`"
+        "key {key_id} ({name}) lacks the {needed} role that `{kind}` entries need; an admin can grant \
+         it with `jixiao grant LEDGER --key ADMIN.key --public-key THEIR_KEY.pub --name {name} --role {needed}`"
     )]
     MissingRole {
         /// The author.
