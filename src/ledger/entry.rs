@@ -20,7 +20,14 @@ impl EntryHash {
     /// Hash of stored entry bytes (never of a re-encoding).
     #[must_use]
     pub fn of_stored(bytes: &[u8]) -> EntryHash {
-        let mut h = blake3::Hasher::new_derive_key(ENTRY_HASH_CONTEXT);
+        // Same as `blake3::derive_key(ENTRY_HASH_CONTEXT, bytes)`, with the context key
+        // derived once instead of on every entry (append and verify hash every entry).
+        use blake3::hazmat::HasherExt;
+        static CONTEXT_KEY: std::sync::LazyLock<blake3::hazmat::ContextKey> =
+            std::sync::LazyLock::new(|| {
+                blake3::hazmat::hash_derive_key_context(ENTRY_HASH_CONTEXT)
+            });
+        let mut h = blake3::Hasher::new_from_context_key(&CONTEXT_KEY);
         h.update(bytes);
         EntryHash(*h.finalize().as_bytes())
     }
@@ -73,6 +80,19 @@ pub struct Entry {
     pub event: Event,
 }
 
+/// An [`Entry`] that borrows its event: same fields, same order, same bytes (postcard
+/// serialises a reference as the value). Appends encode through it so that events are not
+/// moved around.
+#[derive(Serialize)]
+pub(crate) struct EntryRef<'a> {
+    pub(crate) version: u16,
+    pub(crate) seq: Seq,
+    pub(crate) prev: EntryHash,
+    pub(crate) recorded_at: i64,
+    pub(crate) author: KeyId,
+    pub(crate) event: &'a Event,
+}
+
 /// Why stored bytes are not a canonical entry.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CodecError {
@@ -85,6 +105,41 @@ pub enum CodecError {
     /// Decoding then encoding gives different bytes.
     #[error("entry bytes are not in canonical form (re-encoding differs)")]
     NotCanonical,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Fact, Number};
+
+    #[test]
+    fn a_borrowing_entry_encodes_to_the_same_bytes() {
+        let event = Event::Fact(Fact {
+            key: "k".into(),
+            name: "名".into(),
+            value: Number::from(3),
+            unit: "个".into(),
+            date: "2022-01-02".parse().unwrap(),
+            source: String::new(),
+        });
+        let owned = Entry {
+            version: FORMAT_VERSION,
+            seq: 7,
+            prev: EntryHash([9; 32]),
+            recorded_at: -5,
+            author: KeyId([1; 8]),
+            event: event.clone(),
+        };
+        let borrowed = EntryRef {
+            version: FORMAT_VERSION,
+            seq: 7,
+            prev: EntryHash([9; 32]),
+            recorded_at: -5,
+            author: KeyId([1; 8]),
+            event: &event,
+        };
+        assert_eq!(owned.encode(), postcard::to_allocvec(&borrowed).unwrap());
+    }
 }
 
 impl Entry {

@@ -1,7 +1,7 @@
 //! The redb file: schema, open/create, batch append. Layout: docs/FORMAT.md §2.
 
 use super::auth::{Authority, KeyRecord};
-use super::entry::{Entry, EntryHash, FORMAT_VERSION, Recorded};
+use super::entry::{Entry, EntryHash, EntryRef, FORMAT_VERSION, Recorded};
 use super::error::LedgerError;
 use super::merkle::Frontier;
 use crate::model::{Event, Genesis, KeyId, Seq};
@@ -676,7 +676,7 @@ impl Ledger {
         {
             let mut entries = txn.open_table(ENTRIES).map_err(|e| se(&e))?;
             let mut buf = Vec::with_capacity(256);
-            for (i, event) in events.into_iter().enumerate() {
+            for (i, event) in events.iter().enumerate() {
                 let seq = first + i as u64;
                 if !(is_genesis && seq == 1) {
                     let mut lookup = |s: Seq| -> Option<Event> {
@@ -688,11 +688,11 @@ impl Ledger {
                             .map(|e| e.event)
                     };
                     authority
-                        .check(author, seq, &event, &mut lookup)
+                        .check(author, seq, event, &mut lookup)
                         .map_err(|source| LedgerError::Unauthorized { seq, source })?;
-                    authority.apply(&event);
+                    authority.apply(event);
                 }
-                let entry = Entry {
+                let entry = EntryRef {
                     version: FORMAT_VERSION,
                     seq,
                     prev,
