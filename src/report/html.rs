@@ -14,12 +14,16 @@ h1 { font-size: 16pt; text-align: center; }
 h2 { font-size: 13pt; margin-top: 1.2em; break-after: avoid; }
 table { border-collapse: collapse; width: 100%; margin: 0.5em 0; }
 th, td { border: 1px solid #555; padding: 2px 4px; vertical-align: top; }
-th { background: #eee; }
+th { background: #eee; white-space: nowrap; }
+td:first-child { min-width: 9em; }
 tr { break-inside: avoid; }
 td.num { text-align: right; white-space: nowrap; }
 a.cite { font-family: monospace; font-size: 8.5pt; color: #035; text-decoration: none; white-space: nowrap; }
 .marker { border: 3px solid #b00; color: #b00; font-weight: bold; font-size: 14pt; padding: 6px; text-align: center; }
 .mono { font-family: monospace; font-size: 8.5pt; word-break: break-all; }
+pre.mono { white-space: pre-wrap; margin: 0; }
+td.hash { font-family: monospace; font-size: 7.5pt; word-break: break-all; width: 17ch; }
+td.seq { text-align: right; white-space: nowrap; width: 1%; }
 .small { font-size: 9pt; }
 ";
 
@@ -327,7 +331,7 @@ pub fn render_html(m: &ReportModel) -> String {
     for e in &m.evidence {
         let _ = writeln!(
             out,
-            "<tr id=\"e{}\"><td class=\"num\">#{}</td><td class=\"mono\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr id=\"e{}\"><td class=\"seq\">#{}</td><td class=\"hash\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             e.seq,
             e.seq,
             escape(&e.hash),
