@@ -10,6 +10,7 @@ use redb::{
     Database, DatabaseError, ReadOnlyDatabase, ReadTransaction, ReadableDatabase, ReadableTable,
     TableDefinition, TableError,
 };
+use std::collections::BTreeMap;
 use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
 
@@ -244,7 +245,8 @@ impl Ledger {
                 db: Db::Write(db),
                 ledger_id,
             };
-            let appended = ledger.write_batch(signer, vec![event], recorded_at, Some(authority))?;
+            let appended =
+                ledger.write_batch(signer, vec![event], recorded_at, Some(authority), true)?;
             Ok((ledger, appended))
         })();
         if result.is_err() {
@@ -608,8 +610,22 @@ impl Ledger {
         recorded_at: i64,
     ) -> Result<Appended, LedgerError> {
         guarded(&self.path, || {
-            self.write_batch(signer, events, recorded_at, None)
+            self.write_batch(signer, events, recorded_at, None, true)
         })
+    }
+
+    /// [`Ledger::append`] without maintaining the Merkle tree, so that a benchmark can measure
+    /// what the tree costs. The ledger it leaves fails verification (its stored tree is stale);
+    /// only for benchmarks, behind the `bench-internals` feature.
+    #[cfg(feature = "bench-internals")]
+    #[doc(hidden)]
+    pub fn append_without_tree_for_bench(
+        &self,
+        signer: &SigningKey,
+        events: Vec<Event>,
+        recorded_at: i64,
+    ) -> Result<Appended, LedgerError> {
+        self.write_batch(signer, events, recorded_at, None, false)
     }
 
     fn write_batch(
@@ -618,6 +634,7 @@ impl Ledger {
         events: Vec<Event>,
         recorded_at: i64,
         genesis_authority: Option<Authority>,
+        tree: bool,
     ) -> Result<Appended, LedgerError> {
         let Db::Write(db) = &self.db else {
             return Err(LedgerError::Io {
@@ -633,7 +650,7 @@ impl Ledger {
         let mut txn = db.begin_write().map_err(|e| se(&e))?;
         txn.set_two_phase_commit(true);
         let is_genesis = genesis_authority.is_some();
-        let (mut authority, head) = if let Some(a) = genesis_authority {
+        let (authority, head) = if let Some(a) = genesis_authority {
             let mut meta = txn.open_table(META).map_err(|e| se(&e))?;
             meta.insert("magic", MAGIC).map_err(|e| se(&e))?;
             meta.insert("format_version", FORMAT_VERSION.to_le_bytes().as_slice())
@@ -655,15 +672,13 @@ impl Ledger {
         };
         let count = events.len() as u64;
         let first = head.size + 1;
-        let mut prev = head.hash;
-        let mut block = Vec::with_capacity(events.len() * 32);
         let keys_before = authority.clone();
-        let mut frontier = if is_genesis {
+        let frontier = if is_genesis {
             Frontier::new()
         } else {
             read_frontier_w(&self.path, &txn)?
         };
-        if frontier.size() != head.size {
+        if tree && frontier.size() != head.size {
             return Err(LedgerError::Corrupt {
                 path: self.path.clone(),
                 detail: format!(
@@ -673,44 +688,78 @@ impl Ledger {
                 ),
             });
         }
-        {
-            let mut entries = txn.open_table(ENTRIES).map_err(|e| se(&e))?;
-            let mut buf = Vec::with_capacity(256);
-            for (i, event) in events.iter().enumerate() {
-                let seq = first + i as u64;
-                if !(is_genesis && seq == 1) {
-                    let mut lookup = |s: Seq| -> Option<Event> {
-                        entries
-                            .get(s)
-                            .ok()
-                            .flatten()
-                            .and_then(|b| Entry::decode(b.value()).ok())
-                            .map(|e| e.event)
-                    };
-                    authority
-                        .check(author, seq, event, &mut lookup)
-                        .map_err(|source| LedgerError::Unauthorized { seq, source })?;
-                    authority.apply(event);
-                }
-                let entry = EntryRef {
-                    version: FORMAT_VERSION,
-                    seq,
-                    prev,
-                    recorded_at,
-                    author,
-                    event,
-                };
-                buf.clear();
-                let bytes =
-                    postcard::to_extend(&entry, std::mem::take(&mut buf)).map_err(|e| se(&e))?;
-                let hash = EntryHash::of_stored(&bytes);
-                entries.insert(seq, bytes.as_slice()).map_err(|e| se(&e))?;
-                block.extend_from_slice(&hash.0);
-                frontier.push(&hash).map_err(|e| se(&e))?;
-                prev = hash;
-                buf = bytes;
+        // The entries of an earlier batch that corrections in this one supersede (those in
+        // this batch are looked up in `events` itself).
+        let mut prior = BTreeMap::new();
+        let mut entries = txn.open_table(ENTRIES).map_err(|e| se(&e))?;
+        for event in &events {
+            if let Event::Correction(c) = event
+                && c.supersedes < first
+                && let Some(b) = entries.get(c.supersedes).map_err(|e| se(&e))?
+                && let Ok(e) = Entry::decode(b.value())
+            {
+                prior.insert(c.supersedes, e.event);
             }
         }
+        // Encoding, hashing, authorising and the Merkle tree are one sequential pass (the
+        // chain is); inserting the encoded entries is another. For large batches they run on
+        // two threads and overlap; small ones are not worth a thread.
+        let batch = BatchInput {
+            events: &events,
+            first,
+            prev: head.hash,
+            recorded_at,
+            author,
+            genesis: is_genesis,
+            prior: &prior,
+            path: &self.path,
+            tree,
+        };
+        let mut insert_error = None;
+        let mut insert = |chunk: &EncodedChunk| -> bool {
+            for &(seq, from, to) in &chunk.items {
+                let Some(bytes) = chunk.data.get(from..to) else {
+                    insert_error = Some(se(&"encoded chunk out of range"));
+                    return false;
+                };
+                if let Err(e) = entries.insert(seq, bytes) {
+                    insert_error = Some(se(&e));
+                    return false;
+                }
+            }
+            true
+        };
+        let encoded = if events.len() < PARALLEL_FROM {
+            batch.encode(authority, frontier, &mut |c| insert(&c))
+        } else {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<EncodedChunk>(4);
+            std::thread::scope(|scope| {
+                let producer = scope
+                    .spawn(move || batch.encode(authority, frontier, &mut |c| tx.send(c).is_ok()));
+                for chunk in rx.iter() {
+                    if !insert(&chunk) {
+                        break;
+                    }
+                }
+                drop(rx);
+                producer.join().unwrap_or_else(|_| {
+                    Err(LedgerError::Io {
+                        path: self.path.clone(),
+                        detail: "the encoding thread failed".into(),
+                    })
+                })
+            })
+        };
+        drop(entries);
+        if let Some(e) = insert_error {
+            return Err(e);
+        }
+        let Encoded {
+            authority,
+            frontier,
+            block,
+            head: prev,
+        } = encoded?;
         let last = first + count - 1;
         let message = batch_message(&self.ledger_id, first, last, &prev);
         let signature = signer.sign(&message).to_bytes();
@@ -854,4 +903,120 @@ fn write_authority(
             .map_err(|e| storage_err(path, e))?;
     }
     Ok(())
+}
+
+/// Entries encoded by the encoding thread: their bytes back to back, with (seq, from, to).
+struct EncodedChunk {
+    data: Vec<u8>,
+    items: Vec<(Seq, usize, usize)>,
+}
+
+/// How many entries travel in one chunk between the two halves of an append.
+const CHUNK_ENTRIES: usize = 64;
+
+/// Batches at least this large are encoded on a second thread while the first inserts.
+const PARALLEL_FROM: usize = 512;
+
+/// What the encoding thread of an append needs.
+struct BatchInput<'a> {
+    events: &'a [Event],
+    first: Seq,
+    prev: EntryHash,
+    recorded_at: i64,
+    author: KeyId,
+    genesis: bool,
+    prior: &'a BTreeMap<Seq, Event>,
+    path: &'a Path,
+    /// Maintain the Merkle frontier (always, but for the benchmark's comparison).
+    tree: bool,
+}
+
+/// What the encoding thread of an append produces besides the entries.
+struct Encoded {
+    authority: Authority,
+    frontier: Frontier,
+    block: Vec<u8>,
+    head: EntryHash,
+}
+
+impl BatchInput<'_> {
+    /// Authorises, encodes and hashes every event in order, chaining `prev`, growing the
+    /// Merkle frontier and the hash block, and hands the encoded entries to `emit` in chunks.
+    /// Stops when `emit` says the inserting side failed (it keeps its own error).
+    fn encode(
+        self,
+        mut authority: Authority,
+        mut frontier: Frontier,
+        emit: &mut dyn FnMut(EncodedChunk) -> bool,
+    ) -> Result<Encoded, LedgerError> {
+        let fail = |detail: String| LedgerError::Io {
+            path: self.path.to_path_buf(),
+            detail,
+        };
+        let mut prev = self.prev;
+        let mut block = Vec::with_capacity(self.events.len() * 32);
+        let mut chunk = EncodedChunk {
+            data: Vec::with_capacity(CHUNK_ENTRIES * 128),
+            items: Vec::with_capacity(CHUNK_ENTRIES),
+        };
+        for (i, event) in self.events.iter().enumerate() {
+            let seq = self.first + i as u64;
+            if !(self.genesis && seq == 1) {
+                let mut lookup = |s: Seq| -> Option<Event> {
+                    if s >= self.first {
+                        usize::try_from(s - self.first)
+                            .ok()
+                            .and_then(|j| self.events.get(j))
+                            .cloned()
+                    } else {
+                        self.prior.get(&s).cloned()
+                    }
+                };
+                authority
+                    .check(self.author, seq, event, &mut lookup)
+                    .map_err(|source| LedgerError::Unauthorized { seq, source })?;
+                authority.apply(event);
+            }
+            let entry = EntryRef {
+                version: FORMAT_VERSION,
+                seq,
+                prev,
+                recorded_at: self.recorded_at,
+                author: self.author,
+                event,
+            };
+            let from = chunk.data.len();
+            chunk.data = postcard::to_extend(&entry, std::mem::take(&mut chunk.data))
+                .map_err(|e| fail(e.to_string()))?;
+            let to = chunk.data.len();
+            let hash = EntryHash::of_stored(chunk.data.get(from..to).unwrap_or_default());
+            chunk.items.push((seq, from, to));
+            block.extend_from_slice(&hash.0);
+            if self.tree {
+                frontier.push(&hash).map_err(|e| fail(e.to_string()))?;
+            }
+            prev = hash;
+            if chunk.items.len() == CHUNK_ENTRIES {
+                let full = std::mem::replace(
+                    &mut chunk,
+                    EncodedChunk {
+                        data: Vec::with_capacity(CHUNK_ENTRIES * 128),
+                        items: Vec::with_capacity(CHUNK_ENTRIES),
+                    },
+                );
+                if !emit(full) {
+                    return Err(fail("the inserting side stopped".into()));
+                }
+            }
+        }
+        if !chunk.items.is_empty() && !emit(chunk) {
+            return Err(fail("the inserting side stopped".into()));
+        }
+        Ok(Encoded {
+            authority,
+            frontier,
+            block,
+            head: prev,
+        })
+    }
 }
