@@ -212,12 +212,9 @@ impl Ledger {
         recorded_at: i64,
     ) -> Result<(Ledger, Appended), LedgerError> {
         let author = KeyId::of(&signer.verifying_key().to_bytes());
+        let authority = Authority::from_genesis(&genesis, author)
+            .map_err(|source| LedgerError::Unauthorized { seq: 1, source })?;
         let event = Event::Genesis(genesis);
-        let authority = match &event {
-            Event::Genesis(g) => Authority::from_genesis(g, author)
-                .map_err(|source| LedgerError::Unauthorized { seq: 1, source })?,
-            _ => unreachable_genesis(),
-        };
         let file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -845,10 +842,6 @@ pub(crate) fn hash_in_block(last: Seq, block: &[u8], seq: Seq) -> Option<EntryHa
     let end = block.len().checked_sub(from_end.checked_mul(32)?)?;
     let start = end.checked_sub(32)?;
     block.get(start..end)?.try_into().ok().map(EntryHash)
-}
-
-fn unreachable_genesis() -> Authority {
-    Authority::default()
 }
 
 pub(crate) fn decode_records(
