@@ -1144,3 +1144,39 @@ fn log_lists_the_checkpoints_kept_in_the_ledger() {
         serde_json::json!(["admin", "auditor"])
     );
 }
+
+#[test]
+fn log_subject_shows_the_entries_about_one_indicator_and_their_corrections() {
+    let ran = Test::new()
+        .args(["demo", "--keep", "d"])
+        .run()
+        .then()
+        // #30 is the year-end value of 档案丢失; correct it, then filter on the indicator.
+        .args([
+            "correct",
+            "d/conghua-2022.jixiao",
+            "30",
+            "--value",
+            "1",
+            "--reason",
+            "复核更正",
+            "--key",
+            "d/recorder.key",
+        ])
+        .run()
+        .then()
+        .args([
+            "log",
+            "d/conghua-2022.jixiao",
+            "--subject",
+            "perf.output.quality.archive_loss",
+        ])
+        .run();
+    let seqs: Vec<&str> = ran
+        .stdout
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap_or(""))
+        .collect();
+    assert_eq!(seqs, ["#12", "#30", "#159"], "{}", ran.stdout);
+    assert!(!ran.stdout.contains("checkpoint at"));
+}

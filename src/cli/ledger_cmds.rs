@@ -79,6 +79,10 @@ pub struct LogArgs {
     /// One JSON object per entry per line (docs/JSON.md).
     #[arg(long)]
     pub json: bool,
+    /// Only entries about this subject or below it: an indicator or node id (`mgmt.perf`
+    /// matches `mgmt.perf.targets`), a fact key, a claim id; plus corrections of those entries.
+    #[arg(long)]
+    pub subject: Option<String>,
 }
 
 /// Arguments of `verify`.
@@ -223,8 +227,18 @@ pub(super) fn log(a: &LogArgs) -> Result<(), CliError> {
         path: PathBuf::from("<stdout>"),
         source: e,
     };
+    let about = |s: &str, want: &str| s == want || s.starts_with(&format!("{want}."));
+    let mut shown = std::collections::BTreeSet::new();
     l.scan(1, |r: Recorded| -> Result<(), CliError> {
         let e = &r.entry;
+        if let Some(want) = &a.subject {
+            let direct = e.event.subject().is_some_and(|s| about(s, want));
+            let corrects_shown = matches!(&e.event, crate::model::Event::Correction(c) if shown.contains(&c.supersedes));
+            if !(direct || corrects_shown) {
+                return Ok(());
+            }
+            shown.insert(e.seq);
+        }
         let name = authority.name_of(e.author);
         if a.json {
             let line = json!({
@@ -251,7 +265,12 @@ pub(super) fn log(a: &LogArgs) -> Result<(), CliError> {
     })?;
     // Checkpoints kept in the file (not entries: statements about the chain, re-checked by
     // `verify --checkpoint`).
-    for (size, text) in l.checkpoints()? {
+    let checkpoints = if a.subject.is_some() {
+        Vec::new()
+    } else {
+        l.checkpoints()?
+    };
+    for (size, text) in checkpoints {
         let (root, signers) = match crate::ledger::SignedCheckpoint::parse(&text) {
             Ok(cp) => (
                 hex::encode(cp.checkpoint.root),

@@ -3,6 +3,23 @@
 use super::Event;
 
 impl Event {
+    /// What the event is about, for filtering a log: the indicator id, fact key, claim id,
+    /// node id or finding id (for a correction, its replacement's).
+    #[must_use]
+    pub fn subject(&self) -> Option<&str> {
+        match self {
+            Event::IndicatorTarget(t) => Some(&t.indicator),
+            Event::IndicatorValue(v) => Some(&v.indicator),
+            Event::Fact(f) => Some(&f.key),
+            Event::Claim(c) => Some(&c.id),
+            Event::ScoreAdjustment(a) => Some(&a.node),
+            Event::Acknowledgement(a) => Some(&a.finding),
+            Event::Staffing(s) => Some(&s.category),
+            Event::Correction(c) => c.replacement.as_deref().and_then(Event::subject),
+            _ => None,
+        }
+    }
+
     /// A one-line summary in the language of the records (Chinese names as recorded).
     #[must_use]
     pub fn summary(&self) -> String {
