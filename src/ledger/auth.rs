@@ -56,6 +56,14 @@ pub enum AuthError {
         /// The role.
         role: Role,
     },
+    /// A grant to a key whose id equals that of a different key already known.
+    #[error(
+        "key id {key_id} already belongs to another public key in this ledger; generate a new key with `jixiao key new`"
+    )]
+    KeyIdCollision {
+        /// The key id.
+        key_id: KeyId,
+    },
     /// A correction that does not fit the entry it supersedes.
     #[error("correction of seq {target}: {why}")]
     BadCorrection {
@@ -148,6 +156,14 @@ impl Authority {
             });
         }
         match event {
+            Event::Grant(g) => {
+                let id = g.principal.key_id();
+                if let Some(known) = self.keys.get(&id)
+                    && known.principal.public_key != g.principal.public_key
+                {
+                    return Err(AuthError::KeyIdCollision { key_id: id });
+                }
+            }
             Event::Revoke(r) => {
                 let held = self
                     .keys
@@ -229,5 +245,48 @@ fn check_correction(
             target.required_role()
         ))),
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Grant;
+
+    fn principal(b: u8, name: &str) -> Principal {
+        Principal {
+            public_key: [b; 32],
+            name: name.into(),
+        }
+    }
+
+    #[test]
+    fn a_grant_to_a_different_key_with_a_known_key_id_is_refused() {
+        let admin = principal(1, "admin");
+        let mut a = Authority::from_genesis(
+            &Genesis {
+                department: "d".into(),
+                department_code: String::new(),
+                year: 2022,
+                admins: vec![admin.clone()],
+            },
+            admin.key_id(),
+        )
+        .unwrap();
+        // Forge a record whose id is another key's id but whose public key differs.
+        let other = principal(2, "other");
+        a.keys.insert(
+            other.key_id(),
+            KeyRecord {
+                principal: principal(3, "impostor"),
+                roles: BTreeSet::new(),
+            },
+        );
+        let grant = Event::Grant(Grant {
+            principal: other,
+            role: Role::Recorder,
+        });
+        let r = a.check(admin.key_id(), 2, &grant, &mut |_| None);
+        assert!(matches!(r, Err(AuthError::KeyIdCollision { .. })), "{r:?}");
     }
 }
