@@ -417,3 +417,31 @@ fn claims_in_wan_yuan_convert_budget_amounts_and_yuan_facts() {
     assert_eq!(f.recomputed, Some(d("12.35")));
     assert_eq!(f.recomputed_exact, Some(d("12.345678")));
 }
+
+#[test]
+fn resuming_a_lean_replay_equals_replaying_everything() {
+    let (l, _) = conghua();
+    let lookup = |entries: &[jixiao::ledger::Recorded], s: u64| {
+        entries
+            .get(usize::try_from(s).unwrap() - 1)
+            .map(|r| r.entry.event.clone())
+    };
+    let mut whole = Replay::with_lookup(AsOf::Latest, |s| lookup(&l.entries, s));
+    for e in &l.entries {
+        whole.apply(e).unwrap();
+    }
+    let whole = whole.finish();
+    for cut in [1, 5, l.entries.len() / 2, l.entries.len() - 1] {
+        let mut head = Replay::with_lookup(AsOf::Latest, |s| lookup(&l.entries, s));
+        for e in &l.entries[..cut] {
+            head.apply(e).unwrap();
+        }
+        let mut rest = Replay::resume(head.finish(), |s| lookup(&l.entries, s));
+        for e in &l.entries[cut..] {
+            rest.apply(e).unwrap();
+        }
+        let resumed = rest.finish();
+        assert_eq!(resumed, whole, "cut at {cut}");
+        assert_eq!(score(&resumed).unwrap(), score(&whole).unwrap());
+    }
+}

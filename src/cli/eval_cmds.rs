@@ -75,6 +75,7 @@ pub fn append_validated(
     }
     let after = simulate(
         &ledger,
+        state,
         verified.size,
         KeyId::of(&key.signing.verifying_key().to_bytes()),
         &events,
@@ -132,43 +133,46 @@ pub fn append_validated(
     Ok(())
 }
 
-/// Replays the ledger plus `events` (as if appended) and scores the result.
+/// Continues the verified replay `state` with `events` (as if appended after `size` entries)
+/// and scores the result; the ledger is not read again except for entries a correction needs.
 fn simulate(
     ledger: &Ledger,
+    state: &State,
     size: u64,
     author: KeyId,
     events: &[Event],
 ) -> Result<Option<Result<Scorecard, EvalError>>, CliError> {
-    let mut replay = Replay::with_lookup(AsOf::Latest, |seq| {
-        ledger.entry(seq).ok().flatten().map(|r| r.entry.event)
-    });
-    let mut err = None;
-    ledger.scan(1, |r| -> Result<(), LedgerError> {
-        if err.is_none() {
-            err = replay.apply(&r).err();
+    if state.as_of != AsOf::Latest {
+        return Ok(None);
+    }
+    let mut replay = Replay::resume(state.clone(), |seq| {
+        if seq > size {
+            usize::try_from(seq - size - 1)
+                .ok()
+                .and_then(|i| events.get(i))
+                .cloned()
+        } else {
+            ledger.entry(seq).ok().flatten().map(|r| r.entry.event)
         }
-        Ok(())
-    })?;
+    });
+    let recorded_at = now()?;
     for (i, e) in events.iter().enumerate() {
         let r = Recorded {
             entry: Entry {
                 version: FORMAT_VERSION,
                 seq: size + 1 + i as u64,
                 prev: EntryHash::default(),
-                recorded_at: now()?,
+                recorded_at,
                 author,
                 event: e.clone(),
             },
             hash: EntryHash::default(),
         };
-        if err.is_none() {
-            err = replay.apply(&r).err();
+        if let Err(e) = replay.apply(&r) {
+            return Ok(Some(Err(e)));
         }
     }
-    Ok(match err {
-        Some(e) => Some(Err(e)),
-        None => Some(score(&replay.finish())),
-    })
+    Ok(Some(score(&replay.finish())))
 }
 
 fn total_of(card: Option<&Result<Scorecard, EvalError>>) -> Option<&Scorecard> {

@@ -334,6 +334,19 @@ impl<'a> Replay<'a> {
         Replay::build(as_of, Some(Box::new(lookup)))
     }
 
+    /// Continues a lean replay from a state it finished with (for example to see what new
+    /// events would change before they are appended). The next entry applied must be the one
+    /// after `state.last_seq`.
+    #[must_use]
+    pub fn resume(state: State, lookup: impl FnMut(Seq) -> Option<Event> + 'a) -> Replay<'a> {
+        let expected = state.last_seq.map_or(1, |s| s.saturating_add(1));
+        Replay {
+            state,
+            expected,
+            lookup: Some(Box::new(lookup)),
+        }
+    }
+
     fn build(as_of: AsOf, lookup: Option<Lookup<'a>>) -> Replay<'a> {
         Replay {
             state: State {
