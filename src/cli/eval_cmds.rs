@@ -8,28 +8,12 @@ use crate::eval::{AsOf, EvalError, Replay, Scorecard, State, score, validate_new
 use crate::import;
 use crate::ledger::keys::KeyPair;
 use crate::ledger::{Entry, EntryHash, FORMAT_VERSION, Ledger, LedgerError, Recorded};
-use crate::model::{BizDate, Event, KeyId, RuleSetAdopted};
+use crate::model::{Event, KeyId, RuleSetAdopted};
 use crate::report::{findings_text, scorecard_table};
 use clap::Args;
 use rust_decimal::Decimal;
 use serde_json::json;
 use std::path::{Path, PathBuf};
-
-/// `--as-of DATE|SEQ`.
-pub fn parse_as_of(s: Option<&str>) -> Result<AsOf, CliError> {
-    match s {
-        None => Ok(AsOf::Latest),
-        Some(s) if s.chars().all(|c| c.is_ascii_digit()) => s
-            .parse()
-            .map(AsOf::Seq)
-            .map_err(|_| CliError::Usage(format!("--as-of {s}: seq out of range"))),
-        Some(s) => s.parse::<BizDate>().map(AsOf::Date).map_err(|e| {
-            CliError::Usage(format!(
-                "--as-of {s}: {e}; give a business date (YYYY-MM-DD) or a seq number"
-            ))
-        }),
-    }
-}
 
 /// Where each event of a batch came from, for error messages.
 pub struct Origin<'a> {
@@ -379,7 +363,10 @@ fn state_or_err(c: &Checked) -> Result<&State, CliError> {
 }
 
 pub(super) fn score_cmd(a: &ScoreArgs) -> Result<(), CliError> {
-    let as_of = parse_as_of(a.as_of.as_deref())?;
+    let as_of = match &a.as_of {
+        Some(s) => super::report_cmds::parse_as_of("--as-of", s)?,
+        None => AsOf::Latest,
+    };
     let c = check(&a.ledger, as_of, &[])?;
     require_integrity(&a.ledger, &c)?;
     state_or_err(&c)?;

@@ -4,6 +4,7 @@ use super::CliError;
 use crate::ledger::keys::{self, KeyPair};
 use crate::ledger::{Ledger, Recorded};
 use crate::model::{Event, Genesis, Grant, KeyId, Revoke, Role};
+use crate::report::format_time;
 use clap::Args;
 use serde_json::json;
 use std::io::Write;
@@ -116,25 +117,6 @@ pub fn now() -> Result<i64, CliError> {
             }),
         Err(_) => Ok(time::OffsetDateTime::now_utc().unix_timestamp()),
     }
-}
-
-/// `recorded_at` as `YYYY-MM-DDTHH:MM:SSZ`.
-#[must_use]
-pub fn format_time(t: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(t).map_or_else(
-        |_| t.to_string(),
-        |d| {
-            format!(
-                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-                d.year(),
-                u8::from(d.month()),
-                d.day(),
-                d.hour(),
-                d.minute(),
-                d.second()
-            )
-        },
-    )
 }
 
 pub(super) fn key_new(name: &str, out: &Path) -> Result<(), CliError> {

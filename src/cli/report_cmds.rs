@@ -90,7 +90,7 @@ pub struct DiffArgs {
 }
 
 /// `41` → seq 41, `2022-06-30` → that business date, `latest` → every entry.
-fn parse_as_of(flag: &str, s: &str) -> Result<AsOf, CliError> {
+pub(super) fn parse_as_of(flag: &str, s: &str) -> Result<AsOf, CliError> {
     if s == "latest" {
         return Ok(AsOf::Latest);
     }

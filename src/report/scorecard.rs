@@ -1,9 +1,9 @@
 //! The scorecard as an aligned text table, and findings as text: what `score` and `verify`
 //! print on a terminal.
 
+use super::model::two;
 use super::width::{pad, pad_left};
 use crate::eval::{Finding, FindingKind, Scorecard, SeqSet};
-use rust_decimal::Decimal;
 use std::fmt::Write;
 
 /// `#3-5,9` style short list of seqs (at most `max` ranges, then `…`).
@@ -25,10 +25,6 @@ pub fn seq_list(s: &SeqSet, max: usize) -> String {
         parts.push("…".into());
     }
     parts.join(",")
-}
-
-fn two(d: Decimal) -> String {
-    format!("{:.2}", d)
 }
 
 /// The indicator tree with weight, actual, target, score and source entries.
