@@ -101,9 +101,9 @@ pub(super) fn parse_as_of(flag: &str, s: &str) -> Result<AsOf, CliError> {
             ))
         });
     }
-    s.parse().map(AsOf::Date).map_err(|_| {
+    s.parse().map(AsOf::Date).map_err(|e: crate::model::ParseError| {
         CliError::Usage(format!(
-            "{flag} {s}: not a seq or a date; give a seq number (41), a date (2022-06-30) or `latest`"
+            "{flag} {s}: not a seq or a date ({e}); give a seq number (41), a date (2022-06-30) or `latest`"
         ))
     })
 }
