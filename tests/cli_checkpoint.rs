@@ -483,3 +483,60 @@ fn consistency_from_the_mid_year_checkpoint_to_year_end() {
         .stdout_contains("extends the one of 21 entries")
         .run();
 }
+
+/// A copied signature line relabelled with another name of the same key is still one signer:
+/// `--min-signatures` counts distinct public keys, not trusted (name, key) pairs.
+#[test]
+fn defect_2_one_key_under_two_names_counts_once() {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+    use jixiao::ledger::key_hash;
+
+    let ran = acknowledge_growth(demo());
+    let ran = ran
+        .then()
+        .args(["checkpoint", L, "--key", "d/admin.key", "-o", "cp.txt"])
+        .run();
+    // The admin's public key under a second name, as a verifier might hold it.
+    let public = std::fs::read_to_string(ran.path("d/admin.key.pub")).unwrap();
+    let hex_key = public
+        .lines()
+        .find_map(|l| l.strip_prefix("public: "))
+        .unwrap()
+        .to_string();
+    std::fs::write(
+        ran.path("alias.pub"),
+        public.replace("name: admin", "name: alias"),
+    )
+    .unwrap();
+    // Forge a second signature line: the admin's signature bytes under the other name, with
+    // that name's key hash (no secret key needed).
+    let text = std::fs::read_to_string(ran.path("cp.txt")).unwrap();
+    let line = text.lines().find(|l| l.starts_with("— admin ")).unwrap();
+    let raw = STANDARD.decode(line.rsplit(' ').next().unwrap()).unwrap();
+    let key = ed25519_dalek::VerifyingKey::from_bytes(
+        &hex::decode(&hex_key).unwrap().try_into().unwrap(),
+    )
+    .unwrap();
+    let mut relabelled = key_hash("alias", &key).to_vec();
+    relabelled.extend_from_slice(&raw[4..]);
+    let forged = format!("{text}— alias {}\n", STANDARD.encode(relabelled));
+    std::fs::write(ran.path("forged.txt"), &forged).unwrap();
+    SignedCheckpoint::parse(&forged).unwrap();
+
+    let ran = ran
+        .then()
+        .args(["verify", L, "--checkpoint", "forged.txt"])
+        .args(["--trusted-key", "alias.pub", "--min-signatures", "2"])
+        .status(1)
+        .stdout_contains("checkpoint FAILED")
+        .stdout_contains("1 trusted signature(s)")
+        .stdout_contains("2 required")
+        .run();
+    // One signature is still enough for a threshold of one.
+    ran.then()
+        .args(["verify", L, "--checkpoint", "forged.txt"])
+        .args(["--trusted-key", "alias.pub"])
+        .stdout_contains("checkpoint ok: 159 entries")
+        .run();
+}

@@ -431,8 +431,9 @@ impl SignedCheckpoint {
     /// Checks the signatures against `trusted` (key name, public key) pairs, per signed-note:
     /// lines whose (name, key hash) match no trusted key are ignored; a line that matches a
     /// trusted key must verify, else [`CheckpointError::InvalidSignature`]; at least one must
-    /// verify, else [`CheckpointError::NotTrusted`]. Returns the names of the trusted keys that
-    /// signed, in the order of `trusted`.
+    /// verify, else [`CheckpointError::NotTrusted`]. Returns one name per distinct public key
+    /// that signed (the first name it is trusted under), in the order of `trusted`: a key
+    /// trusted under two names counts once toward any signature threshold.
     pub fn verify_signatures<N: AsRef<str>>(
         &self,
         trusted: &[(N, VerifyingKey)],
@@ -458,12 +459,16 @@ impl SignedCheckpoint {
                 }
             }
         }
-        let names: Vec<String> = trusted
-            .iter()
-            .zip(&signed)
-            .filter(|(_, s)| **s)
-            .map(|((n, _), _)| n.as_ref().to_owned())
-            .collect();
+        // One name per distinct public key: the same key trusted under two names (its `.pub`
+        // name and its registry name) is one signer, however many lines carry it.
+        let mut keys_seen: Vec<&VerifyingKey> = Vec::new();
+        let mut names: Vec<String> = Vec::new();
+        for ((n, key), _) in trusted.iter().zip(&signed).filter(|(_, s)| **s) {
+            if !keys_seen.contains(&key) {
+                keys_seen.push(key);
+                names.push(n.as_ref().to_owned());
+            }
+        }
         if names.is_empty() {
             return Err(CheckpointError::NotTrusted {
                 origin: self.checkpoint.origin.clone(),
