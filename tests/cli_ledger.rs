@@ -21,6 +21,7 @@ struct LogLine {
     kind: String,
     summary: String,
     hash: String,
+    verified: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -723,6 +724,45 @@ fn log_lists_every_entry_and_log_json_parses() {
     let ran = ran.then().args(["verify", "--json", "l.jixiao"]).run();
     let doc: VerifyDoc = serde_json::from_str(&ran.stdout).unwrap();
     assert_eq!(doc.integrity.head.as_deref(), Some(lines[1].hash.as_str()));
+}
+
+/// `log` of a tampered ledger lists what the file holds, marks the entries from the first
+/// failing seq on, and exits 1 (it printed them as sound with exit 0).
+#[test]
+fn defect_8_log_marks_tampered_entries_and_exits_1() {
+    let ran = ledger_with_recorder();
+    // Entry 2 (the grant) ends with its role: recorder (1) becomes evaluator (2). The bytes
+    // still decode canonically; only the stored hash and the chain give it away.
+    edit(&ran.path("l.jixiao"), |txn| {
+        let mut bytes = get_u64(txn, ENTRIES, 2);
+        let last = bytes.len() - 1;
+        assert_eq!(bytes[last], 1);
+        bytes[last] = 2;
+        put_u64(txn, ENTRIES, 2, &bytes);
+    });
+    let ran = ran
+        .then()
+        .args(["log", "l.jixiao"])
+        .status(1)
+        .stdout_contains("#1 ")
+        .stdout_contains("!2 ")
+        .stdout_contains("grant evaluator to 张三")
+        .stderr_contains("integrity check failed: seq 2")
+        .stderr_contains("entries from #2 on are not verified")
+        .run();
+    let ran = ran
+        .then()
+        .args(["log", "--json", "l.jixiao"])
+        .status(1)
+        .run();
+    let lines = log_json(&ran.stdout);
+    assert_eq!(
+        lines
+            .iter()
+            .map(|l| (l.seq, l.verified))
+            .collect::<Vec<_>>(),
+        vec![(1, true), (2, false)]
+    );
 }
 
 #[test]

@@ -3,7 +3,7 @@
 use super::CliError;
 use crate::ledger::keys::{self, KeyPair};
 use crate::ledger::{Ledger, Recorded};
-use crate::model::{Event, Genesis, Grant, KeyId, Revoke, Role};
+use crate::model::{Event, Genesis, Grant, KeyId, Revoke, Role, Seq};
 use crate::report::format_time;
 use clap::Args;
 use serde_json::json;
@@ -202,6 +202,11 @@ pub(super) fn revoke(a: &RevokeArgs) -> Result<(), CliError> {
 
 pub(super) fn log(a: &LogArgs) -> Result<(), CliError> {
     let l = Ledger::open_read(&a.ledger)?;
+    // The listing shows what the file holds; whether it can be trusted is verify's answer,
+    // taken first so that entries from the first failing seq on are marked, and the command
+    // fails after listing them.
+    let failure = l.verify(&mut |_| {}).err();
+    let bad_from = failure.as_ref().map(|f| f.seq.unwrap_or(Seq::MAX));
     let authority = l.authority()?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -222,6 +227,7 @@ pub(super) fn log(a: &LogArgs) -> Result<(), CliError> {
             shown.insert(e.seq);
         }
         let name = authority.name_of(e.author);
+        let verified = bad_from.is_none_or(|b| e.seq < b);
         if a.json {
             let line = json!({
                 "seq": e.seq,
@@ -230,12 +236,14 @@ pub(super) fn log(a: &LogArgs) -> Result<(), CliError> {
                 "kind": e.event.kind().name(),
                 "summary": e.event.summary(),
                 "hash": r.hash.to_hex(),
+                "verified": verified,
             });
             writeln!(out, "{line}").map_err(io)
         } else {
             writeln!(
                 out,
-                "#{:<5} {}  {}  {}  ·{}",
+                "{}{:<5} {}  {}  {}  ·{}",
+                if verified { "#" } else { "!" },
                 e.seq,
                 format_time(e.recorded_at),
                 crate::report::pad(&name, 10),
@@ -277,7 +285,22 @@ pub(super) fn log(a: &LogArgs) -> Result<(), CliError> {
             .map_err(io)?;
         }
     }
-    out.flush().map_err(io)
+    out.flush().map_err(io)?;
+    match failure {
+        None => Ok(()),
+        Some(f) => {
+            let marked = match f.seq {
+                Some(s) => format!("; entries from #{s} on are not verified (marked `!`)"),
+                None => String::new(),
+            };
+            eprintln!(
+                "error: {}: integrity check failed: {f}{marked}; run `jixiao verify {}` for details",
+                a.ledger.display(),
+                a.ledger.display()
+            );
+            Err(CliError::Reported(1))
+        }
+    }
 }
 
 pub(super) fn verify(a: &VerifyArgs) -> Result<(), CliError> {
