@@ -86,17 +86,46 @@ impl SeqSet {
         }
     }
 
-    /// Adds every seq of `other`.
+    /// Adds every seq of `other`: one merge of the two sorted range lists, linear in their
+    /// lengths (appending a later run is the common case and costs one push).
     pub fn extend(&mut self, other: &SeqSet) {
-        for &(a, b) in &other.ranges {
-            if self.ranges.last().is_none_or(|l| l.1.saturating_add(1) < a) {
-                self.ranges.push((a, b));
-            } else {
-                for s in a..=b {
-                    self.insert(s);
+        if other.ranges.is_empty() {
+            return;
+        }
+        let first = other.ranges[0].0;
+        if self
+            .ranges
+            .last()
+            .is_none_or(|l| l.1.saturating_add(1) < first)
+        {
+            self.ranges.extend_from_slice(&other.ranges);
+            return;
+        }
+        let mine = std::mem::take(&mut self.ranges);
+        let mut merged: Vec<(Seq, Seq)> = Vec::with_capacity(mine.len() + other.ranges.len());
+        let (mut i, mut j) = (0, 0);
+        while i < mine.len() || j < other.ranges.len() {
+            let next = match (mine.get(i), other.ranges.get(j)) {
+                (Some(&a), Some(&b)) if a.0 <= b.0 => {
+                    i += 1;
+                    a
                 }
+                (_, Some(&b)) => {
+                    j += 1;
+                    b
+                }
+                (Some(&a), None) => {
+                    i += 1;
+                    a
+                }
+                (None, None) => break,
+            };
+            match merged.last_mut() {
+                Some(l) if next.0 <= l.1.saturating_add(1) => l.1 = l.1.max(next.1),
+                _ => merged.push(next),
             }
         }
+        self.ranges = merged;
     }
 
     /// Is `s` in the set?
@@ -169,6 +198,27 @@ mod tests {
         let mut other = SeqSet::of([500, 501, 3]);
         other.extend(&set);
         assert!(other.contains(501) && other.contains(3));
+    }
+
+    #[test]
+    fn extend_is_the_union() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..300 {
+            let a: BTreeSet<u64> = (0..next() % 40).map(|_| 1 + next() % 120).collect();
+            let b: BTreeSet<u64> = (0..next() % 40).map(|_| 1 + next() % 120).collect();
+            let mut set = SeqSet::of(a.iter().copied());
+            set.extend(&SeqSet::of(b.iter().copied()));
+            let union: Vec<u64> = a.union(&b).copied().collect();
+            assert_eq!(set.iter().collect::<Vec<_>>(), union);
+            assert!(set.ranges().windows(2).all(|w| w[0].1 + 1 < w[1].0));
+            assert_eq!(set, SeqSet::of(union));
+        }
     }
 
     #[test]
