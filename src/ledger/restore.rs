@@ -40,7 +40,8 @@ impl StoredLedger {
             let se = |e: &dyn std::fmt::Display| storage_err(&path, e);
             let txn = ledger.begin_read()?;
             let table = txn.open_table(ENTRIES).map_err(|e| se(&e))?;
-            let mut entries = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+            // Reserve no more than the entries that can be there (a size is not yet trusted here).
+            let mut entries = Vec::with_capacity(usize::try_from(size.min(1 << 20)).unwrap_or(0));
             for item in table.range(1..=size).map_err(|e| se(&e))? {
                 let (k, v) = item.map_err(|e| se(&e))?;
                 let expected = entries.len() as u64 + 1;
