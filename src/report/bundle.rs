@@ -255,3 +255,45 @@ pub fn compact(v: &Value) -> String {
         None => s,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Bundle {
+        Bundle {
+            ledger_id: [7; 16],
+            size: 2,
+            root: [9; 32],
+            stored: Some(StoredLedger {
+                ledger_id: [7; 16],
+                entries: vec![vec![1, 2, 3], vec![4]],
+                batches: vec![BatchRecord {
+                    first: 1,
+                    last: 2,
+                    author: KeyId([5; 8]),
+                    signature: [6; 64],
+                }],
+            }),
+        }
+    }
+
+    #[test]
+    fn a_bundle_reads_back_as_written_and_strictly() {
+        let b = sample();
+        assert_eq!(Bundle::from_json(&b.to_json()), Ok(b.clone()));
+        let without = Bundle { stored: None, ..b };
+        assert_eq!(Bundle::from_json(&without.to_json()), Ok(without));
+        let bad = |edit: &dyn Fn(&mut Value)| {
+            let mut v = sample().to_json();
+            edit(&mut v);
+            Bundle::from_json(&v).unwrap_err()
+        };
+        assert!(bad(&|v| v["root"] = json!("AB".repeat(32))).starts_with("$.bundle.root: "));
+        assert!(bad(&|v| v["entries"][1] = json!("BB==")).starts_with("$.bundle.entries[1]: "));
+        assert!(bad(&|v| v["batches"] = Value::Null).starts_with("$.bundle: `batches`"));
+        assert!(bad(&|v| v["batches"][0]["x"] = json!(1)).starts_with("$.bundle.batches[0].x: "));
+        assert!(bad(&|v| v["size"] = json!(-1)).starts_with("$.bundle.size: "));
+        assert!(bad(&|v| v["format"] = json!("x")).starts_with("$.bundle.format: "));
+    }
+}
