@@ -273,6 +273,13 @@ fn where_in_bundle(stored: &StoredLedger, seq: u64, kind: FailureKind) -> String
         .position(|b| b.first <= seq && seq <= b.last)
     {
         Some(i) if batch => format!("$.bundle.batches[{i}]"),
+        // The link between two entries broke: either may have been changed.
+        _ if kind == FailureKind::BrokenChain && seq > 1 => format!(
+            "$.bundle.entries[{}] or [{}] (seq {} or {seq})",
+            seq - 2,
+            seq - 1,
+            seq - 1
+        ),
         _ => format!("$.bundle.entries[{}] (seq {seq})", seq.saturating_sub(1)),
     }
 }

@@ -241,8 +241,7 @@ fn defect_7_a_flipped_byte_in_an_embedded_entry_is_refused() {
         let e = b64_flip(&d["bundle"]["entries"][40], 60);
         d["bundle"]["entries"][40] = e;
     })
-    .stderr_contains("$.bundle.entries[")
-    .stderr_contains("the ledger does not verify")
+    .stderr_contains("$.bundle.entries[40] or [41] (seq 41 or 42): the ledger does not verify")
     .run();
     // The last entry: nothing after it chains to it, its batch signature does.
     forged(|d| {
