@@ -10,5 +10,6 @@ pub mod import;
 pub mod ledger;
 pub mod model;
 pub mod report;
+pub mod report_check;
 pub mod rules;
 pub mod seed;

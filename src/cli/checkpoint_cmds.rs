@@ -8,7 +8,7 @@ use crate::eval::AsOf;
 use crate::ledger::keys::{self, KeyPair};
 use crate::ledger::{
     Authority, Checkpoint, ConsistencyProof, InclusionProof, Ledger, LedgerError, ProofSummary,
-    SignedCheckpoint, Verified, check_proof_text, consistency_path, inclusion_path,
+    SignedCheckpoint, Verified, consistency_path, inclusion_path,
 };
 use crate::model::{KeyId, Role};
 use clap::Args;
@@ -437,29 +437,53 @@ pub struct CheckProofArgs {
     /// Public key whose checkpoint signature counts (repeatable; at least one).
     #[arg(long = "trusted-key", value_name = "PUB", required = true)]
     pub trusted_keys: Vec<PathBuf>,
+    /// Recompute a report from this ledger file instead of the entries it embeds (a report
+    /// made with `--with-proofs=ledger` needs it).
+    #[arg(long, value_name = "FILE")]
+    pub ledger: Option<PathBuf>,
 }
 
 pub(super) fn check_proof(a: &CheckProofArgs) -> Result<(), CliError> {
-    let text = read_text(&a.proof)?;
+    use crate::report_check::{CheckError, FileCheck, check_file};
     let trusted = trusted_keys(&a.trusted_keys, None)?;
-    if crate::report::is_report_json(&text) {
-        return match crate::report::check_report_proofs(&text, &trusted) {
-            Ok(r) => {
-                println!(
-                    "report ok: all {} cited entries are in the ledger's tree of {} entries, checkpoint signed by {}",
-                    r.entries,
-                    r.tree_size,
-                    r.signers.join(", ")
-                );
-                Ok(())
+    let summary = match check_file(&a.proof, &trusted, a.ledger.as_deref()) {
+        Ok(FileCheck::Report(r)) => {
+            println!(
+                "report ok: all {} values recomputed from the {} entries of jixiao/{} {} (Merkle root {}), checkpoint signed by {}",
+                r.values,
+                r.size,
+                hex::encode(r.ledger_id),
+                if r.embedded {
+                    "embedded in the report".to_string()
+                } else {
+                    format!(
+                        "in {}",
+                        a.ledger.as_deref().unwrap_or(Path::new("")).display()
+                    )
+                },
+                hex::encode(&r.root[..8]),
+                r.signers.join(", ")
+            );
+            return Ok(());
+        }
+        Ok(FileCheck::Proof(s)) => Ok(s),
+        Err(CheckError::Proof(e)) => Err(e),
+        Err(CheckError::Input(m)) => return Err(CliError::Usage(m)),
+        Err(CheckError::Refused { problems, more }) => {
+            eprintln!(
+                "error: {}: the report does not check (each line names where, in the report or the ledger):",
+                a.proof.display()
+            );
+            for p in &problems {
+                eprintln!("  {p}");
             }
-            Err(e) => {
-                println!("report proofs FAILED: {e}");
-                Err(CliError::Reported(1))
+            if more > 0 {
+                eprintln!("  … and {more} more");
             }
-        };
-    }
-    match check_proof_text(&text, &trusted) {
+            return Err(CliError::Reported(1));
+        }
+    };
+    match summary {
         Ok(ProofSummary::Inclusion {
             seq,
             entry_hash,

@@ -140,6 +140,7 @@ pub(super) fn run(a: &DemoArgs) -> Result<(), CliError> {
     checkpoint_cmds::check_proof(&CheckProofArgs {
         proof: consistency,
         trusted_keys: trusted.clone(),
+        ledger: None,
     })?;
     let inclusion = dir.join("proof-158.json");
     checkpoint_cmds::prove(&ProveArgs {
@@ -151,7 +152,8 @@ pub(super) fn run(a: &DemoArgs) -> Result<(), CliError> {
     })?;
     checkpoint_cmds::check_proof(&CheckProofArgs {
         proof: inclusion,
-        trusted_keys: trusted,
+        trusted_keys: trusted.clone(),
+        ledger: None,
     })?;
 
     println!(
@@ -192,9 +194,18 @@ pub(super) fn run(a: &DemoArgs) -> Result<(), CliError> {
             lang: "zh".into(),
             unverified: false,
             checkpoint: None,
-            with_proofs,
+            with_proofs: with_proofs.then(|| "entries".to_string()),
         })?;
     }
+    println!(
+        "\n== jixiao check-proof {} (offline: every figure recomputed from the entries it embeds)",
+        json.display()
+    );
+    checkpoint_cmds::check_proof(&CheckProofArgs {
+        proof: json.clone(),
+        trusted_keys: trusted,
+        ledger: None,
+    })?;
     println!("\n== jixiao report {}", ledger_path.display());
     report_cmds::report(&ReportArgs {
         ledger: ledger_path.clone(),
@@ -204,7 +215,7 @@ pub(super) fn run(a: &DemoArgs) -> Result<(), CliError> {
         lang: "zh".into(),
         unverified: false,
         checkpoint: None,
-        with_proofs: false,
+        with_proofs: None,
     })?;
     match &a.keep {
         Some(d) => println!(

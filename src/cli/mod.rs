@@ -55,7 +55,8 @@ enum Command {
     Cosign(checkpoint_cmds::CosignArgs),
     /// Write an inclusion proof of one entry, or a consistency proof between two checkpoints.
     Prove(checkpoint_cmds::ProveArgs),
-    /// Check a proof file offline, with nothing but the trusted public keys.
+    /// Check a proof file, or a JSON report by recomputing every figure in it, offline with the
+    /// trusted public keys (`--ledger FILE` for a report made with `--with-proofs=ledger`).
     CheckProof(checkpoint_cmds::CheckProofArgs),
     /// Append one recorded fact: budget, target, value, fact, claim, evidence, staffing.
     Record {

@@ -7,10 +7,10 @@
 use super::CliError;
 use crate::check::{Checked, check_open};
 use crate::eval::AsOf;
-use crate::ledger::{InclusionProof, Ledger, SignedCheckpoint, inclusion_path, open_failure};
+use crate::ledger::{Ledger, SignedCheckpoint, open_failure};
 use crate::report::{
-    DiffModel, Lang, ReportModel, TraceModel, render_diff, render_html, render_json,
-    render_json_with_proofs, render_markdown, render_text, render_trace,
+    Bundle, BundleMode, DiffModel, Lang, ReportModel, TraceModel, render_diff, render_html,
+    render_json, render_json_with_bundle, render_markdown, render_text, render_trace,
 };
 use clap::Args;
 use std::io::Write;
@@ -40,10 +40,19 @@ pub struct ReportArgs {
     /// current size, if any). It must match the ledger.
     #[arg(long, value_name = "FILE")]
     pub checkpoint: Option<PathBuf>,
-    /// JSON only: embed an inclusion proof of every cited entry against the checkpoint, so
-    /// `jixiao check-proof REPORT.json --trusted-key PUB` checks the report offline.
-    #[arg(long)]
-    pub with_proofs: bool,
+    /// JSON only: embed the bundle `check-proof` recomputes the report from (docs/FORMAT.md
+    /// §10): `entries` (the default) embeds every stored entry and batch signature up to the
+    /// checkpoint, so `jixiao check-proof REPORT.json --trusted-key PUB` needs nothing else;
+    /// `ledger` embeds only the binding, for a ledger too large to embed, checked with
+    /// `check-proof REPORT.json --trusted-key PUB --ledger FILE`.
+    #[arg(
+        long,
+        value_name = "entries|ledger",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "entries"
+    )]
+    pub with_proofs: Option<String>,
 }
 
 /// Arguments of `trace`.
@@ -195,9 +204,17 @@ pub fn report(a: &ReportArgs) -> Result<(), CliError> {
             )));
         }
     };
-    if a.with_proofs && a.format != "json" {
+    let bundle_mode = match a.with_proofs.as_deref() {
+        None => None,
+        Some(m) => Some(BundleMode::parse(m).ok_or_else(|| {
+            CliError::Usage(format!(
+                "--with-proofs={m}: unknown; use --with-proofs (=entries: embed the entries) or --with-proofs=ledger (check with --ledger FILE)"
+            ))
+        })?),
+    };
+    if bundle_mode.is_some() && a.format != "json" {
         return Err(CliError::Usage(
-            "--with-proofs embeds proofs in the JSON report; use --format json".into(),
+            "--with-proofs embeds the report bundle in the JSON report; use --format json".into(),
         ));
     }
     let ledger = open(&a.ledger)?;
@@ -218,33 +235,17 @@ pub fn report(a: &ReportArgs) -> Result<(), CliError> {
     if let Some(cp) = &checkpoint {
         model = model.with_signed_checkpoint(cp.to_text());
     }
-    if a.with_proofs {
+    if let Some(mode) = bundle_mode {
         let Some(cp) = checkpoint else {
             return Err(CliError::Usage(format!(
                 "--with-proofs needs a signed checkpoint of the ledger's current size; issue one with `jixiao checkpoint {} --key ADMIN.key` or pass --checkpoint FILE",
                 a.ledger.display()
             )));
         };
-        let n = cp.checkpoint.size;
-        let hashes = ledger.entry_hashes(n)?;
-        let mut proofs = Vec::with_capacity(model.evidence.len());
-        for e in &model.evidence {
-            let path = inclusion_path(&hashes, e.seq - 1, n)
-                .map_err(|err| CliError::Usage(format!("proof of #{}: {err}", e.seq)))?;
-            let bytes = ledger
-                .stored_bytes(e.seq)?
-                .ok_or_else(|| CliError::Usage(format!("#{}: no such entry", e.seq)))?;
-            proofs.push(InclusionProof::new(
-                ledger.ledger_id(),
-                e.seq,
-                bytes,
-                path,
-                cp.clone(),
-            ));
-        }
+        let bundle = Bundle::of_ledger(&ledger, &cp, mode)?;
         return emit(
             a.output.as_deref(),
-            &render_json_with_proofs(&model, &proofs),
+            &render_json_with_bundle(&model, &bundle),
         );
     }
     emit(a.output.as_deref(), &render(&model))

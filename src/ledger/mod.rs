@@ -10,6 +10,7 @@ mod error;
 pub mod keys;
 mod merkle;
 mod proof;
+mod restore;
 mod store;
 mod verify;
 
@@ -33,6 +34,7 @@ pub use proof::{
     ProofError, ProofSummary, check_proof_bytes, check_proof_text, verify_consistency,
     verify_inclusion,
 };
+pub use restore::{RestoredLedger, StoredLedger, restore};
 pub use store::{
     Appended, BATCH_SIGNATURE_CONTEXT, BatchRecord, Head, Ledger, MAGIC, batch_message,
 };

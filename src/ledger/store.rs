@@ -884,7 +884,7 @@ fn read_authority_w(path: &Path, txn: &redb::WriteTransaction) -> Result<Authori
     Ok(Authority::from_records(records))
 }
 
-fn write_authority(
+pub(crate) fn write_authority(
     path: &Path,
     txn: &redb::WriteTransaction,
     a: &Authority,

@@ -4,23 +4,21 @@
 //! Owns: layout and wording of reports. Must not: open the ledger file or compute scores
 //! (the model reads entry details from a ledger it is given).
 
+mod bundle;
 mod html;
 mod markdown;
 mod model;
-mod proofs;
 mod scorecard;
 mod text;
 mod width;
 
+pub use bundle::{BUNDLE_FORMAT, Bundle, BundleMode, compact, json_kind, render_json_with_bundle};
 pub use html::{escape, render_html};
 pub use markdown::render_markdown;
 pub use model::{
     AckRow, AdjustmentRow, AsOfText, Binding, BudgetRow, Cite, DiffModel, DiffRow, Entries,
     EntryDetail, FindingRow, Integrity, Lang, NodeRow, ReportError, ReportModel, SCHEMA,
     Superseded, TraceModel, TraceNode, format_time, six, two,
-};
-pub use proofs::{
-    ReportProofError, ReportProofs, check_report_proofs, is_report_json, render_json_with_proofs,
 };
 pub use scorecard::{findings_text, scorecard_table, seq_list};
 pub use text::{render_diff, render_text, render_trace};

@@ -16,7 +16,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Schema version of the JSON report (`docs/REPORT-JSON.md`).
-pub const SCHEMA: &str = "jixiao-report/1";
+pub const SCHEMA: &str = "jixiao-report/2";
 
 /// Language of the labels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Default)]
