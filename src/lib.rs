@@ -13,3 +13,4 @@ pub mod report;
 pub mod report_check;
 pub mod rules;
 pub mod seed;
+pub mod strict_json;

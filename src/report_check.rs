@@ -87,12 +87,21 @@ pub fn check_file<N: AsRef<str>>(
     ledger: Option<&Path>,
 ) -> Result<FileCheck, CheckError> {
     let text = read_capped(path, MAX_REPORT_BYTES)?;
-    let doc: Value = serde_json::from_str(&text).map_err(|e| {
-        CheckError::Input(format!(
-            "{}: not JSON ({e}); give a proof file from `jixiao prove` or a report from `jixiao report --format json --with-proofs`",
-            path.display()
-        ))
-    })?;
+    let doc: Value = match crate::strict_json::parse(&text) {
+        Ok(doc) => doc,
+        Err(crate::strict_json::StrictError::DuplicateKey { key, at }) => {
+            return Err(refused(format!(
+                "{}: the key `{key}` appears twice in one object ({at}): readers disagree on which value the report states, so it is refused",
+                path.display()
+            )));
+        }
+        Err(crate::strict_json::StrictError::Syntax(e)) => {
+            return Err(CheckError::Input(format!(
+                "{}: not JSON ({e}); give a proof file from `jixiao prove` or a report from `jixiao report --format json --with-proofs`",
+                path.display()
+            )));
+        }
+    };
     let is_report = doc
         .get("schema")
         .and_then(Value::as_str)

@@ -155,7 +155,7 @@ fn b64_flip(entry: &Value, at: usize) -> Value {
 }
 
 #[test]
-fn defect_1_forged_total_with_no_evidence_and_no_proofs_is_refused() {
+fn defect_1_forgery_1_forged_total_with_no_evidence_and_no_proofs_is_refused() {
     forged(|d| {
         d["evidence"] = Value::Array(Vec::new());
         d["proofs"] = Value::Array(Vec::new());
@@ -175,7 +175,7 @@ fn defect_1_forged_total_with_no_evidence_and_no_proofs_is_refused() {
 }
 
 #[test]
-fn defect_2_an_edited_node_score_is_refused() {
+fn defect_1_forgery_2_an_edited_node_score_is_refused() {
     let honest = read(base(), "r.json")["nodes"][3]["score"].clone();
     forged(|d| d["nodes"][3]["score"] = s("0.01"))
         .stderr_contains(&format!(
@@ -188,14 +188,14 @@ fn defect_2_an_edited_node_score_is_refused() {
 }
 
 #[test]
-fn defect_3_an_edited_grade_is_refused() {
+fn defect_1_forgery_3_an_edited_grade_is_refused() {
     forged(|d| d["grade"] = s("良"))
         .stderr_contains(r#"$.grade: the report says "良", the ledger gives "优""#)
         .run();
 }
 
 #[test]
-fn defect_4_a_removed_or_edited_finding_is_refused() {
+fn defect_1_forgery_4_a_removed_or_edited_finding_is_refused() {
     forged(|d| d["findings"] = Value::Array(Vec::new()))
         .stderr_contains("$.findings: the report has 0 items, the ledger gives 1")
         .run();
@@ -207,7 +207,7 @@ fn defect_4_a_removed_or_edited_finding_is_refused() {
 }
 
 #[test]
-fn defect_5_an_edited_evidence_author_or_summary_is_refused() {
+fn defect_1_forgery_5_an_edited_evidence_author_or_summary_is_refused() {
     forged(|d| d["evidence"][0]["author"] = s("auditor"))
         .stderr_contains(
             r#"$.evidence[0].author: the report says "auditor", the ledger gives "admin""#,
@@ -219,7 +219,7 @@ fn defect_5_an_edited_evidence_author_or_summary_is_refused() {
 }
 
 #[test]
-fn defect_6_an_edited_ledger_id_is_refused() {
+fn defect_1_forgery_6_an_edited_ledger_id_is_refused() {
     forged(|d| d["ledger"]["ledger_id"] = s(&"0".repeat(32)))
         .stderr_contains(&format!(
             "$.ledger.ledger_id: the report says \"{}\", its signed checkpoint gives",
@@ -236,7 +236,7 @@ fn defect_6_an_edited_ledger_id_is_refused() {
 }
 
 #[test]
-fn defect_7_a_flipped_byte_in_an_embedded_entry_is_refused() {
+fn defect_1_forgery_7_a_flipped_byte_in_an_embedded_entry_is_refused() {
     forged(|d| {
         let e = b64_flip(&d["bundle"]["entries"][40], 60);
         d["bundle"]["entries"][40] = e;
@@ -253,7 +253,7 @@ fn defect_7_a_flipped_byte_in_an_embedded_entry_is_refused() {
 }
 
 #[test]
-fn defect_8_an_entry_dropped_from_the_bundle_is_refused() {
+fn defect_1_forgery_8_an_entry_dropped_from_the_bundle_is_refused() {
     forged(|d| {
         d["bundle"]["entries"].as_array_mut().unwrap().remove(40);
     })
@@ -269,7 +269,7 @@ fn defect_8_an_entry_dropped_from_the_bundle_is_refused() {
 }
 
 #[test]
-fn defect_9_a_flipped_batch_signature_is_refused() {
+fn defect_1_forgery_9_a_flipped_batch_signature_is_refused() {
     forged(|d| {
         let sig = d["bundle"]["batches"][2]["signature"].as_str().unwrap();
         let flipped = format!(
@@ -290,7 +290,7 @@ fn defect_9_a_flipped_batch_signature_is_refused() {
 }
 
 #[test]
-fn defect_10_a_checkpoint_of_a_fork_swapped_in_is_refused() {
+fn defect_1_forgery_10_a_checkpoint_of_a_fork_swapped_in_is_refused() {
     let other = read(base(), "rb.json");
     let trusted = |t: Test| {
         t.args(["--trusted-key", "d/admin.key.pub"]) // the fork's checkpoint is admin-signed
@@ -323,7 +323,7 @@ fn defect_10_a_checkpoint_of_a_fork_swapped_in_is_refused() {
 }
 
 #[test]
-fn defect_11_an_unknown_field_is_refused() {
+fn defect_1_forgery_11_an_unknown_field_is_refused() {
     forged(|d| d["note"] = s("approved"))
         .stderr_contains(r#"$.note: the report says "approved", the ledger gives no such field"#)
         .run();
@@ -341,7 +341,7 @@ fn defect_11_an_unknown_field_is_refused() {
 }
 
 #[test]
-fn defect_12_the_options_a_report_records_are_checked() {
+fn defect_1_forgery_12_the_options_a_report_records_are_checked() {
     // The options are inputs: the report is recomputed for the options it states, so a
     // report whose stated options are not the ones it was rendered with differs in figures.
     forged(|d| d["as_of"] = serde_json::json!({"kind": "date", "at": "2022-06-30"}))
@@ -547,4 +547,26 @@ fn a_ledger_rebuilt_from_its_stored_bytes_verifies_to_the_same_root_and_head() {
         .unwrap()
         .size;
     assert_eq!(p, 9);
+}
+
+/// `{"total": "100.00", "total": "99.96"}`: a plain JSON reader keeps the last value and
+/// recomputes happily, while a person (or a reader that keeps the first) sees 100.00. A report
+/// with a key twice in one object is refused.
+#[test]
+fn defect_1_forgery_13_a_duplicated_key_is_refused() {
+    let dir = workdir();
+    let text = std::fs::read_to_string(dir.path().join("r.json")).unwrap();
+    let at = text.find("\n  \"total\": ").unwrap();
+    let forged = format!("{}\n  \"total\": \"100.00\",{}", &text[..at], &text[at..]);
+    std::fs::write(dir.path().join("forged.json"), forged).unwrap();
+    Test::with_dir(dir)
+        .args([
+            "check-proof",
+            "forged.json",
+            "--trusted-key",
+            "d/auditor.key.pub",
+        ])
+        .status(1)
+        .stderr_contains("the key `total` appears twice in one object")
+        .run();
 }
