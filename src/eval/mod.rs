@@ -11,17 +11,19 @@ mod replay;
 mod resolve;
 mod score;
 mod seqs;
+mod slots;
 mod validate;
 
 pub use claims::{Acknowledged, Finding, FindingKind, check_claims};
 pub use error::EvalError;
 pub use replay::{
     AdoptedRules, AsOf, CorrectionRecord, History, LineTotals, Lookup, Replay, State, Sum,
-    Versioned, describe,
+    Versioned,
 };
 pub use score::{
     AppliedAdjustment, GradeInfo, NodeScore, RuleSetInfo, Scorecard, TargetSource, TargetUsed,
     score,
 };
 pub use seqs::SeqSet;
+pub use slots::describe;
 pub use validate::{Invalid, validate_new_events};

@@ -11,13 +11,13 @@
 
 use super::EvalError;
 use super::seqs::SeqSet;
+use super::slots::{BudgetSlot, Slot, describe};
 use crate::ledger::Recorded;
 use crate::model::{
-    Acknowledgement, BizDate, BudgetEvent, BudgetKind, BudgetLine, Claim, Event, EventKind,
-    Evidence, Fact, Genesis, IndicatorTarget, IndicatorValue, Money, ScoreAdjustment, Seq,
-    Staffing,
+    Acknowledgement, BizDate, BudgetKind, BudgetLine, Claim, Event, EventKind, Evidence, Fact,
+    Genesis, IndicatorTarget, IndicatorValue, Money, ScoreAdjustment, Seq, Staffing,
 };
-use crate::rules::{self, RuleSet, RulesError};
+use crate::rules::RuleSet;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -113,12 +113,12 @@ impl<T> History<T> {
         s
     }
 
-    fn insert(&mut self, v: Versioned<T>) {
+    pub(super) fn insert(&mut self, v: Versioned<T>) {
         let i = self.entries.partition_point(|e| e.seq < v.seq);
         self.entries.insert(i, v);
     }
 
-    fn remove(&mut self, seq: Seq) -> Option<Versioned<T>> {
+    pub(super) fn remove(&mut self, seq: Seq) -> Option<Versioned<T>> {
         let i = self.entries.iter().position(|e| e.seq == seq)?;
         Some(self.entries.remove(i))
     }
@@ -209,53 +209,6 @@ pub struct CorrectionRecord {
     pub new_value: Option<String>,
 }
 
-/// Where an entry's content lives in the state, so a correction can take it out.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Slot {
-    Genesis,
-    Other(EventKind),
-    RuleSet,
-    Staffing(String),
-    Budget(BudgetSlot),
-    Target(String),
-    Value(String),
-    Fact(String),
-    Evidence,
-    Claim(String),
-    Adjustment,
-    Ack(String),
-    Correction { slot: Seq },
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct BudgetSlot {
-    line: BudgetLine,
-    kind: BudgetKind,
-    amount: Money,
-    date: BizDate,
-    seqs: SeqSet,
-}
-
-impl Slot {
-    fn kind(&self) -> EventKind {
-        match self {
-            Slot::Genesis => EventKind::Genesis,
-            Slot::Other(k) => *k,
-            Slot::RuleSet => EventKind::RuleSetAdopted,
-            Slot::Staffing(_) => EventKind::Staffing,
-            Slot::Budget(_) => EventKind::Budget,
-            Slot::Target(_) => EventKind::IndicatorTarget,
-            Slot::Value(_) => EventKind::IndicatorValue,
-            Slot::Fact(_) => EventKind::Fact,
-            Slot::Evidence => EventKind::Evidence,
-            Slot::Claim(_) => EventKind::Claim,
-            Slot::Adjustment => EventKind::ScoreAdjustment,
-            Slot::Ack(_) => EventKind::Acknowledgement,
-            Slot::Correction { .. } => EventKind::Correction,
-        }
-    }
-}
-
 /// Everything scoring needs, replayed from entries.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct State {
@@ -287,13 +240,13 @@ pub struct State {
     pub acknowledgements: BTreeMap<String, History<Acknowledgement>>,
     /// Every correction applied, in seq order.
     pub corrections: Vec<CorrectionRecord>,
-    slots: BTreeMap<Seq, Slot>,
+    pub(super) slots: BTreeMap<Seq, Slot>,
     /// Every effective rule-set adoption; the last is in force.
-    adoptions: BTreeMap<Seq, AdoptedRules>,
+    pub(super) adoptions: BTreeMap<Seq, AdoptedRules>,
     /// Entries not in view (excluded by the as-of date, or retracted), with their kinds.
-    absent: BTreeMap<Seq, EventKind>,
+    pub(super) absent: BTreeMap<Seq, EventKind>,
     /// Budget events have no index entry (a lean replay, see [`Replay::with_lookup`]).
-    lean: bool,
+    pub(super) lean: bool,
 }
 
 /// Reads the event recorded at a seq, as stored (for a lean replay).
@@ -495,14 +448,6 @@ impl<'a> Replay<'a> {
     }
 }
 
-fn ver<T>(seq: Seq, corrected_by: &[Seq], value: T) -> Versioned<T> {
-    Versioned {
-        seq,
-        corrected_by: corrected_by.to_vec(),
-        value,
-    }
-}
-
 fn recorded_date(seq: Seq, recorded_at: i64) -> Result<BizDate, EvalError> {
     time::OffsetDateTime::from_unix_timestamp(recorded_at)
         .map(|t| BizDate(t.date()))
@@ -530,384 +475,4 @@ fn is_dated_kind(k: EventKind) -> bool {
             | EventKind::IndicatorValue
             | EventKind::Fact
     )
-}
-
-/// An event in a few words, for the correction trail.
-#[must_use]
-pub fn describe(ev: &Event) -> String {
-    match ev {
-        Event::Genesis(g) => format!("genesis {} {}", g.department, g.year),
-        Event::Grant(g) => format!("grant {} to {}", g.role, g.principal.name),
-        Event::Revoke(r) => format!("revoke {} from {}", r.role, r.key_id),
-        Event::RuleSetAdopted(r) => format!("rule set {}", r.name),
-        Event::Staffing(s) => format!(
-            "{}: establishment {}, actual {}, retired {} ({})",
-            s.category, s.establishment, s.actual, s.retired, s.date
-        ),
-        Event::Budget(b) => describe_budget(&b.line, b.kind, b.amount, b.date),
-        Event::IndicatorTarget(t) => format!(
-            "{} target {}{}{}{} ({})",
-            t.indicator,
-            t.direction.symbol(),
-            t.adjusted.unwrap_or(t.year_start),
-            t.unit,
-            if t.adjusted.is_some() {
-                " (adjusted)"
-            } else {
-                ""
-            },
-            t.date
-        ),
-        Event::IndicatorValue(v) => format!("{} = {} ({})", v.indicator, v.value, v.date),
-        Event::Fact(f) => format!("{} = {} {} ({})", f.key, f.value, f.unit, f.date),
-        Event::Evidence(e) => format!("evidence {} ({} bytes)", e.name, e.size),
-        Event::Claim(c) => format!("claim {}: {}{}", c.id, c.value, c.unit),
-        Event::ScoreAdjustment(a) => format!("{} {:+}", a.node, a.delta.value()),
-        Event::Correction(c) => format!("correction of seq {}", c.supersedes),
-        Event::Acknowledgement(a) => format!("acknowledgement of {}", a.finding),
-    }
-}
-
-fn describe_budget(line: &BudgetLine, kind: BudgetKind, amount: Money, date: BizDate) -> String {
-    let project = if line.project.is_empty() {
-        String::new()
-    } else {
-        format!("/{}", line.project)
-    };
-    format!(
-        "{} {} 元 on {}/{}{} ({})",
-        kind.name(),
-        amount,
-        line.fund_source.name(),
-        line.expense_type.name(),
-        project,
-        date
-    )
-}
-
-fn add(a: Money, b: Money, what: &str) -> Result<Money, EvalError> {
-    a.checked_add(b).ok_or_else(|| EvalError::Overflow {
-        what: what.to_string(),
-    })
-}
-
-fn sub(a: Money, b: Money, what: &str) -> Result<Money, EvalError> {
-    a.checked_sub(b).ok_or_else(|| EvalError::Overflow {
-        what: what.to_string(),
-    })
-}
-
-impl State {
-    /// The original entry a correction at `correction_seq` targets.
-    fn resolve_slot(&self, correction_seq: Seq, superseded: Seq) -> Result<Seq, EvalError> {
-        if superseded >= correction_seq {
-            return Err(EvalError::UnknownSuperseded {
-                correction_seq,
-                superseded,
-            });
-        }
-        match self.slots.get(&superseded) {
-            Some(Slot::Correction { slot }) => Ok(*slot),
-            Some(_) => Ok(superseded),
-            None if self.absent.contains_key(&superseded) => Ok(superseded),
-            None => Err(EvalError::UnknownSuperseded {
-                correction_seq,
-                superseded,
-            }),
-        }
-    }
-
-    /// Records the content of an entry in the state, in the place of `seq`.
-    fn put(&mut self, seq: Seq, ev: &Event, corrected_by: Vec<Seq>) -> Result<(), EvalError> {
-        self.absent.remove(&seq);
-        let by = corrected_by.as_slice();
-        let slot = match ev {
-            Event::Genesis(g) => {
-                self.genesis = Some(ver(seq, by, g.clone()));
-                Slot::Genesis
-            }
-            Event::Grant(_) | Event::Revoke(_) | Event::Correction(_) => Slot::Other(ev.kind()),
-            Event::RuleSetAdopted(r) => {
-                let parsed = if rules::digest(&r.text) == r.digest {
-                    RuleSet::parse(&r.text)
-                        .map_err(|source: RulesError| EvalError::RuleSetInvalid { seq, source })
-                } else {
-                    Err(EvalError::RuleSetDigest { seq })
-                };
-                self.adoptions.insert(
-                    seq,
-                    AdoptedRules {
-                        seq,
-                        corrected_by: corrected_by.clone(),
-                        name: r.name.clone(),
-                        text: r.text.clone(),
-                        digest: r.digest,
-                        parsed,
-                    },
-                );
-                // The latest adoption (by seq) is the one in force.
-                self.rules = self.adoptions.values().next_back().cloned();
-                Slot::RuleSet
-            }
-            Event::Staffing(s) => {
-                self.staffing
-                    .entry(s.category.clone())
-                    .or_default()
-                    .insert(ver(seq, by, s.clone()));
-                Slot::Staffing(s.category.clone())
-            }
-            Event::Budget(b) => {
-                let slot = self.add_budget(seq, b, &corrected_by)?;
-                if self.lean && corrected_by.is_empty() {
-                    // A lean replay reads the event back if a correction ever needs it.
-                    return Ok(());
-                }
-                Slot::Budget(slot)
-            }
-            Event::IndicatorTarget(t) => {
-                self.targets
-                    .entry(t.indicator.clone())
-                    .or_default()
-                    .insert(ver(seq, by, t.clone()));
-                Slot::Target(t.indicator.clone())
-            }
-            Event::IndicatorValue(x) => {
-                self.values
-                    .entry(x.indicator.clone())
-                    .or_default()
-                    .insert(ver(seq, by, x.clone()));
-                Slot::Value(x.indicator.clone())
-            }
-            Event::Fact(f) => {
-                self.facts
-                    .entry(f.key.clone())
-                    .or_default()
-                    .insert(ver(seq, by, f.clone()));
-                Slot::Fact(f.key.clone())
-            }
-            Event::Evidence(e) => {
-                self.evidence.insert(seq, ver(seq, by, e.clone()));
-                Slot::Evidence
-            }
-            Event::Claim(c) => {
-                self.claims
-                    .entry(c.id.clone())
-                    .or_default()
-                    .insert(ver(seq, by, c.clone()));
-                Slot::Claim(c.id.clone())
-            }
-            Event::ScoreAdjustment(a) => {
-                self.adjustments.insert(seq, ver(seq, by, a.clone()));
-                Slot::Adjustment
-            }
-            Event::Acknowledgement(a) => {
-                self.acknowledgements
-                    .entry(a.finding.clone())
-                    .or_default()
-                    .insert(ver(seq, by, a.clone()));
-                Slot::Ack(a.finding.clone())
-            }
-        };
-        self.slots.insert(seq, slot);
-        Ok(())
-    }
-
-    fn add_budget(
-        &mut self,
-        seq: Seq,
-        b: &BudgetEvent,
-        corrected_by: &[Seq],
-    ) -> Result<BudgetSlot, EvalError> {
-        let mut seqs = SeqSet::of(corrected_by.iter().copied());
-        seqs.insert(seq);
-        let line = self.budget.entry(b.line.clone()).or_default();
-        let what = "budget line total";
-        match b.kind {
-            BudgetKind::Execution => {
-                let s = line.payments.entry(b.date).or_default();
-                s.amount = add(s.amount, b.amount, what)?;
-                s.seqs.extend(&seqs);
-            }
-            BudgetKind::ExecutionCumulative => {
-                line.cumulatives
-                    .insert((b.date, seq), (b.amount, seqs.clone()));
-            }
-            kind => {
-                let s = line.by_kind.entry(kind).or_default();
-                s.amount = add(s.amount, b.amount, what)?;
-                s.seqs.extend(&seqs);
-            }
-        }
-        Ok(BudgetSlot {
-            line: b.line.clone(),
-            kind: b.kind,
-            amount: b.amount,
-            date: b.date,
-            seqs,
-        })
-    }
-
-    fn remove_budget(&mut self, seq: Seq, b: &BudgetSlot) -> Result<(), EvalError> {
-        let Some(line) = self.budget.get_mut(&b.line) else {
-            return Ok(());
-        };
-        let what = "budget line total";
-        let strip = |s: &mut Sum| -> Result<(), EvalError> {
-            s.amount = sub(s.amount, b.amount, what)?;
-            for q in b.seqs.iter() {
-                s.seqs.remove(q);
-            }
-            Ok(())
-        };
-        match b.kind {
-            BudgetKind::Execution => {
-                if let Some(s) = line.payments.get_mut(&b.date) {
-                    strip(s)?;
-                    if s.seqs.is_empty() {
-                        line.payments.remove(&b.date);
-                    }
-                }
-            }
-            BudgetKind::ExecutionCumulative => {
-                line.cumulatives.remove(&(b.date, seq));
-            }
-            kind => {
-                if let Some(s) = line.by_kind.get_mut(&kind) {
-                    strip(s)?;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Takes the content at `slot` out of the state: its description, its corrections and
-    /// where it was.
-    fn take(&mut self, slot: Seq) -> Result<Option<Taken>, EvalError> {
-        let Some(s) = self.slots.remove(&slot) else {
-            return Ok(None);
-        };
-        fn hist<T>(
-            m: &mut BTreeMap<String, History<T>>,
-            kind: EventKind,
-            key: String,
-            slot: Seq,
-            d: impl Fn(&T) -> String,
-        ) -> Option<Taken> {
-            let v = m.get_mut(&key).and_then(|h| h.remove(slot))?;
-            Some(Taken {
-                description: d(&v.value),
-                corrected_by: v.corrected_by,
-                place: Place::Key(kind, key),
-            })
-        }
-        let plain = |description: String, corrected_by: Vec<Seq>| Taken {
-            description,
-            corrected_by,
-            place: Place::None,
-        };
-        Ok(match s {
-            Slot::Genesis => self
-                .genesis
-                .take()
-                .map(|g| plain(describe(&Event::Genesis(g.value)), g.corrected_by)),
-            Slot::Other(k) => Some(plain(k.name().to_string(), Vec::new())),
-            Slot::Correction { .. } => None,
-            Slot::RuleSet => {
-                let gone = self.adoptions.remove(&slot);
-                self.rules = self.adoptions.values().next_back().cloned();
-                gone.map(|r| plain(format!("rule set {}", r.name), r.corrected_by))
-            }
-            Slot::Staffing(k) => hist(&mut self.staffing, EventKind::Staffing, k, slot, |x| {
-                describe(&Event::Staffing(x.clone()))
-            }),
-            Slot::Budget(b) => {
-                self.remove_budget(slot, &b)?;
-                Some(Taken {
-                    description: describe_budget(&b.line, b.kind, b.amount, b.date),
-                    corrected_by: b.seqs.iter().filter(|q| *q != slot).collect(),
-                    place: Place::Budget(b.line, b.kind, b.date),
-                })
-            }
-            Slot::Target(k) => hist(
-                &mut self.targets,
-                EventKind::IndicatorTarget,
-                k,
-                slot,
-                |x| describe(&Event::IndicatorTarget(x.clone())),
-            ),
-            Slot::Value(k) => hist(&mut self.values, EventKind::IndicatorValue, k, slot, |x| {
-                describe(&Event::IndicatorValue(x.clone()))
-            }),
-            Slot::Fact(k) => hist(&mut self.facts, EventKind::Fact, k, slot, |x| {
-                describe(&Event::Fact(x.clone()))
-            }),
-            Slot::Evidence => self
-                .evidence
-                .remove(&slot)
-                .map(|e| plain(describe(&Event::Evidence(e.value)), e.corrected_by)),
-            Slot::Claim(k) => hist(&mut self.claims, EventKind::Claim, k, slot, |x| {
-                describe(&Event::Claim(x.clone()))
-            }),
-            Slot::Adjustment => self
-                .adjustments
-                .remove(&slot)
-                .map(|a| plain(describe(&Event::ScoreAdjustment(a.value)), a.corrected_by)),
-            Slot::Ack(k) => hist(
-                &mut self.acknowledgements,
-                EventKind::Acknowledgement,
-                k,
-                slot,
-                |x| describe(&Event::Acknowledgement(x.clone())),
-            ),
-        })
-    }
-
-    /// A retraction is cited by what it changed: the key's history or the budget totals.
-    fn note_retraction(&mut self, taken: &Taken, seq: Seq) {
-        match &taken.place {
-            Place::None => {}
-            Place::Key(kind, key) => {
-                let r = match kind {
-                    EventKind::Fact => self.facts.get_mut(key).map(|h| &mut h.retractions),
-                    EventKind::IndicatorValue => {
-                        self.values.get_mut(key).map(|h| &mut h.retractions)
-                    }
-                    EventKind::IndicatorTarget => {
-                        self.targets.get_mut(key).map(|h| &mut h.retractions)
-                    }
-                    EventKind::Claim => self.claims.get_mut(key).map(|h| &mut h.retractions),
-                    EventKind::Staffing => self.staffing.get_mut(key).map(|h| &mut h.retractions),
-                    EventKind::Acknowledgement => self
-                        .acknowledgements
-                        .get_mut(key)
-                        .map(|h| &mut h.retractions),
-                    _ => None,
-                };
-                if let Some(r) = r {
-                    r.push(seq);
-                }
-            }
-            Place::Budget(line, kind, date) => {
-                let l = self.budget.entry(line.clone()).or_default();
-                match kind {
-                    BudgetKind::Execution => l.payments.entry(*date).or_default().seqs.insert(seq),
-                    BudgetKind::ExecutionCumulative => {}
-                    k => l.by_kind.entry(*k).or_default().seqs.insert(seq),
-                }
-            }
-        }
-    }
-}
-
-/// What [`State::take`] took out.
-struct Taken {
-    description: String,
-    corrected_by: Vec<Seq>,
-    place: Place,
-}
-
-enum Place {
-    None,
-    Key(EventKind, String),
-    Budget(BudgetLine, BudgetKind, BizDate),
 }
