@@ -2,8 +2,9 @@
 
 mod eval_support;
 use eval_support::*;
+use jixiao::eval::State;
 use jixiao::eval::{AsOf, EvalError, FindingKind, Replay, score};
-use jixiao::model::{BudgetKind, ExpenseType, Money};
+use jixiao::model::{BudgetEvent, BudgetKind, Event, ExpenseType, Money};
 
 #[test]
 fn replay_is_deterministic() {
@@ -443,5 +444,66 @@ fn resuming_a_lean_replay_equals_replaying_everything() {
         let resumed = rest.finish();
         assert_eq!(resumed, whole, "cut at {cut}");
         assert_eq!(score(&resumed).unwrap(), score(&whole).unwrap());
+    }
+}
+
+/// Two payments on one line and day whose sum passes the stored range, as a bulk load could
+/// record them (the command line refuses both the amount and the append).
+fn overflowing_payments(l: &mut Ledger) -> (u64, u64) {
+    let huge = Event::Budget(BudgetEvent {
+        amount: Money::from_fen(i64::MAX),
+        ..match budget(ExpenseType::Basic, BudgetKind::Execution, "1", "2022-05-01") {
+            Event::Budget(b) => b,
+            _ => unreachable!(),
+        }
+    });
+    let a = l.push(huge);
+    let b = l.push(budget(
+        ExpenseType::Basic,
+        BudgetKind::Execution,
+        "0.01",
+        "2022-05-01",
+    ));
+    (a, b)
+}
+
+/// Replays every entry, going on past entries that are left out.
+fn replay_tolerant(l: &Ledger) -> State {
+    let mut r = Replay::new(AsOf::Latest);
+    for e in &l.entries {
+        if r.apply(e).is_err() {
+            assert!(r.left_out(e.entry.seq));
+        }
+    }
+    r.finish()
+}
+
+#[test]
+fn defect_4_an_overflowing_entry_is_left_out_and_named_until_a_retraction_undoes_it() {
+    for retract_first in [true, false] {
+        let (mut l, _) = conghua();
+        let total = score(&l.replay(AsOf::Latest)).unwrap().total;
+        let (a, b) = overflowing_payments(&mut l);
+        let state = replay_tolerant(&l);
+        let fault = state.replay_fault().cloned().unwrap();
+        assert!(
+            matches!(fault, EvalError::EntryOverflow { seq, .. } if seq == b),
+            "{fault:?}"
+        );
+        assert!(fault.to_string().contains("retract or correct"), "{fault}");
+        assert_eq!(state.fault_seqs().collect::<Vec<_>>(), vec![b]);
+        // Either row's retraction makes room: the one left out is tried again.
+        let target = if retract_first { a } else { b };
+        l.push(correct(target, None, "录入错误"));
+        let state = replay_tolerant(&l);
+        assert_eq!(state.replay_fault(), None, "retracting seq {target}");
+        if retract_first {
+            assert_eq!(score(&state).unwrap().total, total);
+        } else {
+            // The huge row alone replays, but summing the year's payments passes the range:
+            // a clear error, never a wrapped sum.
+            let e = score(&state).unwrap_err();
+            assert!(matches!(e, EvalError::Overflow { .. }), "{e:?}");
+        }
     }
 }

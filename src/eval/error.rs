@@ -122,6 +122,16 @@ pub enum EvalError {
         /// Who needs it.
         needed_by: String,
     },
+    /// Applying an entry would overflow a sum of recorded amounts.
+    #[error(
+        "entry seq {seq}: the {what} overflows (beyond ±92233720368547758.07 元) with this entry; an amount on that line is a typing error: retract or correct it (`jixiao correct LEDGER SEQ --retract --reason \"...\"`) and the history replays again"
+    )]
+    EntryOverflow {
+        /// The entry that could not be applied.
+        seq: Seq,
+        /// What was being summed.
+        what: String,
+    },
     /// Arithmetic overflow on recorded amounts.
     #[error("arithmetic overflow computing {what}; check the recorded amounts for typing errors")]
     Overflow {

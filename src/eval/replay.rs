@@ -15,7 +15,7 @@ use super::slots::{BudgetSlot, Slot, describe};
 use crate::ledger::Recorded;
 use crate::model::{
     Acknowledgement, BizDate, BudgetKind, BudgetLine, Claim, Event, EventKind, Evidence, Fact,
-    Genesis, IndicatorTarget, IndicatorValue, Money, ScoreAdjustment, Seq, Staffing,
+    Genesis, IndicatorTarget, IndicatorValue, KeyId, Money, ScoreAdjustment, Seq, Staffing,
 };
 use crate::rules::RuleSet;
 use serde::Serialize;
@@ -139,6 +139,11 @@ pub struct AdoptedRules {
     pub digest: [u8; 32],
     /// The parsed rules, or why they do not parse / the digest does not match.
     pub parsed: Result<RuleSet, EvalError>,
+    /// When the entry that put it in force was recorded (Unix seconds; the correction's
+    /// time if a correction replaced it).
+    pub recorded_at: i64,
+    /// Who signed that entry.
+    pub author: KeyId,
 }
 
 /// An amount with the seqs that make it up.
@@ -247,6 +252,63 @@ pub struct State {
     pub(super) absent: BTreeMap<Seq, EventKind>,
     /// Budget events have no index entry (a lean replay, see [`Replay::with_lookup`]).
     pub(super) lean: bool,
+    /// Recorded-at time and author of the entry being applied.
+    pub(super) current: (i64, KeyId),
+    /// Entries that could not be applied and that no later correction undid, by seq.
+    faults: BTreeMap<Seq, Fault>,
+}
+
+/// An entry the replay could not apply. It is left out of the state; a later correction of
+/// it (or, for a failed correction, of the entry that correction named) undoes the fault.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Fault {
+    error: EvalError,
+    /// A plain event, tried again after each later correction (a retraction elsewhere may
+    /// make room for it, e.g. on a budget line whose sum overflowed).
+    retry: Option<Event>,
+    /// For a failed correction, the seq it named.
+    named: Option<Seq>,
+}
+
+impl State {
+    /// The first entry the replay could not apply (and no later correction undid): while
+    /// there is one, the history does not replay and scores are not computed; corrections
+    /// and retractions can still be appended to undo it.
+    #[must_use]
+    pub fn replay_fault(&self) -> Option<&EvalError> {
+        self.faults.values().next().map(|f| &f.error)
+    }
+
+    /// The seqs of the entries the replay could not apply, ascending.
+    pub fn fault_seqs(&self) -> impl Iterator<Item = Seq> + '_ {
+        self.faults.keys().copied()
+    }
+
+    /// Every effective rule-set adoption, by seq; the last is in force.
+    pub fn adoptions(&self) -> impl DoubleEndedIterator<Item = &AdoptedRules> {
+        self.adoptions.values()
+    }
+
+    /// After a correction of the entry at `slot` (naming `named`): faults it undoes go, and
+    /// left-out plain events are tried again.
+    fn corrected(&mut self, slot: Seq, named: Seq) {
+        self.faults.retain(|s, f| {
+            *s != slot && *s != named && f.named != Some(named) && f.named != Some(slot)
+        });
+        let retry: Vec<(Seq, Event)> = self
+            .faults
+            .iter()
+            .filter_map(|(s, f)| f.retry.clone().map(|e| (*s, e)))
+            .collect();
+        for (seq, ev) in retry {
+            let kind = ev.kind();
+            if self.put(seq, &ev, Vec::new()).is_ok() {
+                self.faults.remove(&seq);
+            } else {
+                self.absent.insert(seq, kind);
+            }
+        }
+    }
 }
 
 /// Reads the event recorded at a seq, as stored (for a lean replay).
@@ -321,6 +383,8 @@ impl<'a> Replay<'a> {
                 slots: BTreeMap::new(),
                 adoptions: BTreeMap::new(),
                 absent: BTreeMap::new(),
+                current: (0, KeyId([0; 8])),
+                faults: BTreeMap::new(),
             },
             expected: 1,
             lookup,
@@ -329,6 +393,11 @@ impl<'a> Replay<'a> {
 
     /// Applies the next entry. Entries after the replay point are skipped (but must still
     /// come in order).
+    ///
+    /// An entry that cannot be applied (a sum that would overflow, a correction that does
+    /// not fit) returns its error and is left out: the state is as before it, the replay can
+    /// go on, and [`State::replay_fault`] reports it until a later correction undoes it.
+    /// Entries out of order and unreadable times are not left out: the replay must stop.
     pub fn apply(&mut self, r: &Recorded) -> Result<(), EvalError> {
         let seq = r.entry.seq;
         if seq != self.expected {
@@ -338,12 +407,66 @@ impl<'a> Replay<'a> {
             });
         }
         self.expected = seq.saturating_add(1);
-        let st = &mut self.state;
         let recorded_on = recorded_date(seq, r.entry.recorded_at)?;
-        match st.as_of {
-            AsOf::Seq(n) if seq > n => return Ok(()),
-            _ => {}
+        if matches!(self.state.as_of, AsOf::Seq(n) if seq > n) {
+            return Ok(());
         }
+        self.state.current = (r.entry.recorded_at, r.entry.author);
+        // A correction touching budget sums may fail half-way; it is undone from a copy.
+        let backup = match &r.entry.event {
+            Event::Correction(c)
+                if c.replacement
+                    .as_deref()
+                    .is_none_or(|e| matches!(e, Event::Budget(_))) =>
+            {
+                Some(self.state.clone())
+            }
+            _ => None,
+        };
+        match self.apply_entry(r, recorded_on) {
+            Ok(Some((slot, named))) => {
+                self.state.corrected(slot, named);
+                Ok(())
+            }
+            Ok(None) => Ok(()),
+            Err(e) => {
+                if let Some(b) = backup {
+                    self.state = b;
+                }
+                let error = match e {
+                    EvalError::Overflow { what } => EvalError::EntryOverflow { seq, what },
+                    e => e,
+                };
+                let ev = &r.entry.event;
+                let (retry, named) = match ev {
+                    Event::Correction(c) => (None, Some(c.supersedes)),
+                    e => (Some(e.clone()), None),
+                };
+                let st = &mut self.state;
+                st.last_seq = Some(seq);
+                st.absent.insert(seq, ev.kind());
+                st.faults.insert(
+                    seq,
+                    Fault {
+                        error: error.clone(),
+                        retry,
+                        named,
+                    },
+                );
+                Err(error)
+            }
+        }
+    }
+
+    /// Applies one entry within the replay point; for a correction, the slot it corrected
+    /// and the seq it named.
+    fn apply_entry(
+        &mut self,
+        r: &Recorded,
+        recorded_on: BizDate,
+    ) -> Result<Option<(Seq, Seq)>, EvalError> {
+        let seq = r.entry.seq;
+        let st = &mut self.state;
         st.last_seq = Some(seq);
         let limit = match st.as_of {
             AsOf::Date(d) => Some(d),
@@ -399,7 +522,7 @@ impl<'a> Replay<'a> {
                 if !dated && limit.is_some_and(|d| recorded_on > d) {
                     // Not in view, but a later correction of this one targets the same place.
                     st.slots.insert(seq, Slot::Correction { slot: target });
-                    return Ok(());
+                    return Ok(None);
                 }
                 let taken = st.take(target)?;
                 let mut corrected_by = taken
@@ -430,15 +553,22 @@ impl<'a> Replay<'a> {
                     old_value: taken.map(|t| t.description),
                     new_value,
                 });
-                Ok(())
+                Ok(Some((target, c.supersedes)))
             }
-            ev if in_view(ev) => st.put(seq, ev, Vec::new()),
-            Event::Budget(_) if st.lean => Ok(()),
+            ev if in_view(ev) => st.put(seq, ev, Vec::new()).map(|()| None),
+            Event::Budget(_) if st.lean => Ok(None),
             ev => {
                 st.absent.insert(seq, ev.kind());
-                Ok(())
+                Ok(None)
             }
         }
+    }
+
+    /// After [`Replay::apply`] failed on `seq`: was the entry left out, so the replay can go
+    /// on? (No for an entry out of order or an unreadable time.)
+    #[must_use]
+    pub fn left_out(&self, seq: Seq) -> bool {
+        self.state.faults.contains_key(&seq)
     }
 
     /// The replayed state.

@@ -187,6 +187,8 @@ impl State {
                         text: r.text.clone(),
                         digest: r.digest,
                         parsed,
+                        recorded_at: self.current.0,
+                        author: self.current.1,
                     },
                 );
                 // The latest adoption (by seq) is the one in force.
@@ -264,12 +266,19 @@ impl State {
     ) -> Result<BudgetSlot, EvalError> {
         let mut seqs = SeqSet::of(corrected_by.iter().copied());
         seqs.insert(seq);
-        let line = self.budget.entry(b.line.clone()).or_default();
         let what = "budget line total";
+        // The new sum is computed before anything changes, so an overflow leaves no trace.
+        let current = self.budget.get(&b.line).and_then(|l| match b.kind {
+            BudgetKind::Execution => l.payments.get(&b.date).map(|s| s.amount),
+            BudgetKind::ExecutionCumulative => None,
+            kind => l.by_kind.get(&kind).map(|s| s.amount),
+        });
+        let total = add(current.unwrap_or(Money::ZERO), b.amount, what)?;
+        let line = self.budget.entry(b.line.clone()).or_default();
         match b.kind {
             BudgetKind::Execution => {
                 let s = line.payments.entry(b.date).or_default();
-                s.amount = add(s.amount, b.amount, what)?;
+                s.amount = total;
                 s.seqs.extend(&seqs);
             }
             BudgetKind::ExecutionCumulative => {
@@ -278,7 +287,7 @@ impl State {
             }
             kind => {
                 let s = line.by_kind.entry(kind).or_default();
-                s.amount = add(s.amount, b.amount, what)?;
+                s.amount = total;
                 s.seqs.extend(&seqs);
             }
         }

@@ -3,7 +3,7 @@
 //! fiscal year, amounts of the right sign, findings that exist.
 
 use super::replay::State;
-use crate::model::{BudgetKind, Event};
+use crate::model::{BudgetKind, Event, Money};
 use crate::rules::{Reference, RuleSet};
 use std::collections::BTreeSet;
 
@@ -138,6 +138,16 @@ pub fn validate_new_events(state: &State, events: &[Event]) -> Result<(), Invali
             }
             Event::Budget(b) => {
                 check_date("date", b.date)?;
+                if !b.amount.in_input_range() {
+                    return Err(bad(
+                        "amount",
+                        format!(
+                            "{} 元 is out of range: amounts are accepted from -{max} to {max} 元 (±1 万亿元); check the figure for a typing error",
+                            b.amount,
+                            max = Money::MAX_INPUT
+                        ),
+                    ));
+                }
                 if b.amount.is_negative() && b.kind != BudgetKind::Reallocate {
                     return Err(bad(
                         "amount",

