@@ -261,3 +261,56 @@ fn defect_4_a_retraction_repairs_a_ledger_whose_history_does_not_replay() {
         .run();
     ran.then().args(["score", L]).stdout_contains("99.96").run();
 }
+
+#[test]
+fn defect_8_the_last_admin_cannot_be_revoked() {
+    let ran = demo();
+    let revoke = |ran: Ran, key: &str, whose: &str| {
+        ran.then().args([
+            "revoke",
+            L,
+            "--key",
+            key,
+            "--public-key",
+            whose,
+            "--role",
+            "admin",
+            "--reason",
+            "调岗",
+        ])
+    };
+    let ran = revoke(ran, "d/admin.key", "d/admin.key.pub")
+        .status(2)
+        .stderr_contains("is the last admin of this ledger")
+        .stderr_contains("grant another key the admin role first")
+        .stderr_contains("nothing was appended")
+        .run();
+    assert_eq!(size(&ran), 158);
+    // With a second admin granted, the first may step down; the second then is the last.
+    let ran = ran
+        .then()
+        .args([
+            "grant",
+            L,
+            "--key",
+            "d/admin.key",
+            "--public-key",
+            "d/auditor.key.pub",
+            "--name",
+            "auditor",
+            "--role",
+            "admin",
+        ])
+        .run();
+    let ran = revoke(ran, "d/admin.key", "d/admin.key.pub").run();
+    let ran = revoke(ran, "d/auditor.key", "d/auditor.key.pub")
+        .status(2)
+        .stderr_contains("is the last admin of this ledger")
+        .run();
+    assert_eq!(size(&ran), 160);
+    ran.then()
+        .args(["verify", L])
+        .status(1)
+        .stdout_contains("integrity ok: 160 entries")
+        .run();
+}
