@@ -314,3 +314,98 @@ fn defect_8_the_last_admin_cannot_be_revoked() {
         .stdout_contains("integrity ok: 160 entries")
         .run();
 }
+
+/// The seed rule set with node `mgmt.perf.targets` (where the −0.04 adjustment sits) renamed,
+/// under the same name: adopting it raises the total to 100.00.
+fn renamed_rules(ran: &Ran) {
+    let text = std::fs::read_to_string(ran.path("d/conghua-2022/rules.toml")).unwrap();
+    let renamed = text.replace("id = \"mgmt.perf.targets\"", "id = \"mgmt.perf.goals\"");
+    assert_ne!(text, renamed);
+    std::fs::write(ran.path("rules2.toml"), renamed).unwrap();
+}
+
+#[test]
+fn defect_8_a_second_rule_set_is_shown_with_its_score_change_and_orphans_are_findings() {
+    let ran = demo();
+    renamed_rules(&ran);
+    let ran = ran
+        .then()
+        .args(["adopt", L, "rules2.toml", "--key", "d/admin.key"])
+        .stdout_contains("score 99.96 → 100.00 (+0.04)")
+        .run();
+    let change = "total 99.96 under #5 → 100.00 under #159 (+0.04)";
+    let ran = ran
+        .then()
+        .args(["verify", L])
+        .status(1)
+        .stdout_contains("rule set changed at #159 (2023-03-01T09:00:00Z, by admin)")
+        .stdout_contains("SAME NAME, different text")
+        .stdout_contains(change)
+        .stdout_contains("- adjustment.158 ")
+        .stdout_contains("orphaned: node `mgmt.perf.targets` is not in the rule set in force")
+        .stdout_contains("the adjustment of -0.04 is not applied")
+        .run();
+    let ran = ran.then().args(["verify", L, "--json"]).status(1).run();
+    let v: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
+    let c = &v["recompute"]["rule_set_changes"][0];
+    assert_eq!(c["previous"]["seq"], 5);
+    assert_eq!(c["adopted"]["seq"], 159);
+    assert_eq!(c["same_name"], true);
+    assert_eq!(c["author_name"], "admin");
+    assert_eq!(c["recorded_at_utc"], "2023-03-01T09:00:00Z");
+    assert_eq!(
+        (c["score_before"].as_str(), c["score_after"].as_str()),
+        (Some("99.96"), Some("100.00"))
+    );
+    let orphan = v["recompute"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "adjustment.158")
+        .unwrap();
+    assert_eq!(orphan["kind"], "orphaned");
+    assert_eq!(orphan["acknowledged"], serde_json::Value::Null);
+    // Every report format shows the change and the orphaned adjustment.
+    let mut ran = ran;
+    for (format, wants) in [
+        ("text", "评分规则变更: #159·"),
+        ("md", "**评分规则变更**: #159·"),
+        ("html", "<p class=\"marker\">评分规则变更: #159·"),
+    ] {
+        ran = ran
+            .then()
+            .args(["report", L, "--format", format])
+            .stdout_contains(wants)
+            .stdout_contains("总分 99.96 → 100.00 (+0.04)")
+            .stdout_contains("adjustment.158")
+            .run();
+    }
+    ran = ran
+        .then()
+        .args(["report", L, "--format", "json"])
+        .stdout_contains("\"rule_set_changes\": [")
+        .stdout_contains("\"score_before\": \"99.96\"")
+        .stdout_contains("\"score_after\": \"100.00\"")
+        .stdout_contains("\"delta\": \"+0.04\"")
+        .stdout_contains("\"id\": \"adjustment.158\"")
+        .stdout_contains("\"kind\": \"orphaned\"")
+        .run();
+    // The orphan is acknowledged like any finding, and stays listed.
+    ran.then()
+        .args([
+            "acknowledge",
+            L,
+            "adjustment.158",
+            "--reason",
+            "新规则不再单列该指标,扣分另行认定",
+            "--key",
+            "d/evaluator.key",
+        ])
+        .run()
+        .then()
+        .args(["verify", L])
+        .status(1)
+        .stdout_contains("orphaned: node `mgmt.perf.targets`")
+        .stdout_contains("acknowledged #160")
+        .run();
+}

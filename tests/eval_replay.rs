@@ -325,17 +325,20 @@ fn progress_at_a_date_and_division_by_zero_are_typed() {
 }
 
 #[test]
-fn an_adjustment_on_an_unknown_node_is_an_error_naming_its_seq() {
+fn an_adjustment_on_an_unknown_node_is_an_orphaned_finding_naming_its_seq() {
     let mut l = Ledger::new();
     l.push(rules(RULES));
     let a = l.push(adjust("mgmt.nope", "-1", "x"));
-    assert_eq!(
-        score(&l.replay(AsOf::Latest)).unwrap_err(),
-        EvalError::UnknownAdjustmentNode {
-            seq: a,
-            node: "mgmt.nope".into()
-        }
-    );
+    let card = score(&l.replay(AsOf::Latest)).unwrap();
+    let f = card
+        .findings
+        .iter()
+        .find(|f| f.kind == FindingKind::Orphaned)
+        .unwrap();
+    assert_eq!(f.id, format!("adjustment.{a}"));
+    assert_eq!(f.claim_seq, a);
+    assert!(f.problem.as_deref().unwrap().contains("`mgmt.nope`"));
+    assert!(card.nodes.iter().all(|n| n.adjustments.is_empty()));
 }
 
 #[test]
@@ -506,4 +509,36 @@ fn defect_4_an_overflowing_entry_is_left_out_and_named_until_a_retraction_undoes
             assert!(matches!(e, EvalError::Overflow { .. }), "{e:?}");
         }
     }
+}
+
+#[test]
+fn defect_8_a_claim_whose_subject_left_the_rule_set_is_an_orphaned_finding() {
+    let (mut l, s) = conghua();
+    l.push(claim(
+        "perf.targets",
+        "score.mgmt.perf.targets",
+        "3.96",
+        "分",
+    ));
+    let card = score(&l.replay(AsOf::Latest)).unwrap();
+    assert!(card.findings.iter().all(|f| f.id != "perf.targets"));
+    // A second rule set under the same name without that node.
+    let renamed = RULES.replace("id = \"mgmt.perf.targets\"", "id = \"mgmt.perf.goals\"");
+    let second = l.push(rules(&renamed));
+    let card = score(&l.replay(AsOf::Latest)).unwrap();
+    let kinds: Vec<_> = card
+        .findings
+        .iter()
+        .filter(|f| f.kind == FindingKind::Orphaned)
+        .map(|f| f.id.as_str())
+        .collect();
+    let orphan = format!("adjustment.{}", s.adjustment);
+    assert_eq!(kinds, ["perf.targets", orphan.as_str()]);
+    // The change is listed with the totals under each rule set.
+    assert_eq!(card.rule_set_changes.len(), 1);
+    let c = &card.rule_set_changes[0];
+    assert_eq!(c.adopted.seq, second);
+    assert!(c.same_name && !c.same_text);
+    assert_eq!(c.score_before, Some(d("99.96")));
+    assert_eq!(c.score_after, Some(d("100.00")));
 }

@@ -10,7 +10,7 @@ use crate::import;
 use crate::ledger::keys::KeyPair;
 use crate::ledger::{Ledger, LedgerError};
 use crate::model::{Event, RuleSetAdopted};
-use crate::report::{findings_text, scorecard_table};
+use crate::report::{findings_text, rule_set_changes_json, rule_set_changes_text, scorecard_table};
 use clap::Args;
 use rust_decimal::Decimal;
 use serde_json::json;
@@ -323,6 +323,11 @@ pub(super) fn score_cmd(a: &ScoreArgs) -> Result<(), CliError> {
         println!("{}", serde_json::to_string_pretty(card).unwrap_or_default());
     } else {
         print!("{}", scorecard_table(card));
+        let authority = c.integrity.as_ref().ok().map(|v| &v.authority);
+        print!(
+            "{}",
+            rule_set_changes_text(&card.rule_set_changes, authority)
+        );
         if !card.findings.is_empty() {
             println!(
                 "\nfindings ({} of {} claims do not reproduce):",
@@ -369,6 +374,8 @@ pub fn findings_report(c: &Checked) -> (String, serde_json::Value, bool) {
                 card.findings.len(),
                 open
             );
+            let authority = c.integrity.as_ref().ok().map(|v| &v.authority);
+            text.push_str(&rule_set_changes_text(&card.rule_set_changes, authority));
             text.push_str(&findings_text(&card.findings));
             let v = json!({
                 "ok": open == 0,
@@ -377,6 +384,7 @@ pub fn findings_report(c: &Checked) -> (String, serde_json::Value, bool) {
                 "claims_checked": card.claims_checked,
                 "findings": card.findings,
                 "unacknowledged": open,
+                "rule_set_changes": rule_set_changes_json(&card.rule_set_changes, authority),
             });
             (text, v, open == 0)
         }

@@ -104,16 +104,6 @@ pub enum EvalError {
         /// The denominator that is zero.
         denominator: String,
     },
-    /// A score adjustment names a node not in the rule set.
-    #[error(
-        "score adjustment seq {seq} names node `{node}`, which the adopted rule set does not have; correct or retract seq {seq}"
-    )]
-    UnknownAdjustmentNode {
-        /// The adjustment.
-        seq: Seq,
-        /// The node named.
-        node: String,
-    },
     /// A reference names something the rule set does not define.
     #[error("`{reference}` is not defined by the adopted rule set (needed by {needed_by})")]
     UndefinedReference {

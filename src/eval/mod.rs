@@ -5,6 +5,7 @@
 //! Owns: which recorded value is effective, corrections, recomputation and provenance. Must
 //! not: print, open the ledger file, or change what a rule set means.
 
+mod changes;
 mod claims;
 mod error;
 mod replay;
@@ -14,6 +15,7 @@ mod seqs;
 mod slots;
 mod validate;
 
+pub use changes::{AdoptionRef, RuleSetChange, orphan_id};
 pub use claims::{Acknowledged, Finding, FindingKind, check_claims};
 pub use error::EvalError;
 pub use replay::{

@@ -3,6 +3,7 @@
 //! every seq it came from; parents sum their children.
 
 use super::EvalError;
+use super::changes::{RuleSetChange, orphaned_adjustments, rule_set_changes};
 use super::claims::{Finding, check_claims};
 use super::replay::{AsOf, State};
 use super::resolve::{Resolved, Resolver};
@@ -158,8 +159,11 @@ pub struct Scorecard {
     pub grade: Option<GradeInfo>,
     /// Number of claims checked.
     pub claims_checked: usize,
-    /// Claims that do not reproduce, or cannot be computed.
+    /// Claims that do not reproduce, or cannot be computed, and adjustments whose node the
+    /// rule set in force does not have (kind `orphaned`).
     pub findings: Vec<Finding>,
+    /// Every change of rule set, oldest first, with the total before and after it.
+    pub rule_set_changes: Vec<RuleSetChange>,
 }
 
 impl Scorecard {
@@ -189,16 +193,22 @@ struct Engine<'a> {
     results: BTreeMap<String, NodeScore>,
 }
 
-/// Scores the state with its adopted rule set and checks its claims.
+/// Scores the state with its adopted rule set, checks its claims and lists the changes of
+/// rule set with what each did to the total.
 pub fn score(state: &State) -> Result<Scorecard, EvalError> {
+    let mut card = score_in_force(state)?;
+    card.rule_set_changes = rule_set_changes(state, Some(card.total));
+    Ok(card)
+}
+
+/// [`score`] without the rule-set changes.
+pub(crate) fn score_in_force(state: &State) -> Result<Scorecard, EvalError> {
     let (rules, rules_seq) = rules_of(state)?;
     let mut adjustments: BTreeMap<String, Vec<AppliedAdjustment>> = BTreeMap::new();
     for (seq, a) in &state.adjustments {
         if rules.node(&a.value.node).is_none() {
-            return Err(EvalError::UnknownAdjustmentNode {
-                seq: *seq,
-                node: a.value.node.clone(),
-            });
+            // Not applied: listed as a finding below.
+            continue;
         }
         adjustments
             .entry(a.value.node.clone())
@@ -257,8 +267,11 @@ pub fn score(state: &State) -> Result<Scorecard, EvalError> {
             .filter(|h| h.latest().is_some())
             .count(),
         findings: Vec::new(),
+        rule_set_changes: Vec::new(),
     };
     card.findings = check_claims(state, &card);
+    card.findings
+        .extend(orphaned_adjustments(state, rules, rules_seq));
     Ok(card)
 }
 

@@ -127,11 +127,17 @@ pub fn validate_new_events(state: &State, events: &[Event]) -> Result<(), Invali
                 Reference::parse(&c.subject).map_err(|e| bad("subject", e))?;
                 claims.insert(c.id.clone());
             }
-            Event::Acknowledgement(a) if !claims.contains(&a.finding) => {
+            Event::Acknowledgement(a)
+                if !claims.contains(&a.finding)
+                    && !state
+                        .adjustments
+                        .keys()
+                        .any(|seq| super::changes::orphan_id(*seq) == a.finding) =>
+            {
                 return Err(bad(
                     "finding",
                     format!(
-                        "no claim `{}` is recorded; a finding is acknowledged by its claim id as `verify` lists it",
+                        "no claim `{}` is recorded, nor an adjustment of that id; a finding is acknowledged by its id as `verify` lists it (a claim id, or `adjustment.SEQ`)",
                         a.finding
                     ),
                 ));

@@ -4,6 +4,7 @@
 //! Owns: layout and wording of reports. Must not: open the ledger file or compute scores
 //! (the model reads entry details from a ledger it is given).
 
+mod changes;
 mod html;
 mod markdown;
 mod model;
@@ -12,6 +13,7 @@ mod scorecard;
 mod text;
 mod width;
 
+pub use changes::{RuleSetChangeRow, change_sentence};
 pub use html::{escape, render_html};
 pub use markdown::render_markdown;
 pub use model::{
@@ -22,7 +24,9 @@ pub use model::{
 pub use proofs::{
     ReportProofError, ReportProofs, check_report_proofs, is_report_json, render_json_with_proofs,
 };
-pub use scorecard::{findings_text, scorecard_table, seq_list};
+pub use scorecard::{
+    findings_text, rule_set_changes_json, rule_set_changes_text, scorecard_table, seq_list,
+};
 pub use text::{render_diff, render_text, render_trace};
 pub use width::{display_width, pad, pad_left};
 
