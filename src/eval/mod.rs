@@ -8,6 +8,7 @@
 mod changes;
 mod claims;
 mod error;
+mod faults;
 mod replay;
 mod resolve;
 mod score;

@@ -10,6 +10,7 @@
 //! event back instead, so memory grows with lines, keys and corrections, not payments.
 
 use super::EvalError;
+use super::faults::Fault;
 use super::seqs::SeqSet;
 use super::slots::{BudgetSlot, Slot, describe};
 use crate::ledger::Recorded;
@@ -255,60 +256,7 @@ pub struct State {
     /// Recorded-at time and author of the entry being applied.
     pub(super) current: (i64, KeyId),
     /// Entries that could not be applied and that no later correction undid, by seq.
-    faults: BTreeMap<Seq, Fault>,
-}
-
-/// An entry the replay could not apply. It is left out of the state; a later correction of
-/// it (or, for a failed correction, of the entry that correction named) undoes the fault.
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct Fault {
-    error: EvalError,
-    /// A plain event, tried again after each later correction (a retraction elsewhere may
-    /// make room for it, e.g. on a budget line whose sum overflowed).
-    retry: Option<Event>,
-    /// For a failed correction, the seq it named.
-    named: Option<Seq>,
-}
-
-impl State {
-    /// The first entry the replay could not apply (and no later correction undid): while
-    /// there is one, the history does not replay and scores are not computed; corrections
-    /// and retractions can still be appended to undo it.
-    #[must_use]
-    pub fn replay_fault(&self) -> Option<&EvalError> {
-        self.faults.values().next().map(|f| &f.error)
-    }
-
-    /// The seqs of the entries the replay could not apply, ascending.
-    pub fn fault_seqs(&self) -> impl Iterator<Item = Seq> + '_ {
-        self.faults.keys().copied()
-    }
-
-    /// Every effective rule-set adoption, by seq; the last is in force.
-    pub fn adoptions(&self) -> impl DoubleEndedIterator<Item = &AdoptedRules> {
-        self.adoptions.values()
-    }
-
-    /// After a correction of the entry at `slot` (naming `named`): faults it undoes go, and
-    /// left-out plain events are tried again.
-    fn corrected(&mut self, slot: Seq, named: Seq) {
-        self.faults.retain(|s, f| {
-            *s != slot && *s != named && f.named != Some(named) && f.named != Some(slot)
-        });
-        let retry: Vec<(Seq, Event)> = self
-            .faults
-            .iter()
-            .filter_map(|(s, f)| f.retry.clone().map(|e| (*s, e)))
-            .collect();
-        for (seq, ev) in retry {
-            let kind = ev.kind();
-            if self.put(seq, &ev, Vec::new()).is_ok() {
-                self.faults.remove(&seq);
-            } else {
-                self.absent.insert(seq, kind);
-            }
-        }
-    }
+    pub(super) faults: BTreeMap<Seq, Fault>,
 }
 
 /// Reads the event recorded at a seq, as stored (for a lean replay).

@@ -133,6 +133,11 @@ fn sub(a: Money, b: Money, what: &str) -> Result<Money, EvalError> {
 }
 
 impl State {
+    /// Every effective rule-set adoption, by seq; the last is in force.
+    pub fn adoptions(&self) -> impl DoubleEndedIterator<Item = &AdoptedRules> {
+        self.adoptions.values()
+    }
+
     /// The original entry a correction at `correction_seq` targets.
     pub(super) fn resolve_slot(
         &self,
