@@ -1,66 +1,13 @@
 //! Rule-set changes: each adoption after the first, with when and by whom it was recorded and
-//! what it did to the total, and the adjustments a change left without their node.
+//! what it did to the total; and [`score`], the scorecard with those changes listed.
 //!
 //! Owns: comparing the adoptions of one replayed state. Must not: print, or change which rule
 //! set is in force (the latest adoption by seq, see [`super::replay`]).
 
-use super::claims::{Finding, FindingKind};
+use super::EvalError;
 use super::replay::{AdoptedRules, State};
-use super::score::score_in_force;
-use super::seqs::SeqSet;
-use crate::rules::{RuleSet, dec_opt};
+use super::score::{RuleSetChange, Scorecard, score_in_force};
 use rust_decimal::Decimal;
-use serde::Serialize;
-
-/// One adoption as a change names it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct AdoptionRef {
-    /// The adoption entry (or the entry whose place it holds).
-    pub seq: u64,
-    /// Name as recorded.
-    pub name: String,
-    /// Digest of the text, lower-case hex.
-    pub digest: String,
-}
-
-impl From<&AdoptedRules> for AdoptionRef {
-    fn from(a: &AdoptedRules) -> AdoptionRef {
-        AdoptionRef {
-            seq: a.seq,
-            name: a.name.clone(),
-            digest: hex::encode(a.digest),
-        }
-    }
-}
-
-/// A rule set adopted over an earlier one.
-///
-/// `score_before` and `score_after` score the same history (the state replayed) under the
-/// previous rule set and under this one, so the difference is what the change of rules alone
-/// did; `None` with a reason when one of them cannot be scored.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct RuleSetChange {
-    /// The rule set adopted.
-    pub adopted: AdoptionRef,
-    /// The one it replaced.
-    pub previous: AdoptionRef,
-    /// The names are equal although the texts differ (or the texts are the same).
-    pub same_name: bool,
-    /// The texts are byte-identical (a re-adoption).
-    pub same_text: bool,
-    /// When the adoption was recorded (Unix seconds).
-    pub recorded_at: i64,
-    /// Key id (hex) of the admin who signed it.
-    pub author: String,
-    /// Total under the previous rule set.
-    #[serde(with = "dec_opt")]
-    pub score_before: Option<Decimal>,
-    /// Total under this one.
-    #[serde(with = "dec_opt")]
-    pub score_after: Option<Decimal>,
-    /// Why `score_before` or `score_after` is missing.
-    pub problem: Option<String>,
-}
 
 /// The total of `state` scored with `adopted` in force.
 fn total_under(state: &State, adopted: &AdoptedRules) -> Result<Decimal, String> {
@@ -105,59 +52,10 @@ pub fn rule_set_changes(state: &State, in_force_total: Option<Decimal>) -> Vec<R
     out
 }
 
-/// Findings for effective adjustments whose node the rule set in force does not have: they
-/// are not applied, and say so, until corrected, retracted or acknowledged (by the finding id
-/// `adjustment.SEQ`).
-#[must_use]
-pub fn orphaned_adjustments(state: &State, rules: &RuleSet, rules_seq: u64) -> Vec<Finding> {
-    state
-        .adjustments
-        .iter()
-        .filter(|(_, a)| rules.node(&a.value.node).is_none())
-        .map(|(seq, a)| {
-            let id = orphan_id(*seq);
-            let acknowledged = state
-                .acknowledgements
-                .get(&id)
-                .and_then(|h| h.latest())
-                .map(|k| super::claims::Acknowledged {
-                    seq: k.seq,
-                    reason: k.value.reason.clone(),
-                });
-            let mut input_seqs = SeqSet::of(a.corrected_by.iter().copied());
-            input_seqs.insert(*seq);
-            input_seqs.insert(rules_seq);
-            Finding {
-                id,
-                kind: FindingKind::Orphaned,
-                claim_seq: *seq,
-                subject: format!("score.{}", a.value.node),
-                text: a.value.reason.clone(),
-                section: a.value.basis.clone(),
-                stated: format!("{:+}", a.value.delta.value()),
-                unit: "分".into(),
-                recomputed_exact: None,
-                recomputed: None,
-                definition: format!(
-                    "score adjustment of node `{}` (seq {seq})",
-                    a.value.node
-                ),
-                input_seqs,
-                problem: Some(format!(
-                    "node `{}` is not in the rule set in force («{}», adopted at seq {rules_seq}), so the adjustment of {:+} is not applied; correct or retract seq {seq}, or acknowledge `{}`",
-                    a.value.node,
-                    rules.name,
-                    a.value.delta.value(),
-                    orphan_id(*seq)
-                )),
-                acknowledged,
-            }
-        })
-        .collect()
-}
-
-/// The finding id of an adjustment without its node.
-#[must_use]
-pub fn orphan_id(seq: u64) -> String {
-    format!("adjustment.{seq}")
+/// Scores the state with its adopted rule set, checks its claims and lists the changes of
+/// rule set with what each did to the total.
+pub fn score(state: &State) -> Result<Scorecard, EvalError> {
+    let mut card = score_in_force(state)?;
+    card.rule_set_changes = rule_set_changes(state, Some(card.total));
+    Ok(card)
 }

@@ -9,18 +9,6 @@ use super::EvalError;
 use super::replay::State;
 use crate::model::{Event, Seq};
 
-/// An entry the replay could not apply. It is left out of the state; a later correction of
-/// it (or, for a failed correction, of the entry that correction named) undoes the fault.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) struct Fault {
-    pub(super) error: EvalError,
-    /// A plain event, tried again after each later correction (a retraction elsewhere may
-    /// make room for it, e.g. on a budget line whose sum overflowed).
-    pub(super) retry: Option<Event>,
-    /// For a failed correction, the seq it named.
-    pub(super) named: Option<Seq>,
-}
-
 impl State {
     /// The first entry the replay could not apply (and no later correction undid): while
     /// there is one, the history does not replay and scores are not computed; corrections

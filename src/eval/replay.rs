@@ -10,9 +10,8 @@
 //! event back instead, so memory grows with lines, keys and corrections, not payments.
 
 use super::EvalError;
-use super::faults::Fault;
 use super::seqs::SeqSet;
-use super::slots::{BudgetSlot, Slot, describe};
+use super::words::describe;
 use crate::ledger::Recorded;
 use crate::model::{
     Acknowledgement, BizDate, BudgetKind, BudgetLine, Claim, Event, EventKind, Evidence, Fact,
@@ -167,34 +166,6 @@ pub struct LineTotals {
     pub cumulatives: BTreeMap<(BizDate, Seq), (Money, SeqSet)>,
 }
 
-impl LineTotals {
-    /// Executed on this line as of a date (or overall): the latest cumulative figure at or
-    /// before the date, plus payments dated after it (and at or before the date).
-    pub fn executed(&self, as_of: Option<BizDate>) -> Result<Sum, EvalError> {
-        let upto = |d: &BizDate| as_of.is_none_or(|a| *d <= a);
-        let cum = self.cumulatives.iter().rev().find(|((d, _), _)| upto(d));
-        let mut out = Sum::default();
-        let after = cum.map(|((d, _), (m, seqs))| {
-            out.amount = *m;
-            out.seqs.extend(seqs);
-            *d
-        });
-        for (d, s) in &self.payments {
-            if after.is_some_and(|a| *d <= a) || !upto(d) {
-                continue;
-            }
-            out.amount = out
-                .amount
-                .checked_add(s.amount)
-                .ok_or_else(|| EvalError::Overflow {
-                    what: "executed amount".into(),
-                })?;
-            out.seqs.extend(&s.seqs);
-        }
-        Ok(out)
-    }
-}
-
 /// One correction, as kept in the trail.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct CorrectionRecord {
@@ -213,6 +184,53 @@ pub struct CorrectionRecord {
     pub old_value: Option<String>,
     /// The value after, in words; none for a retraction.
     pub new_value: Option<String>,
+}
+
+/// Where an entry's content lives in the state, so a correction can take it out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum Slot {
+    Genesis,
+    Other(EventKind),
+    RuleSet,
+    Staffing(String),
+    Budget(BudgetSlot),
+    Target(String),
+    Value(String),
+    Fact(String),
+    Evidence,
+    Claim(String),
+    Adjustment,
+    Ack(String),
+    Correction { slot: Seq },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct BudgetSlot {
+    pub(super) line: BudgetLine,
+    pub(super) kind: BudgetKind,
+    pub(super) amount: Money,
+    pub(super) date: BizDate,
+    pub(super) seqs: SeqSet,
+}
+
+impl Slot {
+    pub(super) fn kind(&self) -> EventKind {
+        match self {
+            Slot::Genesis => EventKind::Genesis,
+            Slot::Other(k) => *k,
+            Slot::RuleSet => EventKind::RuleSetAdopted,
+            Slot::Staffing(_) => EventKind::Staffing,
+            Slot::Budget(_) => EventKind::Budget,
+            Slot::Target(_) => EventKind::IndicatorTarget,
+            Slot::Value(_) => EventKind::IndicatorValue,
+            Slot::Fact(_) => EventKind::Fact,
+            Slot::Evidence => EventKind::Evidence,
+            Slot::Claim(_) => EventKind::Claim,
+            Slot::Adjustment => EventKind::ScoreAdjustment,
+            Slot::Ack(_) => EventKind::Acknowledgement,
+            Slot::Correction { .. } => EventKind::Correction,
+        }
+    }
 }
 
 /// Everything scoring needs, replayed from entries.
@@ -257,6 +275,18 @@ pub struct State {
     pub(super) current: (i64, KeyId),
     /// Entries that could not be applied and that no later correction undid, by seq.
     pub(super) faults: BTreeMap<Seq, Fault>,
+}
+
+/// An entry the replay could not apply. It is left out of the state; a later correction of
+/// it (or, for a failed correction, of the entry that correction named) undoes the fault.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct Fault {
+    pub(super) error: EvalError,
+    /// A plain event, tried again after each later correction (a retraction elsewhere may
+    /// make room for it, e.g. on a budget line whose sum overflowed).
+    pub(super) retry: Option<Event>,
+    /// For a failed correction, the seq it named.
+    pub(super) named: Option<Seq>,
 }
 
 /// Reads the event recorded at a seq, as stored (for a lean replay).

@@ -6,58 +6,12 @@
 //! entries or which are in view (that is [`super::replay`]), read the ledger, or score.
 
 use super::EvalError;
-use super::replay::{AdoptedRules, History, State, Sum, Versioned};
+use super::replay::{AdoptedRules, BudgetSlot, History, LineTotals, Slot, State, Sum, Versioned};
 use super::seqs::SeqSet;
+use super::words::{describe, describe_budget};
 use crate::model::{BizDate, BudgetEvent, BudgetKind, BudgetLine, Event, EventKind, Money, Seq};
 use crate::rules::{self, RuleSet, RulesError};
 use std::collections::BTreeMap;
-
-/// Where an entry's content lives in the state, so a correction can take it out.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) enum Slot {
-    Genesis,
-    Other(EventKind),
-    RuleSet,
-    Staffing(String),
-    Budget(BudgetSlot),
-    Target(String),
-    Value(String),
-    Fact(String),
-    Evidence,
-    Claim(String),
-    Adjustment,
-    Ack(String),
-    Correction { slot: Seq },
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) struct BudgetSlot {
-    pub(super) line: BudgetLine,
-    pub(super) kind: BudgetKind,
-    pub(super) amount: Money,
-    pub(super) date: BizDate,
-    pub(super) seqs: SeqSet,
-}
-
-impl Slot {
-    pub(super) fn kind(&self) -> EventKind {
-        match self {
-            Slot::Genesis => EventKind::Genesis,
-            Slot::Other(k) => *k,
-            Slot::RuleSet => EventKind::RuleSetAdopted,
-            Slot::Staffing(_) => EventKind::Staffing,
-            Slot::Budget(_) => EventKind::Budget,
-            Slot::Target(_) => EventKind::IndicatorTarget,
-            Slot::Value(_) => EventKind::IndicatorValue,
-            Slot::Fact(_) => EventKind::Fact,
-            Slot::Evidence => EventKind::Evidence,
-            Slot::Claim(_) => EventKind::Claim,
-            Slot::Adjustment => EventKind::ScoreAdjustment,
-            Slot::Ack(_) => EventKind::Acknowledgement,
-            Slot::Correction { .. } => EventKind::Correction,
-        }
-    }
-}
 
 pub(super) fn ver<T>(seq: Seq, corrected_by: &[Seq], value: T) -> Versioned<T> {
     Versioned {
@@ -65,59 +19,6 @@ pub(super) fn ver<T>(seq: Seq, corrected_by: &[Seq], value: T) -> Versioned<T> {
         corrected_by: corrected_by.to_vec(),
         value,
     }
-}
-
-/// An event in a few words, for the correction trail.
-#[must_use]
-pub fn describe(ev: &Event) -> String {
-    match ev {
-        Event::Genesis(g) => format!("genesis {} {}", g.department, g.year),
-        Event::Grant(g) => format!("grant {} to {}", g.role, g.principal.name),
-        Event::Revoke(r) => format!("revoke {} from {}", r.role, r.key_id),
-        Event::RuleSetAdopted(r) => format!("rule set {}", r.name),
-        Event::Staffing(s) => format!(
-            "{}: establishment {}, actual {}, retired {} ({})",
-            s.category, s.establishment, s.actual, s.retired, s.date
-        ),
-        Event::Budget(b) => describe_budget(&b.line, b.kind, b.amount, b.date),
-        Event::IndicatorTarget(t) => format!(
-            "{} target {}{}{}{} ({})",
-            t.indicator,
-            t.direction.symbol(),
-            t.adjusted.unwrap_or(t.year_start),
-            t.unit,
-            if t.adjusted.is_some() {
-                " (adjusted)"
-            } else {
-                ""
-            },
-            t.date
-        ),
-        Event::IndicatorValue(v) => format!("{} = {} ({})", v.indicator, v.value, v.date),
-        Event::Fact(f) => format!("{} = {} {} ({})", f.key, f.value, f.unit, f.date),
-        Event::Evidence(e) => format!("evidence {} ({} bytes)", e.name, e.size),
-        Event::Claim(c) => format!("claim {}: {}{}", c.id, c.value, c.unit),
-        Event::ScoreAdjustment(a) => format!("{} {:+}", a.node, a.delta.value()),
-        Event::Correction(c) => format!("correction of seq {}", c.supersedes),
-        Event::Acknowledgement(a) => format!("acknowledgement of {}", a.finding),
-    }
-}
-
-fn describe_budget(line: &BudgetLine, kind: BudgetKind, amount: Money, date: BizDate) -> String {
-    let project = if line.project.is_empty() {
-        String::new()
-    } else {
-        format!("/{}", line.project)
-    };
-    format!(
-        "{} {} 元 on {}/{}{} ({})",
-        kind.name(),
-        amount,
-        line.fund_source.name(),
-        line.expense_type.name(),
-        project,
-        date
-    )
 }
 
 fn add(a: Money, b: Money, what: &str) -> Result<Money, EvalError> {
@@ -130,6 +31,34 @@ fn sub(a: Money, b: Money, what: &str) -> Result<Money, EvalError> {
     a.checked_sub(b).ok_or_else(|| EvalError::Overflow {
         what: what.to_string(),
     })
+}
+
+impl LineTotals {
+    /// Executed on this line as of a date (or overall): the latest cumulative figure at or
+    /// before the date, plus payments dated after it (and at or before the date).
+    pub fn executed(&self, as_of: Option<BizDate>) -> Result<Sum, EvalError> {
+        let upto = |d: &BizDate| as_of.is_none_or(|a| *d <= a);
+        let cum = self.cumulatives.iter().rev().find(|((d, _), _)| upto(d));
+        let mut out = Sum::default();
+        let after = cum.map(|((d, _), (m, seqs))| {
+            out.amount = *m;
+            out.seqs.extend(seqs);
+            *d
+        });
+        for (d, s) in &self.payments {
+            if after.is_some_and(|a| *d <= a) || !upto(d) {
+                continue;
+            }
+            out.amount = out
+                .amount
+                .checked_add(s.amount)
+                .ok_or_else(|| EvalError::Overflow {
+                    what: "executed amount".into(),
+                })?;
+            out.seqs.extend(&s.seqs);
+        }
+        Ok(out)
+    }
 }
 
 impl State {

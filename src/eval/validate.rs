@@ -132,7 +132,7 @@ pub fn validate_new_events(state: &State, events: &[Event]) -> Result<(), Invali
                     && !state
                         .adjustments
                         .keys()
-                        .any(|seq| super::changes::orphan_id(*seq) == a.finding) =>
+                        .any(|seq| super::orphans::orphan_id(*seq) == a.finding) =>
             {
                 return Err(bad(
                     "finding",
