@@ -157,6 +157,19 @@ fn defect_4_amounts_just_inside_the_range_are_accepted_just_outside_refused() {
         .stderr_contains("--amount")
         .stderr_contains("accepted from -1000000000000.00 to 1000000000000.00 元")
         .run();
+    // 28 digits overflowed the fen conversion itself (a panic before).
+    std::fs::write(
+        ran.path("digits.csv"),
+        rows_csv(&["9999999999999999999999999999"]),
+    )
+    .unwrap();
+    let ran = ran
+        .then()
+        .args(["import", L, "digits.csv", "--key", "d/recorder.key"])
+        .status(2)
+        .stderr_contains("digits.csv:2:")
+        .stderr_contains("out of range")
+        .run();
     assert_eq!(size(&ran), 158);
     let ran = ran
         .then()
@@ -408,4 +421,30 @@ fn defect_8_a_second_rule_set_is_shown_with_its_score_change_and_orphans_are_fin
         .stdout_contains("orphaned: node `mgmt.perf.targets`")
         .stdout_contains("acknowledged #160")
         .run();
+}
+
+#[test]
+fn defect_4_an_append_after_which_the_history_would_not_replay_is_refused_with_file_and_line() {
+    let ran = demo();
+    // A correction of the adjustment (seq 158) whose replacement is an indicator value: each
+    // field validates, but the replay cannot put a value in an adjustment's place.
+    std::fs::write(
+        ran.path("bad.toml"),
+        "format = \"jixiao-events/1\"\n\n\
+         [[event]]\n\
+         kind = \"correction\"\n\
+         supersedes = 158\n\
+         reason = \"复核更正\"\n\
+         replacement = { kind = \"value\", indicator = \"perf.output.quality.archive_loss\", value = \"0\", date = \"2022-12-31\" }\n",
+    )
+    .unwrap();
+    let ran = ran
+        .then()
+        .args(["import", L, "bad.toml", "--key", "d/recorder.key"])
+        .status(2)
+        .stderr_contains("bad.toml:3: event #1: after it the history would not replay")
+        .stderr_contains("replaces seq 158 (a adjustment) with a value")
+        .stderr_contains("nothing was appended")
+        .run();
+    assert_eq!(size(&ran), 158);
 }
