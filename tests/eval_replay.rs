@@ -542,3 +542,44 @@ fn defect_8_a_claim_whose_subject_left_the_rule_set_is_an_orphaned_finding() {
     assert_eq!(c.score_before, Some(d("99.96")));
     assert_eq!(c.score_after, Some(d("100.00")));
 }
+
+#[test]
+fn defect_4_a_correction_that_would_overflow_is_left_out_whole_and_a_later_one_replaces_it() {
+    let (mut l, _) = conghua();
+    let huge = Event::Budget(BudgetEvent {
+        amount: Money::from_fen(i64::MAX),
+        ..match budget(ExpenseType::Basic, BudgetKind::Execution, "1", "2022-05-01") {
+            Event::Budget(b) => b,
+            _ => unreachable!(),
+        }
+    });
+    l.push(huge);
+    let small = l.push(budget(
+        ExpenseType::Basic,
+        BudgetKind::Execution,
+        "0.01",
+        "2022-05-02",
+    ));
+    let before = replay_tolerant(&l);
+    assert_eq!(before.replay_fault(), None);
+    // Moving the small payment onto the huge one's day overflows that day's sum: the
+    // correction is left out whole (the payment stays where it was).
+    let bad = l.push(correct(
+        small,
+        Some(budget(
+            ExpenseType::Basic,
+            BudgetKind::Execution,
+            "0.01",
+            "2022-05-01",
+        )),
+        "日期更正",
+    ));
+    let after = replay_tolerant(&l);
+    assert_eq!(after.fault_seqs().collect::<Vec<_>>(), vec![bad]);
+    assert_eq!(after.budget, before.budget);
+    assert!(after.corrections.is_empty());
+    // A later correction of the same entry supersedes the failed one.
+    l.push(correct(small, None, "重复录入"));
+    let fixed = replay_tolerant(&l);
+    assert_eq!(fixed.replay_fault(), None);
+}

@@ -391,14 +391,9 @@ impl<'a> Replay<'a> {
         }
         self.state.current = (r.entry.recorded_at, r.entry.author);
         // A correction touching budget sums may fail half-way; it is undone from a copy.
+        // (Other corrections fail, if at all, before they change anything.)
         let backup = match &r.entry.event {
-            Event::Correction(c)
-                if c.replacement
-                    .as_deref()
-                    .is_none_or(|e| matches!(e, Event::Budget(_))) =>
-            {
-                Some(self.state.clone())
-            }
+            Event::Correction(c) if self.state.may_touch_budget(c) => Some(self.state.clone()),
             _ => None,
         };
         match self.apply_entry(r, recorded_on) {

@@ -62,6 +62,22 @@ impl LineTotals {
 }
 
 impl State {
+    /// Could applying `c` change budget sums? Yes unless it replaces with a non-budget event
+    /// or retracts an entry known not to be a budget event.
+    pub(super) fn may_touch_budget(&self, c: &crate::model::Correction) -> bool {
+        if let Some(rep) = &c.replacement {
+            return matches!(**rep, Event::Budget(_));
+        }
+        let slot = match self.slots.get(&c.supersedes) {
+            Some(Slot::Correction { slot }) => *slot,
+            _ => c.supersedes,
+        };
+        match self.slots.get(&slot) {
+            Some(Slot::Budget(_)) | None => true,
+            Some(_) => false,
+        }
+    }
+
     /// Every effective rule-set adoption, by seq; the last is in force.
     pub fn adoptions(&self) -> impl DoubleEndedIterator<Item = &AdoptedRules> {
         self.adoptions.values()
