@@ -13,8 +13,13 @@ use std::path::Path;
 pub struct Checked {
     /// Integrity: the verified ledger, or its first failure.
     pub integrity: Result<Verified, Failure>,
-    /// The replayed state (of the entries that passed), unless replay itself failed.
+    /// The replayed state (of the entries that passed), unless replay itself failed: an
+    /// entry could not be applied and no later correction undid it
+    /// ([`State::replay_fault`]).
     pub state: Result<State, EvalError>,
+    /// When `state` is an error because of such entries, the state replayed without them,
+    /// which corrections that undo them are appended to.
+    pub faulted: Option<State>,
     /// The scorecard with its findings, when the state could be scored.
     pub scorecard: Option<Result<Scorecard, EvalError>>,
 }
@@ -44,6 +49,7 @@ pub fn check(path: &Path, as_of: AsOf, tree_sizes: &[u64]) -> Result<Checked, Le
                 Some(f) => Ok(Checked {
                     integrity: Err(f),
                     state: Err(EvalError::NoRuleSet),
+                    faulted: None,
                     scorecard: None,
                 }),
                 None => Err(e),
@@ -62,25 +68,35 @@ pub fn check_open(
     let mut replay = Replay::with_lookup(as_of, |seq| {
         ledger.entry(seq).ok().flatten().map(|r| r.entry.event)
     });
+    // An entry the replay cannot apply is left out and the replay goes on (a later
+    // correction may undo it); only a broken order or time stops it.
     let mut replay_error = None;
     let integrity = ledger.verify_capturing(
         &mut |r| {
             if replay_error.is_none()
                 && let Err(e) = replay.apply(r)
+                && !replay.left_out(r.entry.seq)
             {
                 replay_error = Some(e);
             }
         },
         tree_sizes,
     );
-    let state = match replay_error {
-        Some(e) => Err(e),
-        None => Ok(replay.finish()),
+    let (state, faulted) = match replay_error {
+        Some(e) => (Err(e), None),
+        None => {
+            let s = replay.finish();
+            match s.replay_fault() {
+                Some(e) => (Err(e.clone()), Some(s)),
+                None => (Ok(s), None),
+            }
+        }
     };
     let scorecard = state.as_ref().ok().map(score);
     Ok(Checked {
         integrity,
         state,
+        faulted,
         scorecard,
     })
 }

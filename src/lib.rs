@@ -3,6 +3,7 @@
 //! the recorded history and reports whose every figure cites the entries behind it.
 #![forbid(unsafe_code)]
 
+pub mod append;
 pub mod check;
 pub mod cli;
 pub mod eval;

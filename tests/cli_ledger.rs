@@ -55,6 +55,7 @@ struct Recompute {
     claims_checked: Option<u64>,
     findings: Option<Vec<serde_json::Value>>,
     unacknowledged: Option<u64>,
+    rule_set_changes: Option<Vec<serde_json::Value>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -849,6 +850,8 @@ fn verify_json_of_the_seed_case_lists_the_finding() {
     assert_eq!(findings[0]["id"], "budget.growth_rate");
     assert_eq!(findings[0]["stated"], "3.5");
     assert_eq!(findings[0]["recomputed"], "3.6");
+    // One rule set: no change to show.
+    assert_eq!(r.rule_set_changes.map(|c| c.len()), Some(0));
 }
 
 #[test]

@@ -2,8 +2,9 @@
 
 mod eval_support;
 use eval_support::*;
+use jixiao::eval::State;
 use jixiao::eval::{AsOf, EvalError, FindingKind, Replay, score};
-use jixiao::model::{BudgetKind, ExpenseType, Money};
+use jixiao::model::{BudgetEvent, BudgetKind, Event, ExpenseType, Money};
 
 #[test]
 fn replay_is_deterministic() {
@@ -324,17 +325,20 @@ fn progress_at_a_date_and_division_by_zero_are_typed() {
 }
 
 #[test]
-fn an_adjustment_on_an_unknown_node_is_an_error_naming_its_seq() {
+fn an_adjustment_on_an_unknown_node_is_an_orphaned_finding_naming_its_seq() {
     let mut l = Ledger::new();
     l.push(rules(RULES));
     let a = l.push(adjust("mgmt.nope", "-1", "x"));
-    assert_eq!(
-        score(&l.replay(AsOf::Latest)).unwrap_err(),
-        EvalError::UnknownAdjustmentNode {
-            seq: a,
-            node: "mgmt.nope".into()
-        }
-    );
+    let card = score(&l.replay(AsOf::Latest)).unwrap();
+    let f = card
+        .findings
+        .iter()
+        .find(|f| f.kind == FindingKind::Orphaned)
+        .unwrap();
+    assert_eq!(f.id, format!("adjustment.{a}"));
+    assert_eq!(f.claim_seq, a);
+    assert!(f.problem.as_deref().unwrap().contains("`mgmt.nope`"));
+    assert!(card.nodes.iter().all(|n| n.adjustments.is_empty()));
 }
 
 #[test]
@@ -444,4 +448,138 @@ fn resuming_a_lean_replay_equals_replaying_everything() {
         assert_eq!(resumed, whole, "cut at {cut}");
         assert_eq!(score(&resumed).unwrap(), score(&whole).unwrap());
     }
+}
+
+/// Two payments on one line and day whose sum passes the stored range, as a bulk load could
+/// record them (the command line refuses both the amount and the append).
+fn overflowing_payments(l: &mut Ledger) -> (u64, u64) {
+    let huge = Event::Budget(BudgetEvent {
+        amount: Money::from_fen(i64::MAX),
+        ..match budget(ExpenseType::Basic, BudgetKind::Execution, "1", "2022-05-01") {
+            Event::Budget(b) => b,
+            _ => unreachable!(),
+        }
+    });
+    let a = l.push(huge);
+    let b = l.push(budget(
+        ExpenseType::Basic,
+        BudgetKind::Execution,
+        "0.01",
+        "2022-05-01",
+    ));
+    (a, b)
+}
+
+/// Replays every entry, going on past entries that are left out.
+fn replay_tolerant(l: &Ledger) -> State {
+    let mut r = Replay::new(AsOf::Latest);
+    for e in &l.entries {
+        if r.apply(e).is_err() {
+            assert!(r.left_out(e.entry.seq));
+        }
+    }
+    r.finish()
+}
+
+#[test]
+fn defect_4_an_overflowing_entry_is_left_out_and_named_until_a_retraction_undoes_it() {
+    for retract_first in [true, false] {
+        let (mut l, _) = conghua();
+        let total = score(&l.replay(AsOf::Latest)).unwrap().total;
+        let (a, b) = overflowing_payments(&mut l);
+        let state = replay_tolerant(&l);
+        let fault = state.replay_fault().cloned().unwrap();
+        assert!(
+            matches!(fault, EvalError::EntryOverflow { seq, .. } if seq == b),
+            "{fault:?}"
+        );
+        assert!(fault.to_string().contains("retract or correct"), "{fault}");
+        assert_eq!(state.fault_seqs().collect::<Vec<_>>(), vec![b]);
+        // Either row's retraction makes room: the one left out is tried again.
+        let target = if retract_first { a } else { b };
+        l.push(correct(target, None, "录入错误"));
+        let state = replay_tolerant(&l);
+        assert_eq!(state.replay_fault(), None, "retracting seq {target}");
+        if retract_first {
+            assert_eq!(score(&state).unwrap().total, total);
+        } else {
+            // The huge row alone replays, but summing the year's payments passes the range:
+            // a clear error, never a wrapped sum.
+            let e = score(&state).unwrap_err();
+            assert!(matches!(e, EvalError::Overflow { .. }), "{e:?}");
+        }
+    }
+}
+
+#[test]
+fn defect_8_a_claim_whose_subject_left_the_rule_set_is_an_orphaned_finding() {
+    let (mut l, s) = conghua();
+    l.push(claim(
+        "perf.targets",
+        "score.mgmt.perf.targets",
+        "3.96",
+        "分",
+    ));
+    let card = score(&l.replay(AsOf::Latest)).unwrap();
+    assert!(card.findings.iter().all(|f| f.id != "perf.targets"));
+    // A second rule set under the same name without that node.
+    let renamed = RULES.replace("id = \"mgmt.perf.targets\"", "id = \"mgmt.perf.goals\"");
+    let second = l.push(rules(&renamed));
+    let card = score(&l.replay(AsOf::Latest)).unwrap();
+    let kinds: Vec<_> = card
+        .findings
+        .iter()
+        .filter(|f| f.kind == FindingKind::Orphaned)
+        .map(|f| f.id.as_str())
+        .collect();
+    let orphan = format!("adjustment.{}", s.adjustment);
+    assert_eq!(kinds, ["perf.targets", orphan.as_str()]);
+    // The change is listed with the totals under each rule set.
+    assert_eq!(card.rule_set_changes.len(), 1);
+    let c = &card.rule_set_changes[0];
+    assert_eq!(c.adopted.seq, second);
+    assert!(c.same_name && !c.same_text);
+    assert_eq!(c.score_before, Some(d("99.96")));
+    assert_eq!(c.score_after, Some(d("100.00")));
+}
+
+#[test]
+fn defect_4_a_correction_that_would_overflow_is_left_out_whole_and_a_later_one_replaces_it() {
+    let (mut l, _) = conghua();
+    let huge = Event::Budget(BudgetEvent {
+        amount: Money::from_fen(i64::MAX),
+        ..match budget(ExpenseType::Basic, BudgetKind::Execution, "1", "2022-05-01") {
+            Event::Budget(b) => b,
+            _ => unreachable!(),
+        }
+    });
+    l.push(huge);
+    let small = l.push(budget(
+        ExpenseType::Basic,
+        BudgetKind::Execution,
+        "0.01",
+        "2022-05-02",
+    ));
+    let before = replay_tolerant(&l);
+    assert_eq!(before.replay_fault(), None);
+    // Moving the small payment onto the huge one's day overflows that day's sum: the
+    // correction is left out whole (the payment stays where it was).
+    let bad = l.push(correct(
+        small,
+        Some(budget(
+            ExpenseType::Basic,
+            BudgetKind::Execution,
+            "0.01",
+            "2022-05-01",
+        )),
+        "日期更正",
+    ));
+    let after = replay_tolerant(&l);
+    assert_eq!(after.fault_seqs().collect::<Vec<_>>(), vec![bad]);
+    assert_eq!(after.budget, before.budget);
+    assert!(after.corrections.is_empty());
+    // A later correction of the same entry supersedes the failed one.
+    l.push(correct(small, None, "重复录入"));
+    let fixed = replay_tolerant(&l);
+    assert_eq!(fixed.replay_fault(), None);
 }

@@ -273,6 +273,7 @@ mod json {
         pub integrity: Integrity,
         pub score_error: Option<String>,
         pub rule_set: Option<(String, Cite)>,
+        pub rule_set_changes: Vec<RuleSetChange>,
         pub nodes: Vec<Node>,
         pub total: Option<String>,
         pub grade: Option<String>,
@@ -282,6 +283,24 @@ mod json {
         pub adjustments: Vec<Adjustment>,
         pub ledger: Binding,
         pub evidence: Vec<Entry>,
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct RuleSetChange {
+        pub adopted: Cite,
+        pub name: String,
+        pub digest: String,
+        pub previous: Cite,
+        pub previous_name: String,
+        pub previous_digest: String,
+        pub same_name: bool,
+        pub same_text: bool,
+        pub author: String,
+        pub recorded_at: String,
+        pub score_before: Option<String>,
+        pub score_after: Option<String>,
+        pub delta: Option<String>,
+        pub problem: Option<String>,
     }
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -455,6 +474,8 @@ fn json_reads_back_with_independent_types() {
     );
     all.extend(r.adjustments.iter().flat_map(|a| &a.cites));
     all.push(&r.rule_set.as_ref().unwrap().1);
+    // The seed adopts one rule set: no change to show.
+    assert!(r.rule_set_changes.is_empty());
     for c in all {
         let e = ev[&c.seq];
         assert_eq!(e.short, c.hash);

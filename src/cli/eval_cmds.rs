@@ -3,13 +3,14 @@
 
 use super::CliError;
 use super::ledger_cmds::{KeyArg, now};
-use crate::check::{Checked, check, check_open};
-use crate::eval::{AsOf, EvalError, Replay, Scorecard, State, score, validate_new_events};
+use crate::append::{Refused, append_checked};
+use crate::check::{Checked, check};
+use crate::eval::{AsOf, EvalError, Scorecard, State};
 use crate::import;
 use crate::ledger::keys::KeyPair;
-use crate::ledger::{Entry, EntryHash, FORMAT_VERSION, Ledger, LedgerError, Recorded};
-use crate::model::{Event, KeyId, RuleSetAdopted};
-use crate::report::{findings_text, scorecard_table};
+use crate::ledger::{Ledger, LedgerError};
+use crate::model::{Event, RuleSetAdopted};
+use crate::report::{findings_text, rule_set_changes_json, rule_set_changes_text, scorecard_table};
 use clap::Args;
 use rust_decimal::Decimal;
 use serde_json::json;
@@ -23,8 +24,9 @@ pub struct Origin<'a> {
     pub lines: &'a [usize],
 }
 
-/// Opens the ledger for writing, verifies it, validates `events` against its history, and
-/// appends them as one batch signed by `key`. Nothing is written if any step fails.
+/// Opens the ledger for writing and appends `events` signed by `key` if the ledger verifies,
+/// they validate against its history and it still replays after them
+/// ([`crate::append::append_checked`]). Nothing is written if any step fails.
 pub fn append_validated(
     ledger_path: &Path,
     key: &KeyArg,
@@ -34,129 +36,71 @@ pub fn append_validated(
 ) -> Result<(), CliError> {
     let key = KeyPair::read(&key.key)?;
     let ledger = Ledger::open(ledger_path)?;
-    let before = check_open(&ledger, AsOf::Latest, &[])?;
-    let verified = before.integrity.as_ref().map_err(|f| {
-        CliError::Ledger(LedgerError::Damaged {
-            path: ledger_path.to_path_buf(),
-            seq: f.seq.unwrap_or(0),
-            detail: f.detail.clone(),
-        })
-    })?;
-    let state = before
-        .state
-        .as_ref()
-        .map_err(|e| CliError::Usage(format!("the ledger's history does not replay: {e}")))?;
-    if let Err(inv) = validate_new_events(state, &events) {
-        let at = match &origin {
-            Some(o) => format!(
+    let count = events.len() as u64;
+    let at = |index: usize| {
+        origin.as_ref().map_or_else(String::new, |o| {
+            format!(
                 "{}:{}: ",
                 o.path.display(),
-                o.lines.get(inv.index).copied().unwrap_or(0)
-            ),
-            None => String::new(),
-        };
-        return Err(CliError::Usage(format!("{at}{inv}; nothing was appended")));
-    }
-    let after = simulate(
-        &ledger,
-        state,
-        verified.size,
-        KeyId::of(&key.signing.verifying_key().to_bytes()),
-        &events,
-    )?;
-    let impact = score_impact(before.scorecard.as_ref(), &after);
-    if dry_run {
-        println!(
-            "dry run: {} event(s) would be appended as #{}..#{} signed by {}; nothing written",
-            events.len(),
-            verified.size + 1,
-            verified.size + events.len() as u64,
-            key.name
-        );
-        print!("{impact}");
-        return Ok(());
-    }
-    let appended = match ledger.append(&key.signing, events, now()?) {
-        Ok(a) => a,
-        Err(LedgerError::Unauthorized { seq, source }) if origin.is_some() => {
-            // Point at the event in the file: the seq it would have had exists nowhere.
-            let index = seq.saturating_sub(verified.size + 1);
-            let (file, line) = origin.as_ref().map_or((String::new(), 0), |o| {
-                let line = usize::try_from(index)
-                    .ok()
-                    .and_then(|i| o.lines.get(i).copied())
-                    .unwrap_or(0);
-                (o.path.display().to_string(), line)
-            });
+                o.lines.get(index).copied().unwrap_or(0)
+            )
+        })
+    };
+    let done = match append_checked(&ledger, &key.signing, events, now()?, dry_run) {
+        Ok(d) => d,
+        Err(Refused::Event { index, message }) => {
             return Err(CliError::Usage(format!(
-                "{file}:{line}: event #{}: {source}; nothing was appended",
+                "{}{message}; nothing was appended",
+                at(index)
+            )));
+        }
+        Err(Refused::Ledger(LedgerError::Unauthorized { seq, source })) if origin.is_some() => {
+            // Point at the event in the file: the seq it would have had exists nowhere.
+            let size = ledger.head().map(|h| h.size).unwrap_or(0);
+            let index = usize::try_from(seq.saturating_sub(size + 1)).unwrap_or(0);
+            return Err(CliError::Usage(format!(
+                "{}event #{}: {source}; nothing was appended",
+                at(index),
                 index + 1
             )));
         }
-        Err(e) => return Err(e.into()),
+        Err(Refused::Ledger(e)) => return Err(e.into()),
     };
-    if appended.first == appended.last {
-        println!(
-            "appended #{}·{} signed by {}",
-            appended.last,
-            appended.head.short(),
+    if let Some(e) = &done.was_failing {
+        println!("note: the history did not replay before this: {e}");
+    }
+    match &done.appended {
+        None => println!(
+            "dry run: {count} event(s) would be appended as #{}..#{} signed by {}; nothing written",
+            done.size + 1,
+            done.size + count,
             key.name
-        );
-    } else {
-        println!(
+        ),
+        Some(a) if a.first == a.last => {
+            println!(
+                "appended #{}·{} signed by {}",
+                a.last,
+                a.head.short(),
+                key.name
+            );
+        }
+        Some(a) => println!(
             "appended #{}..#{} ({} entries) signed by {}, head #{}·{}",
-            appended.first,
-            appended.last,
-            appended.last - appended.first + 1,
+            a.first,
+            a.last,
+            a.last - a.first + 1,
             key.name,
-            appended.last,
-            appended.head.short()
-        );
+            a.last,
+            a.head.short()
+        ),
     }
-    print!("{impact}");
+    match (&done.was_failing, &done.still_failing) {
+        (_, Some(e)) => println!("the history still does not replay: {e}"),
+        (Some(_), None) => println!("the history replays again"),
+        (None, None) => {}
+    }
+    print!("{}", score_impact(done.before.as_ref(), &done.after));
     Ok(())
-}
-
-/// Continues the verified replay `state` with `events` (as if appended after `size` entries)
-/// and scores the result; the ledger is not read again except for entries a correction needs.
-fn simulate(
-    ledger: &Ledger,
-    state: &State,
-    size: u64,
-    author: KeyId,
-    events: &[Event],
-) -> Result<Option<Result<Scorecard, EvalError>>, CliError> {
-    if state.as_of != AsOf::Latest {
-        return Ok(None);
-    }
-    let mut replay = Replay::resume(state.clone(), |seq| {
-        if seq > size {
-            usize::try_from(seq - size - 1)
-                .ok()
-                .and_then(|i| events.get(i))
-                .cloned()
-        } else {
-            ledger.entry(seq).ok().flatten().map(|r| r.entry.event)
-        }
-    });
-    let recorded_at = now()?;
-    for (i, e) in events.iter().enumerate() {
-        let r = Recorded {
-            entry: Entry {
-                version: FORMAT_VERSION,
-                seq: size + 1 + i as u64,
-                prev: EntryHash::default(),
-                recorded_at,
-                author,
-                event: e.clone(),
-            },
-            hash: EntryHash::default(),
-        };
-        if let Err(e) = replay.apply(&r) {
-            return Ok(Some(Err(e)));
-        }
-    }
-    Ok(Some(score(&replay.finish())))
 }
 
 fn total_of(card: Option<&Result<Scorecard, EvalError>>) -> Option<&Scorecard> {
@@ -379,6 +323,11 @@ pub(super) fn score_cmd(a: &ScoreArgs) -> Result<(), CliError> {
         println!("{}", serde_json::to_string_pretty(card).unwrap_or_default());
     } else {
         print!("{}", scorecard_table(card));
+        let authority = c.integrity.as_ref().ok().map(|v| &v.authority);
+        print!(
+            "{}",
+            rule_set_changes_text(&card.rule_set_changes, authority)
+        );
         if !card.findings.is_empty() {
             println!(
                 "\nfindings ({} of {} claims do not reproduce):",
@@ -425,6 +374,8 @@ pub fn findings_report(c: &Checked) -> (String, serde_json::Value, bool) {
                 card.findings.len(),
                 open
             );
+            let authority = c.integrity.as_ref().ok().map(|v| &v.authority);
+            text.push_str(&rule_set_changes_text(&card.rule_set_changes, authority));
             text.push_str(&findings_text(&card.findings));
             let v = json!({
                 "ok": open == 0,
@@ -433,6 +384,7 @@ pub fn findings_report(c: &Checked) -> (String, serde_json::Value, bool) {
                 "claims_checked": card.claims_checked,
                 "findings": card.findings,
                 "unacknowledged": open,
+                "rule_set_changes": rule_set_changes_json(&card.rule_set_changes, authority),
             });
             (text, v, open == 0)
         }

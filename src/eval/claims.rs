@@ -1,6 +1,7 @@
 //! Checking the report's claims: each stated figure is recomputed from its subject, converted
 //! to the printed unit, rounded half-up to the printed precision and compared.
 
+use super::EvalError;
 use super::replay::State;
 use super::resolve::{Resolved, Resolver, ValueUnit};
 use super::score::{Scorecard, rules_of};
@@ -17,8 +18,12 @@ use std::collections::BTreeMap;
 pub enum FindingKind {
     /// The recomputed figure, at the printed precision, differs from the stated one.
     Mismatch,
-    /// The subject cannot be computed (unknown reference, missing input, division by zero).
+    /// The subject cannot be computed (missing input, division by zero, not a reference).
     Unresolvable,
+    /// What it is about is not in the rule set in force: a claim whose subject names a node,
+    /// derivation or indicator the rule set does not define, or a score adjustment whose node
+    /// it does not have (then not applied). Typically left behind by a change of rule set.
+    Orphaned,
 }
 
 /// An evaluator's acceptance of a finding.
@@ -37,7 +42,7 @@ pub struct Finding {
     pub id: String,
     /// Mismatch or unresolvable.
     pub kind: FindingKind,
-    /// The claim entry.
+    /// The claim entry (for an orphaned adjustment, the adjustment entry).
     pub claim_seq: Seq,
     /// The claim's subject reference.
     pub subject: String,
@@ -114,6 +119,7 @@ pub fn check_claims(state: &State, card: &Scorecard) -> Vec<Finding> {
                 seq: a.seq,
                 reason: a.value.reason.clone(),
             });
+        let mut orphaned = false;
         let resolved = match (rules, Reference::parse(&claim.subject)) {
             (_, Err(why)) => Err(format!(
                 "subject `{}` is not a reference: {why}",
@@ -126,7 +132,10 @@ pub fn check_claims(state: &State, card: &Scorecard) -> Vec<Finding> {
                 scores: &scores,
             }
             .resolve(&r, &format!("claim {id}"))
-            .map_err(|e| e.to_string()),
+            .map_err(|e| {
+                orphaned = matches!(e, EvalError::UndefinedReference { .. });
+                e.to_string()
+            }),
         };
         let mut f = Finding {
             id: id.clone(),
@@ -146,6 +155,9 @@ pub fn check_claims(state: &State, card: &Scorecard) -> Vec<Finding> {
         };
         match resolved {
             Err(problem) => {
+                if orphaned {
+                    f.kind = FindingKind::Orphaned;
+                }
                 f.problem = Some(problem);
                 out.push(f);
             }

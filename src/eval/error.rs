@@ -104,16 +104,6 @@ pub enum EvalError {
         /// The denominator that is zero.
         denominator: String,
     },
-    /// A score adjustment names a node not in the rule set.
-    #[error(
-        "score adjustment seq {seq} names node `{node}`, which the adopted rule set does not have; correct or retract seq {seq}"
-    )]
-    UnknownAdjustmentNode {
-        /// The adjustment.
-        seq: Seq,
-        /// The node named.
-        node: String,
-    },
     /// A reference names something the rule set does not define.
     #[error("`{reference}` is not defined by the adopted rule set (needed by {needed_by})")]
     UndefinedReference {
@@ -121,6 +111,16 @@ pub enum EvalError {
         reference: String,
         /// Who needs it.
         needed_by: String,
+    },
+    /// Applying an entry would overflow a sum of recorded amounts.
+    #[error(
+        "entry seq {seq}: the {what} overflows (beyond ±92233720368547758.07 元) with this entry; an amount on that line is a typing error: retract or correct it (`jixiao correct LEDGER SEQ --retract --reason \"...\"`) and the history replays again"
+    )]
+    EntryOverflow {
+        /// The entry that could not be applied.
+        seq: Seq,
+        /// What was being summed.
+        what: String,
     },
     /// Arithmetic overflow on recorded amounts.
     #[error("arithmetic overflow computing {what}; check the recorded amounts for typing errors")]

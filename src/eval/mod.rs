@@ -5,23 +5,31 @@
 //! Owns: which recorded value is effective, corrections, recomputation and provenance. Must
 //! not: print, open the ledger file, or change what a rule set means.
 
+mod changes;
 mod claims;
 mod error;
+mod faults;
+mod orphans;
 mod replay;
 mod resolve;
 mod score;
 mod seqs;
+mod slots;
 mod validate;
+mod words;
 
+pub use changes::score;
 pub use claims::{Acknowledged, Finding, FindingKind, check_claims};
 pub use error::EvalError;
+pub use orphans::orphan_id;
 pub use replay::{
     AdoptedRules, AsOf, CorrectionRecord, History, LineTotals, Lookup, Replay, State, Sum,
-    Versioned, describe,
+    Versioned,
 };
 pub use score::{
-    AppliedAdjustment, GradeInfo, NodeScore, RuleSetInfo, Scorecard, TargetSource, TargetUsed,
-    score,
+    AdoptionRef, AppliedAdjustment, GradeInfo, NodeScore, RuleSetChange, RuleSetInfo, Scorecard,
+    TargetSource, TargetUsed,
 };
 pub use seqs::SeqSet;
 pub use validate::{Invalid, validate_new_events};
+pub use words::describe;

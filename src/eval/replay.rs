@@ -11,13 +11,13 @@
 
 use super::EvalError;
 use super::seqs::SeqSet;
+use super::words::describe;
 use crate::ledger::Recorded;
 use crate::model::{
-    Acknowledgement, BizDate, BudgetEvent, BudgetKind, BudgetLine, Claim, Event, EventKind,
-    Evidence, Fact, Genesis, IndicatorTarget, IndicatorValue, Money, ScoreAdjustment, Seq,
-    Staffing,
+    Acknowledgement, BizDate, BudgetKind, BudgetLine, Claim, Event, EventKind, Evidence, Fact,
+    Genesis, IndicatorTarget, IndicatorValue, KeyId, Money, ScoreAdjustment, Seq, Staffing,
 };
-use crate::rules::{self, RuleSet, RulesError};
+use crate::rules::RuleSet;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -113,12 +113,12 @@ impl<T> History<T> {
         s
     }
 
-    fn insert(&mut self, v: Versioned<T>) {
+    pub(super) fn insert(&mut self, v: Versioned<T>) {
         let i = self.entries.partition_point(|e| e.seq < v.seq);
         self.entries.insert(i, v);
     }
 
-    fn remove(&mut self, seq: Seq) -> Option<Versioned<T>> {
+    pub(super) fn remove(&mut self, seq: Seq) -> Option<Versioned<T>> {
         let i = self.entries.iter().position(|e| e.seq == seq)?;
         Some(self.entries.remove(i))
     }
@@ -139,6 +139,11 @@ pub struct AdoptedRules {
     pub digest: [u8; 32],
     /// The parsed rules, or why they do not parse / the digest does not match.
     pub parsed: Result<RuleSet, EvalError>,
+    /// When the entry that put it in force was recorded (Unix seconds; the correction's
+    /// time if a correction replaced it).
+    pub recorded_at: i64,
+    /// Who signed that entry.
+    pub author: KeyId,
 }
 
 /// An amount with the seqs that make it up.
@@ -159,34 +164,6 @@ pub struct LineTotals {
     pub payments: BTreeMap<BizDate, Sum>,
     /// Cumulative executed figures by (business date, seq).
     pub cumulatives: BTreeMap<(BizDate, Seq), (Money, SeqSet)>,
-}
-
-impl LineTotals {
-    /// Executed on this line as of a date (or overall): the latest cumulative figure at or
-    /// before the date, plus payments dated after it (and at or before the date).
-    pub fn executed(&self, as_of: Option<BizDate>) -> Result<Sum, EvalError> {
-        let upto = |d: &BizDate| as_of.is_none_or(|a| *d <= a);
-        let cum = self.cumulatives.iter().rev().find(|((d, _), _)| upto(d));
-        let mut out = Sum::default();
-        let after = cum.map(|((d, _), (m, seqs))| {
-            out.amount = *m;
-            out.seqs.extend(seqs);
-            *d
-        });
-        for (d, s) in &self.payments {
-            if after.is_some_and(|a| *d <= a) || !upto(d) {
-                continue;
-            }
-            out.amount = out
-                .amount
-                .checked_add(s.amount)
-                .ok_or_else(|| EvalError::Overflow {
-                    what: "executed amount".into(),
-                })?;
-            out.seqs.extend(&s.seqs);
-        }
-        Ok(out)
-    }
 }
 
 /// One correction, as kept in the trail.
@@ -211,7 +188,7 @@ pub struct CorrectionRecord {
 
 /// Where an entry's content lives in the state, so a correction can take it out.
 #[derive(Clone, Debug, PartialEq, Eq)]
-enum Slot {
+pub(super) enum Slot {
     Genesis,
     Other(EventKind),
     RuleSet,
@@ -228,16 +205,16 @@ enum Slot {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-struct BudgetSlot {
-    line: BudgetLine,
-    kind: BudgetKind,
-    amount: Money,
-    date: BizDate,
-    seqs: SeqSet,
+pub(super) struct BudgetSlot {
+    pub(super) line: BudgetLine,
+    pub(super) kind: BudgetKind,
+    pub(super) amount: Money,
+    pub(super) date: BizDate,
+    pub(super) seqs: SeqSet,
 }
 
 impl Slot {
-    fn kind(&self) -> EventKind {
+    pub(super) fn kind(&self) -> EventKind {
         match self {
             Slot::Genesis => EventKind::Genesis,
             Slot::Other(k) => *k,
@@ -287,13 +264,29 @@ pub struct State {
     pub acknowledgements: BTreeMap<String, History<Acknowledgement>>,
     /// Every correction applied, in seq order.
     pub corrections: Vec<CorrectionRecord>,
-    slots: BTreeMap<Seq, Slot>,
+    pub(super) slots: BTreeMap<Seq, Slot>,
     /// Every effective rule-set adoption; the last is in force.
-    adoptions: BTreeMap<Seq, AdoptedRules>,
+    pub(super) adoptions: BTreeMap<Seq, AdoptedRules>,
     /// Entries not in view (excluded by the as-of date, or retracted), with their kinds.
-    absent: BTreeMap<Seq, EventKind>,
+    pub(super) absent: BTreeMap<Seq, EventKind>,
     /// Budget events have no index entry (a lean replay, see [`Replay::with_lookup`]).
-    lean: bool,
+    pub(super) lean: bool,
+    /// Recorded-at time and author of the entry being applied.
+    pub(super) current: (i64, KeyId),
+    /// Entries that could not be applied and that no later correction undid, by seq.
+    pub(super) faults: BTreeMap<Seq, Fault>,
+}
+
+/// An entry the replay could not apply. It is left out of the state; a later correction of
+/// it (or, for a failed correction, of the entry that correction named) undoes the fault.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct Fault {
+    pub(super) error: EvalError,
+    /// A plain event, tried again after each later correction (a retraction elsewhere may
+    /// make room for it, e.g. on a budget line whose sum overflowed).
+    pub(super) retry: Option<Event>,
+    /// For a failed correction, the seq it named.
+    pub(super) named: Option<Seq>,
 }
 
 /// Reads the event recorded at a seq, as stored (for a lean replay).
@@ -368,6 +361,8 @@ impl<'a> Replay<'a> {
                 slots: BTreeMap::new(),
                 adoptions: BTreeMap::new(),
                 absent: BTreeMap::new(),
+                current: (0, KeyId([0; 8])),
+                faults: BTreeMap::new(),
             },
             expected: 1,
             lookup,
@@ -376,6 +371,11 @@ impl<'a> Replay<'a> {
 
     /// Applies the next entry. Entries after the replay point are skipped (but must still
     /// come in order).
+    ///
+    /// An entry that cannot be applied (a sum that would overflow, a correction that does
+    /// not fit) returns its error and is left out: the state is as before it, the replay can
+    /// go on, and [`State::replay_fault`] reports it until a later correction undoes it.
+    /// Entries out of order and unreadable times are not left out: the replay must stop.
     pub fn apply(&mut self, r: &Recorded) -> Result<(), EvalError> {
         let seq = r.entry.seq;
         if seq != self.expected {
@@ -385,12 +385,61 @@ impl<'a> Replay<'a> {
             });
         }
         self.expected = seq.saturating_add(1);
-        let st = &mut self.state;
         let recorded_on = recorded_date(seq, r.entry.recorded_at)?;
-        match st.as_of {
-            AsOf::Seq(n) if seq > n => return Ok(()),
-            _ => {}
+        if matches!(self.state.as_of, AsOf::Seq(n) if seq > n) {
+            return Ok(());
         }
+        self.state.current = (r.entry.recorded_at, r.entry.author);
+        // A correction touching budget sums may fail half-way; it is undone from a copy.
+        // (Other corrections fail, if at all, before they change anything.)
+        let backup = match &r.entry.event {
+            Event::Correction(c) if self.state.may_touch_budget(c) => Some(self.state.clone()),
+            _ => None,
+        };
+        match self.apply_entry(r, recorded_on) {
+            Ok(Some((slot, named))) => {
+                self.state.corrected(slot, named);
+                Ok(())
+            }
+            Ok(None) => Ok(()),
+            Err(e) => {
+                if let Some(b) = backup {
+                    self.state = b;
+                }
+                let error = match e {
+                    EvalError::Overflow { what } => EvalError::EntryOverflow { seq, what },
+                    e => e,
+                };
+                let ev = &r.entry.event;
+                let (retry, named) = match ev {
+                    Event::Correction(c) => (None, Some(c.supersedes)),
+                    e => (Some(e.clone()), None),
+                };
+                let st = &mut self.state;
+                st.last_seq = Some(seq);
+                st.absent.insert(seq, ev.kind());
+                st.faults.insert(
+                    seq,
+                    Fault {
+                        error: error.clone(),
+                        retry,
+                        named,
+                    },
+                );
+                Err(error)
+            }
+        }
+    }
+
+    /// Applies one entry within the replay point; for a correction, the slot it corrected
+    /// and the seq it named.
+    fn apply_entry(
+        &mut self,
+        r: &Recorded,
+        recorded_on: BizDate,
+    ) -> Result<Option<(Seq, Seq)>, EvalError> {
+        let seq = r.entry.seq;
+        let st = &mut self.state;
         st.last_seq = Some(seq);
         let limit = match st.as_of {
             AsOf::Date(d) => Some(d),
@@ -446,7 +495,7 @@ impl<'a> Replay<'a> {
                 if !dated && limit.is_some_and(|d| recorded_on > d) {
                     // Not in view, but a later correction of this one targets the same place.
                     st.slots.insert(seq, Slot::Correction { slot: target });
-                    return Ok(());
+                    return Ok(None);
                 }
                 let taken = st.take(target)?;
                 let mut corrected_by = taken
@@ -477,29 +526,28 @@ impl<'a> Replay<'a> {
                     old_value: taken.map(|t| t.description),
                     new_value,
                 });
-                Ok(())
+                Ok(Some((target, c.supersedes)))
             }
-            ev if in_view(ev) => st.put(seq, ev, Vec::new()),
-            Event::Budget(_) if st.lean => Ok(()),
+            ev if in_view(ev) => st.put(seq, ev, Vec::new()).map(|()| None),
+            Event::Budget(_) if st.lean => Ok(None),
             ev => {
                 st.absent.insert(seq, ev.kind());
-                Ok(())
+                Ok(None)
             }
         }
+    }
+
+    /// After [`Replay::apply`] failed on `seq`: was the entry left out, so the replay can go
+    /// on? (No for an entry out of order or an unreadable time.)
+    #[must_use]
+    pub fn left_out(&self, seq: Seq) -> bool {
+        self.state.faults.contains_key(&seq)
     }
 
     /// The replayed state.
     #[must_use]
     pub fn finish(self) -> State {
         self.state
-    }
-}
-
-fn ver<T>(seq: Seq, corrected_by: &[Seq], value: T) -> Versioned<T> {
-    Versioned {
-        seq,
-        corrected_by: corrected_by.to_vec(),
-        value,
     }
 }
 
@@ -530,384 +578,4 @@ fn is_dated_kind(k: EventKind) -> bool {
             | EventKind::IndicatorValue
             | EventKind::Fact
     )
-}
-
-/// An event in a few words, for the correction trail.
-#[must_use]
-pub fn describe(ev: &Event) -> String {
-    match ev {
-        Event::Genesis(g) => format!("genesis {} {}", g.department, g.year),
-        Event::Grant(g) => format!("grant {} to {}", g.role, g.principal.name),
-        Event::Revoke(r) => format!("revoke {} from {}", r.role, r.key_id),
-        Event::RuleSetAdopted(r) => format!("rule set {}", r.name),
-        Event::Staffing(s) => format!(
-            "{}: establishment {}, actual {}, retired {} ({})",
-            s.category, s.establishment, s.actual, s.retired, s.date
-        ),
-        Event::Budget(b) => describe_budget(&b.line, b.kind, b.amount, b.date),
-        Event::IndicatorTarget(t) => format!(
-            "{} target {}{}{}{} ({})",
-            t.indicator,
-            t.direction.symbol(),
-            t.adjusted.unwrap_or(t.year_start),
-            t.unit,
-            if t.adjusted.is_some() {
-                " (adjusted)"
-            } else {
-                ""
-            },
-            t.date
-        ),
-        Event::IndicatorValue(v) => format!("{} = {} ({})", v.indicator, v.value, v.date),
-        Event::Fact(f) => format!("{} = {} {} ({})", f.key, f.value, f.unit, f.date),
-        Event::Evidence(e) => format!("evidence {} ({} bytes)", e.name, e.size),
-        Event::Claim(c) => format!("claim {}: {}{}", c.id, c.value, c.unit),
-        Event::ScoreAdjustment(a) => format!("{} {:+}", a.node, a.delta.value()),
-        Event::Correction(c) => format!("correction of seq {}", c.supersedes),
-        Event::Acknowledgement(a) => format!("acknowledgement of {}", a.finding),
-    }
-}
-
-fn describe_budget(line: &BudgetLine, kind: BudgetKind, amount: Money, date: BizDate) -> String {
-    let project = if line.project.is_empty() {
-        String::new()
-    } else {
-        format!("/{}", line.project)
-    };
-    format!(
-        "{} {} 元 on {}/{}{} ({})",
-        kind.name(),
-        amount,
-        line.fund_source.name(),
-        line.expense_type.name(),
-        project,
-        date
-    )
-}
-
-fn add(a: Money, b: Money, what: &str) -> Result<Money, EvalError> {
-    a.checked_add(b).ok_or_else(|| EvalError::Overflow {
-        what: what.to_string(),
-    })
-}
-
-fn sub(a: Money, b: Money, what: &str) -> Result<Money, EvalError> {
-    a.checked_sub(b).ok_or_else(|| EvalError::Overflow {
-        what: what.to_string(),
-    })
-}
-
-impl State {
-    /// The original entry a correction at `correction_seq` targets.
-    fn resolve_slot(&self, correction_seq: Seq, superseded: Seq) -> Result<Seq, EvalError> {
-        if superseded >= correction_seq {
-            return Err(EvalError::UnknownSuperseded {
-                correction_seq,
-                superseded,
-            });
-        }
-        match self.slots.get(&superseded) {
-            Some(Slot::Correction { slot }) => Ok(*slot),
-            Some(_) => Ok(superseded),
-            None if self.absent.contains_key(&superseded) => Ok(superseded),
-            None => Err(EvalError::UnknownSuperseded {
-                correction_seq,
-                superseded,
-            }),
-        }
-    }
-
-    /// Records the content of an entry in the state, in the place of `seq`.
-    fn put(&mut self, seq: Seq, ev: &Event, corrected_by: Vec<Seq>) -> Result<(), EvalError> {
-        self.absent.remove(&seq);
-        let by = corrected_by.as_slice();
-        let slot = match ev {
-            Event::Genesis(g) => {
-                self.genesis = Some(ver(seq, by, g.clone()));
-                Slot::Genesis
-            }
-            Event::Grant(_) | Event::Revoke(_) | Event::Correction(_) => Slot::Other(ev.kind()),
-            Event::RuleSetAdopted(r) => {
-                let parsed = if rules::digest(&r.text) == r.digest {
-                    RuleSet::parse(&r.text)
-                        .map_err(|source: RulesError| EvalError::RuleSetInvalid { seq, source })
-                } else {
-                    Err(EvalError::RuleSetDigest { seq })
-                };
-                self.adoptions.insert(
-                    seq,
-                    AdoptedRules {
-                        seq,
-                        corrected_by: corrected_by.clone(),
-                        name: r.name.clone(),
-                        text: r.text.clone(),
-                        digest: r.digest,
-                        parsed,
-                    },
-                );
-                // The latest adoption (by seq) is the one in force.
-                self.rules = self.adoptions.values().next_back().cloned();
-                Slot::RuleSet
-            }
-            Event::Staffing(s) => {
-                self.staffing
-                    .entry(s.category.clone())
-                    .or_default()
-                    .insert(ver(seq, by, s.clone()));
-                Slot::Staffing(s.category.clone())
-            }
-            Event::Budget(b) => {
-                let slot = self.add_budget(seq, b, &corrected_by)?;
-                if self.lean && corrected_by.is_empty() {
-                    // A lean replay reads the event back if a correction ever needs it.
-                    return Ok(());
-                }
-                Slot::Budget(slot)
-            }
-            Event::IndicatorTarget(t) => {
-                self.targets
-                    .entry(t.indicator.clone())
-                    .or_default()
-                    .insert(ver(seq, by, t.clone()));
-                Slot::Target(t.indicator.clone())
-            }
-            Event::IndicatorValue(x) => {
-                self.values
-                    .entry(x.indicator.clone())
-                    .or_default()
-                    .insert(ver(seq, by, x.clone()));
-                Slot::Value(x.indicator.clone())
-            }
-            Event::Fact(f) => {
-                self.facts
-                    .entry(f.key.clone())
-                    .or_default()
-                    .insert(ver(seq, by, f.clone()));
-                Slot::Fact(f.key.clone())
-            }
-            Event::Evidence(e) => {
-                self.evidence.insert(seq, ver(seq, by, e.clone()));
-                Slot::Evidence
-            }
-            Event::Claim(c) => {
-                self.claims
-                    .entry(c.id.clone())
-                    .or_default()
-                    .insert(ver(seq, by, c.clone()));
-                Slot::Claim(c.id.clone())
-            }
-            Event::ScoreAdjustment(a) => {
-                self.adjustments.insert(seq, ver(seq, by, a.clone()));
-                Slot::Adjustment
-            }
-            Event::Acknowledgement(a) => {
-                self.acknowledgements
-                    .entry(a.finding.clone())
-                    .or_default()
-                    .insert(ver(seq, by, a.clone()));
-                Slot::Ack(a.finding.clone())
-            }
-        };
-        self.slots.insert(seq, slot);
-        Ok(())
-    }
-
-    fn add_budget(
-        &mut self,
-        seq: Seq,
-        b: &BudgetEvent,
-        corrected_by: &[Seq],
-    ) -> Result<BudgetSlot, EvalError> {
-        let mut seqs = SeqSet::of(corrected_by.iter().copied());
-        seqs.insert(seq);
-        let line = self.budget.entry(b.line.clone()).or_default();
-        let what = "budget line total";
-        match b.kind {
-            BudgetKind::Execution => {
-                let s = line.payments.entry(b.date).or_default();
-                s.amount = add(s.amount, b.amount, what)?;
-                s.seqs.extend(&seqs);
-            }
-            BudgetKind::ExecutionCumulative => {
-                line.cumulatives
-                    .insert((b.date, seq), (b.amount, seqs.clone()));
-            }
-            kind => {
-                let s = line.by_kind.entry(kind).or_default();
-                s.amount = add(s.amount, b.amount, what)?;
-                s.seqs.extend(&seqs);
-            }
-        }
-        Ok(BudgetSlot {
-            line: b.line.clone(),
-            kind: b.kind,
-            amount: b.amount,
-            date: b.date,
-            seqs,
-        })
-    }
-
-    fn remove_budget(&mut self, seq: Seq, b: &BudgetSlot) -> Result<(), EvalError> {
-        let Some(line) = self.budget.get_mut(&b.line) else {
-            return Ok(());
-        };
-        let what = "budget line total";
-        let strip = |s: &mut Sum| -> Result<(), EvalError> {
-            s.amount = sub(s.amount, b.amount, what)?;
-            for q in b.seqs.iter() {
-                s.seqs.remove(q);
-            }
-            Ok(())
-        };
-        match b.kind {
-            BudgetKind::Execution => {
-                if let Some(s) = line.payments.get_mut(&b.date) {
-                    strip(s)?;
-                    if s.seqs.is_empty() {
-                        line.payments.remove(&b.date);
-                    }
-                }
-            }
-            BudgetKind::ExecutionCumulative => {
-                line.cumulatives.remove(&(b.date, seq));
-            }
-            kind => {
-                if let Some(s) = line.by_kind.get_mut(&kind) {
-                    strip(s)?;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Takes the content at `slot` out of the state: its description, its corrections and
-    /// where it was.
-    fn take(&mut self, slot: Seq) -> Result<Option<Taken>, EvalError> {
-        let Some(s) = self.slots.remove(&slot) else {
-            return Ok(None);
-        };
-        fn hist<T>(
-            m: &mut BTreeMap<String, History<T>>,
-            kind: EventKind,
-            key: String,
-            slot: Seq,
-            d: impl Fn(&T) -> String,
-        ) -> Option<Taken> {
-            let v = m.get_mut(&key).and_then(|h| h.remove(slot))?;
-            Some(Taken {
-                description: d(&v.value),
-                corrected_by: v.corrected_by,
-                place: Place::Key(kind, key),
-            })
-        }
-        let plain = |description: String, corrected_by: Vec<Seq>| Taken {
-            description,
-            corrected_by,
-            place: Place::None,
-        };
-        Ok(match s {
-            Slot::Genesis => self
-                .genesis
-                .take()
-                .map(|g| plain(describe(&Event::Genesis(g.value)), g.corrected_by)),
-            Slot::Other(k) => Some(plain(k.name().to_string(), Vec::new())),
-            Slot::Correction { .. } => None,
-            Slot::RuleSet => {
-                let gone = self.adoptions.remove(&slot);
-                self.rules = self.adoptions.values().next_back().cloned();
-                gone.map(|r| plain(format!("rule set {}", r.name), r.corrected_by))
-            }
-            Slot::Staffing(k) => hist(&mut self.staffing, EventKind::Staffing, k, slot, |x| {
-                describe(&Event::Staffing(x.clone()))
-            }),
-            Slot::Budget(b) => {
-                self.remove_budget(slot, &b)?;
-                Some(Taken {
-                    description: describe_budget(&b.line, b.kind, b.amount, b.date),
-                    corrected_by: b.seqs.iter().filter(|q| *q != slot).collect(),
-                    place: Place::Budget(b.line, b.kind, b.date),
-                })
-            }
-            Slot::Target(k) => hist(
-                &mut self.targets,
-                EventKind::IndicatorTarget,
-                k,
-                slot,
-                |x| describe(&Event::IndicatorTarget(x.clone())),
-            ),
-            Slot::Value(k) => hist(&mut self.values, EventKind::IndicatorValue, k, slot, |x| {
-                describe(&Event::IndicatorValue(x.clone()))
-            }),
-            Slot::Fact(k) => hist(&mut self.facts, EventKind::Fact, k, slot, |x| {
-                describe(&Event::Fact(x.clone()))
-            }),
-            Slot::Evidence => self
-                .evidence
-                .remove(&slot)
-                .map(|e| plain(describe(&Event::Evidence(e.value)), e.corrected_by)),
-            Slot::Claim(k) => hist(&mut self.claims, EventKind::Claim, k, slot, |x| {
-                describe(&Event::Claim(x.clone()))
-            }),
-            Slot::Adjustment => self
-                .adjustments
-                .remove(&slot)
-                .map(|a| plain(describe(&Event::ScoreAdjustment(a.value)), a.corrected_by)),
-            Slot::Ack(k) => hist(
-                &mut self.acknowledgements,
-                EventKind::Acknowledgement,
-                k,
-                slot,
-                |x| describe(&Event::Acknowledgement(x.clone())),
-            ),
-        })
-    }
-
-    /// A retraction is cited by what it changed: the key's history or the budget totals.
-    fn note_retraction(&mut self, taken: &Taken, seq: Seq) {
-        match &taken.place {
-            Place::None => {}
-            Place::Key(kind, key) => {
-                let r = match kind {
-                    EventKind::Fact => self.facts.get_mut(key).map(|h| &mut h.retractions),
-                    EventKind::IndicatorValue => {
-                        self.values.get_mut(key).map(|h| &mut h.retractions)
-                    }
-                    EventKind::IndicatorTarget => {
-                        self.targets.get_mut(key).map(|h| &mut h.retractions)
-                    }
-                    EventKind::Claim => self.claims.get_mut(key).map(|h| &mut h.retractions),
-                    EventKind::Staffing => self.staffing.get_mut(key).map(|h| &mut h.retractions),
-                    EventKind::Acknowledgement => self
-                        .acknowledgements
-                        .get_mut(key)
-                        .map(|h| &mut h.retractions),
-                    _ => None,
-                };
-                if let Some(r) = r {
-                    r.push(seq);
-                }
-            }
-            Place::Budget(line, kind, date) => {
-                let l = self.budget.entry(line.clone()).or_default();
-                match kind {
-                    BudgetKind::Execution => l.payments.entry(*date).or_default().seqs.insert(seq),
-                    BudgetKind::ExecutionCumulative => {}
-                    k => l.by_kind.entry(*k).or_default().seqs.insert(seq),
-                }
-            }
-        }
-    }
-}
-
-/// What [`State::take`] took out.
-struct Taken {
-    description: String,
-    corrected_by: Vec<Seq>,
-    place: Place,
-}
-
-enum Place {
-    None,
-    Key(EventKind, String),
-    Budget(BudgetLine, BudgetKind, BizDate),
 }

@@ -4,7 +4,8 @@
 
 use super::EvalError;
 use super::claims::{Finding, check_claims};
-use super::replay::{AsOf, State};
+use super::orphans::orphaned_adjustments;
+use super::replay::{AdoptedRules, AsOf, State};
 use super::resolve::{Resolved, Resolver};
 use super::seqs::SeqSet;
 use crate::model::Seq;
@@ -123,6 +124,56 @@ pub struct RuleSetInfo {
     pub digest: String,
 }
 
+/// One adoption as a change names it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AdoptionRef {
+    /// The adoption entry (or the entry whose place it holds).
+    pub seq: u64,
+    /// Name as recorded.
+    pub name: String,
+    /// Digest of the text, lower-case hex.
+    pub digest: String,
+}
+
+impl From<&AdoptedRules> for AdoptionRef {
+    fn from(a: &AdoptedRules) -> AdoptionRef {
+        AdoptionRef {
+            seq: a.seq,
+            name: a.name.clone(),
+            digest: hex::encode(a.digest),
+        }
+    }
+}
+
+/// A rule set adopted over an earlier one.
+///
+/// `score_before` and `score_after` score the same history (the state replayed) under the
+/// previous rule set and under this one, so the difference is what the change of rules alone
+/// did; `None` with a reason when one of them cannot be scored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RuleSetChange {
+    /// The rule set adopted.
+    pub adopted: AdoptionRef,
+    /// The one it replaced.
+    pub previous: AdoptionRef,
+    /// The names are equal although the texts differ (or the texts are the same).
+    pub same_name: bool,
+    /// The texts are byte-identical (a re-adoption).
+    pub same_text: bool,
+    /// When the adoption was recorded (Unix seconds).
+    pub recorded_at: i64,
+    /// Key id (hex) of the admin who signed it.
+    pub author: String,
+    /// Total under the previous rule set.
+    #[serde(with = "dec_opt")]
+    pub score_before: Option<Decimal>,
+    /// Total under this one.
+    #[serde(with = "dec_opt")]
+    pub score_after: Option<Decimal>,
+    /// Why `score_before` or `score_after` is missing.
+    pub problem: Option<String>,
+}
+
 /// The grade reached.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct GradeInfo {
@@ -158,8 +209,11 @@ pub struct Scorecard {
     pub grade: Option<GradeInfo>,
     /// Number of claims checked.
     pub claims_checked: usize,
-    /// Claims that do not reproduce, or cannot be computed.
+    /// Claims that do not reproduce, or cannot be computed, and adjustments whose node the
+    /// rule set in force does not have (kind `orphaned`).
     pub findings: Vec<Finding>,
+    /// Every change of rule set, oldest first, with the total before and after it.
+    pub rule_set_changes: Vec<RuleSetChange>,
 }
 
 impl Scorecard {
@@ -189,16 +243,15 @@ struct Engine<'a> {
     results: BTreeMap<String, NodeScore>,
 }
 
-/// Scores the state with its adopted rule set and checks its claims.
-pub fn score(state: &State) -> Result<Scorecard, EvalError> {
+/// Scores the state with its adopted rule set and checks its claims; the rule-set changes are
+/// left empty ([`super::score`] fills them in).
+pub(crate) fn score_in_force(state: &State) -> Result<Scorecard, EvalError> {
     let (rules, rules_seq) = rules_of(state)?;
     let mut adjustments: BTreeMap<String, Vec<AppliedAdjustment>> = BTreeMap::new();
     for (seq, a) in &state.adjustments {
         if rules.node(&a.value.node).is_none() {
-            return Err(EvalError::UnknownAdjustmentNode {
-                seq: *seq,
-                node: a.value.node.clone(),
-            });
+            // Not applied: listed as a finding below.
+            continue;
         }
         adjustments
             .entry(a.value.node.clone())
@@ -257,8 +310,11 @@ pub fn score(state: &State) -> Result<Scorecard, EvalError> {
             .filter(|h| h.latest().is_some())
             .count(),
         findings: Vec::new(),
+        rule_set_changes: Vec::new(),
     };
     card.findings = check_claims(state, &card);
+    card.findings
+        .extend(orphaned_adjustments(state, rules, rules_seq));
     Ok(card)
 }
 

@@ -3,7 +3,7 @@
 //! fiscal year, amounts of the right sign, findings that exist.
 
 use super::replay::State;
-use crate::model::{BudgetKind, Event};
+use crate::model::{BudgetKind, Event, Money};
 use crate::rules::{Reference, RuleSet};
 use std::collections::BTreeSet;
 
@@ -127,17 +127,33 @@ pub fn validate_new_events(state: &State, events: &[Event]) -> Result<(), Invali
                 Reference::parse(&c.subject).map_err(|e| bad("subject", e))?;
                 claims.insert(c.id.clone());
             }
-            Event::Acknowledgement(a) if !claims.contains(&a.finding) => {
+            Event::Acknowledgement(a)
+                if !claims.contains(&a.finding)
+                    && !state
+                        .adjustments
+                        .keys()
+                        .any(|seq| super::orphans::orphan_id(*seq) == a.finding) =>
+            {
                 return Err(bad(
                     "finding",
                     format!(
-                        "no claim `{}` is recorded; a finding is acknowledged by its claim id as `verify` lists it",
+                        "no claim `{}` is recorded, nor an adjustment of that id; a finding is acknowledged by its id as `verify` lists it (a claim id, or `adjustment.SEQ`)",
                         a.finding
                     ),
                 ));
             }
             Event::Budget(b) => {
                 check_date("date", b.date)?;
+                if !b.amount.in_input_range() {
+                    return Err(bad(
+                        "amount",
+                        format!(
+                            "{} 元 is out of range: amounts are accepted from -{max} to {max} 元 (±1 万亿元); check the figure for a typing error",
+                            b.amount,
+                            max = Money::MAX_INPUT
+                        ),
+                    ));
+                }
                 if b.amount.is_negative() && b.kind != BudgetKind::Reallocate {
                     return Err(bad(
                         "amount",

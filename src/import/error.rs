@@ -144,6 +144,20 @@ pub enum ImportError {
         /// The text found.
         found: String,
     },
+    /// An amount outside the accepted input range (±10^12 yuan, `Money::MAX_INPUT`).
+    #[error(
+        "{at}: event #{event}: field `{field}`: `{found}` is out of range: amounts are accepted from -1000000000000.00 to 1000000000000.00 元 (±1 万亿元); check the figure for a typing error"
+    )]
+    AmountOutOfRange {
+        /// Where.
+        at: Location,
+        /// Event number in the file.
+        event: usize,
+        /// The key.
+        field: String,
+        /// The text found.
+        found: String,
+    },
     /// A yuan amount finer than one fen.
     #[error(
         "{at}: event #{event}: field `{field}`: `{found}` has more than 2 decimals in yuan (6 in 万元); amounts are exact to the fen, round it as the source document does"
@@ -338,6 +352,7 @@ impl ImportError {
             | ImportError::WrongType { at, .. }
             | ImportError::BadNumber { at, .. }
             | ImportError::TooPrecise { at, .. }
+            | ImportError::AmountOutOfRange { at, .. }
             | ImportError::BadDate { at, .. }
             | ImportError::OutsideYear { at, .. }
             | ImportError::Negative { at, .. }

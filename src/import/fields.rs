@@ -265,6 +265,12 @@ impl<'c, 'a> Fields<'c, 'a> {
                 field,
                 found,
             },
+            ParseError::OutOfRange(_) => ImportError::AmountOutOfRange {
+                at,
+                event: self.event,
+                field,
+                found,
+            },
             _ => ImportError::BadNumber {
                 at,
                 event: self.event,

@@ -56,6 +56,14 @@ pub enum AuthError {
         /// The role.
         role: Role,
     },
+    /// A revoke that would leave the ledger without any admin.
+    #[error(
+        "key {key_id} is the last admin of this ledger; revoking its admin role would leave no one able to grant, revoke, adopt rule sets or sign checkpoints: grant another key the admin role first (`jixiao grant LEDGER --key ADMIN.key --public-key OTHER.key.pub --name NAME --role admin`)"
+    )]
+    LastAdmin {
+        /// The key.
+        key_id: KeyId,
+    },
     /// A grant to a key whose id equals that of a different key already known.
     #[error(
         "key id {key_id} already belongs to another public key in this ledger; generate a new key with `jixiao key new`"
@@ -175,6 +183,13 @@ impl Authority {
                         role: r.role,
                     });
                 }
+                let other_admin = self
+                    .keys
+                    .iter()
+                    .any(|(id, k)| *id != r.key_id && k.roles.contains(&Role::Admin));
+                if r.role == Role::Admin && !other_admin {
+                    return Err(AuthError::LastAdmin { key_id: r.key_id });
+                }
             }
             Event::Correction(c) => check_correction(seq, c, superseded)?,
             _ => {}
@@ -258,6 +273,41 @@ mod tests {
             public_key: [b; 32],
             name: name.into(),
         }
+    }
+
+    #[test]
+    fn defect_8_the_last_admin_cannot_be_revoked() {
+        let admin = principal(1, "admin");
+        let genesis = Genesis {
+            department: "d".into(),
+            department_code: String::new(),
+            year: 2022,
+            admins: vec![admin.clone()],
+        };
+        let mut a = Authority::from_genesis(&genesis, admin.key_id()).unwrap();
+        let revoke = |p: &Principal| {
+            Event::Revoke(crate::model::Revoke {
+                key_id: p.key_id(),
+                role: Role::Admin,
+                reason: "调岗".into(),
+            })
+        };
+        let r = a.check(admin.key_id(), 2, &revoke(&admin), &mut |_| None);
+        assert!(matches!(r, Err(AuthError::LastAdmin { .. })), "{r:?}");
+        assert!(r.unwrap_err().to_string().contains("grant another key"));
+        // With a second admin, either may go.
+        let second = principal(2, "second");
+        let grant = Event::Grant(Grant {
+            principal: second.clone(),
+            role: Role::Admin,
+        });
+        a.check(admin.key_id(), 2, &grant, &mut |_| None).unwrap();
+        a.apply(&grant);
+        a.check(admin.key_id(), 3, &revoke(&admin), &mut |_| None)
+            .unwrap();
+        a.apply(&revoke(&admin));
+        let r = a.check(second.key_id(), 4, &revoke(&second), &mut |_| None);
+        assert!(matches!(r, Err(AuthError::LastAdmin { .. })), "{r:?}");
     }
 
     #[test]

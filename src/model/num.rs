@@ -24,8 +24,10 @@ pub enum ParseError {
         "`{0}` has more than 2 decimals in yuan (more than 6 in 万元); amounts are exact to the fen"
     )]
     TooPrecise(String),
-    /// Out of the representable range.
-    #[error("`{0}` is out of range")]
+    /// An amount outside the accepted input range ([`Money::MAX_INPUT`]).
+    #[error(
+        "`{0}` is out of range: amounts are accepted from -1000000000000.00 to 1000000000000.00 元 (±1 万亿元, ±100000000万元); check the figure for a typing error"
+    )]
     OutOfRange(String),
     /// Not a calendar date in `YYYY-MM-DD` form.
     #[error("`{0}` is not a date (expected YYYY-MM-DD, e.g. 2022-06-30)")]
@@ -44,6 +46,14 @@ pub struct Money {
 impl Money {
     /// Zero yuan.
     pub const ZERO: Money = Money { fen: 0 };
+
+    /// The largest amount accepted as input, 10^12 yuan (1 万亿元), in fen; the smallest is
+    /// its negative. Far above any budget line of a department, and small enough that no
+    /// realistic number of entries can overflow a sum (92,233 entries at the limit would).
+    /// Stored amounts are not limited (docs/FORMAT.md §3); inputs are (docs/IMPORT.md).
+    pub const MAX_INPUT: Money = Money {
+        fen: 100_000_000_000_000,
+    };
 
     /// An amount given in fen (0.01 yuan).
     #[must_use]
@@ -69,15 +79,26 @@ impl Money {
         Decimal::new(self.fen, 6)
     }
 
-    /// Exact yuan decimal to money; more than 2 decimals is an error.
+    /// Exact yuan decimal to money; more than 2 decimals, or an amount outside
+    /// ±[`Money::MAX_INPUT`], is an error.
     pub fn from_yuan(yuan: Decimal) -> Result<Money, ParseError> {
-        let fen = yuan * Decimal::ONE_HUNDRED;
+        let fen = yuan
+            .checked_mul(Decimal::ONE_HUNDRED)
+            .ok_or_else(|| ParseError::OutOfRange(yuan.to_string()))?;
         if fen.fract() != Decimal::ZERO {
             return Err(ParseError::TooPrecise(yuan.to_string()));
         }
         i64::try_from(fen)
+            .ok()
             .map(Money::from_fen)
-            .map_err(|_| ParseError::OutOfRange(yuan.to_string()))
+            .filter(|m| m.in_input_range())
+            .ok_or_else(|| ParseError::OutOfRange(yuan.to_string()))
+    }
+
+    /// Is the amount within ±[`Money::MAX_INPUT`], the range accepted as input?
+    #[must_use]
+    pub const fn in_input_range(self) -> bool {
+        self.fen >= -Money::MAX_INPUT.fen && self.fen <= Money::MAX_INPUT.fen
     }
 
     /// Checked sum.
@@ -349,6 +370,26 @@ mod tests {
             "1e5".parse::<Money>(),
             Err(ParseError::NotANumber(_))
         ));
+    }
+
+    #[test]
+    fn amounts_outside_the_input_range_are_rejected() {
+        let max: Money = "1000000000000.00".parse().unwrap();
+        assert_eq!(max, Money::MAX_INPUT);
+        assert_eq!("100000000万元".parse::<Money>().unwrap(), max);
+        assert!("-1000000000000".parse::<Money>().is_ok());
+        for s in [
+            "1000000000000.01",
+            "-1000000000000.01",
+            "100000000.000001万元",
+            "92233720368547758.07",
+            "99999999999999999999999999",
+            "9999999999999999999999999999",
+        ] {
+            let e = s.parse::<Money>().unwrap_err();
+            assert!(matches!(e, ParseError::OutOfRange(_)), "{s}: {e:?}");
+            assert!(e.to_string().contains("1000000000000.00 元"), "{e}");
+        }
     }
 
     #[test]

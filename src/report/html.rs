@@ -104,6 +104,14 @@ pub fn render_html(m: &ReportModel) -> String {
         );
     }
     let _ = writeln!(out, "</p>");
+    for c in &m.rule_set_changes {
+        let _ = writeln!(
+            out,
+            "<p class=\"marker\">{}: {}</p>",
+            l.pick("评分规则变更", "Rule set changed"),
+            escape(&super::change_sentence(c, l))
+        );
+    }
     let _ = writeln!(
         out,
         "<h2 id=\"table\">{}</h2>",

@@ -56,6 +56,14 @@ pub fn render_markdown(m: &ReportModel) -> String {
             cell(name)
         );
     }
+    for c in &m.rule_set_changes {
+        let _ = writeln!(
+            out,
+            "- **{}**: {}",
+            l.pick("评分规则变更", "Rule set changed"),
+            cell(&super::change_sentence(c, l))
+        );
+    }
     let _ = writeln!(out);
     let _ = writeln!(
         out,

@@ -5,6 +5,7 @@
 //! (the model reads entry details from a ledger it is given).
 
 mod bundle;
+mod changes;
 mod html;
 mod markdown;
 mod model;
@@ -13,6 +14,7 @@ mod text;
 mod width;
 
 pub use bundle::{BUNDLE_FORMAT, Bundle, BundleMode, compact, json_kind, render_json_with_bundle};
+pub use changes::{RuleSetChangeRow, change_sentence};
 pub use html::{escape, render_html};
 pub use markdown::render_markdown;
 pub use model::{
@@ -20,7 +22,9 @@ pub use model::{
     EntryDetail, FindingRow, Integrity, Lang, NodeRow, ReportError, ReportModel, SCHEMA,
     Superseded, TraceModel, TraceNode, format_time, six, two,
 };
-pub use scorecard::{findings_text, scorecard_table, seq_list};
+pub use scorecard::{
+    findings_text, rule_set_changes_json, rule_set_changes_text, scorecard_table, seq_list,
+};
 pub use text::{render_diff, render_text, render_trace};
 pub use width::{display_width, pad, pad_left};
 

@@ -217,7 +217,7 @@ pub struct AckRow {
 pub struct FindingRow {
     /// Finding id.
     pub id: String,
-    /// `mismatch` or `unresolvable`.
+    /// `mismatch`, `unresolvable` or `orphaned`.
     pub kind: String,
     /// Report section.
     pub section: String,
@@ -283,6 +283,8 @@ pub struct ReportModel {
     pub score_error: Option<String>,
     /// Rule set name and its adoption entry.
     pub rule_set: Option<(String, Cite)>,
+    /// Every change of rule set, oldest first, with the total before and after it.
+    pub rule_set_changes: Vec<super::changes::RuleSetChangeRow>,
     /// The self-evaluation table, pre-order.
     pub nodes: Vec<NodeRow>,
     /// Total at 2 decimals.
@@ -814,6 +816,7 @@ fn finding_rows(card: &Scorecard, state: &State, e: &mut Entries) -> Vec<Finding
                 kind: match f.kind {
                     crate::eval::FindingKind::Mismatch => "mismatch".into(),
                     crate::eval::FindingKind::Unresolvable => "unresolvable".into(),
+                    crate::eval::FindingKind::Orphaned => "orphaned".into(),
                 },
                 section: f.section.clone(),
                 text: f.text.clone(),
@@ -888,6 +891,7 @@ impl ReportModel {
             integrity,
             score_error: None,
             rule_set: None,
+            rule_set_changes: Vec::new(),
             nodes: Vec::new(),
             total: None,
             grade: None,
@@ -909,6 +913,7 @@ impl ReportModel {
         match &checked.scorecard {
             Some(Ok(card)) => {
                 model.rule_set = Some((card.rule_set.name.clone(), e.cite(card.rule_set.seq)));
+                model.rule_set_changes = super::changes::rule_set_change_rows(card, &mut e);
                 model.nodes = node_rows(card, state, lang, &mut e);
                 model.total = Some(two(card.total));
                 model.grade = card.grade.as_ref().map(|g| match lang {

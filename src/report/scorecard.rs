@@ -1,9 +1,10 @@
 //! The scorecard as an aligned text table, and findings as text: what `score` and `verify`
 //! print on a terminal.
 
-use super::model::two;
+use super::model::{format_time, two};
 use super::width::{pad, pad_left};
-use crate::eval::{Finding, FindingKind, Scorecard, SeqSet};
+use crate::eval::{Finding, FindingKind, RuleSetChange, Scorecard, SeqSet};
+use crate::ledger::Authority;
 use std::fmt::Write;
 
 /// `#3-5,9` style short list of seqs (at most `max` ranges, then `…`).
@@ -122,6 +123,20 @@ pub fn findings_text(findings: &[Finding]) -> String {
                     status
                 );
             }
+            FindingKind::Orphaned => {
+                let _ = writeln!(
+                    out,
+                    "- {} [{}] «{}» (#{}, {}{}): orphaned: {} — {}",
+                    f.id,
+                    f.section,
+                    f.text,
+                    f.claim_seq,
+                    f.stated,
+                    f.unit,
+                    f.problem.as_deref().unwrap_or(""),
+                    status
+                );
+            }
             FindingKind::Unresolvable => {
                 let _ = writeln!(
                     out,
@@ -143,4 +158,80 @@ pub fn findings_text(findings: &[Finding]) -> String {
         );
     }
     out
+}
+
+/// The name `authority` knows key id `hex` by, else the id.
+fn author_name(hex: &str, authority: Option<&Authority>) -> String {
+    authority
+        .and_then(|a| {
+            a.records()
+                .find(|r| r.principal.key_id().to_string() == hex)
+        })
+        .map_or_else(|| hex.to_string(), |r| r.principal.name.clone())
+}
+
+/// Rule-set changes as text, one line each: what `score` and `verify` print.
+#[must_use]
+pub fn rule_set_changes_text(changes: &[RuleSetChange], authority: Option<&Authority>) -> String {
+    let mut out = String::new();
+    for c in changes {
+        let kind = match (c.same_name, c.same_text) {
+            (_, true) => "the same text adopted again",
+            (true, false) => "SAME NAME, different text",
+            (false, false) => "different name and text",
+        };
+        let totals = match (c.score_before, c.score_after) {
+            (Some(b), Some(a)) => format!(
+                "total {} under #{} → {} under #{} ({:+.2})",
+                two(b),
+                c.previous.seq,
+                two(a),
+                c.adopted.seq,
+                a - b
+            ),
+            _ => format!(
+                "totals not comparable: {}",
+                c.problem.as_deref().unwrap_or("")
+            ),
+        };
+        let _ = writeln!(
+            out,
+            "rule set changed at #{} ({}, by {}): «{}» #{} → «{}» #{}, {kind} (digest {} → {}); {totals}",
+            c.adopted.seq,
+            format_time(c.recorded_at),
+            author_name(&c.author, authority),
+            c.previous.name,
+            c.previous.seq,
+            c.adopted.name,
+            c.adopted.seq,
+            &c.previous.digest[..c.previous.digest.len().min(8)],
+            &c.adopted.digest[..c.adopted.digest.len().min(8)],
+        );
+    }
+    out
+}
+
+/// Rule-set changes as JSON (docs/JSON.md): each change with `author_name` and
+/// `recorded_at_utc` added.
+#[must_use]
+pub fn rule_set_changes_json(
+    changes: &[RuleSetChange],
+    authority: Option<&Authority>,
+) -> serde_json::Value {
+    serde_json::Value::Array(
+        changes
+            .iter()
+            .map(|c| {
+                let mut v = serde_json::to_value(c).unwrap_or_default();
+                if let Some(o) = v.as_object_mut() {
+                    o.insert(
+                        "author_name".into(),
+                        author_name(&c.author, authority).into(),
+                    );
+                    o.insert("recorded_at_utc".into(), format_time(c.recorded_at).into());
+                }
+                v
+            })
+            .collect(),
+    )
 }

@@ -58,6 +58,14 @@ pub fn render_text(m: &ReportModel) -> String {
     if let Some((name, cite)) = &m.rule_set {
         let _ = writeln!(out, "{}: {name} {cite}", l.pick("评分规则", "Rule set"));
     }
+    for c in &m.rule_set_changes {
+        let _ = writeln!(
+            out,
+            "{}: {}",
+            l.pick("评分规则变更", "Rule set changed"),
+            super::change_sentence(c, l)
+        );
+    }
     let _ = writeln!(out);
     let _ = writeln!(out, "{}", l.pick("一、自评表", "1. Self-evaluation table"));
     if let Some(e) = &m.score_error {
