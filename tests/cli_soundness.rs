@@ -448,3 +448,49 @@ fn defect_4_an_append_after_which_the_history_would_not_replay_is_refused_with_f
         .run();
     assert_eq!(size(&ran), 158);
 }
+
+/// FORMAT.md §6: a value's `evidence` names evidence entries recorded before it. Citing a
+/// grant or a seq that does not exist yet is refused at the door (exit 2, the field named).
+#[test]
+fn defect_8_a_value_citing_a_seq_that_is_not_evidence_is_refused() {
+    let ran = demo();
+    let value = |evidence: &str| {
+        [
+            "record",
+            "value",
+            L,
+            "--key",
+            "d/recorder.key",
+            "--indicator",
+            "perf.output.quantity.archive",
+            "--value",
+            "100",
+            "--date",
+            "2022-12-31",
+            "--evidence",
+        ]
+        .into_iter()
+        .map(str::to_string)
+        .chain([evidence.to_string()])
+        .collect::<Vec<_>>()
+    };
+    let ran = ran
+        .then()
+        .args(value("2"))
+        .status(2)
+        .stderr_contains("field `evidence`: #2 is not an evidence entry recorded before this one")
+        .run()
+        .then()
+        .args(value("999"))
+        .status(2)
+        .stderr_contains("#999 is not an evidence entry")
+        .run();
+    assert_eq!(size(&ran), 158);
+    // #22 is the seed's evidence entry (source.txt).
+    let ran = ran
+        .then()
+        .args(value("22"))
+        .stdout_contains("appended #159")
+        .run();
+    assert_eq!(size(&ran), 159);
+}

@@ -1,9 +1,10 @@
 //! Checks of new events against the history they join, before they are appended: indicator
 //! and node ids known to the rule set in force, claim subjects well-formed, dates within the
-//! fiscal year, amounts of the right sign, findings that exist.
+//! fiscal year, amounts of the right sign, findings that exist, evidence citations that name
+//! evidence entries.
 
 use super::replay::State;
-use crate::model::{BudgetKind, Event, Money};
+use crate::model::{BudgetKind, Event, Money, Seq};
 use crate::rules::{Reference, RuleSet};
 use std::collections::BTreeSet;
 
@@ -49,7 +50,11 @@ pub fn validate_new_events(state: &State, events: &[Event]) -> Result<(), Invali
         .as_ref()
         .and_then(|r| r.parsed.as_ref().ok().cloned());
     let mut claims: BTreeSet<String> = state.claims.keys().cloned().collect();
+    let first = state.last_seq.map_or(1, |s| s.saturating_add(1));
+    // Evidence entries a value may cite: those recorded before, and earlier in this batch.
+    let mut evidence: BTreeSet<Seq> = state.evidence.keys().copied().collect();
     for (index, event) in events.iter().enumerate() {
+        let seq = first.saturating_add(index as u64);
         let kind = event.kind().name();
         let bad = |field: &'static str, what: String| Invalid {
             index,
@@ -102,6 +107,14 @@ pub fn validate_new_events(state: &State, events: &[Event]) -> Result<(), Invali
             }
             Event::IndicatorValue(v) => {
                 check_date("date", v.date)?;
+                if let Some(s) = v.evidence.iter().find(|s| !evidence.contains(s)) {
+                    return Err(bad(
+                        "evidence",
+                        format!(
+                            "#{s} is not an evidence entry recorded before this one (#{seq}); record the file first (`jixiao record evidence`) and cite the seq it gets"
+                        ),
+                    ));
+                }
                 let known = indicators(need_rules("indicator")?);
                 if !known.contains(&v.indicator) {
                     return Err(bad(
@@ -169,6 +182,9 @@ pub fn validate_new_events(state: &State, events: &[Event]) -> Result<(), Invali
                         "an adjustment needs its approval document number (批文号)".into(),
                     ));
                 }
+            }
+            Event::Evidence(_) => {
+                evidence.insert(seq);
             }
             Event::Fact(f) => check_date("date", f.date)?,
             Event::Staffing(s) => check_date("date", s.date)?,
