@@ -17,6 +17,9 @@ pub struct Checked {
     pub state: Result<State, EvalError>,
     /// The scorecard with its findings, when the state could be scored.
     pub scorecard: Option<Result<Scorecard, EvalError>>,
+    /// Set when the file's last write had been interrupted and opening recovered it (in
+    /// memory, for [`check`]): what to tell the user ([`Ledger::recovery_note`]).
+    pub recovery_note: Option<String>,
 }
 
 impl Checked {
@@ -45,6 +48,7 @@ pub fn check(path: &Path, as_of: AsOf, tree_sizes: &[u64]) -> Result<Checked, Le
                     integrity: Err(f),
                     state: Err(EvalError::NoRuleSet),
                     scorecard: None,
+                    recovery_note: None,
                 }),
                 None => Err(e),
             };
@@ -82,5 +86,6 @@ pub fn check_open(
         integrity,
         state,
         scorecard,
+        recovery_note: ledger.recovery_note(),
     })
 }

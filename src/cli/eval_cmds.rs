@@ -34,6 +34,9 @@ pub fn append_validated(
 ) -> Result<(), CliError> {
     let key = KeyPair::read(&key.key)?;
     let ledger = Ledger::open(ledger_path)?;
+    if let Some(note) = ledger.recovery_note() {
+        eprintln!("{note}");
+    }
     let before = check_open(&ledger, AsOf::Latest, &[])?;
     let verified = before.integrity.as_ref().map_err(|f| {
         CliError::Ledger(LedgerError::Damaged {
@@ -368,6 +371,9 @@ pub(super) fn score_cmd(a: &ScoreArgs) -> Result<(), CliError> {
         None => AsOf::Latest,
     };
     let c = check(&a.ledger, as_of, &[])?;
+    if let Some(note) = &c.recovery_note {
+        eprintln!("{note}");
+    }
     require_integrity(&a.ledger, &c)?;
     state_or_err(&c)?;
     let card = match &c.scorecard {

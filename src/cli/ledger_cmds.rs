@@ -202,6 +202,9 @@ pub(super) fn revoke(a: &RevokeArgs) -> Result<(), CliError> {
 
 pub(super) fn log(a: &LogArgs) -> Result<(), CliError> {
     let l = Ledger::open_read(&a.ledger)?;
+    if let Some(note) = l.recovery_note() {
+        eprintln!("{note}");
+    }
     let authority = l.authority()?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -290,6 +293,9 @@ pub(super) fn verify(a: &VerifyArgs) -> Result<(), CliError> {
     };
     let sizes: Vec<u64> = cp_size.into_iter().collect();
     let checked = crate::check::check(&a.ledger, crate::eval::AsOf::Latest, &sizes)?;
+    if let Some(note) = &checked.recovery_note {
+        eprintln!("{note}");
+    }
     let integrity_ok = checked.integrity.is_ok();
     let cp = match &checked.integrity {
         Ok(v) => super::checkpoint_cmds::verify_checkpoint(&a.checkpoint, v)?,
@@ -321,6 +327,7 @@ pub(super) fn verify(a: &VerifyArgs) -> Result<(), CliError> {
         let doc = json!({
             "ledger": a.ledger.display().to_string(),
             "ok": ok,
+            "recovered": checked.recovery_note.is_some(),
             "integrity": integrity,
             "recompute": findings_json,
             "checkpoint": cp.as_ref().map(|c| c.2.clone()),

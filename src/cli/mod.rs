@@ -105,22 +105,95 @@ pub fn main() -> ExitCode {
             };
         }
     };
-    match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
+    let ledger = cli.command.ledger().map(std::path::Path::to_path_buf);
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli))) {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(e)) => {
             let code = e.exit_code();
             if !matches!(e, CliError::Reported(_)) {
                 eprintln!("error: {e}");
             }
             ExitCode::from(code)
         }
+        Err(_) => {
+            let (message, code) = panic_message(ledger.as_deref());
+            eprintln!("{message}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+/// What the last panic was: (in the storage engine, payload and place).
+static LAST_PANIC: std::sync::Mutex<Option<(bool, String)>> = std::sync::Mutex::new(None);
+
+/// The message and exit code of a panic that reached `main`: one in the storage engine is a
+/// damaged ledger file (exit 1); any other is a bug (exit 101), said as such.
+fn panic_message(ledger: Option<&std::path::Path>) -> (String, u8) {
+    let last = LAST_PANIC
+        .lock()
+        .ok()
+        .and_then(|mut g| g.take())
+        .unwrap_or((false, "unknown panic".into()));
+    match (last, ledger) {
+        ((true, what), Some(p)) => (
+            format!(
+                "error: {}: the ledger file is damaged: the storage engine stopped on it ({what}); run `jixiao verify {}` to see what is damaged, and restore the file from a copy",
+                p.display(),
+                p.display()
+            ),
+            1,
+        ),
+        ((true, what), None) => (
+            format!(
+                "error: a ledger file is damaged: the storage engine stopped on it ({what}); run `jixiao verify LEDGER` to see what is damaged"
+            ),
+            1,
+        ),
+        ((false, what), _) => (
+            format!(
+                "error: internal error ({what}); this is a bug in jixiao: please report it with the command that caused it"
+            ),
+            101,
+        ),
+    }
+}
+
+impl Command {
+    /// The ledger file the command works on, if it names one (for the message of a panic).
+    fn ledger(&self) -> Option<&std::path::Path> {
+        Some(match self {
+            Command::Init(a) => &a.ledger,
+            Command::Grant(a) => &a.ledger,
+            Command::Revoke(a) => &a.ledger,
+            Command::Log(a) => &a.ledger,
+            Command::Verify(a) => &a.ledger,
+            Command::Import(a) => &a.ledger,
+            Command::Adopt(a) => &a.ledger,
+            Command::Score(a) => &a.ledger,
+            Command::Checkpoint(a) => &a.ledger,
+            Command::Cosign(a) => &a.ledger,
+            Command::Prove(a) => &a.ledger,
+            Command::Adjust(a) => &a.ledger,
+            Command::Acknowledge(a) => &a.ledger,
+            Command::Correct(a) => &a.ledger,
+            Command::Report(a) => &a.ledger,
+            Command::Trace(a) => &a.ledger,
+            Command::Diff(a) => &a.ledger,
+            Command::Key { .. }
+            | Command::CheckProof(_)
+            | Command::Record { .. }
+            | Command::Demo(_) => {
+                return None;
+            }
+        })
     }
 }
 
 /// The storage engine panics on some damaged files instead of returning an error; the ledger
 /// layer catches those panics and reports the file as corrupt (exit 1). This keeps the panic
-/// message, meant for the engine's developers, off the user's terminal; any other panic is
-/// reported as usual.
+/// message, meant for the engine's developers, off the user's terminal, and remembers it: a
+/// panic that is not caught reaches `main`, which says what it was (see [`panic_message`]).
+/// Any other panic is reported as usual too.
 ///
 /// Printing to a closed stdout (`jixiao score L | head`) also panics in the standard library's
 /// `println!`; that is not a fault of the program but the reader leaving early, so it ends the
@@ -137,6 +210,12 @@ fn silence_storage_engine_panics() {
             .unwrap_or("");
         if payload.starts_with("failed printing to stdout") {
             std::process::exit(2);
+        }
+        let place = info
+            .location()
+            .map_or_else(String::new, |l| format!(" at {}:{}", l.file(), l.line()));
+        if let Ok(mut last) = LAST_PANIC.lock() {
+            *last = Some((in_engine, format!("{payload}{place}")));
         }
         if !in_engine {
             default(info);

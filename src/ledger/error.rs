@@ -75,6 +75,19 @@ pub enum LedgerError {
         /// Why.
         source: AuthError,
     },
+    /// The batch's recorded time is earlier than the last entry's: recorded times never go
+    /// backwards.
+    #[error("{path}: recorded time {at} is earlier than {last}, the time of the ledger's last entry #{last_seq}; recorded times never go backwards: check the clock (or JIXIAO_TIME); nothing was appended", path = path.display())]
+    TimeBackwards {
+        /// The path.
+        path: PathBuf,
+        /// The refused time (RFC 3339).
+        at: String,
+        /// The last entry's time (RFC 3339).
+        last: String,
+        /// The last entry's seq.
+        last_seq: Seq,
+    },
     /// An empty batch.
     #[error("nothing to append: the batch is empty")]
     EmptyBatch,

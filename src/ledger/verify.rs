@@ -1,14 +1,18 @@
-//! Verification of a whole ledger: codec, seq, chain, hashes, batch signatures, authorisation,
-//! derived index. Names the first failing seq; never panics on bad bytes.
+//! Verification of a whole ledger: the storage engine's page checksums, the set of tables,
+//! codec, seq, chain, recorded-time order, hashes, batch signatures, authorisation, derived
+//! index, Merkle tree, and (src/ledger/verify_kept.rs) the kept checkpoints. Names the first
+//! failing seq; never panics on bad bytes.
 
 use super::auth::Authority;
 use super::entry::{CodecError, Entry, EntryHash, FORMAT_VERSION, Recorded};
 use super::error::LedgerError;
 use super::merkle::{Frontier, TreeHash};
+use super::open::guarded;
+use super::read::{hash_in_block, read_authority};
 use super::store::{
-    BATCHES, BatchRecord, ENTRIES, HASHES, Ledger, MERKLE, batch_message, guarded, hash_in_block,
-    read_authority,
+    BATCHES, BatchRecord, ENTRIES, HASHES, Ledger, MERKLE, batch_message, time_text,
 };
+use super::verify_kept::{check_kept, check_tables, kept_checkpoints, sizes_to_capture};
 use crate::model::{Event, Seq};
 use ed25519_dalek::{Signature, VerifyingKey};
 use redb::{ReadableTable, TableError};
@@ -53,6 +57,14 @@ pub enum FailureKind {
     Index,
     /// The stored Merkle tree state differs from the tree recomputed from the entries.
     Merkle,
+    /// An entry's `recorded_at` is earlier than the entry before it.
+    TimeOrder,
+    /// The file holds a table the format does not have, a table of the wrong type, or a row
+    /// of `meta` or `merkle` the format does not have.
+    Tables,
+    /// A checkpoint kept in the file does not parse, does not match the ledger, or carries a
+    /// signature by a registry key that does not verify (or none by a registry key).
+    Checkpoint,
 }
 
 impl FailureKind {
@@ -117,7 +129,11 @@ fn fail(seq: Option<Seq>, kind: FailureKind, detail: impl Into<String>) -> Failu
 pub fn open_failure(e: &LedgerError) -> Option<Failure> {
     match e {
         LedgerError::NotALedger { .. } => Some(fail(None, FailureKind::NotALedger, e.to_string())),
-        LedgerError::Corrupt { .. } => Some(fail(None, FailureKind::Corrupt, e.to_string())),
+        LedgerError::Corrupt { path, detail } => Some(fail(
+            None,
+            FailureKind::Corrupt,
+            format!("{}: corrupt ledger file: {detail}", path.display()),
+        )),
         _ => None,
     }
 }
@@ -156,7 +172,12 @@ impl Ledger {
         let storage =
             |e: &dyn std::fmt::Display| fail(None, FailureKind::Corrupt, format!("storage: {e}"));
         let ledger_id = self.ledger_id();
+        self.check_pages()
+            .map_err(|e| open_failure(&e).unwrap_or_else(|| storage(&e)))?;
         let txn = self.begin_read().map_err(|e| storage(&e))?;
+        check_tables(&txn)?;
+        let kept = kept_checkpoints(&txn)?;
+        let sizes = sizes_to_capture(sizes, &kept);
         let open = |name: &str, r: Result<_, TableError>| {
             r.map_err(|e| match e {
                 TableError::TableDoesNotExist(_) => fail(
@@ -247,6 +268,7 @@ impl Ledger {
         let mut scratch = Vec::with_capacity(256);
         let mut frontier = Frontier::new();
         let mut roots_at = BTreeMap::new();
+        let mut last_time = i64::MIN;
         let range = entries.iter().map_err(|e| storage(&e))?;
         for item in range {
             let (k, v) = item.map_err(|e| storage(&e))?;
@@ -326,6 +348,18 @@ impl Ledger {
                     ),
                 ));
             }
+            if entry.recorded_at < last_time {
+                return Err(fail(
+                    Some(seq),
+                    FailureKind::TimeOrder,
+                    format!(
+                        "recorded_at {} is earlier than {} of the entry before: recorded times never go backwards",
+                        time_text(entry.recorded_at),
+                        time_text(last_time)
+                    ),
+                ));
+            }
+            last_time = entry.recorded_at;
             match (&mut authority, &entry.event) {
                 (None, Event::Genesis(g)) if seq == 1 => {
                     authority =
@@ -465,7 +499,7 @@ impl Ledger {
                 ));
             }
         }
-        Ok(Verified {
+        let verified = Verified {
             root: frontier.root(),
             roots_at,
             ledger_id,
@@ -473,6 +507,8 @@ impl Ledger {
             batches: batch_count,
             head: prev,
             authority,
-        })
+        };
+        check_kept(&verified, &kept)?;
+        Ok(verified)
     }
 }
