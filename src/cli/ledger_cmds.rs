@@ -359,8 +359,18 @@ pub(super) fn verify(a: &VerifyArgs) -> Result<(), CliError> {
         }
     }
     if ok {
-        Ok(())
-    } else {
-        Err(CliError::Reported(1))
+        return Ok(());
     }
+    // A damaged file is also said on standard error (the report above is on standard output);
+    // findings and checkpoint problems are the report itself.
+    if let Err(f) = &checked.integrity {
+        let at = f.seq.map_or_else(String::new, |s| format!(" at seq {s}"));
+        eprintln!(
+            "error: {}: integrity check failed{at}: {} ({})",
+            a.ledger.display(),
+            f.detail,
+            f.kind.name()
+        );
+    }
+    Err(CliError::Reported(1))
 }

@@ -179,12 +179,19 @@ impl Command {
             Command::Report(a) => &a.ledger,
             Command::Trace(a) => &a.ledger,
             Command::Diff(a) => &a.ledger,
-            Command::Key { .. }
-            | Command::CheckProof(_)
-            | Command::Record { .. }
-            | Command::Demo(_) => {
-                return None;
+            Command::Record { command } => {
+                use record::RecordCommand as R;
+                match command {
+                    R::Budget(a) => &a.at.ledger,
+                    R::Target(a) => &a.at.ledger,
+                    R::Value(a) => &a.at.ledger,
+                    R::Fact(a) => &a.at.ledger,
+                    R::Claim(a) => &a.at.ledger,
+                    R::Evidence(a) => &a.at.ledger,
+                    R::Staffing(a) => &a.at.ledger,
+                }
             }
+            Command::Key { .. } | Command::CheckProof(_) | Command::Demo(_) => return None,
         })
     }
 }
