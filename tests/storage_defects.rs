@@ -1,0 +1,241 @@
+//! Regression tests of the storage defects: a file whose last write was interrupted (5), a
+//! damaged page under the kept checkpoints (6), what verify must cover (7), and recorded times
+//! that go backwards (8).
+
+mod soak;
+
+use soak::{NOTE, demo_base, facts_file, run};
+use std::path::Path;
+
+const L: &str = "conghua-2022.jixiao";
+
+/// Copies `src` to `dst` as a writer killed with the file open leaves it: the storage engine
+/// marks the file as needing recovery when a writer opens it and clears the mark when it
+/// closes; this writer never closes (its handle is leaked) and its file is copied as it is.
+fn interrupted_copy(src: &Path, dst: &Path) {
+    let tmp = dst.with_extension("open-by-writer");
+    std::fs::copy(src, &tmp).unwrap();
+    let db = redb::Database::open(&tmp).unwrap();
+    std::mem::forget(db);
+    std::fs::copy(&tmp, dst).unwrap();
+    assert!(matches!(
+        redb::Database::builder().open_read_only(dst),
+        Err(redb::DatabaseError::RepairAborted)
+    ));
+}
+
+#[test]
+fn defect_5_read_commands_recover_an_interrupted_write_in_memory_and_leave_the_file_as_it_is() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = demo_base(tmp.path());
+    let sound = std::fs::read(base.join(L)).unwrap();
+    interrupted_copy(&base.join(L), &base.join("I.jixiao"));
+    let bytes = std::fs::read(base.join("I.jixiao")).unwrap();
+    let l = jixiao::ledger::Ledger::open_read(&base.join("I.jixiao")).unwrap();
+    assert!(l.recovered());
+    drop(l);
+    let reads: [&[&str]; 8] = [
+        &["verify", "I.jixiao"],
+        &["verify", "--json", "I.jixiao"],
+        &["log", "I.jixiao"],
+        &["score", "I.jixiao"],
+        &["report", "I.jixiao", "--format", "json"],
+        &["trace", "I.jixiao", "mgmt"],
+        &["diff", "I.jixiao", "--from", "100", "--to", "latest"],
+        &["prove", "I.jixiao", "158", "-o", "p.json"],
+    ];
+    for args in reads {
+        let r = run(&base, args);
+        assert_eq!(r.code, Some(0), "{args:?}\n{}{}", r.stdout, r.stderr);
+        assert!(r.stderr.contains(NOTE), "{args:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("the file was not changed"),
+            "{}",
+            r.stderr
+        );
+        assert!(!r.stderr.contains("corrupt"), "{args:?}: {}", r.stderr);
+        assert_eq!(
+            std::fs::read(base.join("I.jixiao")).unwrap(),
+            bytes,
+            "{args:?} changed the file"
+        );
+    }
+    let v = run(&base, &["verify", "--json", "I.jixiao"]);
+    let doc: serde_json::Value = serde_json::from_str(&v.stdout).unwrap();
+    assert_eq!(doc["recovered"], true);
+    // Read from the recovered copy, the ledger is the sound one.
+    assert_eq!(
+        run(&base, &["log", "I.jixiao"]).stdout,
+        run(&base, &["log", L]).stdout
+    );
+    assert_eq!(std::fs::read(base.join(L)).unwrap(), sound);
+
+    // Write commands recover the file itself, and say so: import --dry-run too.
+    let one = facts_file(&base, "one", 1);
+    let one = one.to_str().unwrap();
+    let dry = run(
+        &base,
+        &[
+            "import",
+            "I.jixiao",
+            one,
+            "--key",
+            "recorder.key",
+            "--dry-run",
+        ],
+    );
+    assert_eq!(dry.code, Some(0), "{}", dry.stderr);
+    assert!(dry.stderr.contains(NOTE), "{}", dry.stderr);
+    assert!(
+        dry.stderr.contains("the file was recovered"),
+        "{}",
+        dry.stderr
+    );
+    let v = run(&base, &["verify", "I.jixiao"]);
+    assert_eq!(v.code, Some(0));
+    assert!(!v.stderr.contains(NOTE), "{}", v.stderr);
+
+    // import and correct, each on a fresh interrupted copy.
+    interrupted_copy(&base.join(L), &base.join("J.jixiao"));
+    let imp = run(&base, &["import", "J.jixiao", one, "--key", "recorder.key"]);
+    assert_eq!(imp.code, Some(0), "{}", imp.stderr);
+    assert!(imp.stderr.contains(NOTE), "{}", imp.stderr);
+    interrupted_copy(&base.join(L), &base.join("K.jixiao"));
+    let fact_seq = run(&base, &["log", "--json", "K.jixiao"])
+        .stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["kind"] == "fact")
+        .and_then(|v| v["seq"].as_u64())
+        .unwrap()
+        .to_string();
+    let cor = run(
+        &base,
+        &[
+            "correct",
+            "K.jixiao",
+            &fact_seq,
+            "--value",
+            "2",
+            "--reason",
+            "复核更正",
+            "--key",
+            "recorder.key",
+        ],
+    );
+    assert_eq!(cor.code, Some(0), "{}", cor.stderr);
+    assert!(cor.stderr.contains(NOTE), "{}", cor.stderr);
+    assert_eq!(run(&base, &["verify", "K.jixiao"]).code, Some(0));
+}
+
+/// The demo ledger with the 4 KiB page that holds the kept checkpoints' text zeroed.
+fn zeroed_checkpoint_page(base: &Path, name: &str) -> Vec<u8> {
+    let mut b = std::fs::read(base.join(L)).unwrap();
+    let at = b
+        .windows(6)
+        .position(|w| w == b"\n\n\xe2\x80\x94 ")
+        .expect("a kept checkpoint's signature line");
+    let page = at / 4096;
+    b[page * 4096..(page + 1) * 4096].fill(0);
+    std::fs::write(base.join(name), &b).unwrap();
+    b
+}
+
+#[test]
+fn defect_6_a_zeroed_checkpoint_page_is_exit_1_with_a_message_from_every_command() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = demo_base(tmp.path());
+    let bytes = zeroed_checkpoint_page(&base, "Z.jixiao");
+    let cmds: [&[&str]; 6] = [
+        &["verify", "Z.jixiao"],
+        &["log", "Z.jixiao"],
+        &["prove", "Z.jixiao", "1", "-o", "p.json"],
+        &["report", "Z.jixiao", "--format", "json"],
+        &["score", "Z.jixiao"],
+        &[
+            "checkpoint",
+            "Z.jixiao",
+            "--key",
+            "admin.key",
+            "-o",
+            "c.txt",
+        ],
+    ];
+    for args in cmds {
+        let r = run(&base, args);
+        assert_eq!(r.code, Some(1), "{args:?}\n{}{}", r.stdout, r.stderr);
+        assert!(r.stderr.contains("Z.jixiao"), "{args:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("damaged") || r.stderr.contains("corrupt"),
+            "{args:?}: {}",
+            r.stderr
+        );
+        assert_eq!(
+            std::fs::read(base.join("Z.jixiao")).unwrap(),
+            bytes,
+            "{args:?} changed the file"
+        );
+    }
+    // The refused checkpoint left no file needing recovery behind.
+    assert!(
+        redb::Database::builder()
+            .open_read_only(base.join("Z.jixiao"))
+            .is_ok()
+    );
+}
+
+#[test]
+fn defect_8_an_append_dated_before_the_last_entry_is_refused_with_both_times() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = demo_base(tmp.path());
+    let r = std::process::Command::new(soak::bin())
+        .current_dir(&base)
+        .env("JIXIAO_TIME", "1970-01-01T00:00:00Z")
+        .args([
+            "record",
+            "fact",
+            L,
+            "--key",
+            "recorder.key",
+            "--fact-key",
+            "x.early",
+            "--name",
+            "early",
+            "--value",
+            "1",
+            "--unit",
+            "次",
+            "--date",
+            "2022-12-31",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("1970-01-01T00:00:00Z"), "{stderr}");
+    assert!(stderr.contains(soak::TIME), "{stderr}");
+    assert!(stderr.contains("never go backwards"), "{stderr}");
+    assert!(stderr.contains("nothing was appended"), "{stderr}");
+    // The same time as the last entry's is fine.
+    let same = run(
+        &base,
+        &[
+            "record",
+            "fact",
+            L,
+            "--key",
+            "recorder.key",
+            "--fact-key",
+            "x.same",
+            "--name",
+            "same",
+            "--value",
+            "1",
+            "--unit",
+            "次",
+            "--date",
+            "2022-12-31",
+        ],
+    );
+    assert_eq!(same.code, Some(0), "{}", same.stderr);
+}
