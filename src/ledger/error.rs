@@ -1,8 +1,8 @@
-//! Errors of the ledger layer.
+//! Errors of the ledger layer, and how storage-engine errors and panics become them.
 
 use super::auth::AuthError;
 use crate::model::Seq;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Why a ledger could not be opened, created or appended to.
 #[derive(Debug, thiserror::Error)]
@@ -114,4 +114,33 @@ impl LedgerError {
                 | LedgerError::Damaged { .. }
         )
     }
+}
+
+pub(crate) fn storage_err(path: &Path, e: impl std::fmt::Display) -> LedgerError {
+    let detail = e.to_string();
+    if detail.to_lowercase().contains("corrupt") {
+        LedgerError::Corrupt {
+            path: path.to_path_buf(),
+            detail,
+        }
+    } else {
+        LedgerError::Io {
+            path: path.to_path_buf(),
+            detail,
+        }
+    }
+}
+
+/// Runs `f`, turning a panic inside the storage engine (possible on deliberately corrupted
+/// files in debug builds) into a corruption error. Our own code does not panic on bad bytes.
+pub(crate) fn guarded<T>(
+    path: &Path,
+    f: impl FnOnce() -> Result<T, LedgerError>,
+) -> Result<T, LedgerError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        Err(LedgerError::Corrupt {
+            path: path.to_path_buf(),
+            detail: "the storage engine stopped on a damaged page of the file".into(),
+        })
+    })
 }

@@ -7,6 +7,7 @@ mod auth;
 mod checkpoint;
 mod entry;
 mod error;
+mod failure;
 pub mod keys;
 mod merkle;
 mod open;
@@ -27,6 +28,7 @@ pub use entry::{
     Recorded,
 };
 pub use error::LedgerError;
+pub use failure::{Failure, FailureKind, Verified, open_failure};
 pub use merkle::{
     EMPTY_ROOT_CONTEXT, FRONTIER_VERSION, Frontier, LEAF_KEY_CONTEXT, MerkleError,
     NODE_KEY_CONTEXT, TreeHash, consistency_path, consistency_path_by, empty_root, inclusion_path,
@@ -41,5 +43,4 @@ pub use proof::{
 pub use store::{
     Appended, BATCH_SIGNATURE_CONTEXT, BatchRecord, Head, Ledger, MAGIC, batch_message,
 };
-pub use verify::{Failure, FailureKind, Verified, open_failure};
 pub use verify_kept::TABLES;

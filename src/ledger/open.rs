@@ -8,7 +8,7 @@
 
 use super::auth::Authority;
 use super::entry::FORMAT_VERSION;
-use super::error::LedgerError;
+use super::error::{LedgerError, guarded, storage_err};
 use super::overlay::Overlay;
 use super::store::{Appended, Db, Ledger, MAGIC, META};
 use crate::model::{Event, Genesis, KeyId};
@@ -16,21 +16,6 @@ use ed25519_dalek::SigningKey;
 use redb::{Database, DatabaseError, TableError};
 use std::fs::OpenOptions;
 use std::path::Path;
-
-pub(crate) fn storage_err(path: &Path, e: impl std::fmt::Display) -> LedgerError {
-    let detail = e.to_string();
-    if detail.to_lowercase().contains("corrupt") {
-        LedgerError::Corrupt {
-            path: path.to_path_buf(),
-            detail,
-        }
-    } else {
-        LedgerError::Io {
-            path: path.to_path_buf(),
-            detail,
-        }
-    }
-}
 
 fn open_err(path: &Path, e: DatabaseError) -> LedgerError {
     match e {
@@ -78,20 +63,6 @@ fn open_err(path: &Path, e: DatabaseError) -> LedgerError {
     }
 }
 
-/// Runs `f`, turning a panic inside the storage engine (possible on deliberately corrupted
-/// files in debug builds) into a corruption error. Our own code does not panic on bad bytes.
-pub(crate) fn guarded<T>(
-    path: &Path,
-    f: impl FnOnce() -> Result<T, LedgerError>,
-) -> Result<T, LedgerError> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
-        Err(LedgerError::Corrupt {
-            path: path.to_path_buf(),
-            detail: "the storage engine stopped on a damaged page of the file".into(),
-        })
-    })
-}
-
 /// What a recovered file is told as: the interrupted write is gone, nothing before it.
 pub const INTERRUPTED_WRITE: &str = "the last write was interrupted and left no trace";
 
@@ -108,6 +79,9 @@ fn interrupted(path: &Path) -> Result<bool, LedgerError> {
     }
 }
 
+/// Page cache of a view opened only to check the pages.
+const CHECK_CACHE_BYTES: usize = 16 << 20;
+
 /// The file opened through an in-memory layer, recovered there if it needs recovery, and with
 /// every page checksum checked (`check`, or as part of the recovery).
 fn view(path: &Path, needs_recovery: bool) -> Result<Database, LedgerError> {
@@ -119,7 +93,12 @@ fn view(path: &Path, needs_recovery: bool) -> Result<Database, LedgerError> {
             detail: e.to_string(),
         })?;
     let backend = Overlay::new(file).map_err(|e| open_err(path, e))?;
-    Database::builder()
+    let mut builder = Database::builder();
+    if !needs_recovery {
+        // Only checked, then closed: each page is read once, so a small cache will do.
+        builder.set_cache_size(CHECK_CACHE_BYTES);
+    }
+    builder
         .set_check_integrity_on_open(true)
         .create_with_backend(backend)
         .map_err(|e| recovery_err(path, needs_recovery, e))

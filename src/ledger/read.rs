@@ -5,13 +5,14 @@
 //! touches the file guarded against storage-engine panics. Must not: write, or vouch for what
 //! it reads.
 
-use super::auth::{Authority, KeyRecord};
+use super::auth::Authority;
 use super::entry::{Entry, EntryHash, Recorded};
 use super::error::LedgerError;
+use super::error::{guarded, storage_err};
 use super::merkle::Frontier;
-use super::open::{guarded, storage_err};
 use super::store::{
-    BATCHES, BatchRecord, CHECKPOINTS, ENTRIES, HASHES, Head, KEYS, Ledger, MERKLE,
+    BATCHES, BatchRecord, CHECKPOINTS, ENTRIES, HASHES, Head, KEYS, Ledger, MERKLE, decode_records,
+    hash_in_block, last_hash,
 };
 use crate::model::Seq;
 use redb::{ReadTransaction, ReadableTable, TableError};
@@ -230,42 +231,6 @@ impl Ledger {
         }
         Ok(())
     }
-}
-
-/// The hash of the last entry of a hash block.
-pub(super) fn last_hash(path: &Path, last: Seq, block: &[u8]) -> Result<EntryHash, LedgerError> {
-    hash_in_block(last, block, last).ok_or_else(|| LedgerError::Corrupt {
-        path: path.to_path_buf(),
-        detail: format!("the hash block ending at seq {last} is malformed"),
-    })
-}
-
-/// The hash of `seq` in the hash block of the batch ending at `last`, if the block covers it.
-#[must_use]
-pub(crate) fn hash_in_block(last: Seq, block: &[u8], seq: Seq) -> Option<EntryHash> {
-    if block.is_empty() || !block.len().is_multiple_of(32) || seq > last {
-        return None;
-    }
-    let from_end = usize::try_from(last - seq).ok()?;
-    let end = block.len().checked_sub(from_end.checked_mul(32)?)?;
-    let start = end.checked_sub(32)?;
-    block.get(start..end)?.try_into().ok().map(EntryHash)
-}
-
-pub(crate) fn decode_records(
-    path: &Path,
-    items: impl Iterator<Item = Result<(Vec<u8>, Vec<u8>), redb::StorageError>>,
-) -> Result<Vec<KeyRecord>, LedgerError> {
-    let mut out = Vec::new();
-    for item in items {
-        let (k, v) = item.map_err(|e| storage_err(path, e))?;
-        let rec: KeyRecord = postcard::from_bytes(&v).map_err(|e| LedgerError::Corrupt {
-            path: path.to_path_buf(),
-            detail: format!("keys index entry {}: {e}", hex::encode(&k)),
-        })?;
-        out.push(rec);
-    }
-    Ok(out)
 }
 
 pub(crate) fn read_authority(path: &Path, txn: &ReadTransaction) -> Result<Authority, LedgerError> {

@@ -5,12 +5,11 @@
 //! checkpoint). Must not: open files (src/ledger/open.rs), read for callers
 //! (src/ledger/read.rs), or judge the history (src/ledger/verify.rs).
 
-use super::auth::Authority;
+use super::auth::{Authority, KeyRecord};
 use super::entry::{Entry, EntryHash, EntryRef, FORMAT_VERSION};
 use super::error::LedgerError;
+use super::error::{guarded, storage_err};
 use super::merkle::Frontier;
-use super::open::{guarded, storage_err};
-use super::read::{decode_records, last_hash};
 use crate::model::{Event, KeyId, Seq};
 use ed25519_dalek::{Signer, SigningKey};
 use redb::{
@@ -585,4 +584,40 @@ impl BatchInput<'_> {
             head: prev,
         })
     }
+}
+
+/// The hash of the last entry of a hash block.
+pub(super) fn last_hash(path: &Path, last: Seq, block: &[u8]) -> Result<EntryHash, LedgerError> {
+    hash_in_block(last, block, last).ok_or_else(|| LedgerError::Corrupt {
+        path: path.to_path_buf(),
+        detail: format!("the hash block ending at seq {last} is malformed"),
+    })
+}
+
+/// The hash of `seq` in the hash block of the batch ending at `last`, if the block covers it.
+#[must_use]
+pub(crate) fn hash_in_block(last: Seq, block: &[u8], seq: Seq) -> Option<EntryHash> {
+    if block.is_empty() || !block.len().is_multiple_of(32) || seq > last {
+        return None;
+    }
+    let from_end = usize::try_from(last - seq).ok()?;
+    let end = block.len().checked_sub(from_end.checked_mul(32)?)?;
+    let start = end.checked_sub(32)?;
+    block.get(start..end)?.try_into().ok().map(EntryHash)
+}
+
+pub(crate) fn decode_records(
+    path: &Path,
+    items: impl Iterator<Item = Result<(Vec<u8>, Vec<u8>), redb::StorageError>>,
+) -> Result<Vec<KeyRecord>, LedgerError> {
+    let mut out = Vec::new();
+    for item in items {
+        let (k, v) = item.map_err(|e| storage_err(path, e))?;
+        let rec: KeyRecord = postcard::from_bytes(&v).map_err(|e| LedgerError::Corrupt {
+            path: path.to_path_buf(),
+            detail: format!("keys index entry {}: {e}", hex::encode(&k)),
+        })?;
+        out.push(rec);
+    }
+    Ok(out)
 }

@@ -8,9 +8,9 @@
 
 use super::auth::Authority;
 use super::checkpoint::{Checkpoint, SignedCheckpoint, note_name};
+use super::failure::{Failure, FailureKind, Verified};
 use super::merkle::empty_root;
 use super::store::{BATCHES, CHECKPOINTS, ENTRIES, HASHES, KEYS, MERKLE, META};
-use super::verify::{Failure, FailureKind, Verified};
 use ed25519_dalek::VerifyingKey;
 use redb::{MultimapTableHandle, ReadTransaction, ReadableTable, TableError, TableHandle};
 
