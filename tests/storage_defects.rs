@@ -239,3 +239,39 @@ fn defect_8_an_append_dated_before_the_last_entry_is_refused_with_both_times() {
     );
     assert_eq!(same.code, Some(0), "{}", same.stderr);
 }
+
+#[test]
+fn defect_5_a_reader_leaving_early_does_not_leave_the_file_needing_recovery() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = demo_base(tmp.path());
+    let many = facts_file(&base, "many", 50);
+    for dry in [true, false] {
+        let mut cmd = std::process::Command::new(soak::bin());
+        cmd.current_dir(&base)
+            .env("JIXIAO_TIME", soak::TIME)
+            .args(["import", L])
+            .arg(&many)
+            .args(["--key", "recorder.key"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        if dry {
+            cmd.arg("--dry-run");
+        }
+        let mut child = cmd.spawn().unwrap();
+        // The reader goes away before the command prints anything.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "dry run {dry}");
+        assert!(
+            out.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            redb::Database::builder()
+                .open_read_only(base.join(L))
+                .is_ok(),
+            "dry run {dry}: the file was left needing recovery"
+        );
+    }
+}

@@ -144,6 +144,7 @@ pub(super) fn checkpoint(a: &CheckpointArgs) -> Result<(), CliError> {
         .map_err(|e| CliError::Usage(e.to_string()))?;
     let text = cp.to_text();
     ledger.keep_checkpoint(v.size, &text)?;
+    drop(ledger);
     match &a.out {
         Some(p) => {
             write_text(p, &text)?;
@@ -206,6 +207,7 @@ pub(super) fn cosign(a: &CosignArgs) -> Result<(), CliError> {
     let text = cp.to_text();
     write_text(&a.checkpoint, &text)?;
     ledger.keep_checkpoint(cp.checkpoint.size, &text)?;
+    drop(ledger);
     println!(
         "cosigned the checkpoint of {} entries as {} (auditor); {} signatures",
         cp.checkpoint.size,

@@ -69,6 +69,9 @@ pub fn append_validated(
     )?;
     let impact = score_impact(before.scorecard.as_ref(), &after);
     if dry_run {
+        // Closed before printing: a reader that leaves early must not leave the file needing
+        // recovery (the storage engine does not close a file cleanly while a panic unwinds).
+        drop(ledger);
         println!(
             "dry run: {} event(s) would be appended as #{}..#{} signed by {}; nothing written",
             events.len(),
@@ -98,6 +101,7 @@ pub fn append_validated(
         }
         Err(e) => return Err(e.into()),
     };
+    drop(ledger);
     if appended.first == appended.last {
         println!(
             "appended #{}·{} signed by {}",
