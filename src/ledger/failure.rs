@@ -121,10 +121,11 @@ pub(super) fn fail(seq: Option<Seq>, kind: FailureKind, detail: impl Into<String
 pub fn open_failure(e: &LedgerError) -> Option<Failure> {
     match e {
         LedgerError::NotALedger { .. } => Some(fail(None, FailureKind::NotALedger, e.to_string())),
-        LedgerError::Corrupt { path, detail } => Some(fail(
+        // Without the path and the advice to run verify: whoever shows a failure names the file.
+        LedgerError::Corrupt { detail, .. } => Some(fail(
             None,
             FailureKind::Corrupt,
-            format!("{}: corrupt ledger file: {detail}", path.display()),
+            format!("corrupt ledger file: {detail}"),
         )),
         _ => None,
     }
