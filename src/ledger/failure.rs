@@ -105,7 +105,8 @@ pub struct Verified {
     pub authority: Authority,
     /// Merkle root over all entries, recomputed.
     pub root: TreeHash,
-    /// Recomputed Merkle roots at the tree sizes asked for (those not above `size`).
+    /// Recomputed Merkle roots at the tree sizes asked for and at those of the checkpoints kept
+    /// in the file (those not above `size`).
     pub roots_at: BTreeMap<u64, TreeHash>,
 }
 

@@ -9,9 +9,8 @@ use super::error::guarded;
 use super::failure::{Failure, FailureKind, Verified, fail, open_failure};
 use super::merkle::Frontier;
 use super::read::read_authority;
-use super::store::hash_in_block;
 use super::store::{
-    BATCHES, BatchRecord, ENTRIES, HASHES, Ledger, MERKLE, batch_message, time_text,
+    BATCHES, BatchRecord, ENTRIES, HASHES, Ledger, MERKLE, batch_message, hash_in_block, time_text,
 };
 use super::verify_kept::{check_kept, check_tables, kept_checkpoints, sizes_to_capture};
 use crate::model::{Event, Seq};
