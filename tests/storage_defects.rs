@@ -275,3 +275,44 @@ fn defect_5_a_reader_leaving_early_does_not_leave_the_file_needing_recovery() {
         );
     }
 }
+
+#[test]
+fn defect_7_a_flipped_table_definition_is_a_damaged_file_not_an_io_error() {
+    // A table definition stores its key and value types' names with their width and alignment;
+    // flipping an alignment byte made the open fail with an engine error that was taken for
+    // an I/O error (exit 2).
+    let tmp = tempfile::tempdir().unwrap();
+    let base = demo_base(tmp.path());
+    let good = std::fs::read(base.join(L)).unwrap();
+    let sound_log = run(&base, &["log", L]).stdout;
+    let mut damaged = 0;
+    let sites: Vec<usize> = good
+        .windows(5)
+        .enumerate()
+        .filter(|(_, w)| *w == b"\x01&str")
+        .map(|(i, _)| i + 1 - 13)
+        .collect();
+    assert!(!sites.is_empty());
+    for at in sites {
+        let mut b = good.clone();
+        b[at] ^= 0x81;
+        std::fs::write(base.join("F.jixiao"), &b).unwrap();
+        let v = run(&base, &["verify", "F.jixiao"]);
+        match v.code {
+            Some(0) => assert_eq!(run(&base, &["log", "F.jixiao"]).stdout, sound_log),
+            Some(1) => {
+                damaged += 1;
+                assert!(v.stderr.contains("F.jixiao"), "{}", v.stderr);
+                // score verifies first; log reads without verifying, and may manage.
+                let s = run(&base, &["score", "F.jixiao"]);
+                assert_eq!(s.code, Some(1), "score at {at}: {}", s.stderr);
+                assert!(!s.stderr.is_empty());
+                let l = run(&base, &["log", "F.jixiao"]);
+                assert!(matches!(l.code, Some(0 | 1)), "log at {at}: {}", l.stderr);
+                assert!(l.code == Some(0) || !l.stderr.is_empty());
+            }
+            other => panic!("flip at {at}: verify exit {other:?}: {}", v.stderr),
+        }
+    }
+    assert!(damaged > 0);
+}

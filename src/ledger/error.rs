@@ -116,9 +116,22 @@ impl LedgerError {
     }
 }
 
+/// A storage-engine error as a ledger error: damage to the file (corrupt pages, or a table
+/// whose stored definition or type is not the one the format has, or one that is missing) is
+/// [`LedgerError::Corrupt`] (exit 1); anything else, such as I/O, is [`LedgerError::Io`].
 pub(crate) fn storage_err(path: &Path, e: impl std::fmt::Display) -> LedgerError {
     let detail = e.to_string();
-    if detail.to_lowercase().contains("corrupt") {
+    let lower = detail.to_lowercase();
+    let damaged = [
+        "corrupt",
+        "does not match stored definition",
+        "multimap table",
+        "has key type",
+        "does not exist",
+    ]
+    .iter()
+    .any(|w| lower.contains(w));
+    if damaged {
         LedgerError::Corrupt {
             path: path.to_path_buf(),
             detail,
