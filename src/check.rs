@@ -22,6 +22,9 @@ pub struct Checked {
     pub faulted: Option<State>,
     /// The scorecard with its findings, when the state could be scored.
     pub scorecard: Option<Result<Scorecard, EvalError>>,
+    /// Set when the file's last write had been interrupted and opening recovered it (in
+    /// memory, for [`check`]): what to tell the user ([`Ledger::recovery_note`]).
+    pub recovery_note: Option<String>,
 }
 
 impl Checked {
@@ -51,6 +54,7 @@ pub fn check(path: &Path, as_of: AsOf, tree_sizes: &[u64]) -> Result<Checked, Le
                     state: Err(EvalError::NoRuleSet),
                     faulted: None,
                     scorecard: None,
+                    recovery_note: None,
                 }),
                 None => Err(e),
             };
@@ -98,5 +102,6 @@ pub fn check_open(
         state,
         faulted,
         scorecard,
+        recovery_note: ledger.recovery_note(),
     })
 }

@@ -37,6 +37,8 @@ struct Author {
 struct VerifyDoc {
     ledger: String,
     ok: bool,
+    /// The last write had been interrupted and verify read a recovered copy.
+    recovered: bool,
     integrity: Integrity,
     /// Recomputation and claim checks; `null` when integrity failed.
     recompute: Option<Recompute>,
@@ -798,6 +800,7 @@ fn verify_a_good_ledger() {
         .run();
     let doc: VerifyDoc = serde_json::from_str(&ran.stdout).unwrap();
     assert!(doc.ok);
+    assert!(!doc.recovered);
     assert_eq!(doc.ledger, "l.jixiao");
     assert!(doc.integrity.ok);
     assert_eq!(doc.integrity.entries, Some(2));

@@ -10,27 +10,12 @@ use crate::ledger::{
     Authority, Checkpoint, ConsistencyProof, InclusionProof, Ledger, LedgerError, ProofSummary,
     SignedCheckpoint, Verified, consistency_path, inclusion_path,
 };
-use crate::model::{KeyId, Role};
+use crate::model::Role;
 use clap::Args;
 use ed25519_dalek::VerifyingKey;
 use std::path::{Path, PathBuf};
 
-/// The signed-note key name of a principal: its display name with spaces and `+` replaced by
-/// `_` (signed-note names have neither), or its key id if the name is empty.
-#[must_use]
-pub fn note_name(name: &str, id: KeyId) -> String {
-    let n: String = name
-        .chars()
-        .map(|c| {
-            if c.is_whitespace() || c == '+' || c.is_control() {
-                '_'
-            } else {
-                c
-            }
-        })
-        .collect();
-    if n.is_empty() { id.to_string() } else { n }
-}
+pub use crate::ledger::note_name;
 
 /// Trusted (name, key) pairs: each `--trusted-key` file under its own name and, when known to
 /// the ledger, under its registry name; with no `--trusted-key`, the ledger's admin and auditor
@@ -101,31 +86,8 @@ fn verified(ledger: &Ledger, sizes: &[u64]) -> Result<Verified, CliError> {
 
 /// What is wrong with a checkpoint relative to a ledger, if anything.
 fn checkpoint_problem(ledger_id: [u8; 16], v: &Verified, cp: &SignedCheckpoint) -> Option<String> {
-    let c = &cp.checkpoint;
-    if c.ledger_id() != Some(ledger_id) {
-        return Some(format!(
-            "the checkpoint is for `{}`, not this ledger (jixiao/{})",
-            c.origin,
-            hex::encode(ledger_id)
-        ));
-    }
-    if c.size > v.size {
-        return Some(format!(
-            "the checkpoint covers {} entries but the ledger has only {}: the ledger was truncated or rolled back",
-            c.size, v.size
-        ));
-    }
-    match v.roots_at.get(&c.size) {
-        Some(root) if *root == c.root => None,
-        Some(root) => Some(format!(
-            "the ledger's first {} entries have Merkle root {}, the checkpoint says {}: the history was rewritten (a fork)",
-            c.size,
-            hex::encode(root),
-            hex::encode(c.root)
-        )),
-        None if c.size == 0 => None,
-        None => Some(format!("no root computed at size {}", c.size)),
-    }
+    debug_assert_eq!(ledger_id, v.ledger_id);
+    v.problem_with(&cp.checkpoint)
 }
 
 /// Reads a checkpoint file and checks it matches the verified ledger (for binding a report).
@@ -161,6 +123,9 @@ pub struct CheckpointArgs {
 pub(super) fn checkpoint(a: &CheckpointArgs) -> Result<(), CliError> {
     let key = KeyPair::read(&a.key.key)?;
     let ledger = Ledger::open(&a.ledger)?;
+    if let Some(note) = ledger.recovery_note() {
+        eprintln!("{note}");
+    }
     let v = verified(&ledger, &[])?;
     let id = key.key_id();
     let rec = v.authority.get(id).ok_or_else(|| {
@@ -179,6 +144,7 @@ pub(super) fn checkpoint(a: &CheckpointArgs) -> Result<(), CliError> {
         .map_err(|e| CliError::Usage(e.to_string()))?;
     let text = cp.to_text();
     ledger.keep_checkpoint(v.size, &text)?;
+    drop(ledger);
     match &a.out {
         Some(p) => {
             write_text(p, &text)?;
@@ -210,6 +176,9 @@ pub(super) fn cosign(a: &CosignArgs) -> Result<(), CliError> {
     let key = KeyPair::read(&a.key.key)?;
     let mut cp = parse_checkpoint(&a.checkpoint)?;
     let ledger = Ledger::open(&a.ledger)?;
+    if let Some(note) = ledger.recovery_note() {
+        eprintln!("{note}");
+    }
     let v = verified(&ledger, &[cp.checkpoint.size])?;
     if let Some(p) = checkpoint_problem(v.ledger_id, &v, &cp) {
         eprintln!("error: {}: {p}; not cosigned", a.checkpoint.display());
@@ -238,6 +207,7 @@ pub(super) fn cosign(a: &CosignArgs) -> Result<(), CliError> {
     let text = cp.to_text();
     write_text(&a.checkpoint, &text)?;
     ledger.keep_checkpoint(cp.checkpoint.size, &text)?;
+    drop(ledger);
     println!(
         "cosigned the checkpoint of {} entries as {} (auditor); {} signatures",
         cp.checkpoint.size,
@@ -354,6 +324,9 @@ fn kept_or_file(ledger: &Ledger, s: &str) -> Result<SignedCheckpoint, CliError> 
 
 pub(super) fn prove(a: &ProveArgs) -> Result<(), CliError> {
     let ledger = Ledger::open_read(&a.ledger)?;
+    if let Some(note) = ledger.recovery_note() {
+        eprintln!("{note}");
+    }
     let text = if let Some(pair) = &a.consistency {
         let (Some(old), Some(new)) = (pair.first(), pair.get(1)) else {
             return Err(CliError::Usage("--consistency takes OLD and NEW".into()));

@@ -36,6 +36,9 @@ pub fn append_validated(
 ) -> Result<(), CliError> {
     let key = KeyPair::read(&key.key)?;
     let ledger = Ledger::open(ledger_path)?;
+    if let Some(note) = ledger.recovery_note() {
+        eprintln!("{note}");
+    }
     let count = events.len() as u64;
     let at = |index: usize| {
         origin.as_ref().map_or_else(String::new, |o| {
@@ -66,6 +69,9 @@ pub fn append_validated(
         }
         Err(Refused::Ledger(e)) => return Err(e.into()),
     };
+    // Closed before printing: a reader that leaves early must not leave the file needing
+    // recovery (the storage engine does not close a file cleanly while a panic unwinds).
+    drop(ledger);
     if let Some(e) = &done.was_failing {
         println!("note: the history did not replay before this: {e}");
     }
@@ -312,6 +318,9 @@ pub(super) fn score_cmd(a: &ScoreArgs) -> Result<(), CliError> {
         None => AsOf::Latest,
     };
     let c = check(&a.ledger, as_of, &[])?;
+    if let Some(note) = &c.recovery_note {
+        eprintln!("{note}");
+    }
     require_integrity(&a.ledger, &c)?;
     state_or_err(&c)?;
     let card = match &c.scorecard {

@@ -202,6 +202,9 @@ pub(super) fn revoke(a: &RevokeArgs) -> Result<(), CliError> {
 
 pub(super) fn log(a: &LogArgs) -> Result<(), CliError> {
     let l = Ledger::open_read(&a.ledger)?;
+    if let Some(note) = l.recovery_note() {
+        eprintln!("{note}");
+    }
     // The listing shows what the file holds; whether it can be trusted is verify's answer,
     // taken first so that entries from the first failing seq on are marked, and the command
     // fails after listing them.
@@ -313,6 +316,9 @@ pub(super) fn verify(a: &VerifyArgs) -> Result<(), CliError> {
     };
     let sizes: Vec<u64> = cp_size.into_iter().collect();
     let checked = crate::check::check(&a.ledger, crate::eval::AsOf::Latest, &sizes)?;
+    if let Some(note) = &checked.recovery_note {
+        eprintln!("{note}");
+    }
     let integrity_ok = checked.integrity.is_ok();
     let cp = match &checked.integrity {
         Ok(v) => super::checkpoint_cmds::verify_checkpoint(&a.checkpoint, v)?,
@@ -344,6 +350,7 @@ pub(super) fn verify(a: &VerifyArgs) -> Result<(), CliError> {
         let doc = json!({
             "ledger": a.ledger.display().to_string(),
             "ok": ok,
+            "recovered": checked.recovery_note.is_some(),
             "integrity": integrity,
             "recompute": findings_json,
             "checkpoint": cp.as_ref().map(|c| c.2.clone()),
@@ -375,8 +382,18 @@ pub(super) fn verify(a: &VerifyArgs) -> Result<(), CliError> {
         }
     }
     if ok {
-        Ok(())
-    } else {
-        Err(CliError::Reported(1))
+        return Ok(());
     }
+    // A damaged file is also said on standard error (the report above is on standard output);
+    // findings and checkpoint problems are the report itself.
+    if let Err(f) = &checked.integrity {
+        let at = f.seq.map_or_else(String::new, |s| format!(" at seq {s}"));
+        eprintln!(
+            "error: {}: integrity check failed{at}: {} ({})",
+            a.ledger.display(),
+            f.detail,
+            f.kind.name()
+        );
+    }
+    Err(CliError::Reported(1))
 }

@@ -124,7 +124,12 @@ fn parse_lang(s: &str) -> Result<Lang, CliError> {
 
 fn open(path: &Path) -> Result<Ledger, CliError> {
     match Ledger::open_read(path) {
-        Ok(l) => Ok(l),
+        Ok(l) => {
+            if let Some(note) = l.recovery_note() {
+                eprintln!("{note}");
+            }
+            Ok(l)
+        }
         Err(e) => {
             if let Some(f) = open_failure(&e) {
                 eprintln!(

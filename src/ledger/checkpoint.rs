@@ -196,6 +196,23 @@ pub fn origin_for(ledger_id: &[u8; 16]) -> String {
     format!("{ORIGIN_PREFIX}{}", hex::encode(ledger_id))
 }
 
+/// The signed-note key name of a principal: its display name with spaces, `+` and control
+/// characters replaced by `_` (signed-note names have none), or its key id if the name is empty.
+#[must_use]
+pub fn note_name(name: &str, id: crate::model::KeyId) -> String {
+    let n: String = name
+        .chars()
+        .map(|c| {
+            if c.is_whitespace() || c == '+' || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    if n.is_empty() { id.to_string() } else { n }
+}
+
 fn valid_key_name(name: &str) -> bool {
     !name.is_empty()
         && !name

@@ -1,8 +1,8 @@
-//! Errors of the ledger layer.
+//! Errors of the ledger layer, and how storage-engine errors and panics become them.
 
 use super::auth::AuthError;
 use crate::model::Seq;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Why a ledger could not be opened, created or appended to.
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +75,19 @@ pub enum LedgerError {
         /// Why.
         source: AuthError,
     },
+    /// The batch's recorded time is earlier than the last entry's: recorded times never go
+    /// backwards.
+    #[error("{path}: recorded time {at} is earlier than {last}, the time of the ledger's last entry #{last_seq}; recorded times never go backwards: check the clock (or JIXIAO_TIME); nothing was appended", path = path.display())]
+    TimeBackwards {
+        /// The path.
+        path: PathBuf,
+        /// The refused time (RFC 3339).
+        at: String,
+        /// The last entry's time (RFC 3339).
+        last: String,
+        /// The last entry's seq.
+        last_seq: Seq,
+    },
     /// An empty batch.
     #[error("nothing to append: the batch is empty")]
     EmptyBatch,
@@ -101,4 +114,46 @@ impl LedgerError {
                 | LedgerError::Damaged { .. }
         )
     }
+}
+
+/// A storage-engine error as a ledger error: damage to the file (corrupt pages, or a table
+/// whose stored definition or type is not the one the format has, or one that is missing) is
+/// [`LedgerError::Corrupt`] (exit 1); anything else, such as I/O, is [`LedgerError::Io`].
+pub(crate) fn storage_err(path: &Path, e: impl std::fmt::Display) -> LedgerError {
+    let detail = e.to_string();
+    let lower = detail.to_lowercase();
+    let damaged = [
+        "corrupt",
+        "does not match stored definition",
+        "multimap table",
+        "has key type",
+        "does not exist",
+    ]
+    .iter()
+    .any(|w| lower.contains(w));
+    if damaged {
+        LedgerError::Corrupt {
+            path: path.to_path_buf(),
+            detail,
+        }
+    } else {
+        LedgerError::Io {
+            path: path.to_path_buf(),
+            detail,
+        }
+    }
+}
+
+/// Runs `f`, turning a panic inside the storage engine (possible on deliberately corrupted
+/// files in debug builds) into a corruption error. Our own code does not panic on bad bytes.
+pub(crate) fn guarded<T>(
+    path: &Path,
+    f: impl FnOnce() -> Result<T, LedgerError>,
+) -> Result<T, LedgerError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        Err(LedgerError::Corrupt {
+            path: path.to_path_buf(),
+            detail: "the storage engine stopped on a damaged page of the file".into(),
+        })
+    })
 }

@@ -7,28 +7,35 @@ mod auth;
 mod checkpoint;
 mod entry;
 mod error;
+mod failure;
 pub mod keys;
 mod merkle;
+mod open;
+mod overlay;
 mod proof;
+mod read;
 mod restore;
 mod store;
 mod verify;
+mod verify_kept;
 
 pub use auth::{AuthError, Authority, KeyRecord};
 pub use checkpoint::{
     Checkpoint, CheckpointError, ED25519_SIGNATURE_TYPE, MAX_SIGNATURES, NoteSignature,
-    ORIGIN_PREFIX, SignedCheckpoint, key_hash, origin_for,
+    ORIGIN_PREFIX, SignedCheckpoint, key_hash, note_name, origin_for,
 };
 pub use entry::{
     CodecError, ENTRY_HASH_CONTEXT, Entry, EntryHash, FORMAT_VERSION, GENESIS_PREV_CONTEXT,
     Recorded,
 };
 pub use error::LedgerError;
+pub use failure::{Failure, FailureKind, Verified, open_failure};
 pub use merkle::{
     EMPTY_ROOT_CONTEXT, FRONTIER_VERSION, Frontier, LEAF_KEY_CONTEXT, MerkleError,
     NODE_KEY_CONTEXT, TreeHash, consistency_path, consistency_path_by, empty_root, inclusion_path,
     inclusion_path_by, leaf_hash, node_hash, root_of, root_streaming,
 };
+pub use open::INTERRUPTED_WRITE;
 pub use proof::{
     CONSISTENCY_FORMAT, ConsistencyProof, INCLUSION_FORMAT, InclusionProof, MAX_PATH_LEN,
     ProofError, ProofSummary, check_proof_bytes, check_proof_text, verify_consistency,
@@ -38,4 +45,4 @@ pub use restore::{RestoredLedger, StoredLedger, restore};
 pub use store::{
     Appended, BATCH_SIGNATURE_CONTEXT, BatchRecord, Head, Ledger, MAGIC, batch_message,
 };
-pub use verify::{Failure, FailureKind, Verified, open_failure};
+pub use verify_kept::TABLES;

@@ -10,11 +10,10 @@
 
 use super::auth::Authority;
 use super::entry::{Entry, EntryHash, FORMAT_VERSION};
-use super::error::LedgerError;
+use super::error::{LedgerError, guarded, storage_err};
 use super::merkle::Frontier;
 use super::store::{
-    BATCHES, BatchRecord, ENTRIES, HASHES, Ledger, MAGIC, MERKLE, META, guarded, storage_err,
-    write_authority,
+    BATCHES, BatchRecord, ENTRIES, HASHES, Ledger, MAGIC, MERKLE, META, write_authority,
 };
 use crate::model::{Event, Seq};
 use redb::Database;

@@ -1,17 +1,21 @@
-//! The redb file: schema, open/create, batch append. Layout: docs/FORMAT.md §2.
+//! The redb file: its schema (tables and row layouts, docs/FORMAT.md §2), the open-ledger
+//! handle, and the writes: batch append and kept checkpoints.
+//!
+//! Owns: every write to the file (one write transaction with two-phase commit per batch or
+//! checkpoint). Must not: open files (src/ledger/open.rs), read for callers
+//! (src/ledger/read.rs), or judge the history (src/ledger/verify.rs).
 
 use super::auth::{Authority, KeyRecord};
-use super::entry::{Entry, EntryHash, EntryRef, FORMAT_VERSION, Recorded};
+use super::entry::{Entry, EntryHash, EntryRef, FORMAT_VERSION};
 use super::error::LedgerError;
+use super::error::{guarded, storage_err};
 use super::merkle::Frontier;
-use crate::model::{Event, Genesis, KeyId, Seq};
+use crate::model::{Event, KeyId, Seq};
 use ed25519_dalek::{Signer, SigningKey};
 use redb::{
-    Database, DatabaseError, ReadOnlyDatabase, ReadTransaction, ReadableDatabase, ReadableTable,
-    TableDefinition, TableError,
+    Database, ReadOnlyDatabase, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition,
 };
 use std::collections::BTreeMap;
-use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
 
 /// `meta`: "magic" → `JIXIAO-LEDGER`, "format_version" → u16 LE, "ledger_id" → 16 bytes.
@@ -34,6 +38,18 @@ pub(crate) const KEYS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("key
 pub const MAGIC: &[u8] = b"JIXIAO-LEDGER";
 /// Signature context prefix (docs/FORMAT.md §4).
 pub const BATCH_SIGNATURE_CONTEXT: &[u8] = b"jixiao ledger v1 batch signature";
+
+/// A recorded time (Unix seconds) as RFC 3339 UTC, or the bare number if out of range.
+#[must_use]
+pub(crate) fn time_text(t: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .ok()
+        .and_then(|d| {
+            d.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| t.to_string())
+}
 
 /// The message an Ed25519 batch signature covers.
 #[must_use]
@@ -102,16 +118,35 @@ pub struct Head {
     pub hash: EntryHash,
 }
 
-enum Db {
+/// How the file is open.
+pub(super) enum Db {
+    /// For appending, with the file lock.
     Write(Database),
+    /// Read-only, straight from the file.
     Read(ReadOnlyDatabase),
+    /// Read-only, through an in-memory layer that took the recovery of an interrupted write
+    /// (the file itself is never written through it).
+    View(Database),
+    /// Closed (only while dropping).
+    Closed,
 }
 
 /// An open ledger file.
 pub struct Ledger {
-    path: PathBuf,
-    db: Db,
-    ledger_id: [u8; 16],
+    pub(super) path: PathBuf,
+    pub(super) db: Db,
+    pub(super) ledger_id: [u8; 16],
+    /// The last write had been interrupted and opening recovered it.
+    pub(super) recovered: bool,
+}
+
+impl Drop for Ledger {
+    /// Closing flushes and writes the file's header; on a damaged file the storage engine can
+    /// panic doing so, which must not escape as a crash after the command has finished.
+    fn drop(&mut self) {
+        let db = std::mem::replace(&mut self.db, Db::Closed);
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(db)));
+    }
 }
 
 impl std::fmt::Debug for Ledger {
@@ -123,187 +158,7 @@ impl std::fmt::Debug for Ledger {
     }
 }
 
-pub(crate) fn storage_err(path: &Path, e: impl std::fmt::Display) -> LedgerError {
-    let detail = e.to_string();
-    if detail.to_lowercase().contains("corrupt") {
-        LedgerError::Corrupt {
-            path: path.to_path_buf(),
-            detail,
-        }
-    } else {
-        LedgerError::Io {
-            path: path.to_path_buf(),
-            detail,
-        }
-    }
-}
-
-fn open_err(path: &Path, e: DatabaseError) -> LedgerError {
-    match e {
-        DatabaseError::DatabaseAlreadyOpen | DatabaseError::LockProtocolMismatch => {
-            LedgerError::InUse {
-                path: path.to_path_buf(),
-            }
-        }
-        DatabaseError::UpgradeRequired(v) => LedgerError::NotALedger {
-            path: path.to_path_buf(),
-            why: format!("a redb file of storage format {v}"),
-        },
-        // redb reports a file without its magic number (garbage, or an empty file) as an I/O
-        // error of kind InvalidData, and one too short for its header as UnexpectedEof: the
-        // file is not a database, so not a ledger either.
-        DatabaseError::Storage(redb::StorageError::Io(io))
-            if matches!(
-                io.kind(),
-                std::io::ErrorKind::InvalidData | std::io::ErrorKind::UnexpectedEof
-            ) =>
-        {
-            LedgerError::NotALedger {
-                path: path.to_path_buf(),
-                why: format!("not a readable database file: {io}"),
-            }
-        }
-        // A read-only open of a file whose header says it needs recovery (truncated or damaged,
-        // or its last writer stopped mid-commit): nothing can be verified without repairing it.
-        DatabaseError::RepairAborted => LedgerError::Corrupt {
-            path: path.to_path_buf(),
-            detail: "the database needs recovery (the file was truncated or damaged, or its last \
-                     writer stopped mid-commit)"
-                .into(),
-        },
-        DatabaseError::Storage(redb::StorageError::Io(io)) => LedgerError::Io {
-            path: path.to_path_buf(),
-            detail: io.to_string(),
-        },
-        DatabaseError::Storage(redb::StorageError::Corrupted(d)) => {
-            // redb calls a file that does not start with its magic number "corrupted"; so is a
-            // truncated or garbage file. Either way it is not a readable ledger.
-            LedgerError::NotALedger {
-                path: path.to_path_buf(),
-                why: format!("not a readable database file: {d}"),
-            }
-        }
-        other => storage_err(path, other),
-    }
-}
-
-/// Runs `f`, turning a panic inside the storage engine (possible on deliberately corrupted
-/// files in debug builds) into a corruption error. Our own code does not panic on bad bytes.
-pub(crate) fn guarded<T>(
-    path: &Path,
-    f: impl FnOnce() -> Result<T, LedgerError>,
-) -> Result<T, LedgerError> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
-        Err(LedgerError::Corrupt {
-            path: path.to_path_buf(),
-            detail: "the storage engine rejected the file's structure".into(),
-        })
-    })
-}
-
 impl Ledger {
-    /// Creates a new ledger at `path` (which must not exist) whose first entry is `genesis`,
-    /// signed by `signer` (who must be among its admins).
-    pub fn create(
-        path: &Path,
-        genesis: Genesis,
-        signer: &SigningKey,
-        ledger_id: [u8; 16],
-        recorded_at: i64,
-    ) -> Result<(Ledger, Appended), LedgerError> {
-        let author = KeyId::of(&signer.verifying_key().to_bytes());
-        let authority = Authority::from_genesis(&genesis, author)
-            .map_err(|source| LedgerError::Unauthorized { seq: 1, source })?;
-        let event = Event::Genesis(genesis);
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .open(path)
-            .map_err(|e| {
-                if e.kind() == std::io::ErrorKind::AlreadyExists {
-                    LedgerError::Exists {
-                        path: path.to_path_buf(),
-                    }
-                } else {
-                    LedgerError::Io {
-                        path: path.to_path_buf(),
-                        detail: e.to_string(),
-                    }
-                }
-            })?;
-        let result = (|| {
-            let backend = redb::backends::FileBackend::new(file).map_err(|e| open_err(path, e))?;
-            let db = Database::builder()
-                .create_with_backend(backend)
-                .map_err(|e| open_err(path, e))?;
-            let ledger = Ledger {
-                path: path.to_path_buf(),
-                db: Db::Write(db),
-                ledger_id,
-            };
-            let appended =
-                ledger.write_batch(signer, vec![event], recorded_at, Some(authority), true)?;
-            Ok((ledger, appended))
-        })();
-        if result.is_err() {
-            // Nothing half-written: the file did not exist before this call.
-            let _ = std::fs::remove_file(path);
-        }
-        result
-    }
-
-    /// Opens an existing ledger for appending (takes the file lock).
-    pub fn open(path: &Path) -> Result<Ledger, LedgerError> {
-        Self::check_exists(path)?;
-        guarded(path, || {
-            let db = Database::builder()
-                .open(path)
-                .map_err(|e| open_err(path, e))?;
-            let mut l = Ledger {
-                path: path.to_path_buf(),
-                db: Db::Write(db),
-                ledger_id: [0; 16],
-            };
-            l.ledger_id = l.read_meta()?;
-            Ok(l)
-        })
-    }
-
-    /// Opens an existing ledger read-only; never modifies the file.
-    pub fn open_read(path: &Path) -> Result<Ledger, LedgerError> {
-        Self::check_exists(path)?;
-        guarded(path, || {
-            let db = Database::builder()
-                .open_read_only(path)
-                .map_err(|e| open_err(path, e))?;
-            let mut l = Ledger {
-                path: path.to_path_buf(),
-                db: Db::Read(db),
-                ledger_id: [0; 16],
-            };
-            l.ledger_id = l.read_meta()?;
-            Ok(l)
-        })
-    }
-
-    fn check_exists(path: &Path) -> Result<(), LedgerError> {
-        match std::fs::metadata(path) {
-            Ok(m) if m.is_file() => Ok(()),
-            Ok(_) => Err(LedgerError::NotALedger {
-                path: path.to_path_buf(),
-                why: "a directory, not a file".into(),
-            }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(LedgerError::NotFound {
-                path: path.to_path_buf(),
-            }),
-            Err(e) => Err(LedgerError::Io {
-                path: path.to_path_buf(),
-                detail: e.to_string(),
-            }),
-        }
-    }
-
     /// The file path.
     #[must_use]
     pub fn path(&self) -> &Path {
@@ -320,282 +175,37 @@ impl Ledger {
         let r = match &self.db {
             Db::Write(db) => db.begin_read(),
             Db::Read(db) => db.begin_read(),
+            Db::View(db) => db.begin_read(),
+            Db::Closed => {
+                return Err(LedgerError::Io {
+                    path: self.path.clone(),
+                    detail: "the ledger is closed".into(),
+                });
+            }
         };
         r.map_err(|e| storage_err(&self.path, e))
-    }
-
-    fn read_meta(&self) -> Result<[u8; 16], LedgerError> {
-        let not_ledger = |why: &str| LedgerError::NotALedger {
-            path: self.path.clone(),
-            why: why.to_string(),
-        };
-        let txn = self.begin_read()?;
-        let meta = match txn.open_table(META) {
-            Ok(t) => t,
-            Err(TableError::TableDoesNotExist(_)) => {
-                return Err(not_ledger("a database without a jixiao `meta` table"));
-            }
-            Err(e) => return Err(storage_err(&self.path, e)),
-        };
-        let get = |k: &str| -> Result<Option<Vec<u8>>, LedgerError> {
-            meta.get(k)
-                .map(|v| v.map(|g| g.value().to_vec()))
-                .map_err(|e| storage_err(&self.path, e))
-        };
-        if get("magic")?.as_deref() != Some(MAGIC) {
-            return Err(not_ledger("the `meta` table has no jixiao magic"));
-        }
-        let version = get("format_version")?
-            .and_then(|v| <[u8; 2]>::try_from(v.as_slice()).ok())
-            .map(u16::from_le_bytes)
-            .ok_or_else(|| LedgerError::Corrupt {
-                path: self.path.clone(),
-                detail: "meta.format_version is missing or not 2 bytes".into(),
-            })?;
-        match version.cmp(&FORMAT_VERSION) {
-            std::cmp::Ordering::Greater => {
-                return Err(LedgerError::NewerVersion {
-                    path: self.path.clone(),
-                    found: version,
-                    supported: FORMAT_VERSION,
-                });
-            }
-            std::cmp::Ordering::Less => {
-                return Err(LedgerError::NeedsUpgrade {
-                    path: self.path.clone(),
-                    found: version,
-                });
-            }
-            std::cmp::Ordering::Equal => {}
-        }
-        get("ledger_id")?
-            .and_then(|v| <[u8; 16]>::try_from(v.as_slice()).ok())
-            .ok_or_else(|| LedgerError::Corrupt {
-                path: self.path.clone(),
-                detail: "meta.ledger_id is missing or not 16 bytes".into(),
-            })
-    }
-
-    /// Entry count and head hash, from the `hashes` table (not verified).
-    pub fn head(&self) -> Result<Head, LedgerError> {
-        guarded(&self.path, || self.head_unguarded())
-    }
-
-    fn head_unguarded(&self) -> Result<Head, LedgerError> {
-        let txn = self.begin_read()?;
-        let t = txn
-            .open_table(HASHES)
-            .map_err(|e| storage_err(&self.path, e))?;
-        let last = t.last().map_err(|e| storage_err(&self.path, e))?;
-        match last {
-            None => Ok(Head {
-                size: 0,
-                hash: EntryHash::genesis_prev(&self.ledger_id),
-            }),
-            Some((k, v)) => Ok(Head {
-                size: k.value(),
-                hash: last_hash(&self.path, k.value(), v.value())?,
-            }),
-        }
-    }
-
-    /// The key registry as stored in the derived `keys` index.
-    pub fn authority(&self) -> Result<Authority, LedgerError> {
-        guarded(&self.path, || {
-            let txn = self.begin_read()?;
-            read_authority(&self.path, &txn)
-        })
-    }
-
-    /// Reads and decodes one entry (not verified).
-    pub fn entry(&self, seq: Seq) -> Result<Option<Recorded>, LedgerError> {
-        guarded(&self.path, || self.entry_unguarded(seq))
-    }
-
-    fn entry_unguarded(&self, seq: Seq) -> Result<Option<Recorded>, LedgerError> {
-        let txn = self.begin_read()?;
-        let entries = txn
-            .open_table(ENTRIES)
-            .map_err(|e| storage_err(&self.path, e))?;
-        let hashes = txn
-            .open_table(HASHES)
-            .map_err(|e| storage_err(&self.path, e))?;
-        let Some(bytes) = entries.get(seq).map_err(|e| storage_err(&self.path, e))? else {
-            return Ok(None);
-        };
-        let entry = Entry::decode(bytes.value()).map_err(|e| LedgerError::Corrupt {
-            path: self.path.clone(),
-            detail: format!("seq {seq}: {e}"),
-        })?;
-        let block = hashes
-            .range(seq..)
-            .map_err(|e| storage_err(&self.path, e))?
-            .next()
-            .transpose()
-            .map_err(|e| storage_err(&self.path, e))?;
-        let hash = block
-            .and_then(|(k, v)| hash_in_block(k.value(), v.value(), seq))
-            .unwrap_or_else(|| EntryHash::of_stored(bytes.value()));
-        Ok(Some(Recorded { entry, hash }))
-    }
-
-    /// The stored bytes of one entry, as they are on disk.
-    pub fn stored_bytes(&self, seq: Seq) -> Result<Option<Vec<u8>>, LedgerError> {
-        guarded(&self.path, || {
-            let txn = self.begin_read()?;
-            let entries = txn
-                .open_table(ENTRIES)
-                .map_err(|e| storage_err(&self.path, e))?;
-            let v = entries.get(seq).map_err(|e| storage_err(&self.path, e))?;
-            Ok(v.map(|g| g.value().to_vec()))
-        })
-    }
-
-    /// Tree size and Merkle root from the stored frontier (not verified; `verify` recomputes).
-    pub fn tree_head(&self) -> Result<(u64, super::merkle::TreeHash), LedgerError> {
-        let txn = self.begin_read()?;
-        let t = txn
-            .open_table(MERKLE)
-            .map_err(|e| storage_err(&self.path, e))?;
-        let v = t
-            .get("frontier")
-            .map_err(|e| storage_err(&self.path, e))?
-            .ok_or_else(|| LedgerError::Corrupt {
-                path: self.path.clone(),
-                detail: "the merkle frontier is missing".into(),
-            })?;
-        let f = Frontier::from_bytes(v.value()).map_err(|e| LedgerError::Corrupt {
-            path: self.path.clone(),
-            detail: format!("merkle frontier: {e}"),
-        })?;
-        Ok((f.size(), f.root()))
-    }
-
-    /// The entry hashes of seqs `1..=upto`, from the hash blocks (not verified), for building
-    /// Merkle proofs. Memory: 32 bytes per entry.
-    pub fn entry_hashes(&self, upto: Seq) -> Result<Vec<EntryHash>, LedgerError> {
-        let txn = self.begin_read()?;
-        let t = txn
-            .open_table(HASHES)
-            .map_err(|e| storage_err(&self.path, e))?;
-        let mut out = Vec::with_capacity(usize::try_from(upto).unwrap_or(0));
-        for item in t.iter().map_err(|e| storage_err(&self.path, e))? {
-            let (_, v) = item.map_err(|e| storage_err(&self.path, e))?;
-            for chunk in v.value().chunks_exact(32) {
-                if out.len() as u64 >= upto {
-                    return Ok(out);
-                }
-                let mut h = [0u8; 32];
-                h.copy_from_slice(chunk);
-                out.push(EntryHash(h));
-            }
-        }
-        if (out.len() as u64) < upto {
-            return Err(LedgerError::Corrupt {
-                path: self.path.clone(),
-                detail: format!("the ledger has {} entry hashes, not {upto}", out.len()),
-            });
-        }
-        Ok(out)
-    }
-
-    /// Signed checkpoints kept in the ledger file, by tree size (texts as issued/cosigned).
-    pub fn checkpoints(&self) -> Result<Vec<(u64, String)>, LedgerError> {
-        let txn = self.begin_read()?;
-        let t = match txn.open_table(CHECKPOINTS) {
-            Ok(t) => t,
-            Err(TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
-            Err(e) => return Err(storage_err(&self.path, e)),
-        };
-        let mut out = Vec::new();
-        for item in t.iter().map_err(|e| storage_err(&self.path, e))? {
-            let (k, v) = item.map_err(|e| storage_err(&self.path, e))?;
-            out.push((k.value(), v.value().to_string()));
-        }
-        Ok(out)
     }
 
     /// Keeps a signed checkpoint text under its tree size (replacing the one kept for that
     /// size, which the caller merged or checked). Not part of the hash chain: checkpoints
     /// are checked against the entries, never trusted from here.
     pub fn keep_checkpoint(&self, size: u64, text: &str) -> Result<(), LedgerError> {
-        let Db::Write(db) = &self.db else {
-            return Err(LedgerError::Io {
-                path: self.path.clone(),
-                detail: "opened read-only".into(),
-            });
-        };
-        let se = |e: &dyn std::fmt::Display| storage_err(&self.path, e);
-        let mut txn = db.begin_write().map_err(|e| se(&e))?;
-        txn.set_two_phase_commit(true);
-        {
-            let mut t = txn.open_table(CHECKPOINTS).map_err(|e| se(&e))?;
-            t.insert(size, text).map_err(|e| se(&e))?;
-        }
-        txn.commit().map_err(|e| se(&e))
-    }
-
-    /// Every stored batch record, in seq order (not verified).
-    pub fn batches(&self) -> Result<Vec<BatchRecord>, LedgerError> {
-        let txn = self.begin_read()?;
-        let t = txn
-            .open_table(BATCHES)
-            .map_err(|e| storage_err(&self.path, e))?;
-        let mut out = Vec::new();
-        for item in t.iter().map_err(|e| storage_err(&self.path, e))? {
-            let (k, v) = item.map_err(|e| storage_err(&self.path, e))?;
-            out.push(
-                BatchRecord::from_bytes(k.value(), v.value()).ok_or_else(|| {
-                    LedgerError::Corrupt {
-                        path: self.path.clone(),
-                        detail: format!("batch record ending at seq {} is not 80 bytes", k.value()),
-                    }
-                })?,
-            );
-        }
-        Ok(out)
-    }
-
-    /// Calls `f` for each entry from `from` in seq order, decoded but not verified
-    /// (use [`Ledger::verify`] for that). Stops at the first error.
-    pub fn scan<E: From<LedgerError>>(
-        &self,
-        from: Seq,
-        mut f: impl FnMut(Recorded) -> Result<(), E>,
-    ) -> Result<(), E> {
-        // The storage engine can panic on a damaged page; every step that reads the file is
-        // guarded, but `f` (the caller's code) is not.
-        let txn = guarded(&self.path, || self.begin_read())?;
-        let entries = guarded(&self.path, || {
-            txn.open_table(ENTRIES)
-                .map_err(|e| storage_err(&self.path, e))
-        })?;
-        let mut range = guarded(&self.path, || {
-            entries
-                .range(from..)
-                .map_err(|e| storage_err(&self.path, e))
-        })?;
-        let mut next = || {
-            guarded(&self.path, || {
-                // Reading the key and value parses the page too, so both happen in here.
-                range
-                    .next()
-                    .map(|item| {
-                        let (k, v) = item.map_err(|e| storage_err(&self.path, e))?;
-                        Ok((k.value(), v.value().to_vec()))
-                    })
-                    .transpose()
-            })
-        };
-        while let Some((seq, bytes)) = next()? {
-            let entry = Entry::decode(&bytes).map_err(|e| LedgerError::Corrupt {
-                path: self.path.clone(),
-                detail: format!("seq {seq}: {e}"),
-            })?;
-            let hash = EntryHash::of_stored(&bytes);
-            f(Recorded { entry, hash })?;
-        }
-        Ok(())
+        guarded(&self.path, || {
+            let Db::Write(db) = &self.db else {
+                return Err(LedgerError::Io {
+                    path: self.path.clone(),
+                    detail: "opened read-only".into(),
+                });
+            };
+            let se = |e: &dyn std::fmt::Display| storage_err(&self.path, e);
+            let mut txn = db.begin_write().map_err(|e| se(&e))?;
+            txn.set_two_phase_commit(true);
+            {
+                let mut t = txn.open_table(CHECKPOINTS).map_err(|e| se(&e))?;
+                t.insert(size, text).map_err(|e| se(&e))?;
+            }
+            txn.commit().map_err(|e| se(&e))
+        })
     }
 
     /// Appends `events` as one batch signed by `signer`: all or nothing, one write transaction
@@ -625,7 +235,7 @@ impl Ledger {
         self.write_batch(signer, events, recorded_at, None, false)
     }
 
-    fn write_batch(
+    pub(super) fn write_batch(
         &self,
         signer: &SigningKey,
         events: Vec<Event>,
@@ -689,6 +299,18 @@ impl Ledger {
         // this batch are looked up in `events` itself).
         let mut prior = BTreeMap::new();
         let mut entries = txn.open_table(ENTRIES).map_err(|e| se(&e))?;
+        // Recorded times never go backwards (docs/FORMAT.md §6).
+        if let Some((k, v)) = entries.last().map_err(|e| se(&e))?
+            && let Ok(last) = Entry::decode(v.value())
+            && recorded_at < last.recorded_at
+        {
+            return Err(LedgerError::TimeBackwards {
+                path: self.path.clone(),
+                at: time_text(recorded_at),
+                last: time_text(last.recorded_at),
+                last_seq: k.value(),
+            });
+        }
         for event in &events {
             if let Event::Correction(c) = event
                 && c.supersedes < first
@@ -822,56 +444,6 @@ fn head_w(
             hash: last_hash(path, k.value(), v.value())?,
         },
     })
-}
-
-/// The hash of the last entry of a hash block.
-fn last_hash(path: &Path, last: Seq, block: &[u8]) -> Result<EntryHash, LedgerError> {
-    hash_in_block(last, block, last).ok_or_else(|| LedgerError::Corrupt {
-        path: path.to_path_buf(),
-        detail: format!("the hash block ending at seq {last} is malformed"),
-    })
-}
-
-/// The hash of `seq` in the hash block of the batch ending at `last`, if the block covers it.
-#[must_use]
-pub(crate) fn hash_in_block(last: Seq, block: &[u8], seq: Seq) -> Option<EntryHash> {
-    if block.is_empty() || !block.len().is_multiple_of(32) || seq > last {
-        return None;
-    }
-    let from_end = usize::try_from(last - seq).ok()?;
-    let end = block.len().checked_sub(from_end.checked_mul(32)?)?;
-    let start = end.checked_sub(32)?;
-    block.get(start..end)?.try_into().ok().map(EntryHash)
-}
-
-pub(crate) fn decode_records(
-    path: &Path,
-    items: impl Iterator<Item = Result<(Vec<u8>, Vec<u8>), redb::StorageError>>,
-) -> Result<Vec<KeyRecord>, LedgerError> {
-    let mut out = Vec::new();
-    for item in items {
-        let (k, v) = item.map_err(|e| storage_err(path, e))?;
-        let rec: KeyRecord = postcard::from_bytes(&v).map_err(|e| LedgerError::Corrupt {
-            path: path.to_path_buf(),
-            detail: format!("keys index entry {}: {e}", hex::encode(&k)),
-        })?;
-        out.push(rec);
-    }
-    Ok(out)
-}
-
-pub(crate) fn read_authority(path: &Path, txn: &ReadTransaction) -> Result<Authority, LedgerError> {
-    let t = match txn.open_table(KEYS) {
-        Ok(t) => t,
-        Err(TableError::TableDoesNotExist(_)) => return Ok(Authority::default()),
-        Err(e) => return Err(storage_err(path, e)),
-    };
-    let it = t.iter().map_err(|e| storage_err(path, e))?;
-    let records = decode_records(
-        path,
-        it.map(|r| r.map(|(k, v)| (k.value().to_vec(), v.value().to_vec()))),
-    )?;
-    Ok(Authority::from_records(records))
 }
 
 fn read_authority_w(path: &Path, txn: &redb::WriteTransaction) -> Result<Authority, LedgerError> {
@@ -1012,4 +584,40 @@ impl BatchInput<'_> {
             head: prev,
         })
     }
+}
+
+/// The hash of the last entry of a hash block.
+pub(super) fn last_hash(path: &Path, last: Seq, block: &[u8]) -> Result<EntryHash, LedgerError> {
+    hash_in_block(last, block, last).ok_or_else(|| LedgerError::Corrupt {
+        path: path.to_path_buf(),
+        detail: format!("the hash block ending at seq {last} is malformed"),
+    })
+}
+
+/// The hash of `seq` in the hash block of the batch ending at `last`, if the block covers it.
+#[must_use]
+pub(crate) fn hash_in_block(last: Seq, block: &[u8], seq: Seq) -> Option<EntryHash> {
+    if block.is_empty() || !block.len().is_multiple_of(32) || seq > last {
+        return None;
+    }
+    let from_end = usize::try_from(last - seq).ok()?;
+    let end = block.len().checked_sub(from_end.checked_mul(32)?)?;
+    let start = end.checked_sub(32)?;
+    block.get(start..end)?.try_into().ok().map(EntryHash)
+}
+
+pub(crate) fn decode_records(
+    path: &Path,
+    items: impl Iterator<Item = Result<(Vec<u8>, Vec<u8>), redb::StorageError>>,
+) -> Result<Vec<KeyRecord>, LedgerError> {
+    let mut out = Vec::new();
+    for item in items {
+        let (k, v) = item.map_err(|e| storage_err(path, e))?;
+        let rec: KeyRecord = postcard::from_bytes(&v).map_err(|e| LedgerError::Corrupt {
+            path: path.to_path_buf(),
+            detail: format!("keys index entry {}: {e}", hex::encode(&k)),
+        })?;
+        out.push(rec);
+    }
+    Ok(out)
 }

@@ -1,126 +1,22 @@
-//! Verification of a whole ledger: codec, seq, chain, hashes, batch signatures, authorisation,
-//! derived index. Names the first failing seq; never panics on bad bytes.
+//! Verification of a whole ledger: the storage engine's page checksums, the set of tables,
+//! codec, seq, chain, recorded-time order, hashes, batch signatures, authorisation, derived
+//! index, Merkle tree, and (src/ledger/verify_kept.rs) the kept checkpoints. Names the first
+//! failing seq; never panics on bad bytes.
 
 use super::auth::Authority;
 use super::entry::{CodecError, Entry, EntryHash, FORMAT_VERSION, Recorded};
-use super::error::LedgerError;
-use super::merkle::{Frontier, TreeHash};
+use super::error::guarded;
+use super::failure::{Failure, FailureKind, Verified, fail, open_failure};
+use super::merkle::Frontier;
+use super::read::read_authority;
 use super::store::{
-    BATCHES, BatchRecord, ENTRIES, HASHES, Ledger, MERKLE, batch_message, guarded, hash_in_block,
-    read_authority,
+    BATCHES, BatchRecord, ENTRIES, HASHES, Ledger, MERKLE, batch_message, hash_in_block, time_text,
 };
+use super::verify_kept::{check_kept, check_tables, kept_checkpoints, sizes_to_capture};
 use crate::model::{Event, Seq};
 use ed25519_dalek::{Signature, VerifyingKey};
 use redb::{ReadableTable, TableError};
-use serde::Serialize;
 use std::collections::BTreeMap;
-
-/// What failed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FailureKind {
-    /// The file is not a jixiao ledger (or unreadable as a database).
-    NotALedger,
-    /// The storage engine reports damage.
-    Corrupt,
-    /// The ledger has no entries at all.
-    Empty,
-    /// Stored bytes do not decode.
-    Decode,
-    /// Stored bytes decode but are not in canonical form.
-    NotCanonical,
-    /// An envelope of an unknown format version.
-    Version,
-    /// A seq is missing (an entry was removed).
-    Missing,
-    /// The entry's own seq differs from its position (inserted, swapped or moved).
-    WrongSeq,
-    /// `prev` is not the hash of the entry before.
-    BrokenChain,
-    /// The stored hash differs from the hash of the stored bytes.
-    HashMismatch,
-    /// The `hashes` table lacks a row, or has one too many.
-    HashTable,
-    /// An entry is not covered by a batch signature, or batches do not tile the ledger.
-    Unsigned,
-    /// A batch signature does not verify.
-    BadSignature,
-    /// An entry's author differs from its batch's signer.
-    AuthorMismatch,
-    /// The author lacked the role for the event at that point.
-    Unauthorized,
-    /// The derived `keys` index differs from the one re-derived from history.
-    Index,
-    /// The stored Merkle tree state differs from the tree recomputed from the entries.
-    Merkle,
-}
-
-impl FailureKind {
-    /// Stable snake-case name (JSON).
-    #[must_use]
-    pub fn name(self) -> String {
-        serde_json::to_value(self)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default()
-    }
-}
-
-/// The first failure verify found.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Failure {
-    /// First failing seq, when the failure is about an entry.
-    pub seq: Option<Seq>,
-    /// What failed.
-    pub kind: FailureKind,
-    /// Human-readable detail.
-    pub detail: String,
-}
-
-impl std::fmt::Display for Failure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.seq {
-            Some(s) => write!(f, "seq {s}: {}", self.detail),
-            None => f.write_str(&self.detail),
-        }
-    }
-}
-
-/// A ledger that verified.
-#[derive(Clone, Debug)]
-pub struct Verified {
-    /// Ledger id.
-    pub ledger_id: [u8; 16],
-    /// Number of entries.
-    pub size: u64,
-    /// Number of signed batches.
-    pub batches: u64,
-    /// Hash of the last entry.
-    pub head: EntryHash,
-    /// The key registry re-derived from history.
-    pub authority: Authority,
-    /// Merkle root over all entries, recomputed.
-    pub root: TreeHash,
-    /// Recomputed Merkle roots at the tree sizes asked for (those not above `size`).
-    pub roots_at: BTreeMap<u64, TreeHash>,
-}
-
-fn fail(seq: Option<Seq>, kind: FailureKind, detail: impl Into<String>) -> Failure {
-    Failure {
-        seq,
-        kind,
-        detail: detail.into(),
-    }
-}
-
-/// Maps an open error to a verify failure (integrity problems) or passes it on (usage, I/O).
-pub fn open_failure(e: &LedgerError) -> Option<Failure> {
-    match e {
-        LedgerError::NotALedger { .. } => Some(fail(None, FailureKind::NotALedger, e.to_string())),
-        LedgerError::Corrupt { .. } => Some(fail(None, FailureKind::Corrupt, e.to_string())),
-        _ => None,
-    }
-}
 
 impl Ledger {
     /// Verifies the whole ledger, calling `observe` with every entry that passed its own checks,
@@ -156,7 +52,12 @@ impl Ledger {
         let storage =
             |e: &dyn std::fmt::Display| fail(None, FailureKind::Corrupt, format!("storage: {e}"));
         let ledger_id = self.ledger_id();
+        self.check_pages()
+            .map_err(|e| open_failure(&e).unwrap_or_else(|| storage(&e)))?;
         let txn = self.begin_read().map_err(|e| storage(&e))?;
+        check_tables(&txn)?;
+        let kept = kept_checkpoints(&txn)?;
+        let sizes = sizes_to_capture(sizes, &kept);
         let open = |name: &str, r: Result<_, TableError>| {
             r.map_err(|e| match e {
                 TableError::TableDoesNotExist(_) => fail(
@@ -247,6 +148,7 @@ impl Ledger {
         let mut scratch = Vec::with_capacity(256);
         let mut frontier = Frontier::new();
         let mut roots_at = BTreeMap::new();
+        let mut last_time = i64::MIN;
         let range = entries.iter().map_err(|e| storage(&e))?;
         for item in range {
             let (k, v) = item.map_err(|e| storage(&e))?;
@@ -326,6 +228,18 @@ impl Ledger {
                     ),
                 ));
             }
+            if entry.recorded_at < last_time {
+                return Err(fail(
+                    Some(seq),
+                    FailureKind::TimeOrder,
+                    format!(
+                        "recorded_at {} is earlier than {} of the entry before: recorded times never go backwards",
+                        time_text(entry.recorded_at),
+                        time_text(last_time)
+                    ),
+                ));
+            }
+            last_time = entry.recorded_at;
             match (&mut authority, &entry.event) {
                 (None, Event::Genesis(g)) if seq == 1 => {
                     authority =
@@ -465,7 +379,7 @@ impl Ledger {
                 ));
             }
         }
-        Ok(Verified {
+        let verified = Verified {
             root: frontier.root(),
             roots_at,
             ledger_id,
@@ -473,6 +387,8 @@ impl Ledger {
             batches: batch_count,
             head: prev,
             authority,
-        })
+        };
+        check_kept(&verified, &kept)?;
+        Ok(verified)
     }
 }
