@@ -5,7 +5,9 @@
 //! Owns: HTML layout and escaping. Must not: compute figures, read the ledger, or emit
 //! anything that loads from elsewhere.
 
-use super::model::{AsOfText, Cite, ReportModel, six};
+use super::cite::Cite;
+use super::lang::{AsOfText, six};
+use super::model::ReportModel;
 use std::fmt::Write;
 
 const STYLE: &str = "@page { size: A4; margin: 15mm; }

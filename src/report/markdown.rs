@@ -3,7 +3,9 @@
 //! Owns: Markdown layout and escaping of table cells. Must not: compute figures or read the
 //! ledger.
 
-use super::model::{AsOfText, Cite, ReportModel, six};
+use super::cite::Cite;
+use super::lang::{AsOfText, six};
+use super::model::ReportModel;
 use std::fmt::Write;
 
 /// A table cell: `|`, backslashes and line breaks escaped.

@@ -3,10 +3,11 @@
 //!
 //! Owns: the text layout. Must not: compute figures or read the ledger.
 
-use super::model::{
-    AsOfText, Cite, DiffModel, EntryDetail, Integrity, Lang, ReportModel, TraceModel, TraceNode,
-    six,
-};
+use super::cite::{Cite, EntryDetail};
+use super::diff::DiffModel;
+use super::lang::{AsOfText, Lang, six};
+use super::model::{Integrity, ReportModel};
+use super::trace::{TraceModel, TraceNode};
 use super::width::{pad, pad_left};
 use std::fmt::Write;
 
