@@ -5,7 +5,7 @@
 //! Owns: those sums and their rows. Must not: score, read entries other than through
 //! [`Entries`], or format for an output.
 
-use super::cite::{Cite, Entries};
+use super::cite::{CiteItem, Entries};
 use super::lang::{Lang, two};
 use crate::eval::{State, Sum};
 use crate::model::{BudgetKind, Money};
@@ -29,7 +29,7 @@ pub struct BudgetRow {
     /// Why there is no value.
     pub note: Option<String>,
     /// Entries behind the figure.
-    pub cites: Vec<Cite>,
+    pub cites: Vec<CiteItem>,
 }
 
 fn money_row(key: &str, label: &str, sum: &Sum, e: &mut Entries) -> BudgetRow {
@@ -40,7 +40,7 @@ fn money_row(key: &str, label: &str, sum: &Sum, e: &mut Entries) -> BudgetRow {
         unit: "万元".into(),
         exact: Some(sum.amount.yuan().to_string()),
         note: None,
-        cites: e.cites(&sum.seqs),
+        cites: e.cite_set(&sum.seqs),
     }
 }
 
@@ -66,7 +66,7 @@ fn rate_row(
         note: ratio
             .is_none()
             .then(|| lang.pick("分母为零", "denominator is zero").to_string()),
-        cites: e.cites(&seqs),
+        cites: e.cite_set(&seqs),
     }
 }
 

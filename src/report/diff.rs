@@ -4,7 +4,7 @@
 //! Owns: the diff model. Must not: format for an output (text.rs does), score, or import
 //! `trace`.
 
-use super::cite::{Entries, EntryDetail};
+use super::cite::{Citations, CiteGroup, Entries, EntryDetail};
 use super::lang::Lang;
 use super::lang::two;
 use super::model::{Integrity, ReportError, integrity_of, node_name, scored};
@@ -32,6 +32,8 @@ pub struct DiffRow {
     pub delta: String,
     /// Entries between A and B behind the node at A or at B.
     pub entries: Vec<EntryDetail>,
+    /// Groups of entries cited as one range (bounded citations), ascending.
+    pub entry_groups: Vec<CiteGroup>,
 }
 
 /// Scorecards at two points and what changed between them.
@@ -39,6 +41,8 @@ pub struct DiffRow {
 pub struct DiffModel {
     /// From.
     pub from: AsOf,
+    /// How the rows cite their entries.
+    pub citations: Citations,
     /// To.
     pub to: AsOf,
     /// Integrity (of the ledger as checked at B).
@@ -58,12 +62,13 @@ impl DiffModel {
         a: &Checked,
         b: &Checked,
         lang: Lang,
+        citations: Citations,
     ) -> Result<DiffModel, ReportError> {
         let (ca, sa) = scored(a)?;
         let (cb, sb) = scored(b)?;
         let lo = sa.last_seq.unwrap_or(0);
         let hi = sb.last_seq.unwrap_or(0);
-        let mut e = Entries::new(ledger);
+        let mut e = Entries::new(ledger).citing(citations);
         let mut changed = Vec::new();
         let mut ids: Vec<&NodeScore> = cb.nodes.iter().collect();
         let in_b: BTreeSet<&str> = cb.nodes.iter().map(|n| n.id.as_str()).collect();
@@ -79,7 +84,7 @@ impl DiffModel {
             let empty = SeqSet::new();
             let sa_ = na.map_or(&empty, |x| &x.seqs);
             let sb_ = nb.map_or(&empty, |x| &x.seqs);
-            let mut between = BTreeSet::new();
+            let mut between = SeqSet::new();
             for q in sa_.iter().chain(sb_.iter()) {
                 let in_range = q > lo && q <= hi;
                 let one_side = sa_.contains(q) != sb_.contains(q);
@@ -87,6 +92,7 @@ impl DiffModel {
                     between.insert(q);
                 }
             }
+            let (single, entry_groups) = e.split(&between);
             let delta = new.unwrap_or(Decimal::ZERO) - old.unwrap_or(Decimal::ZERO);
             changed.push(DiffRow {
                 id: n.id.clone(),
@@ -95,11 +101,13 @@ impl DiffModel {
                 old: old.map(two),
                 new: new.map(two),
                 delta: format!("{:+.2}", delta),
-                entries: between.into_iter().map(|q| e.detail(q)).collect(),
+                entries: single.into_iter().map(|q| e.detail(q)).collect(),
+                entry_groups,
             });
         }
         Ok(DiffModel {
             from: sa.as_of,
+            citations,
             to: sb.as_of,
             integrity: integrity_of(b),
             totals: (two(ca.total), two(cb.total)),

@@ -21,7 +21,10 @@ mod width;
 pub use budget::BudgetRow;
 pub use bundle::{BUNDLE_FORMAT, Bundle, BundleMode, compact, json_kind, render_json_with_bundle};
 pub use changes::{RuleSetChangeRow, change_sentence};
-pub use cite::{Cite, Entries, EntryDetail, format_time};
+pub use cite::{
+    CITE_LIMIT, Citations, Cite, CiteGroup, CiteItem, Entries, EntryDetail, GROUP_MIN, format_time,
+    thousands,
+};
 pub use diff::{DiffModel, DiffRow};
 pub use html::{escape, render_html};
 pub use lang::{AsOfText, Lang, six, two};

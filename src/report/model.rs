@@ -7,7 +7,7 @@
 //! scores (the evaluator does), write files, or import `trace` or `diff` (they import it).
 
 use super::budget::{BudgetRow, budget_rows};
-use super::cite::{Cite, Entries, EntryDetail};
+use super::cite::{Citations, Cite, CiteGroup, CiteItem, Entries, EntryDetail};
 use super::lang::{AsOfText, Lang, two};
 use crate::check::Checked;
 use crate::eval::{AsOf, NodeScore, Scorecard, SeqSet, State};
@@ -109,7 +109,7 @@ pub struct NodeRow {
     /// The deviation reason recorded with the value.
     pub deviation_reason: Option<String>,
     /// Entries behind the figure (for parents: those not behind a child, e.g. adjustments).
-    pub cites: Vec<Cite>,
+    pub cites: Vec<CiteItem>,
 }
 
 /// An acknowledgement of a finding.
@@ -149,7 +149,7 @@ pub struct FindingRow {
     /// The claim entry.
     pub claim: Cite,
     /// Entries of the inputs.
-    pub inputs: Vec<Cite>,
+    pub inputs: Vec<CiteItem>,
     /// The acknowledgement, if any.
     pub acknowledged: Option<AckRow>,
 }
@@ -172,7 +172,7 @@ pub struct AdjustmentRow {
     /// When.
     pub recorded_at: String,
     /// The adjustment entry and the corrections of it.
-    pub cites: Vec<Cite>,
+    pub cites: Vec<CiteItem>,
 }
 
 /// The whole report, before rendering.
@@ -182,6 +182,8 @@ pub struct ReportModel {
     pub schema: String,
     /// Language of the labels.
     pub lang: Lang,
+    /// How figures cite their entries.
+    pub citations: Citations,
     /// Department.
     pub department: String,
     /// Fiscal year.
@@ -216,6 +218,8 @@ pub struct ReportModel {
     pub ledger: Binding,
     /// Every cited entry, by seq.
     pub evidence: Vec<EntryDetail>,
+    /// Every group of entries cited as one range (bounded citations), ascending.
+    pub evidence_groups: Vec<CiteGroup>,
 }
 
 pub(super) fn integrity_of(checked: &Checked) -> Integrity {
@@ -363,7 +367,7 @@ fn node_rows(card: &Scorecard, state: &State, lang: Lang, e: &mut Entries) -> Ve
             if let Some(q) = target_seq {
                 seqs.insert(q);
             }
-            let cites = e.cites(&seqs);
+            let cites = e.cite_set(&seqs);
             let adj: Decimal = n.adjustments.iter().map(|a| a.delta).sum();
             let deviation = indicator_of(n)
                 .and_then(|i| state.values.get(i))
@@ -419,7 +423,7 @@ fn finding_rows(card: &Scorecard, state: &State, e: &mut Entries) -> Vec<Finding
                 definition: f.definition.clone(),
                 problem: f.problem.clone(),
                 claim: e.cite(f.claim_seq),
-                inputs: e.cites(&f.input_seqs),
+                inputs: e.cite_set(&f.input_seqs),
                 acknowledged,
             }
         })
@@ -441,11 +445,11 @@ fn adjustment_rows(card: &Scorecard, lang: Lang, e: &mut Entries) -> Vec<Adjustm
                 basis: a.basis.clone(),
                 author: d.author,
                 recorded_at: d.recorded_at,
-                cites: e.cites(&seqs),
+                cites: e.cite_set(&seqs),
             });
         }
     }
-    rows.sort_by_key(|r| r.cites.first().map(|c| c.seq));
+    rows.sort_by_key(|r| r.cites.first().map(CiteItem::first));
     rows
 }
 
@@ -458,8 +462,14 @@ impl ReportModel {
     }
 
     /// Builds the report of `checked` (from [`crate::check::check_open`] on `ledger`).
-    pub fn build(ledger: &Ledger, checked: &Checked, lang: Lang) -> ReportModel {
-        let mut e = Entries::new(ledger);
+    /// Figures cite their entries under `citations` (bounded: groups for large figures).
+    pub fn build(
+        ledger: &Ledger,
+        checked: &Checked,
+        lang: Lang,
+        citations: Citations,
+    ) -> ReportModel {
+        let mut e = Entries::new(ledger).citing(citations);
         let integrity = integrity_of(checked);
         let binding = binding_of(ledger, checked);
         let (department, year, as_of, last_seq) = match &checked.state {
@@ -477,6 +487,7 @@ impl ReportModel {
         let mut model = ReportModel {
             schema: SCHEMA.into(),
             lang,
+            citations,
             department,
             year,
             as_of,
@@ -494,6 +505,7 @@ impl ReportModel {
             adjustments: Vec::new(),
             ledger: binding,
             evidence: Vec::new(),
+            evidence_groups: Vec::new(),
         };
         let state = match &checked.state {
             Ok(s) => s,
@@ -520,7 +532,7 @@ impl ReportModel {
             Some(Err(err)) => model.score_error = Some(err.to_string()),
             None => model.score_error = Some("not scored".into()),
         }
-        model.evidence = e.into_details();
+        (model.evidence, model.evidence_groups) = e.into_evidence();
         model
     }
 }

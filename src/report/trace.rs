@@ -5,7 +5,7 @@
 //! `diff`.
 
 use super::cite::Cite;
-use super::cite::{Entries, EntryDetail};
+use super::cite::{Citations, CiteGroup, Entries, EntryDetail};
 use super::lang::{Lang, two};
 use super::model::{
     AdjustmentRow, Integrity, ReportError, actual_text, integrity_of, node_name, own_seqs, scored,
@@ -45,6 +45,8 @@ pub struct TraceNode {
     pub pending: Option<String>,
     /// Entries behind the node (for parents, those not behind a child), in seq order.
     pub entries: Vec<EntryDetail>,
+    /// Groups of entries cited as one range (bounded citations), ascending.
+    pub entry_groups: Vec<CiteGroup>,
     /// Values superseded by corrections among those entries.
     pub superseded: Vec<Superseded>,
     /// Adjustments applied here.
@@ -73,6 +75,8 @@ pub struct Superseded {
 pub struct TraceModel {
     /// Point of history.
     pub as_of: AsOf,
+    /// How the nodes cite their entries.
+    pub citations: Citations,
     /// Integrity.
     pub integrity: Integrity,
     /// The tree.
@@ -96,7 +100,8 @@ fn trace_node(
     if let Some(q) = target_seq {
         seqs.insert(q);
     }
-    let entries: Vec<EntryDetail> = seqs.iter().map(|q| e.detail(q)).collect();
+    let (single, entry_groups) = e.split(&seqs);
+    let entries: Vec<EntryDetail> = single.into_iter().map(|q| e.detail(q)).collect();
     let superseded = state
         .corrections
         .iter()
@@ -124,7 +129,7 @@ fn trace_node(
                 basis: a.basis.clone(),
                 author: d.author,
                 recorded_at: d.recorded_at,
-                cites: e.cites(&s),
+                cites: e.cite_set(&s),
             }
         })
         .collect();
@@ -148,6 +153,7 @@ fn trace_node(
         actual: actual_text(n, state),
         pending: n.pending.clone(),
         entries,
+        entry_groups,
         superseded,
         adjustments,
         children,
@@ -161,14 +167,16 @@ impl TraceModel {
         checked: &Checked,
         node: &str,
         lang: Lang,
+        citations: Citations,
     ) -> Result<TraceModel, ReportError> {
         let (card, state) = scored(checked)?;
         let n = card.node(node).ok_or_else(|| ReportError::UnknownNode {
             node: node.to_string(),
         })?;
-        let mut e = Entries::new(ledger);
+        let mut e = Entries::new(ledger).citing(citations);
         Ok(TraceModel {
             as_of: state.as_of,
+            citations,
             integrity: integrity_of(checked),
             root: trace_node(card, state, n, lang, &mut e),
         })
