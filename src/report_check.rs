@@ -428,7 +428,7 @@ fn options_citations(doc: &Value) -> Result<Citations, CheckError> {
     let v = doc.get("citations").unwrap_or(&Value::Null);
     v.as_str().and_then(Citations::parse).ok_or_else(|| {
         refused(format!(
-            "$.citations: the report says {}, a report cites its entries \"bounded\" or \"all\"",
+            "$.citations: the report says {}, a report cites its entries \"bounded\" or \"all\" (a report without it predates bounded citations: render it again)",
             compact(v)
         ))
     })

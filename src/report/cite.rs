@@ -303,8 +303,9 @@ pub fn thousands(n: u64) -> String {
 pub enum CiteItem {
     /// `{"seq": 41, "hash": "3fa2c1"}`.
     Entry(Cite),
-    /// `{"group": {...}}`.
-    Group(CiteGroup),
+    /// `{"group": {...}}` (boxed: a figure may cite every payment one by one, and each item
+    /// then costs no more than a [`Cite`]).
+    Group(Box<CiteGroup>),
 }
 
 impl CiteItem {
@@ -326,7 +327,7 @@ impl Serialize for CiteItem {
         }
         match self {
             CiteItem::Entry(c) => c.serialize(s),
-            CiteItem::Group(g) => Wrapped { group: g }.serialize(s),
+            CiteItem::Group(g) => Wrapped { group: g.as_ref() }.serialize(s),
         }
     }
 }
@@ -420,7 +421,7 @@ impl Entries<'_> {
         let mut out: Vec<CiteItem> = single
             .into_iter()
             .map(|q| CiteItem::Entry(self.cite(q)))
-            .chain(groups.into_iter().map(CiteItem::Group))
+            .chain(groups.into_iter().map(|g| CiteItem::Group(Box::new(g))))
             .collect();
         out.sort_by_key(CiteItem::first);
         out
@@ -519,7 +520,7 @@ mod tests {
             sum: Some("1.00".into()),
             sum_exact: Some("10000.00".into()),
         };
-        let v = serde_json::to_value(CiteItem::Group(g.clone())).unwrap();
+        let v = serde_json::to_value(CiteItem::Group(Box::new(g.clone()))).unwrap();
         assert_eq!(v["group"]["count"], 5);
         assert_eq!(
             g.words(Lang::En),

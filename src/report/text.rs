@@ -447,7 +447,7 @@ mod tests {
         assert!(all.starts_with("#1·abcdef #2·abcdef"));
         assert!(all.ends_with("#6·abcdef …+3"), "{all}");
         let mut with_group = c.clone();
-        with_group.push(CiteItem::Group(CiteGroup {
+        with_group.push(CiteItem::Group(Box::new(CiteGroup {
             from: 10,
             to: 40,
             count: 31,
@@ -457,7 +457,7 @@ mod tests {
             subject: Some("budget:一般公共预算/基本支出".into()),
             sum: Some("0.31".into()),
             sum_exact: Some("3100.00".into()),
-        }));
+        })));
         let g = cite_list(&with_group, 6, Lang::Zh);
         assert!(
             g.ends_with("#10–#40: 一般公共预算/基本支出 支出 31 条, 合计 0.31 万元 (jixiao log LEDGER --subject budget:一般公共预算/基本支出) …+3"),
