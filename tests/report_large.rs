@@ -189,6 +189,25 @@ fn reports_do_not_grow_with_the_ledger_and_all_lists_every_seq() {
         log.lines()
             .all(|l| l.contains("政府性基金/项目支出/P-2022-07"))
     );
+
+    // `trace` and `diff` cite the same way, bounded unless `--citations all`.
+    let ledger = p.to_str().unwrap();
+    for args in [
+        vec!["trace", ledger, "mgmt"],
+        vec!["diff", ledger, "--from", "2022-06-30", "--to", "latest"],
+    ] {
+        let bounded = ok(large.path(), &args);
+        let all = ok(
+            large.path(),
+            &[args.clone(), vec!["--citations", "all"]].concat(),
+        );
+        assert!(bounded.len() < 20_000, "{args:?}: {} bytes", bounded.len());
+        assert!(
+            bounded.contains("--subject budget:一般公共预算/公用经费"),
+            "{bounded}"
+        );
+        assert!(all.contains("#20158·") && !all.contains("--subject budget:"));
+    }
 }
 
 #[test]
