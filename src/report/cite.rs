@@ -485,6 +485,7 @@ impl Entries<'_> {
             groups.push(g);
         }
         single.sort_unstable();
+        groups.sort();
         (single, groups)
     }
 }
