@@ -15,7 +15,7 @@ use crate::ledger::{
     FailureKind, Ledger, LedgerError, ProofError, ProofSummary, RestoredLedger, SignedCheckpoint,
     StoredLedger, TreeHash, check_proof_text, restore,
 };
-use crate::report::{Bundle, Lang, ReportModel, SCHEMA, compact, json_kind as kind};
+use crate::report::{Bundle, Citations, Lang, ReportModel, SCHEMA, compact, json_kind as kind};
 use ed25519_dalek::VerifyingKey;
 use serde_json::Value;
 use std::io::Read as _;
@@ -223,6 +223,7 @@ pub fn check_report<N: AsRef<str>>(
     };
     let lang = options_lang(&doc)?;
     let as_of = options_as_of(&doc)?;
+    let citations = options_citations(&doc)?;
     let l = source.ledger();
     let checked = check_open(l, as_of, &[size]).map_err(input)?;
     let v = match &checked.integrity {
@@ -248,7 +249,8 @@ pub fn check_report<N: AsRef<str>>(
             hex::encode(cp.checkpoint.root)
         )));
     }
-    let model = ReportModel::build(l, &checked, lang).with_signed_checkpoint(cp.to_text());
+    let model =
+        ReportModel::build(l, &checked, lang, citations).with_signed_checkpoint(cp.to_text());
     let recomputed = serde_json::to_value(&model)
         .map_err(|e| CheckError::Input(format!("serialising the recomputed report: {e}")))?;
     let mut d = Differences::default();
@@ -417,6 +419,16 @@ fn options_lang(doc: &Value) -> Result<Lang, CheckError> {
     v.as_str().and_then(Lang::parse).ok_or_else(|| {
         refused(format!(
             "$.lang: the report says {}, a report's language is \"zh\" or \"en\"",
+            compact(v)
+        ))
+    })
+}
+
+fn options_citations(doc: &Value) -> Result<Citations, CheckError> {
+    let v = doc.get("citations").unwrap_or(&Value::Null);
+    v.as_str().and_then(Citations::parse).ok_or_else(|| {
+        refused(format!(
+            "$.citations: the report says {}, a report cites its entries \"bounded\" or \"all\" (a report without it predates bounded citations: render it again)",
             compact(v)
         ))
     })

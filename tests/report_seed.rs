@@ -266,6 +266,7 @@ mod json {
     pub struct Report {
         pub schema: String,
         pub lang: String,
+        pub citations: String,
         pub department: String,
         pub year: Option<i32>,
         pub as_of: AsOf,
@@ -283,6 +284,20 @@ mod json {
         pub adjustments: Vec<Adjustment>,
         pub ledger: Binding,
         pub evidence: Vec<Entry>,
+        pub evidence_groups: Vec<Group>,
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Group {
+        pub from: u64,
+        pub to: u64,
+        pub count: u64,
+        pub kind: String,
+        pub budget_kind: Option<String>,
+        pub line: Option<String>,
+        pub subject: Option<String>,
+        pub sum: Option<String>,
+        pub sum_exact: Option<String>,
     }
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -416,6 +431,14 @@ fn json_reads_back_with_independent_types() {
     let r: json::Report = serde_json::from_str(&s).unwrap();
     assert_eq!(r.schema, "jixiao-report/2");
     assert_eq!(r.lang, "zh");
+    // No figure of the seed case cites more than 20 entries: nothing is summarised.
+    assert_eq!(r.citations, "bounded");
+    assert!(r.evidence_groups.is_empty());
+    assert_eq!(
+        report("json", &["--citations", "all"])
+            .replace("\"citations\": \"all\"", "\"citations\": \"bounded\""),
+        s
+    );
     assert_eq!(r.department, "广州市从化区人民政府办公室");
     assert_eq!(r.year, Some(2022));
     assert_eq!(r.as_of.kind, "latest");

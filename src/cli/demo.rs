@@ -193,6 +193,7 @@ pub(super) fn run(a: &DemoArgs) -> Result<(), CliError> {
             as_of: None,
             lang: "zh".into(),
             unverified: false,
+            citations: "bounded".into(),
             checkpoint: None,
             with_proofs: with_proofs.then(|| "entries".to_string()),
         })?;
@@ -214,6 +215,7 @@ pub(super) fn run(a: &DemoArgs) -> Result<(), CliError> {
         as_of: None,
         lang: "zh".into(),
         unverified: false,
+        citations: "bounded".into(),
         checkpoint: None,
         with_proofs: None,
     })?;

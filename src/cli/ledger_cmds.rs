@@ -81,7 +81,10 @@ pub struct LogArgs {
     #[arg(long)]
     pub json: bool,
     /// Only entries about this subject or below it: an indicator or node id (`mgmt.perf`
-    /// matches `mgmt.perf.targets`), a fact key, a claim id; plus corrections of those entries.
+    /// matches `mgmt.perf.targets`), a fact key, a claim id, or a budget line
+    /// `budget:FUND/TYPE[/PROJECT]` (`budget:一般公共预算/基本支出`; `budget:一般公共预算` is
+    /// every line of that fund source), as reports cite summarised entries; plus corrections
+    /// of those entries.
     #[arg(long)]
     pub subject: Option<String>,
 }
@@ -217,12 +220,11 @@ pub(super) fn log(a: &LogArgs) -> Result<(), CliError> {
         path: PathBuf::from("<stdout>"),
         source: e,
     };
-    let about = |s: &str, want: &str| s == want || s.starts_with(&format!("{want}."));
     let mut shown = std::collections::BTreeSet::new();
     l.scan(1, |r: Recorded| -> Result<(), CliError> {
         let e = &r.entry;
         if let Some(want) = &a.subject {
-            let direct = e.event.subject().is_some_and(|s| about(s, want));
+            let direct = e.event.is_about(want);
             let corrects_shown = matches!(&e.event, crate::model::Event::Correction(c) if shown.contains(&c.supersedes));
             if !(direct || corrects_shown) {
                 return Ok(());

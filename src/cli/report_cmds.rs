@@ -9,8 +9,8 @@ use crate::check::{Checked, check_open};
 use crate::eval::AsOf;
 use crate::ledger::{Ledger, SignedCheckpoint, open_failure};
 use crate::report::{
-    Bundle, BundleMode, DiffModel, Lang, ReportModel, TraceModel, render_diff, render_html,
-    render_json, render_json_with_bundle, render_markdown, render_text, render_trace,
+    Bundle, BundleMode, Citations, DiffModel, Lang, ReportModel, TraceModel, render_diff,
+    render_html, render_json, render_json_with_bundle, render_markdown, render_text, render_trace,
 };
 use clap::Args;
 use std::io::Write;
@@ -36,6 +36,11 @@ pub struct ReportArgs {
     /// Render even if the integrity check fails, marked UNVERIFIED.
     #[arg(long)]
     pub unverified: bool,
+    /// How figures cite their entries: `bounded` (the default) cites a figure built from more
+    /// than 20 entries as one range per kind and budget line, with a count, a sum and the
+    /// `jixiao log --subject` that lists them; `all` cites every entry.
+    #[arg(long, value_name = "bounded|all", default_value = "bounded")]
+    pub citations: String,
     /// Bind the report to this signed checkpoint (default: the one kept in the ledger for its
     /// current size, if any). It must match the ledger.
     #[arg(long, value_name = "FILE")]
@@ -74,6 +79,11 @@ pub struct TraceArgs {
     /// Render even if the integrity check fails, marked UNVERIFIED.
     #[arg(long)]
     pub unverified: bool,
+    /// How figures cite their entries: `bounded` (the default) cites a figure built from more
+    /// than 20 entries as one range per kind and budget line, with a count, a sum and the
+    /// `jixiao log --subject` that lists them; `all` cites every entry.
+    #[arg(long, value_name = "bounded|all", default_value = "bounded")]
+    pub citations: String,
 }
 
 /// Arguments of `diff`.
@@ -96,6 +106,11 @@ pub struct DiffArgs {
     /// Render even if the integrity check fails, marked UNVERIFIED.
     #[arg(long)]
     pub unverified: bool,
+    /// How figures cite their entries: `bounded` (the default) cites a figure built from more
+    /// than 20 entries as one range per kind and budget line, with a count, a sum and the
+    /// `jixiao log --subject` that lists them; `all` cites every entry.
+    #[arg(long, value_name = "bounded|all", default_value = "bounded")]
+    pub citations: String,
 }
 
 /// `41` → seq 41, `2022-06-30` → that business date, `latest` → every entry.
@@ -113,6 +128,14 @@ pub(super) fn parse_as_of(flag: &str, s: &str) -> Result<AsOf, CliError> {
     s.parse().map(AsOf::Date).map_err(|e: crate::model::ParseError| {
         CliError::Usage(format!(
             "{flag} {s}: not a seq or a date ({e}); give a seq number (41), a date (2022-06-30) or `latest`"
+        ))
+    })
+}
+
+fn parse_citations(s: &str) -> Result<Citations, CliError> {
+    Citations::parse(s).ok_or_else(|| {
+        CliError::Usage(format!(
+            "--citations {s}: unknown; use bounded (ranges for figures built from many entries) or all"
         ))
     })
 }
@@ -194,6 +217,7 @@ fn json<T: serde::Serialize>(v: &T) -> Result<String, CliError> {
 /// `jixiao report`.
 pub fn report(a: &ReportArgs) -> Result<(), CliError> {
     let lang = parse_lang(&a.lang)?;
+    let citations = parse_citations(&a.citations)?;
     let as_of = match &a.as_of {
         Some(s) => parse_as_of("--as-of", s)?,
         None => AsOf::Latest,
@@ -226,7 +250,7 @@ pub fn report(a: &ReportArgs) -> Result<(), CliError> {
     let size = ledger.head()?.size;
     let checked = check_open(&ledger, as_of, &[size])?;
     gate(&a.ledger, &checked, a.unverified)?;
-    let mut model = ReportModel::build(&ledger, &checked, lang);
+    let mut model = ReportModel::build(&ledger, &checked, lang, citations);
     let checkpoint = match (&checked.integrity, &a.checkpoint) {
         (Ok(v), Some(p)) => Some(super::checkpoint_cmds::matching_checkpoint(p, v)?),
         (Ok(v), None) => ledger
@@ -259,6 +283,7 @@ pub fn report(a: &ReportArgs) -> Result<(), CliError> {
 /// `jixiao trace`.
 pub fn trace(a: &TraceArgs) -> Result<(), CliError> {
     let lang = parse_lang(&a.lang)?;
+    let citations = parse_citations(&a.citations)?;
     let as_of = match &a.as_of {
         Some(s) => parse_as_of("--as-of", s)?,
         None => AsOf::Latest,
@@ -272,7 +297,7 @@ pub fn trace(a: &TraceArgs) -> Result<(), CliError> {
     let ledger = open(&a.ledger)?;
     let checked = check_open(&ledger, as_of, &[])?;
     gate(&a.ledger, &checked, a.unverified)?;
-    let t = TraceModel::build(&ledger, &checked, &a.node, lang)
+    let t = TraceModel::build(&ledger, &checked, &a.node, lang, citations)
         .map_err(|e| CliError::Usage(e.to_string()))?;
     let text = if a.format == "json" {
         json(&t)?
@@ -285,6 +310,7 @@ pub fn trace(a: &TraceArgs) -> Result<(), CliError> {
 /// `jixiao diff`.
 pub fn diff(a: &DiffArgs) -> Result<(), CliError> {
     let lang = parse_lang(&a.lang)?;
+    let citations = parse_citations(&a.citations)?;
     let from = parse_as_of("--from", &a.from)?;
     let to = parse_as_of("--to", &a.to)?;
     if !matches!(a.format.as_str(), "text" | "json") {
@@ -297,8 +323,8 @@ pub fn diff(a: &DiffArgs) -> Result<(), CliError> {
     let ca = check_open(&ledger, from, &[])?;
     let cb = check_open(&ledger, to, &[])?;
     gate(&a.ledger, &cb, a.unverified)?;
-    let d =
-        DiffModel::build(&ledger, &ca, &cb, lang).map_err(|e| CliError::Usage(e.to_string()))?;
+    let d = DiffModel::build(&ledger, &ca, &cb, lang, citations)
+        .map_err(|e| CliError::Usage(e.to_string()))?;
     let text = if a.format == "json" {
         json(&d)?
     } else {

@@ -9,7 +9,10 @@
 
 mod event;
 mod num;
+mod subject;
 mod summary;
+
+pub use subject::BUDGET_SUBJECT;
 
 pub use event::{
     Acknowledgement, BudgetEvent, BudgetKind, BudgetLine, Claim, Correction, Direction, Event,

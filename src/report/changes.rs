@@ -5,7 +5,8 @@
 //! Owns: wording of rule-set changes. Must not: score (the scorecard carries the totals) or
 //! open the ledger (entry details come through [`Entries`]).
 
-use super::model::{Cite, Entries, Lang, two};
+use super::cite::{Cite, Entries};
+use super::lang::{Lang, two};
 use crate::eval::{RuleSetChange, Scorecard};
 use serde::Serialize;
 

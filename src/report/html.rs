@@ -5,7 +5,9 @@
 //! Owns: HTML layout and escaping. Must not: compute figures, read the ledger, or emit
 //! anything that loads from elsewhere.
 
-use super::model::{AsOfText, Cite, ReportModel, six};
+use super::cite::{Cite, CiteGroup, CiteItem};
+use super::lang::{AsOfText, Lang, six};
+use super::model::ReportModel;
 use std::fmt::Write;
 
 const STYLE: &str = "@page { size: A4; margin: 15mm; }
@@ -52,12 +54,40 @@ fn cite(c: &Cite) -> String {
     )
 }
 
-fn cites(c: &[Cite]) -> String {
-    c.iter().map(cite).collect::<Vec<_>>().join(" ")
+/// The anchor of a group in the evidence table (`g1`, `g2`, ... in the order of
+/// `evidence_groups`).
+fn group_anchor(g: &CiteGroup, groups: &[CiteGroup]) -> String {
+    format!("g{}", groups.binary_search(g).map_or(0, |i| i + 1))
+}
+
+fn cites(c: &[CiteItem], groups: &[CiteGroup], l: Lang) -> String {
+    c.iter()
+        .map(|i| match i {
+            CiteItem::Entry(c) => cite(c),
+            CiteItem::Group(g) => format!(
+                "<a class=\"cite\" href=\"#{}\">{}</a> <span class=\"small\">{}</span>",
+                group_anchor(g, groups),
+                escape(&g.range()),
+                escape(g.words(l).split_once(": ").map_or("", |x| x.1))
+            ),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn opt(s: Option<&str>) -> String {
     escape(s.unwrap_or(""))
+}
+
+/// A summary row of the evidence table: one group of entries cited as a range.
+fn group_row(out: &mut String, i: usize, g: &CiteGroup, l: Lang) {
+    let _ = writeln!(
+        out,
+        "<tr id=\"g{}\"><td class=\"seq\">{}</td><td colspan=\"6\">{}</td></tr>",
+        i + 1,
+        escape(&g.range()),
+        escape(g.words(l).split_once(": ").map_or("", |x| x.1))
+    );
 }
 
 /// The report as one self-contained HTML file.
@@ -163,7 +193,7 @@ pub fn render_html(m: &ReportModel) -> String {
                 opt(n.actual.as_deref()),
                 opt(n.method.as_deref()),
                 opt(n.deviation_reason.as_deref()),
-                cites(&n.cites)
+                cites(&n.cites, &m.evidence_groups, l)
             );
         }
         let _ = writeln!(out, "</table>");
@@ -197,7 +227,7 @@ pub fn render_html(m: &ReportModel) -> String {
             out,
             "<tr><td>{}</td><td class=\"num\">{value}</td><td>{}</td></tr>",
             escape(&b.label),
-            cites(&b.cites)
+            cites(&b.cites, &m.evidence_groups, l)
         );
     }
     let _ = writeln!(out, "</table>");
@@ -253,7 +283,7 @@ pub fn render_html(m: &ReportModel) -> String {
                 cite(&f.claim),
                 escape(&f.stated),
                 escape(&f.definition),
-                cites(&f.inputs)
+                cites(&f.inputs, &m.evidence_groups, l)
             );
         }
         let _ = writeln!(out, "</table>");
@@ -287,7 +317,7 @@ pub fn render_html(m: &ReportModel) -> String {
                 escape(&a.basis),
                 escape(&a.author),
                 escape(&a.recorded_at),
-                cites(&a.cites)
+                cites(&a.cites, &m.evidence_groups, l)
             );
         }
         let _ = writeln!(out, "</table>");
@@ -336,7 +366,11 @@ pub fn render_html(m: &ReportModel) -> String {
         l.pick("摘要", "Summary"),
         l.pick("理由", "Reason")
     );
+    let mut groups = m.evidence_groups.iter().enumerate().peekable();
     for e in &m.evidence {
+        while let Some((i, g)) = groups.next_if(|(_, g)| g.from < e.seq) {
+            group_row(&mut out, i, g, l);
+        }
         let _ = writeln!(
             out,
             "<tr id=\"e{}\"><td class=\"seq\">#{}</td><td class=\"hash\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -349,6 +383,9 @@ pub fn render_html(m: &ReportModel) -> String {
             escape(&e.summary),
             opt(e.reason.as_deref())
         );
+    }
+    for (i, g) in groups {
+        group_row(&mut out, i, g, l);
     }
     let _ = writeln!(out, "</table>");
     if let Some(mk) = &marker {

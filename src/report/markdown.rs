@@ -3,7 +3,9 @@
 //! Owns: Markdown layout and escaping of table cells. Must not: compute figures or read the
 //! ledger.
 
-use super::model::{AsOfText, Cite, ReportModel, six};
+use super::cite::CiteItem;
+use super::lang::{AsOfText, Lang, six};
+use super::model::ReportModel;
 use std::fmt::Write;
 
 /// A table cell: `|`, backslashes and line breaks escaped.
@@ -13,9 +15,12 @@ fn cell(s: &str) -> String {
         .replace(['\r', '\n'], " ")
 }
 
-fn cites(c: &[Cite]) -> String {
+fn cites(c: &[CiteItem], l: Lang) -> String {
     c.iter()
-        .map(|c| format!("`{c}`"))
+        .map(|i| match i {
+            CiteItem::Entry(c) => format!("`{c}`"),
+            CiteItem::Group(g) => cell(&g.words(l)),
+        })
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -111,7 +116,7 @@ pub fn render_markdown(m: &ReportModel) -> String {
             cell(n.actual.as_deref().unwrap_or("")),
             cell(n.method.as_deref().unwrap_or("")),
             cell(n.deviation_reason.as_deref().unwrap_or("")),
-            cites(&n.cites)
+            cites(&n.cites, l)
         );
     }
     if let Some(t) = &m.total {
@@ -146,7 +151,7 @@ pub fn render_markdown(m: &ReportModel) -> String {
             out,
             "| {} | {value} | {} |",
             cell(&b.label),
-            cites(&b.cites)
+            cites(&b.cites, l)
         );
     }
     let _ = writeln!(out, "\n## {}\n", l.pick("三、核对发现", "3. Findings"));
@@ -192,7 +197,7 @@ pub fn render_markdown(m: &ReportModel) -> String {
             l.pick("口径", "definition"),
             cell(&f.definition),
             l.pick("依据", "inputs"),
-            cites(&f.inputs)
+            cites(&f.inputs, l)
         );
         match &f.acknowledged {
             Some(a) => {
@@ -226,7 +231,7 @@ pub fn render_markdown(m: &ReportModel) -> String {
             cell(&a.node_name),
             a.node,
             a.delta,
-            cites(&a.cites),
+            cites(&a.cites, l),
             cell(&a.author),
             a.recorded_at,
             l.pick("理由", "reason"),

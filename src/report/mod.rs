@@ -4,28 +4,40 @@
 //! Owns: layout and wording of reports. Must not: open the ledger file or compute scores
 //! (the model reads entry details from a ledger it is given).
 
+mod budget;
 mod bundle;
 mod changes;
+mod cite;
+mod diff;
 mod html;
+mod lang;
 mod markdown;
 mod model;
 mod scorecard;
 mod text;
+mod trace;
 mod width;
 
+pub use budget::BudgetRow;
 pub use bundle::{BUNDLE_FORMAT, Bundle, BundleMode, compact, json_kind, render_json_with_bundle};
 pub use changes::{RuleSetChangeRow, change_sentence};
+pub use cite::{
+    CITE_LIMIT, Citations, Cite, CiteGroup, CiteItem, Entries, EntryDetail, GROUP_MIN, format_time,
+    thousands,
+};
+pub use diff::{DiffModel, DiffRow};
 pub use html::{escape, render_html};
+pub use lang::{AsOfText, Lang, six, two};
 pub use markdown::render_markdown;
 pub use model::{
-    AckRow, AdjustmentRow, AsOfText, Binding, BudgetRow, Cite, DiffModel, DiffRow, Entries,
-    EntryDetail, FindingRow, Integrity, Lang, NodeRow, ReportError, ReportModel, SCHEMA,
-    Superseded, TraceModel, TraceNode, format_time, six, two,
+    AckRow, AdjustmentRow, Binding, FindingRow, Integrity, NodeRow, ReportError, ReportModel,
+    SCHEMA,
 };
 pub use scorecard::{
     findings_text, rule_set_changes_json, rule_set_changes_text, scorecard_table, seq_list,
 };
 pub use text::{render_diff, render_text, render_trace};
+pub use trace::{Superseded, TraceModel, TraceNode};
 pub use width::{display_width, pad, pad_left};
 
 /// The report as pretty-printed JSON (schema in `docs/REPORT-JSON.md`), ending in a newline.

@@ -1,7 +1,8 @@
 //! The scorecard as an aligned text table, and findings as text: what `score` and `verify`
 //! print on a terminal.
 
-use super::model::{format_time, two};
+use super::cite::format_time;
+use super::lang::two;
 use super::width::{pad, pad_left};
 use crate::eval::{Finding, FindingKind, RuleSetChange, Scorecard, SeqSet};
 use crate::ledger::Authority;

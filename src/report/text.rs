@@ -3,22 +3,35 @@
 //!
 //! Owns: the text layout. Must not: compute figures or read the ledger.
 
-use super::model::{
-    AsOfText, Cite, DiffModel, EntryDetail, Integrity, Lang, ReportModel, TraceModel, TraceNode,
-    six,
-};
+use super::cite::{CiteItem, EntryDetail};
+use super::diff::DiffModel;
+use super::lang::{AsOfText, Lang, six};
+use super::model::{Integrity, ReportModel};
+use super::trace::{TraceModel, TraceNode};
 use super::width::{pad, pad_left};
 use std::fmt::Write;
 
 /// At most this many citations per figure in text; the rest are counted.
 const MAX_CITES: usize = 6;
 
-/// Citations joined by spaces, at most [`MAX_CITES`], then `…+N`.
+/// Citations joined by spaces: at most `max` entries, then `…+N`; every group, in words.
 #[must_use]
-pub(crate) fn cite_list(c: &[Cite], max: usize) -> String {
-    let mut parts: Vec<String> = c.iter().take(max).map(Cite::to_string).collect();
-    if c.len() > max {
-        parts.push(format!("…+{}", c.len() - max));
+pub(crate) fn cite_list(c: &[CiteItem], max: usize, l: Lang) -> String {
+    let mut parts = Vec::new();
+    let mut entries = 0;
+    for i in c {
+        match i {
+            CiteItem::Entry(e) => {
+                entries += 1;
+                if entries <= max {
+                    parts.push(e.to_string());
+                }
+            }
+            CiteItem::Group(g) => parts.push(g.words(l)),
+        }
+    }
+    if entries > max {
+        parts.push(format!("…+{}", entries - max));
     }
     parts.join(" ")
 }
@@ -98,7 +111,7 @@ pub fn render_text(m: &ReportModel) -> String {
             pad_left(n.target.as_deref().unwrap_or(""), 8),
             pad_left(n.actual.as_deref().unwrap_or(""), 10),
             pad_left(&score, 13),
-            cite_list(&n.cites, MAX_CITES)
+            cite_list(&n.cites, MAX_CITES, l)
         );
         let indent = "  ".repeat(n.depth + 2);
         if let Some(method) = &n.method {
@@ -138,7 +151,7 @@ pub fn render_text(m: &ReportModel) -> String {
             "  {}  {}  {}",
             pad(&b.label, 22),
             pad_left(&value, 16),
-            cite_list(&b.cites, MAX_CITES)
+            cite_list(&b.cites, MAX_CITES, l)
         );
     }
     let _ = writeln!(out);
@@ -178,7 +191,7 @@ pub fn render_text(m: &ReportModel) -> String {
             l.pick("口径", "definition"),
             f.definition,
             l.pick("依据", "inputs"),
-            cite_list(&f.inputs, MAX_CITES)
+            cite_list(&f.inputs, MAX_CITES, l)
         );
         match &f.acknowledged {
             Some(a) => {
@@ -209,7 +222,7 @@ pub fn render_text(m: &ReportModel) -> String {
             a.node_name,
             a.node,
             a.delta,
-            cite_list(&a.cites, MAX_CITES),
+            cite_list(&a.cites, MAX_CITES, l),
             a.author,
             a.recorded_at
         );
@@ -321,10 +334,13 @@ fn trace_node(out: &mut String, n: &TraceNode, depth: usize, l: Lang) {
             n.before_adjustments
         );
     }
-    if !n.entries.is_empty() {
+    if !n.entries.is_empty() || !n.entry_groups.is_empty() {
         let _ = writeln!(out, "{ind}  {}:", l.pick("条目", "entries"));
         for e in &n.entries {
             entry_line(out, &format!("{ind}    "), e);
+        }
+        for g in &n.entry_groups {
+            let _ = writeln!(out, "{ind}    {}", g.words(l));
         }
     }
     for s in &n.superseded {
@@ -347,7 +363,7 @@ fn trace_node(out: &mut String, n: &TraceNode, depth: usize, l: Lang) {
             "{ind}  {} {} {} ({}, {}): {}",
             l.pick("调整", "adjustment"),
             a.delta,
-            cite_list(&a.cites, MAX_CITES),
+            cite_list(&a.cites, MAX_CITES, l),
             a.author,
             a.recorded_at,
             a.reason
@@ -404,6 +420,9 @@ pub fn render_diff(d: &DiffModel, l: Lang) -> String {
         for e in &c.entries {
             entry_line(&mut out, &"  ".repeat(c.depth + 2), e);
         }
+        for g in &c.entry_groups {
+            let _ = writeln!(out, "{}{}", "  ".repeat(c.depth + 2), g.words(l));
+        }
     }
     trim_lines(&out)
 }
@@ -414,16 +433,36 @@ mod tests {
 
     #[test]
     fn long_citation_lists_are_counted_not_dropped_silently() {
-        let c: Vec<Cite> = (1..=9)
-            .map(|seq| Cite {
-                seq,
-                hash: "abcdef".into(),
+        use crate::report::{Cite, CiteGroup};
+        let c: Vec<CiteItem> = (1..=9)
+            .map(|seq| {
+                CiteItem::Entry(Cite {
+                    seq,
+                    hash: "abcdef".into(),
+                })
             })
             .collect();
-        assert_eq!(cite_list(&c[..2], 6), "#1·abcdef #2·abcdef");
-        let all = cite_list(&c, 6);
+        assert_eq!(cite_list(&c[..2], 6, Lang::Zh), "#1·abcdef #2·abcdef");
+        let all = cite_list(&c, 6, Lang::Zh);
         assert!(all.starts_with("#1·abcdef #2·abcdef"));
         assert!(all.ends_with("#6·abcdef …+3"), "{all}");
+        let mut with_group = c.clone();
+        with_group.push(CiteItem::Group(Box::new(CiteGroup {
+            from: 10,
+            to: 40,
+            count: 31,
+            kind: "budget".into(),
+            budget_kind: Some("execution".into()),
+            line: Some("一般公共预算/基本支出".into()),
+            subject: Some("budget:一般公共预算/基本支出".into()),
+            sum: Some("0.31".into()),
+            sum_exact: Some("3100.00".into()),
+        })));
+        let g = cite_list(&with_group, 6, Lang::Zh);
+        assert!(
+            g.ends_with("#10–#40: 一般公共预算/基本支出 支出 31 条, 合计 0.31 万元 (jixiao log LEDGER --subject budget:一般公共预算/基本支出) …+3"),
+            "{g}"
+        );
         assert_eq!(trim_lines("a  \nb\n"), "a\nb\n");
     }
 }
