@@ -586,7 +586,9 @@ pub struct Correction {
     pub supersedes: Seq,
     /// Why.
     pub reason: String,
-    /// The corrected event (same kind as the superseded one), or none for a retraction.
+    /// The corrected event (same kind as the superseded one), or none for a retraction. Never
+    /// a Correction, Genesis, Grant or Revoke: the decoder refuses those before reading them.
+    #[serde(deserialize_with = "super::replacement::deserialize")]
     pub replacement: Option<Box<Event>>,
     /// For a retraction: the role the retracted entry's kind needs (checked against it).
     pub retracted_kind_role: Role,

@@ -9,6 +9,7 @@
 
 mod event;
 mod num;
+mod replacement;
 mod summary;
 
 pub use event::{
@@ -17,6 +18,7 @@ pub use event::{
     IndicatorValue, Principal, Revoke, RuleSetAdopted, ScoreAdjustment, Staffing,
 };
 pub use num::{BizDate, Money, Number, ParseError};
+pub use replacement::{may_replace, take_refusal};
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
