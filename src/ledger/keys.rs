@@ -106,7 +106,11 @@ impl KeyPair {
 
     /// Reads a secret key file.
     pub fn read(path: &Path) -> Result<KeyPair, KeyError> {
-        let text = read_text(path)?;
+        KeyPair::parse(&read_text(path)?, path)
+    }
+
+    /// Parses the text of a secret key file; `path` names it in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<KeyPair, KeyError> {
         let mut lines = text.lines();
         expect_magic(path, lines.next(), SECRET_MAGIC)?;
         let name = field(path, 2, lines.next(), "name")?;
@@ -149,7 +153,11 @@ pub fn read_public(arg: &Path) -> Result<Principal, KeyError> {
         let bytes = hex32(arg, 1, s, "public key")?;
         return checked_principal(arg, 1, bytes, String::new());
     }
-    let text = read_text(arg)?;
+    parse_public(&read_text(arg)?, arg)
+}
+
+/// Parses the text of a public key file; `arg` names it in errors.
+pub fn parse_public(text: &str, arg: &Path) -> Result<Principal, KeyError> {
     let mut lines = text.lines();
     if text.lines().next() == Some(SECRET_MAGIC) {
         return Err(KeyError::Malformed {
