@@ -71,7 +71,9 @@ impl Money {
 
     /// Exact yuan decimal to money; more than 2 decimals is an error.
     pub fn from_yuan(yuan: Decimal) -> Result<Money, ParseError> {
-        let fen = yuan * Decimal::ONE_HUNDRED;
+        let fen = yuan
+            .checked_mul(Decimal::ONE_HUNDRED)
+            .ok_or_else(|| ParseError::OutOfRange(yuan.to_string()))?;
         if fen.fract() != Decimal::ZERO {
             return Err(ParseError::TooPrecise(yuan.to_string()));
         }
