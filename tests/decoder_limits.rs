@@ -262,3 +262,24 @@ fn a_key_file_over_64_kib_is_refused() {
     let e = jixiao::ledger::keys::read_public(&p).unwrap_err();
     assert!(e.to_string().contains("64 KiB"), "{e}");
 }
+
+#[test]
+fn deeply_nested_toml_and_json_are_refused_not_a_stack_overflow() {
+    const N: usize = 100_000;
+    let arrays = format!("{}1{}", "[".repeat(N), "]".repeat(N));
+    let tables = format!("{}1{}", "{ a = ".repeat(N), " }".repeat(N));
+    for value in [&arrays, &tables] {
+        let rules = format!("name = \"x\"\nv = {value}\n");
+        assert!(jixiao::rules::RuleSet::parse(&rules).is_err());
+        let events =
+            format!("format = \"jixiao-events/1\"\n[[event]]\nkind = \"fact\"\nv = {value}\n");
+        assert!(
+            jixiao::import::parse_batch(&events, std::path::Path::new("e.toml"), 2022).is_err()
+        );
+    }
+    let none: [(&str, ed25519_dalek::VerifyingKey); 0] = [];
+    let json = format!("{}{}", "[".repeat(N), "]".repeat(N));
+    assert!(check_proof_text(&json, &none).is_err());
+    let json = format!("{{\"format\": {}1{}}}", "[".repeat(N), "]".repeat(N));
+    assert!(check_proof_text(&json, &none).is_err());
+}

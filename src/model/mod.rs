@@ -8,15 +8,17 @@
 //! a changed field is a new format version.
 
 mod event;
+mod kind;
 mod num;
 mod replacement;
 mod summary;
 
 pub use event::{
     Acknowledgement, BudgetEvent, BudgetKind, BudgetLine, Claim, Correction, Direction, Event,
-    EventKind, Evidence, ExpenseType, Fact, FundSource, Genesis, Grant, IndicatorTarget,
-    IndicatorValue, Principal, Revoke, RuleSetAdopted, ScoreAdjustment, Staffing,
+    Evidence, ExpenseType, Fact, FundSource, Genesis, Grant, IndicatorTarget, IndicatorValue,
+    Principal, Revoke, RuleSetAdopted, ScoreAdjustment, Staffing,
 };
+pub use kind::EventKind;
 pub use num::{BizDate, Money, Number, ParseError};
 pub use replacement::{may_replace, take_refusal};
 
