@@ -32,7 +32,7 @@ pub enum ReadError {
     },
     /// The file is larger than its kind may be.
     #[error(
-        "{}: larger than the {} a {what} may have; this is not a {what} jixiao reads (split it, or check the path)",
+        "{}: larger than the {} a {what} may have (docs/FORMAT.md §3, decoder limits); check that this is the right file",
         path.display(), human(*limit)
     )]
     TooLarge {

@@ -283,3 +283,18 @@ fn deeply_nested_toml_and_json_are_refused_not_a_stack_overflow() {
     let json = format!("{{\"format\": {}1{}}}", "[".repeat(N), "]".repeat(N));
     assert!(check_proof_text(&json, &none).is_err());
 }
+
+#[test]
+fn adopt_of_a_rule_set_file_over_512_kib_exits_2_naming_file_and_limit() {
+    let f = build();
+    let t = Test::new();
+    f.admin.write(&t.path("admin.key")).unwrap();
+    sized_file(&t, "big-rules.toml", limits::MAX_RULES_BYTES + 1);
+    t.arg("adopt")
+        .arg(&f.path)
+        .args(["big-rules.toml", "--key", "admin.key"])
+        .status(2)
+        .stderr_contains("big-rules.toml")
+        .stderr_contains("512 KiB")
+        .run();
+}
