@@ -20,7 +20,8 @@ pub use event::{
 };
 pub use kind::EventKind;
 pub use num::{BizDate, Money, Number, ParseError};
-pub use replacement::{may_replace, take_refusal};
+pub use replacement::may_replace;
+pub(crate) use replacement::take_refusal;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

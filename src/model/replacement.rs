@@ -34,7 +34,7 @@ thread_local! {
 
 /// Takes (and clears) the reason of the last replacement refused on this thread, if any.
 #[must_use]
-pub fn take_refusal() -> Option<&'static str> {
+pub(crate) fn take_refusal() -> Option<&'static str> {
     LAST_REFUSAL.with(Cell::take)
 }
 
