@@ -12,7 +12,11 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     if let Ok(cp) = SignedCheckpoint::parse(text) {
-        assert_eq!(cp.to_text(), text, "a parsed checkpoint must re-serialise identically");
+        assert_eq!(
+            cp.to_text(),
+            text,
+            "a parsed checkpoint must re-serialise identically"
+        );
         let _ = cp.verify_signatures(&shared::trusted());
     }
 });

@@ -6,7 +6,11 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(entry) = Entry::decode(data) {
-        assert_eq!(entry.encode(), data, "a decoded entry must re-encode to its bytes");
+        assert_eq!(
+            entry.encode(),
+            data,
+            "a decoded entry must re-encode to its bytes"
+        );
         let _ = entry.event.summary();
     }
 });

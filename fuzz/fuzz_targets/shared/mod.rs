@@ -9,8 +9,14 @@ use std::sync::Once;
 /// auditor, under the names its checkpoints are signed with. Trusting them lets mutated seeds
 /// reach the path checks behind the signature checks.
 pub const SEED_KEYS: [(&str, &str); 2] = [
-    ("admin", "9c62b96551d5cb57e0e2ee482d2205641c76079a8547772d079f20536f26710c"),
-    ("auditor", "2ec02546930af77348ad5f8902884336a0c22cf39a7f933aee140efb4c00c719"),
+    (
+        "admin",
+        "9c62b96551d5cb57e0e2ee482d2205641c76079a8547772d079f20536f26710c",
+    ),
+    (
+        "auditor",
+        "2ec02546930af77348ad5f8902884336a0c22cf39a7f933aee140efb4c00c719",
+    ),
 ];
 
 /// The seed keys as (name, key) pairs, as `check-proof --trusted-key` passes them.
