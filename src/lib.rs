@@ -9,6 +9,7 @@ pub mod cli;
 pub mod eval;
 pub mod import;
 pub mod ledger;
+pub mod limits;
 pub mod model;
 pub mod report;
 pub mod report_check;

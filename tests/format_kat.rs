@@ -146,3 +146,35 @@ fn vectors_check_independently() {
         prev = hash;
     }
 }
+
+// The key file vectors of docs/FORMAT.md §6.1.
+const SECRET_KEY_FILE: &str = "jixiao-secret-key-v1\nname: admin\nsecret: 0101010101010101010101010101010101010101010101010101010101010101\n";
+const PUBLIC_KEY_FILE: &str = "jixiao-public-key-v1\nname: admin\npublic: 8a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f6f5c\nkey-id: e34ec7dfb9a88217\n";
+
+#[test]
+fn key_file_vectors_are_what_key_new_writes_and_reads() {
+    use jixiao::ledger::keys::{KeyPair, parse_public, public_path};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("admin.key");
+    let k = KeyPair {
+        name: "admin".into(),
+        signing: keys().0,
+    };
+    k.write(&path).unwrap();
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), SECRET_KEY_FILE);
+    assert_eq!(
+        std::fs::read_to_string(public_path(&path)).unwrap(),
+        PUBLIC_KEY_FILE
+    );
+    let origin = std::path::Path::new("admin.key");
+    let back = KeyPair::parse(SECRET_KEY_FILE, origin).unwrap();
+    assert_eq!(back.signing.to_bytes(), [1u8; 32]);
+    let p = parse_public(PUBLIC_KEY_FILE, origin).unwrap();
+    assert_eq!(p, k.principal());
+    assert_eq!(p.key_id().to_string(), "e34ec7dfb9a88217");
+    // CRLF line ends and upper-case hex read the same
+    let crlf = PUBLIC_KEY_FILE
+        .replace('\n', "\r\n")
+        .replace("8a88e3dd", "8A88E3DD");
+    assert_eq!(parse_public(&crlf, origin).unwrap(), p);
+}

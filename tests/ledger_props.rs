@@ -5,7 +5,7 @@
 mod common;
 
 use common::{ENTRIES, build, edit, get_u64, put_u64, rewrite_frontier, set_stored_hash};
-use jixiao::ledger::{Entry, EntryHash, FailureKind};
+use jixiao::ledger::{CodecError, Entry, EntryHash, FailureKind};
 use jixiao::model::{
     Acknowledgement, BizDate, BudgetEvent, BudgetKind, BudgetLine, Claim, Correction, Direction,
     Event, Evidence, ExpenseType, Fact, FundSource, Genesis, Grant, IndicatorTarget,
@@ -222,20 +222,42 @@ fn leaf_event() -> impl Strategy<Value = Event> {
     ]
 }
 
-/// Any event, corrections included (with a boxed replacement, possibly itself a correction).
-fn event() -> impl Strategy<Value = Event> {
-    leaf_event().prop_recursive(2, 4, 1, |inner| {
-        (any::<u64>(), text(), prop::option::of(inner), role()).prop_map(
-            |(supersedes, reason, replacement, retracted_kind_role)| {
-                Event::Correction(Correction {
-                    supersedes,
-                    reason,
-                    replacement: replacement.map(Box::new),
-                    retracted_kind_role,
-                })
-            },
-        )
+/// The events a correction's replacement may be (docs/FORMAT.md §3 "No nesting"): every
+/// leaf but Genesis, Grant and Revoke.
+fn replaceable_event() -> impl Strategy<Value = Event> {
+    leaf_event().prop_filter("not replaceable", jixiao::model::may_replace)
+}
+
+fn correction_of(replacement: Option<Event>, supersedes: u64, reason: String, role: Role) -> Event {
+    Event::Correction(Correction {
+        supersedes,
+        reason,
+        replacement: replacement.map(Box::new),
+        retracted_kind_role: role,
     })
+}
+
+/// Any event the format allows, corrections included (with a replacement that may stand
+/// there, or none).
+fn event() -> impl Strategy<Value = Event> {
+    prop_oneof![
+        3 => leaf_event(),
+        1 => (prop::option::of(replaceable_event()), any::<u64>(), text(), role())
+            .prop_map(|(r, s, reason, role)| correction_of(r, s, reason, role)),
+    ]
+}
+
+/// A correction whose replacement may not stand there: a Genesis, Grant or Revoke, or a
+/// correction (of anything) itself.
+fn forbidden_correction() -> impl Strategy<Value = Event> {
+    let forbidden = prop_oneof![
+        genesis(),
+        grant(),
+        revoke(),
+        event().prop_filter("a correction", |e| matches!(e, Event::Correction(_)))
+    ];
+    (forbidden, any::<u64>(), text(), role())
+        .prop_map(|(r, s, reason, role)| correction_of(Some(r), s, reason, role))
 }
 
 prop_compose! {
@@ -263,6 +285,16 @@ proptest! {
         let back = Entry::decode(&bytes).unwrap();
         prop_assert_eq!(&back, &e);
         prop_assert_eq!(back.encode(), bytes);
+    }
+
+    #[test]
+    fn a_correction_of_what_may_not_be_replaced_does_not_decode(
+        event in forbidden_correction(),
+        seq in any::<u64>(),
+    ) {
+        let e = Entry { version: 1, seq, prev: EntryHash([0; 32]), recorded_at: 0, author: KeyId([0; 8]), event };
+        let refused = matches!(Entry::decode(&e.encode()), Err(CodecError::Nested(_)));
+        prop_assert!(refused);
     }
 
     #[test]

@@ -188,11 +188,7 @@ pub(super) fn import(a: &ImportArgs) -> Result<(), CliError> {
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
     let batch = if is_csv {
-        let text = std::fs::read_to_string(&a.file).map_err(|source| CliError::Io {
-            path: a.file.clone(),
-            source,
-        })?;
-        import::parse_budget_csv(&text, &a.file)
+        import::read_budget_csv_file(&a.file)
     } else {
         import::read_batch_file(&a.file, year)
     }
@@ -264,10 +260,12 @@ pub struct AdoptArgs {
 }
 
 pub(super) fn adopt(a: &AdoptArgs) -> Result<(), CliError> {
-    let text = std::fs::read_to_string(&a.rules).map_err(|source| CliError::Io {
-        path: a.rules.clone(),
-        source,
-    })?;
+    let text =
+        crate::limits::read_text_capped(&a.rules, crate::limits::MAX_RULES_BYTES, "rule set")
+            .map_err(|e| match e {
+                crate::limits::ReadError::Io { path, source } => CliError::Io { path, source },
+                too_large => CliError::Usage(too_large.to_string()),
+            })?;
     let parsed = crate::rules::RuleSet::parse(&text)
         .map_err(|e| CliError::Usage(format!("{}: {e}", a.rules.display())))?;
     let event = Event::RuleSetAdopted(RuleSetAdopted {

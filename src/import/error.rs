@@ -36,6 +36,14 @@ pub enum ImportError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The event or CSV file is larger than an import file may be; nothing was read past it.
+    #[error("{}: larger than the {} an import file may have ({}); split it into several files, each one batch", path.display(), crate::limits::human(*limit), "docs/IMPORT.md")]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The limit in bytes ([`crate::limits::MAX_IMPORT_FILE_BYTES`]).
+        limit: u64,
+    },
     /// Not valid TOML, or a top-level key other than `format`, `description`, `event`.
     #[error(
         "{at}: {message}; fix the TOML syntax (top-level keys: format, description, [[event]])"
@@ -340,7 +348,7 @@ impl ImportError {
     #[must_use]
     pub fn location(&self) -> Option<&Location> {
         match self {
-            ImportError::Read { .. } => None,
+            ImportError::Read { .. } | ImportError::TooLarge { .. } => None,
             ImportError::Csv { .. } => self.csv_at(),
             ImportError::Syntax { at, .. }
             | ImportError::Format { at, .. }

@@ -311,8 +311,12 @@ fn public_key(f: &Fields<'_, '_>) -> Result<[u8; 32], ImportError> {
         (true, false) => ("public_key", f.text("public_key")?),
         (false, true) => {
             let path = f.path("public_key_file")?;
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| f.missing_file("public_key_file", path, e))?;
+            let text = crate::limits::read_text_capped(
+                &path,
+                crate::limits::MAX_KEY_FILE_BYTES,
+                "key file",
+            )
+            .map_err(|e| f.missing_file("public_key_file", path, e.into_io()))?;
             ("public_key_file", text)
         }
         (false, false) => {
@@ -364,7 +368,8 @@ fn key_id(f: &Fields<'_, '_>) -> Result<KeyId, ImportError> {
 fn rule_set(f: &Fields<'_, '_>) -> Result<RuleSetAdopted, ImportError> {
     let path = f.path("file")?;
     let text =
-        std::fs::read_to_string(&path).map_err(|e| f.missing_file("file", path.clone(), e))?;
+        crate::limits::read_text_capped(&path, crate::limits::MAX_RULES_BYTES, "rule set file")
+            .map_err(|e| f.missing_file("file", path.clone(), e.into_io()))?;
     let bad = |message: String| ImportError::BadRules {
         at: f.value_at("file"),
         event: f.event,

@@ -5,7 +5,9 @@
 //! Owns: the event-file format, its validation, and the reading of the files an event names
 //! (rule set, evidence, public key), each error with file:line:col, event and field.
 //! Must not: open a ledger, sign, or know about keys beyond decoding public ones; return part
-//! of a batch (any error rejects the whole file).
+//! of a batch (any error rejects the whole file). Files are read through `crate::limits`:
+//! an event or CSV file of more than 64 MiB, a rule set of more than 512 KiB and a public key
+//! file of more than 64 KiB are refused unread.
 
 mod csv;
 mod error;
@@ -66,11 +68,22 @@ pub fn read_events_file(path: &Path, year: i32) -> Result<Vec<Event>, ImportErro
 
 /// Reads and validates an event file, keeping its description, declared role and lines.
 pub fn read_batch_file(path: &Path, year: i32) -> Result<Batch, ImportError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ImportError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    parse_batch(&text, path, year)
+    parse_batch(&read_import_file(path)?, path, year)
+}
+
+/// Reads and parses a budget CSV file (see [`parse_budget_csv`]).
+pub fn read_budget_csv_file(path: &Path) -> Result<Batch, ImportError> {
+    parse_budget_csv(&read_import_file(path)?, path)
+}
+
+/// The text of an event or CSV file, refusing one larger than
+/// [`crate::limits::MAX_IMPORT_FILE_BYTES`] without reading it whole.
+fn read_import_file(path: &Path) -> Result<String, ImportError> {
+    use crate::limits::{MAX_IMPORT_FILE_BYTES, ReadError, read_text_capped};
+    read_text_capped(path, MAX_IMPORT_FILE_BYTES, "import file").map_err(|e| match e {
+        ReadError::Io { path, source } => ImportError::Read { path, source },
+        ReadError::TooLarge { path, limit, .. } => ImportError::TooLarge { path, limit },
+    })
 }
 
 /// Parses and validates an event file's text, keeping its description, declared role and

@@ -96,6 +96,15 @@ pub enum CheckpointError {
     /// There are no signature lines.
     #[error("checkpoint has no signature lines; sign it before handing it out")]
     NoSignatures,
+    /// The text is longer than any checkpoint may be.
+    #[error(
+        "checkpoint text is {found} bytes, more than the {} a checkpoint may have; it is not a jixiao checkpoint",
+        crate::limits::human(crate::limits::MAX_CHECKPOINT_BYTES)
+    )]
+    TooLarge {
+        /// Bytes found.
+        found: usize,
+    },
     /// Too many signature lines.
     #[error("checkpoint has {found} signature lines, more than the {MAX_SIGNATURES} accepted")]
     TooManySignatures {
@@ -336,7 +345,11 @@ impl SignedCheckpoint {
     /// Parses a signed checkpoint, strictly: exactly the form [`SignedCheckpoint::to_text`]
     /// writes, with a jixiao origin, at least one and at most [`MAX_SIGNATURES`] Ed25519
     /// signature lines, no repeated signer. Signatures are not checked here.
+    /// Texts longer than [`crate::limits::MAX_CHECKPOINT_BYTES`] are refused unread.
     pub fn parse(text: &str) -> Result<SignedCheckpoint, CheckpointError> {
+        if text.len() as u64 > crate::limits::MAX_CHECKPOINT_BYTES {
+            return Err(CheckpointError::TooLarge { found: text.len() });
+        }
         for (i, line) in text.split('\n').enumerate() {
             if let Some(c) = line.chars().find(|c| c.is_control()) {
                 return Err(CheckpointError::ControlCharacter {

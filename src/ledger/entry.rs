@@ -1,4 +1,9 @@
 //! The entry envelope, its canonical codec and its hash.
+//!
+//! Owns: the envelope's byte form (docs/FORMAT.md §3), the decoder's limits (at most
+//! [`MAX_ENTRY_BYTES`] per entry; a correction's replacement may not nest, see
+//! `model::replacement`) and the entry hash (§4).
+//! Must not: read storage or decide whether an entry is authorised.
 
 use crate::model::{Event, KeyId, Seq};
 use serde::{Deserialize, Serialize};
@@ -6,6 +11,11 @@ use std::fmt;
 
 /// Ledger format version written by this build. Stored in `meta` and in every envelope.
 pub const FORMAT_VERSION: u16 = 1;
+
+/// Largest stored entry, in bytes, that is written or decoded (1 MiB). The largest legitimate
+/// entry is a rule set with its whole TOML text, itself capped at
+/// [`crate::limits::MAX_RULES_BYTES`]; the seed case's is under 10 KiB.
+pub const MAX_ENTRY_BYTES: usize = 1 << 20;
 
 /// blake3 derive-key context of entry hashes.
 pub const ENTRY_HASH_CONTEXT: &str = "jixiao ledger v1 entry hash";
@@ -105,6 +115,12 @@ pub enum CodecError {
     /// Decoding then encoding gives different bytes.
     #[error("entry bytes are not in canonical form (re-encoding differs)")]
     NotCanonical,
+    /// More bytes than any entry may have.
+    #[error("entry is {0} bytes, more than the {MAX_ENTRY_BYTES} bytes an entry may have")]
+    TooLarge(usize),
+    /// A correction whose replacement may not stand there (docs/FORMAT.md §3).
+    #[error("entry bytes do not decode: {0}")]
+    Nested(&'static str),
 }
 
 #[cfg(test)]
@@ -157,9 +173,17 @@ impl Entry {
     }
 
     /// [`Entry::decode`] re-encoding into `scratch`, so a loop over many entries allocates once.
+    /// Refuses more than [`MAX_ENTRY_BYTES`] before decoding, and a correction whose
+    /// replacement is a Correction, Genesis, Grant or Revoke before descending into it.
     pub fn decode_with(bytes: &[u8], scratch: &mut Vec<u8>) -> Result<Entry, CodecError> {
-        let (entry, rest) = postcard::take_from_bytes::<Entry>(bytes)
-            .map_err(|e| CodecError::Decode(e.to_string()))?;
+        if bytes.len() > MAX_ENTRY_BYTES {
+            return Err(CodecError::TooLarge(bytes.len()));
+        }
+        let _ = crate::model::take_refusal();
+        let (entry, rest) = postcard::take_from_bytes::<Entry>(bytes).map_err(|e| {
+            crate::model::take_refusal()
+                .map_or_else(|| CodecError::Decode(e.to_string()), CodecError::Nested)
+        })?;
         if !rest.is_empty() {
             return Err(CodecError::Trailing(rest.len()));
         }

@@ -88,6 +88,18 @@ pub enum LedgerError {
         /// The last entry's seq.
         last_seq: Seq,
     },
+    /// An event whose entry would exceed the largest entry a ledger holds; nothing was written.
+    #[error(
+        "seq {seq}: the entry would be {len} bytes, more than the {limit} bytes an entry may have; nothing was appended"
+    )]
+    EntryTooLarge {
+        /// The seq the refused event would have had.
+        seq: Seq,
+        /// Its encoded size.
+        len: usize,
+        /// The limit ([`super::MAX_ENTRY_BYTES`]).
+        limit: usize,
+    },
     /// An empty batch.
     #[error("nothing to append: the batch is empty")]
     EmptyBatch,

@@ -4,7 +4,11 @@
 //! `jixiao-secret-key-v1` / `name: NAME` / `secret: 64 hex digits`.
 //! Public key file (`FILE.pub`), four lines:
 //! `jixiao-public-key-v1` / `name: NAME` / `public: 64 hex digits` / `key-id: 16 hex digits`.
+//! (docs/FORMAT.md §6.1). A key file larger than [`MAX_KEY_FILE_BYTES`] is refused unread.
+//!
+//! Owns: the key file formats. Must not: decide which keys to trust or hold roles.
 
+use crate::limits::{MAX_KEY_FILE_BYTES, ReadError};
 use crate::model::{KeyId, Principal};
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use std::fs;
@@ -102,7 +106,11 @@ impl KeyPair {
 
     /// Reads a secret key file.
     pub fn read(path: &Path) -> Result<KeyPair, KeyError> {
-        let text = read_text(path)?;
+        KeyPair::parse(&read_text(path)?, path)
+    }
+
+    /// Parses the text of a secret key file; `path` names it in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<KeyPair, KeyError> {
         let mut lines = text.lines();
         expect_magic(path, lines.next(), SECRET_MAGIC)?;
         let name = field(path, 2, lines.next(), "name")?;
@@ -145,7 +153,11 @@ pub fn read_public(arg: &Path) -> Result<Principal, KeyError> {
         let bytes = hex32(arg, 1, s, "public key")?;
         return checked_principal(arg, 1, bytes, String::new());
     }
-    let text = read_text(arg)?;
+    parse_public(&read_text(arg)?, arg)
+}
+
+/// Parses the text of a public key file; `arg` names it in errors.
+pub fn parse_public(text: &str, arg: &Path) -> Result<Principal, KeyError> {
     let mut lines = text.lines();
     if text.lines().next() == Some(SECRET_MAGIC) {
         return Err(KeyError::Malformed {
@@ -187,10 +199,15 @@ fn check_name(name: &str) -> Result<(), KeyError> {
 }
 
 fn read_text(path: &Path) -> Result<String, KeyError> {
-    let bytes = fs::read(path).map_err(|source| KeyError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let bytes =
+        crate::limits::read_capped(path, MAX_KEY_FILE_BYTES, "key file").map_err(|e| match e {
+            ReadError::Io { path, source } => KeyError::Io { path, source },
+            too_large @ ReadError::TooLarge { .. } => KeyError::Malformed {
+                path: path.to_path_buf(),
+                line: 1,
+                what: format!("{too_large}"),
+            },
+        })?;
     String::from_utf8(bytes).map_err(|_| KeyError::Malformed {
         path: path.to_path_buf(),
         line: 1,

@@ -26,7 +26,7 @@ pub use checkpoint::{
 };
 pub use entry::{
     CodecError, ENTRY_HASH_CONTEXT, Entry, EntryHash, FORMAT_VERSION, GENESIS_PREV_CONTEXT,
-    Recorded,
+    MAX_ENTRY_BYTES, Recorded,
 };
 pub use error::LedgerError;
 pub use failure::{Failure, FailureKind, Verified, open_failure};

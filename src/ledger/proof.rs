@@ -4,6 +4,10 @@
 //! Owns: the verification algorithms and the JSON proof file formats
 //! (`jixiao-inclusion-proof/1`, `jixiao-consistency-proof/1`).
 //! Must not: open the ledger or decide which keys to trust.
+//!
+//! Limits: a proof file of more than [`crate::limits::MAX_PROOF_FILE_BYTES`] is refused before
+//! parsing; JSON nesting is bounded by serde_json's recursion limit (128); a path holds at
+//! most [`MAX_PATH_LEN`] hashes; the entry is decoded under the entry decoder's limits.
 
 use super::checkpoint::{CheckpointError, SignedCheckpoint, origin_for};
 use super::merkle::{TreeHash, leaf_hash, node_hash};
@@ -75,6 +79,15 @@ pub enum ProofError {
         old: u64,
         /// Newer size.
         new: u64,
+    },
+    /// The file is larger than any proof file may be.
+    #[error(
+        "proof file is {found} bytes, more than the {} a proof file may have; it is not a jixiao proof file",
+        crate::limits::human(crate::limits::MAX_PROOF_FILE_BYTES)
+    )]
+    TooLarge {
+        /// Bytes found.
+        found: usize,
     },
     /// The bytes are not UTF-8.
     #[error("proof file is not UTF-8 text (byte {0}); it is damaged")]
@@ -436,6 +449,14 @@ fn hex_path(s: &[String]) -> Result<Vec<TreeHash>, ProofError> {
         .collect()
 }
 
+/// Refuses a text longer than [`crate::limits::MAX_PROOF_FILE_BYTES`] before parsing it.
+fn check_size(text: &str) -> Result<(), ProofError> {
+    if text.len() as u64 > crate::limits::MAX_PROOF_FILE_BYTES {
+        return Err(ProofError::TooLarge { found: text.len() });
+    }
+    Ok(())
+}
+
 fn json_err(format: &str, e: &serde_json::Error) -> ProofError {
     ProofError::Json {
         format: format.to_owned(),
@@ -506,6 +527,7 @@ impl InclusionProof {
     /// Parses an inclusion proof file (strict: unknown fields, upper-case hex and malformed
     /// checkpoints are refused). Checks nothing cryptographic.
     pub fn parse(text: &str) -> Result<InclusionProof, ProofError> {
+        check_size(text)?;
         let w: InclusionWire =
             serde_json::from_str(text).map_err(|e| json_err(INCLUSION_FORMAT, &e))?;
         if w.format != INCLUSION_FORMAT {
@@ -603,6 +625,7 @@ impl ConsistencyProof {
 
     /// Parses a consistency proof file (strict, as [`InclusionProof::parse`]).
     pub fn parse(text: &str) -> Result<ConsistencyProof, ProofError> {
+        check_size(text)?;
         let w: ConsistencyWire =
             serde_json::from_str(text).map_err(|e| json_err(CONSISTENCY_FORMAT, &e))?;
         if w.format != CONSISTENCY_FORMAT {
@@ -660,6 +683,7 @@ pub fn check_proof_text<N: AsRef<str>>(
     text: &str,
     trusted: &[(N, VerifyingKey)],
 ) -> Result<ProofSummary, ProofError> {
+    check_size(text)?;
     let head: FormatOnly = serde_json::from_str(text).map_err(|e| json_err("proof", &e))?;
     match head.format.as_str() {
         INCLUSION_FORMAT => InclusionProof::parse(text)?.check(trusted),

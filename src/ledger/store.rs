@@ -554,6 +554,10 @@ impl BatchInput<'_> {
             chunk.data = postcard::to_extend(&entry, std::mem::take(&mut chunk.data))
                 .map_err(|e| fail(e.to_string()))?;
             let to = chunk.data.len();
+            if to - from > super::entry::MAX_ENTRY_BYTES {
+                let (len, limit) = (to - from, super::entry::MAX_ENTRY_BYTES);
+                return Err(LedgerError::EntryTooLarge { seq, len, limit });
+            }
             let hash = EntryHash::of_stored(chunk.data.get(from..to).unwrap_or_default());
             chunk.items.push((seq, from, to));
             block.extend_from_slice(&hash.0);

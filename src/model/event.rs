@@ -1,6 +1,6 @@
 //! The events a ledger records. Field and variant order is the on-disk format.
 
-use super::{BizDate, KeyId, Money, Number, Role, Seq};
+use super::{BizDate, EventKind, KeyId, Money, Number, Role, Seq};
 use serde::{Deserialize, Serialize};
 
 /// One recorded fact or decision. Variants are appended at the end, never reordered.
@@ -34,85 +34,6 @@ pub enum Event {
     Correction(Correction),
     /// An evaluator accepts a finding with a reason; the finding stays in every report.
     Acknowledgement(Acknowledgement),
-}
-
-/// The kind of an event, for role checks, summaries and JSON.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum EventKind {
-    /// [`Event::Genesis`]
-    Genesis,
-    /// [`Event::Grant`]
-    Grant,
-    /// [`Event::Revoke`]
-    Revoke,
-    /// [`Event::RuleSetAdopted`]
-    RuleSetAdopted,
-    /// [`Event::Staffing`]
-    Staffing,
-    /// [`Event::Budget`]
-    Budget,
-    /// [`Event::IndicatorTarget`]
-    IndicatorTarget,
-    /// [`Event::IndicatorValue`]
-    IndicatorValue,
-    /// [`Event::Fact`]
-    Fact,
-    /// [`Event::Evidence`]
-    Evidence,
-    /// [`Event::Claim`]
-    Claim,
-    /// [`Event::ScoreAdjustment`]
-    ScoreAdjustment,
-    /// [`Event::Correction`]
-    Correction,
-    /// [`Event::Acknowledgement`]
-    Acknowledgement,
-}
-
-impl EventKind {
-    /// Stable snake-case name (CLI, JSON, import files).
-    #[must_use]
-    pub fn name(self) -> &'static str {
-        match self {
-            EventKind::Genesis => "genesis",
-            EventKind::Grant => "grant",
-            EventKind::Revoke => "revoke",
-            EventKind::RuleSetAdopted => "rule_set",
-            EventKind::Staffing => "staffing",
-            EventKind::Budget => "budget",
-            EventKind::IndicatorTarget => "target",
-            EventKind::IndicatorValue => "value",
-            EventKind::Fact => "fact",
-            EventKind::Evidence => "evidence",
-            EventKind::Claim => "claim",
-            EventKind::ScoreAdjustment => "adjustment",
-            EventKind::Correction => "correction",
-            EventKind::Acknowledgement => "acknowledgement",
-        }
-    }
-
-    /// The role an author needs to append an event of this kind.
-    ///
-    /// A correction needs the role of the kind it replaces (see [`Event::required_role`]);
-    /// genesis is authorised by being first and naming its author as an admin.
-    #[must_use]
-    pub fn required_role(self) -> Role {
-        match self {
-            EventKind::Genesis
-            | EventKind::Grant
-            | EventKind::Revoke
-            | EventKind::RuleSetAdopted => Role::Admin,
-            EventKind::Staffing
-            | EventKind::Budget
-            | EventKind::IndicatorTarget
-            | EventKind::IndicatorValue
-            | EventKind::Fact
-            | EventKind::Evidence
-            | EventKind::Claim
-            | EventKind::Correction => Role::Recorder,
-            EventKind::ScoreAdjustment | EventKind::Acknowledgement => Role::Evaluator,
-        }
-    }
 }
 
 impl Event {
@@ -586,7 +507,9 @@ pub struct Correction {
     pub supersedes: Seq,
     /// Why.
     pub reason: String,
-    /// The corrected event (same kind as the superseded one), or none for a retraction.
+    /// The corrected event (same kind as the superseded one), or none for a retraction. Never
+    /// a Correction, Genesis, Grant or Revoke: the decoder refuses those before reading them.
+    #[serde(deserialize_with = "super::replacement::deserialize")]
     pub replacement: Option<Box<Event>>,
     /// For a retraction: the role the retracted entry's kind needs (checked against it).
     pub retracted_kind_role: Role,

@@ -8,7 +8,9 @@
 //! a changed field is a new format version.
 
 mod event;
+mod kind;
 mod num;
+mod replacement;
 mod subject;
 mod summary;
 
@@ -16,10 +18,13 @@ pub use subject::BUDGET_SUBJECT;
 
 pub use event::{
     Acknowledgement, BudgetEvent, BudgetKind, BudgetLine, Claim, Correction, Direction, Event,
-    EventKind, Evidence, ExpenseType, Fact, FundSource, Genesis, Grant, IndicatorTarget,
-    IndicatorValue, Principal, Revoke, RuleSetAdopted, ScoreAdjustment, Staffing,
+    Evidence, ExpenseType, Fact, FundSource, Genesis, Grant, IndicatorTarget, IndicatorValue,
+    Principal, Revoke, RuleSetAdopted, ScoreAdjustment, Staffing,
 };
+pub use kind::EventKind;
 pub use num::{BizDate, Money, Number, ParseError};
+pub use replacement::may_replace;
+pub(crate) use replacement::take_refusal;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

@@ -160,8 +160,21 @@ pub struct Grade {
 }
 
 impl RuleSet {
-    /// Parses and validates a rule-set text. Errors carry line and column.
+    /// Parses and validates a rule-set text. Errors carry line and column. A text longer than
+    /// [`crate::limits::MAX_RULES_BYTES`] is refused before parsing.
     pub fn parse(text: &str) -> Result<RuleSet, RulesError> {
+        let limit = crate::limits::MAX_RULES_BYTES;
+        if text.len() as u64 > limit {
+            return Err(RulesError::Syntax {
+                line: 1,
+                column: 1,
+                message: format!(
+                    "the rule set is {} bytes, more than the {} a rule set may have",
+                    text.len(),
+                    crate::limits::human(limit)
+                ),
+            });
+        }
         file::parse(text)
     }
 
