@@ -540,3 +540,34 @@ fn defect_2_one_key_under_two_names_counts_once() {
         .stdout_contains("checkpoint ok: 159 entries")
         .run();
 }
+
+/// A key renamed after it signed a kept checkpoint (a re-grant under a new name) leaves the
+/// checkpoint checkable: verify matches a signature line by its own name and the key, not by
+/// the key's current registry name.
+#[test]
+fn defect_7_kept_checkpoints_stay_valid_after_their_signer_is_renamed() {
+    let ran = acknowledge_growth(demo());
+    let ran = ran
+        .then()
+        .args([
+            "grant",
+            L,
+            "--key",
+            "d/admin.key",
+            "--public-key",
+            "d/admin.key.pub",
+        ])
+        .args(["--name", "办公室主任", "--role", "admin"])
+        .stdout_contains("appended #160")
+        .run();
+    let ran = ran
+        .then()
+        .args(["log", L])
+        .stdout_contains("checkpoint at #21")
+        .run();
+    ran.then()
+        .args(["verify", L])
+        .stdout_contains("integrity ok")
+        .stdout_contains("0 unacknowledged")
+        .run();
+}

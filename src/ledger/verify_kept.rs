@@ -7,7 +7,7 @@
 //! does), or trust a kept checkpoint for anything.
 
 use super::auth::Authority;
-use super::checkpoint::{Checkpoint, SignedCheckpoint, note_name};
+use super::checkpoint::{Checkpoint, SignedCheckpoint, key_hash};
 use super::failure::{Failure, FailureKind, Verified};
 use super::merkle::empty_root;
 use super::store::{BATCHES, CHECKPOINTS, ENTRIES, HASHES, KEYS, MERKLE, META};
@@ -116,15 +116,25 @@ pub(super) fn kept_checkpoints(txn: &ReadTransaction) -> Result<Vec<(u64, String
     Ok(out)
 }
 
-/// The (note name, key) pair of every key in the registry.
-fn registry_keys(authority: &Authority) -> Vec<(String, VerifyingKey)> {
-    authority
+/// The (name, key) pairs under which `cp`'s signature lines claim keys of the registry: a line
+/// whose key hash is that of its own name and a registry key. Matching by the line's name, not
+/// the key's current registry name, keeps a checkpoint signed before a rename checkable.
+fn registry_signers(authority: &Authority, cp: &SignedCheckpoint) -> Vec<(String, VerifyingKey)> {
+    let keys: Vec<VerifyingKey> = authority
         .records()
-        .filter_map(|r| {
-            let key = VerifyingKey::from_bytes(&r.principal.public_key).ok()?;
-            Some((note_name(&r.principal.name, r.principal.key_id()), key))
-        })
-        .collect()
+        .filter_map(|r| VerifyingKey::from_bytes(&r.principal.public_key).ok())
+        .collect();
+    let mut out: Vec<(String, VerifyingKey)> = Vec::new();
+    for line in &cp.signatures {
+        for key in &keys {
+            if key_hash(&line.name, key) == line.key_hash
+                && !out.iter().any(|(n, k)| *n == line.name && k == key)
+            {
+                out.push((line.name.clone(), *key));
+            }
+        }
+    }
+    out
 }
 
 fn kept_failure(size: u64, detail: impl std::fmt::Display) -> Failure {
@@ -139,9 +149,9 @@ fn kept_failure(size: u64, detail: impl std::fmt::Display) -> Failure {
 /// verified ledger ([`Verified::problem_with`]), and every signature line by a key of the
 /// ledger's registry verifies, with at least one such line.
 pub(super) fn check_kept(v: &Verified, kept: &[(u64, String)]) -> Result<(), Failure> {
-    let trusted = registry_keys(&v.authority);
     for (size, text) in kept {
         let cp = SignedCheckpoint::parse(text).map_err(|e| kept_failure(*size, e))?;
+        let trusted = registry_signers(&v.authority, &cp);
         if cp.checkpoint.size != *size {
             return Err(kept_failure(
                 *size,
