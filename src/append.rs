@@ -114,6 +114,20 @@ pub fn append_checked(
         });
     }
     let after = still_failing.is_none().then(|| score(&after_state));
+    // A batch after which a ledger that scored no longer does (an overflow in the sums of
+    // scores) is refused like one after which it would not replay; corrections stay accepted
+    // so that such a state, if ever reached, can be undone.
+    if let (Some(Ok(_)), Some(Err(e))) = (&before.scorecard, &after)
+        && !events.iter().all(|ev| matches!(ev, Event::Correction(_)))
+    {
+        return Err(Refused::Event {
+            index: events.len().saturating_sub(1),
+            message: format!(
+                "event #{}: after this batch the score could not be computed: {e}",
+                events.len()
+            ),
+        });
+    }
     let appended = if dry_run {
         None
     } else {

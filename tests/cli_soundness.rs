@@ -494,3 +494,49 @@ fn defect_8_a_value_citing_a_seq_that_is_not_evidence_is_refused() {
         .run();
     assert_eq!(size(&ran), 159);
 }
+
+/// A score adjustment of 7.9 × 10^28 points was appended and then every recomputation failed
+/// with an overflow. Deltas have a documented range (±1000 points, 4 decimals).
+#[test]
+fn defect_4_an_absurd_score_adjustment_is_refused() {
+    let ran = demo();
+    let adjust = |delta: &str| {
+        [
+            "adjust",
+            L,
+            "mgmt.perf.targets",
+            delta,
+            "--key",
+            "d/evaluator.key",
+            "--reason",
+            "复核",
+            "--basis",
+            "评分细则",
+        ]
+        .map(str::to_string)
+    };
+    let ran = ran
+        .then()
+        .args(adjust("79228162514264337593543950335"))
+        .status(2)
+        .stderr_contains("field `delta`")
+        .stderr_contains("accepted from -1000 to 1000 points")
+        .run()
+        .then()
+        .args(adjust("-1000.00001"))
+        .status(2)
+        .stderr_contains("out of range")
+        .run();
+    assert_eq!(size(&ran), 158);
+    let ran = ran
+        .then()
+        .args(adjust("-0.5"))
+        .stdout_contains("appended #159")
+        .run();
+    assert_eq!(size(&ran), 159);
+    ran.then()
+        .args(["verify", L])
+        .status(1)
+        .stdout_contains("recompute ok")
+        .run();
+}

@@ -8,6 +8,11 @@ use crate::model::{BudgetKind, Event, Money, Seq};
 use crate::rules::{Reference, RuleSet};
 use std::collections::BTreeSet;
 
+/// The largest score adjustment accepted, in points either way: far above any node's weight
+/// (a whole self-evaluation is usually out of 100), so only typing errors are refused, and sums
+/// of adjustments stay far from the limits of exact decimal arithmetic.
+pub const MAX_ADJUSTMENT_POINTS: i64 = 1000;
+
 /// Why one new event may not be appended.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("event #{} ({kind}), field `{field}`: {what}", .index + 1)]
@@ -128,6 +133,16 @@ pub fn validate_new_events(state: &State, events: &[Event]) -> Result<(), Invali
                 }
             }
             Event::ScoreAdjustment(a) => {
+                let limit = rust_decimal::Decimal::from(MAX_ADJUSTMENT_POINTS);
+                if a.delta.value().abs() > limit || a.delta.scale() > 4 {
+                    return Err(bad(
+                        "delta",
+                        format!(
+                            "{} points is out of range: an adjustment is accepted from -{MAX_ADJUSTMENT_POINTS} to {MAX_ADJUSTMENT_POINTS} points with at most 4 decimals; check the figure for a typing error",
+                            a.delta
+                        ),
+                    ));
+                }
                 let rules_in_force = need_rules("node")?;
                 if rules_in_force.node(&a.node).is_none() {
                     return Err(bad(
