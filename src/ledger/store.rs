@@ -15,6 +15,10 @@ use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
 
 /// `meta`: "magic" → `JIXIAO-LEDGER`, "format_version" → u16 LE, "ledger_id" → 16 bytes.
+/// Page cache of a ledger opened read-only ([`Ledger::open_read`]): enough for the index pages
+/// of a large file and the recent leaves of a scan, independent of the number of entries.
+pub(crate) const READ_CACHE_BYTES: usize = 16 << 20;
+
 pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 /// `entries`: seq → stored entry bytes.
 pub(crate) const ENTRIES: TableDefinition<u64, &[u8]> = TableDefinition::new("entries");
@@ -271,10 +275,15 @@ impl Ledger {
     }
 
     /// Opens an existing ledger read-only; never modifies the file.
+    ///
+    /// Memory: the storage engine's page cache is capped at `READ_CACHE_BYTES` (its default
+    /// is 1 GiB, which a full scan fills with the whole file); reads past it come from the
+    /// operating system's cache.
     pub fn open_read(path: &Path) -> Result<Ledger, LedgerError> {
         Self::check_exists(path)?;
         guarded(path, || {
             let db = Database::builder()
+                .set_cache_size(READ_CACHE_BYTES)
                 .open_read_only(path)
                 .map_err(|e| open_err(path, e))?;
             let mut l = Ledger {
