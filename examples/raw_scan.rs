@@ -11,9 +11,7 @@ use std::time::Instant;
 const ENTRIES: TableDefinition<u64, &[u8]> = TableDefinition::new("entries");
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let path = std::env::args()
-        .nth(1)
-        .ok_or("usage: raw_scan LEDGER")?;
+    let path = std::env::args().nth(1).ok_or("usage: raw_scan LEDGER")?;
     let start = Instant::now();
     let db = Database::builder().open_read_only(path)?;
     let txn = db.begin_read()?;

@@ -269,7 +269,7 @@ mod tests {
                     }
                     2 => {
                         // Remove a member half the time, else anything.
-                        let q = if rng.next() % 2 == 0 && !model.is_empty() {
+                        let q = if rng.next().is_multiple_of(2) && !model.is_empty() {
                             let i = rng.next() % model.len() as u64;
                             *model.iter().nth(i as usize).unwrap_or(&0)
                         } else {
@@ -343,6 +343,9 @@ mod tests {
         assert_eq!(format!("{s:?}"), "[5..=9, 20..=20]");
         assert_eq!(serde_json::to_string(&SeqSet::new()).unwrap(), "[]");
         let top = SeqSet::of([u64::MAX - 1, u64::MAX]);
-        assert_eq!(top.ranges().collect::<Vec<_>>(), vec![(u64::MAX - 1, u64::MAX)]);
+        assert_eq!(
+            top.ranges().collect::<Vec<_>>(),
+            vec![(u64::MAX - 1, u64::MAX)]
+        );
     }
 }
