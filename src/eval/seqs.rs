@@ -41,7 +41,10 @@ impl SeqSet {
 
     /// Adds a seq.
     pub fn insert(&mut self, s: Seq) {
-        self.set.insert(s);
+        // Seqs mostly come in ascending order (replay): appending skips the searches.
+        if self.set.try_push(s).is_err() {
+            self.set.insert(s);
+        }
     }
 
     /// Adds every seq of `from..=to` (nothing if `from > to`).
