@@ -2,11 +2,12 @@
 """Rebuilds fuzz/seeds/ from the fixtures and a demo directory (`jixiao demo --keep DIR`).
 
 Usage: python3 fuzz/make_seeds.py DEMO_DIR
-Entry seeds are the stored entries carried by the demo's proof files and report (every cited
-entry), plus hand-built corrections (docs/FORMAT.md §3): a valid retraction and the nested
+Entry seeds are the stored entries carried by the demo's proof files and report (its bundle
+holds every entry), plus hand-built corrections (docs/FORMAT.md §3): a valid retraction and the nested
 forms the decoder must refuse. After rebuilding, put the demo's admin and auditor public keys
 into fuzz/fuzz_targets/shared/mod.rs (SEED_KEYS) so that the seeds' signatures verify.
 """
+import base64
 import hashlib
 import json
 import pathlib
@@ -47,6 +48,10 @@ def entries_of(doc, out):
         for k, v in doc.items():
             if k == "entry" and isinstance(v, str):
                 out.add(v)
+            elif k == "bundle" and isinstance(v, dict) and isinstance(v.get("entries"), list):
+                # A report bundle (docs/FORMAT.md §10): every stored entry, base64.
+                for b in v["entries"]:
+                    out.add(base64.b64decode(b).hex())
             else:
                 entries_of(v, out)
     elif isinstance(doc, list):

@@ -87,18 +87,28 @@ pub fn check_file<N: AsRef<str>>(
     ledger: Option<&Path>,
 ) -> Result<FileCheck, CheckError> {
     let text = read_capped(path, MAX_REPORT_BYTES)?;
-    let doc: Value = match crate::strict_json::parse(&text) {
+    check_text(&text, &path.display().to_string(), trusted, ledger)
+}
+
+/// [`check_file`] on text already read; `name` names it in messages.
+pub fn check_text<N: AsRef<str>>(
+    text: &str,
+    name: &str,
+    trusted: &[(N, VerifyingKey)],
+    ledger: Option<&Path>,
+) -> Result<FileCheck, CheckError> {
+    let doc: Value = match crate::strict_json::parse(text) {
         Ok(doc) => doc,
         Err(crate::strict_json::StrictError::DuplicateKey { key, at }) => {
             return Err(refused(format!(
                 "{}: the key `{key}` appears twice in one object ({at}): readers disagree on which value the report states, so it is refused",
-                path.display()
+                name
             )));
         }
         Err(crate::strict_json::StrictError::Syntax(e)) => {
             return Err(CheckError::Input(format!(
                 "{}: not JSON ({e}); give a proof file from `jixiao prove` or a report from `jixiao report --format json --with-proofs`",
-                path.display()
+                name
             )));
         }
     };
@@ -112,10 +122,10 @@ pub fn check_file<N: AsRef<str>>(
     if ledger.is_some() {
         return Err(CheckError::Input(format!(
             "{}: --ledger is for checking a JSON report; a proof file is checked with the trusted keys alone",
-            path.display()
+            name
         )));
     }
-    check_proof_text(&text, trusted)
+    check_proof_text(text, trusted)
         .map(FileCheck::Proof)
         .map_err(CheckError::Proof)
 }

@@ -30,6 +30,6 @@ pub use score::{
     AdoptionRef, AppliedAdjustment, GradeInfo, NodeScore, RuleSetChange, RuleSetInfo, Scorecard,
     TargetSource, TargetUsed,
 };
-pub use seqs::SeqSet;
+pub use seqs::{SeqRanges, SeqSet};
 pub use validate::{Invalid, validate_new_events};
 pub use words::describe;

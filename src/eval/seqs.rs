@@ -1,15 +1,25 @@
-//! A compact set of entry seqs (sorted inclusive ranges), for provenance: batch imports give
-//! long runs of consecutive seqs, which cost one range each.
+//! A compact exact set of entry seqs, for provenance: which entries a figure comes from.
+//!
+//! Owns: the representation of those sets and their set operations. Must not: know what the
+//! seqs stand for (that is replay and scoring), or ever approximate a set.
+//!
+//! Backed by a roaring bitmap: seqs are grouped in chunks of 2^16; each chunk holds a sorted
+//! array of its members (2 bytes each, up to 4096 of them), a bitmap of 8 KiB, or runs,
+//! whichever is smaller. Payments of several budget lines interleaved over a million entries
+//! cost about 16 bitmaps per line instead of one range per payment, a batch import's run of
+//! consecutive seqs costs a few bytes per chunk, and unions are linear in the chunks.
 
 use crate::model::Seq;
+use roaring::RoaringTreemap;
 use serde::{Serialize, Serializer};
 
-/// A set of seqs kept as sorted, disjoint, non-adjacent inclusive ranges.
+/// A set of seqs.
 ///
-/// Serialises as a list of `[from, to]` pairs (`[[3, 3], [7, 12]]`).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// Serialises as a list of inclusive `[from, to]` ranges, sorted, disjoint and
+/// non-adjacent (`[[3, 3], [7, 12]]`).
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct SeqSet {
-    ranges: Vec<(Seq, Seq)>,
+    set: RoaringTreemap,
 }
 
 impl SeqSet {
@@ -31,137 +41,124 @@ impl SeqSet {
 
     /// Adds a seq.
     pub fn insert(&mut self, s: Seq) {
-        // First range that ends at s − 1 or later.
-        let i = self
-            .ranges
-            .partition_point(|&(_, b)| b.saturating_add(1) < s);
-        let next_start = self.ranges.get(i + 1).map(|r| r.0);
-        match self.ranges.get_mut(i) {
-            None => self.ranges.push((s, s)),
-            Some(r) if r.0 <= s && s <= r.1 => {}
-            Some(r) if r.1.saturating_add(1) == s => {
-                r.1 = s;
-                if next_start == Some(s.saturating_add(1)) {
-                    let next_end = self.ranges.get(i + 1).map_or(s, |n| n.1);
-                    if let Some(r) = self.ranges.get_mut(i) {
-                        r.1 = next_end;
-                    }
-                    self.ranges.remove(i + 1);
-                }
-            }
-            Some(r) if s.saturating_add(1) == r.0 => r.0 = s,
-            Some(_) => self.ranges.insert(i, (s, s)),
+        // Seqs mostly come in ascending order (replay): appending skips the searches.
+        if self.set.try_push(s).is_err() {
+            self.set.insert(s);
+        }
+    }
+
+    /// Adds every seq of `from..=to` (nothing if `from > to`).
+    pub fn insert_range(&mut self, from: Seq, to: Seq) {
+        if from <= to {
+            self.set.insert_range(from..=to);
         }
     }
 
     /// Removes a seq.
     pub fn remove(&mut self, s: Seq) {
-        let i = self.ranges.partition_point(|&(_, b)| b < s);
-        let Some(&(a, b)) = self.ranges.get(i) else {
-            return;
-        };
-        if s < a {
-            return;
-        }
-        match (a == s, b == s) {
-            (true, true) => {
-                self.ranges.remove(i);
-            }
-            (true, false) => {
-                if let Some(r) = self.ranges.get_mut(i) {
-                    r.0 = s + 1;
-                }
-            }
-            (false, true) => {
-                if let Some(r) = self.ranges.get_mut(i) {
-                    r.1 = s - 1;
-                }
-            }
-            (false, false) => {
-                if let Some(r) = self.ranges.get_mut(i) {
-                    r.1 = s - 1;
-                }
-                self.ranges.insert(i + 1, (s + 1, b));
-            }
-        }
+        self.set.remove(s);
     }
 
-    /// Adds every seq of `other`: one merge of the two sorted range lists, linear in their
-    /// lengths (appending a later run is the common case and costs one push).
+    /// Adds every seq of `other`: a union, linear in the chunks of the two sets.
     pub fn extend(&mut self, other: &SeqSet) {
-        if other.ranges.is_empty() {
-            return;
-        }
-        let first = other.ranges[0].0;
-        if self
-            .ranges
-            .last()
-            .is_none_or(|l| l.1.saturating_add(1) < first)
-        {
-            self.ranges.extend_from_slice(&other.ranges);
-            return;
-        }
-        let mine = std::mem::take(&mut self.ranges);
-        let mut merged: Vec<(Seq, Seq)> = Vec::with_capacity(mine.len() + other.ranges.len());
-        let (mut i, mut j) = (0, 0);
-        while i < mine.len() || j < other.ranges.len() {
-            let next = match (mine.get(i), other.ranges.get(j)) {
-                (Some(&a), Some(&b)) if a.0 <= b.0 => {
-                    i += 1;
-                    a
-                }
-                (_, Some(&b)) => {
-                    j += 1;
-                    b
-                }
-                (Some(&a), None) => {
-                    i += 1;
-                    a
-                }
-                (None, None) => break,
-            };
-            match merged.last_mut() {
-                Some(l) if next.0 <= l.1.saturating_add(1) => l.1 = l.1.max(next.1),
-                _ => merged.push(next),
-            }
-        }
-        self.ranges = merged;
+        self.set |= &other.set;
+    }
+
+    /// Removes every seq of `other`: a difference, linear in the chunks of the two sets.
+    pub fn subtract(&mut self, other: &SeqSet) {
+        self.set -= &other.set;
+    }
+
+    /// Stores each chunk in its smallest form (runs where runs are smaller), for a set that
+    /// is kept after it is built.
+    pub fn compact(&mut self) {
+        self.set.optimize();
     }
 
     /// Is `s` in the set?
     #[must_use]
     pub fn contains(&self, s: Seq) -> bool {
-        let i = self.ranges.partition_point(|&(_, b)| b < s);
-        self.ranges.get(i).is_some_and(|&(a, _)| a <= s)
+        self.set.contains(s)
     }
 
     /// Number of seqs.
     #[must_use]
     pub fn len(&self) -> u64 {
-        self.ranges.iter().map(|(a, b)| b - a + 1).sum()
+        self.set.len()
     }
 
     /// Is the set empty?
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.ranges.is_empty()
+        self.set.is_empty()
     }
 
-    /// The ranges, ascending.
+    /// The smallest seq.
     #[must_use]
-    pub fn ranges(&self) -> &[(Seq, Seq)] {
-        &self.ranges
+    pub fn first(&self) -> Option<Seq> {
+        self.set.min()
+    }
+
+    /// The largest seq.
+    #[must_use]
+    pub fn last(&self) -> Option<Seq> {
+        self.set.max()
+    }
+
+    /// The seqs as inclusive ranges, ascending, disjoint and non-adjacent.
+    pub fn ranges(&self) -> SeqRanges<'_> {
+        SeqRanges {
+            inner: self.set.iter(),
+            pending: None,
+        }
     }
 
     /// Every seq, ascending.
     pub fn iter(&self) -> impl Iterator<Item = Seq> + '_ {
-        self.ranges.iter().flat_map(|&(a, b)| a..=b)
+        self.set.iter()
+    }
+}
+
+/// The ranges of a [`SeqSet`], from [`SeqSet::ranges`].
+pub struct SeqRanges<'a> {
+    inner: roaring::treemap::Iter<'a>,
+    pending: Option<(Seq, Seq)>,
+}
+
+impl Iterator for SeqRanges<'_> {
+    type Item = (Seq, Seq);
+
+    fn next(&mut self) -> Option<(Seq, Seq)> {
+        let (a, mut b) = match self.pending.take() {
+            Some(r) => r,
+            None => {
+                let q = self.inner.next()?;
+                (q, q)
+            }
+        };
+        for q in self.inner.by_ref() {
+            if b.checked_add(1) == Some(q) {
+                b = q;
+            } else {
+                self.pending = Some((q, q));
+                break;
+            }
+        }
+        Some((a, b))
+    }
+}
+
+impl std::fmt::Debug for SeqSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.ranges().map(|(a, b)| a..=b))
+            .finish()
     }
 }
 
 impl Serialize for SeqSet {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.ranges.iter().map(|&(a, b)| [a, b]))
+        s.collect_seq(self.ranges().map(|(a, b)| [a, b]))
     }
 }
 
@@ -169,6 +166,39 @@ impl Serialize for SeqSet {
 mod tests {
     use super::*;
     use std::collections::BTreeSet;
+
+    fn model_ranges(m: &BTreeSet<u64>) -> Vec<(u64, u64)> {
+        let mut out: Vec<(u64, u64)> = Vec::new();
+        for &q in m {
+            match out.last_mut() {
+                Some(l) if l.1 + 1 == q => l.1 = q,
+                _ => out.push((q, q)),
+            }
+        }
+        out
+    }
+
+    fn same(set: &SeqSet, model: &BTreeSet<u64>) {
+        assert_eq!(
+            set.iter().collect::<Vec<_>>(),
+            model.iter().copied().collect::<Vec<_>>()
+        );
+        assert_eq!(set.ranges().collect::<Vec<_>>(), model_ranges(model));
+        assert_eq!(set.len(), model.len() as u64);
+        assert_eq!(set.is_empty(), model.is_empty());
+        assert_eq!(set.first(), model.first().copied());
+        assert_eq!(set.last(), model.last().copied());
+    }
+
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+    }
 
     #[test]
     fn matches_a_btreeset_model() {
@@ -192,7 +222,8 @@ mod tests {
                 set.iter().collect::<Vec<_>>(),
                 model.iter().copied().collect::<Vec<_>>()
             );
-            assert!(set.ranges().windows(2).all(|w| w[0].1 + 1 < w[1].0));
+            let r: Vec<_> = set.ranges().collect();
+            assert!(r.windows(2).all(|w| w[0].1 + 1 < w[1].0));
         }
         assert_eq!(set.len(), model.len() as u64);
         let mut other = SeqSet::of([500, 501, 3]);
@@ -214,17 +245,110 @@ mod tests {
             let b: BTreeSet<u64> = (0..next() % 40).map(|_| 1 + next() % 120).collect();
             let mut set = SeqSet::of(a.iter().copied());
             set.extend(&SeqSet::of(b.iter().copied()));
-            let union: Vec<u64> = a.union(&b).copied().collect();
-            assert_eq!(set.iter().collect::<Vec<_>>(), union);
-            assert!(set.ranges().windows(2).all(|w| w[0].1 + 1 < w[1].0));
+            let union: BTreeSet<u64> = a.union(&b).copied().collect();
+            same(&set, &union);
             assert_eq!(set, SeqSet::of(union));
         }
+    }
+
+    /// Inserts, removes, unions, differences, ranges and compaction over seqs spread across
+    /// several chunks (dense runs, sparse scatter, and seqs past 2^32), against a model.
+    #[test]
+    fn random_operations_across_chunks_match_the_model() {
+        let mut rng = Rng(0x1234_5678_9abc_def1);
+        // Seq spaces: small, several 2^16 chunks, and a region past 2^32.
+        let spaces: [(u64, u64); 3] = [(1, 300), (1, 300_000), ((1 << 32) - 70_000, 140_000)];
+        for round in 0..36 {
+            let (base, width) = spaces[round % spaces.len()];
+            let pick = |r: &mut Rng| base + r.next() % width;
+            let mut set = SeqSet::new();
+            let mut model = BTreeSet::new();
+            for _ in 0..250 {
+                match rng.next() % 7 {
+                    0 | 1 => {
+                        let q = pick(&mut rng);
+                        set.insert(q);
+                        model.insert(q);
+                    }
+                    2 => {
+                        // Remove a member half the time, else anything.
+                        let q = if rng.next().is_multiple_of(2) && !model.is_empty() {
+                            let i = rng.next() % model.len() as u64;
+                            *model.iter().nth(i as usize).unwrap_or(&0)
+                        } else {
+                            pick(&mut rng)
+                        };
+                        set.remove(q);
+                        model.remove(&q);
+                    }
+                    3 => {
+                        let a = pick(&mut rng);
+                        let b = a + rng.next() % 3000;
+                        set.insert_range(a, b);
+                        model.extend(a..=b);
+                    }
+                    4 => {
+                        let other: BTreeSet<u64> =
+                            (0..rng.next() % 50).map(|_| pick(&mut rng)).collect();
+                        let o = SeqSet::of(other.iter().copied());
+                        set.extend(&o);
+                        model.extend(other);
+                    }
+                    5 => {
+                        let a = pick(&mut rng);
+                        let b = a + rng.next() % 2000;
+                        let mut o = SeqSet::new();
+                        o.insert_range(a, b);
+                        set.subtract(&o);
+                        model.retain(|q| *q < a || *q > b);
+                    }
+                    _ => set.compact(),
+                }
+                let q = pick(&mut rng);
+                assert_eq!(set.contains(q), model.contains(&q));
+            }
+            same(&set, &model);
+            let mut rebuilt = SeqSet::new();
+            for (a, b) in set.ranges() {
+                rebuilt.insert_range(a, b);
+            }
+            assert_eq!(rebuilt, set);
+            let mut compacted = set.clone();
+            compacted.compact();
+            assert_eq!(compacted, set);
+            same(&compacted, &model);
+        }
+    }
+
+    #[test]
+    fn interleaved_lines_union_to_every_seq() {
+        // Five lines' payments interleaved: each line's set is scattered, their union is one run.
+        let lines: Vec<SeqSet> = (0..5u64)
+            .map(|l| SeqSet::of((1..=200_000u64).filter(|q| q % 5 == l)))
+            .collect();
+        let mut all = SeqSet::new();
+        for l in &lines {
+            all.extend(l);
+        }
+        assert_eq!(all.len(), 200_000);
+        assert_eq!(all.ranges().collect::<Vec<_>>(), vec![(1, 200_000)]);
+        for l in &lines {
+            all.subtract(l);
+        }
+        assert!(all.is_empty());
     }
 
     #[test]
     fn consecutive_runs_are_one_range_and_serialise_as_pairs() {
         let s = SeqSet::of([5, 6, 7, 9, 8, 20]);
-        assert_eq!(s.ranges(), &[(5, 9), (20, 20)]);
+        assert_eq!(s.ranges().collect::<Vec<_>>(), vec![(5, 9), (20, 20)]);
         assert_eq!(serde_json::to_string(&s).unwrap(), "[[5,9],[20,20]]");
+        assert_eq!(format!("{s:?}"), "[5..=9, 20..=20]");
+        assert_eq!(serde_json::to_string(&SeqSet::new()).unwrap(), "[]");
+        let top = SeqSet::of([u64::MAX - 1, u64::MAX]);
+        assert_eq!(
+            top.ranges().collect::<Vec<_>>(),
+            vec![(u64::MAX - 1, u64::MAX)]
+        );
     }
 }

@@ -153,12 +153,13 @@ impl State {
                 Slot::Staffing(s.category.clone())
             }
             Event::Budget(b) => {
-                let slot = self.add_budget(seq, b, &corrected_by)?;
-                if self.lean && corrected_by.is_empty() {
-                    // A lean replay reads the event back if a correction ever needs it.
-                    return Ok(());
+                // A lean replay keeps nothing per payment but its seq in the sums it is in,
+                // and reads the event back if a correction ever needs it.
+                let keep = !(self.lean && corrected_by.is_empty());
+                match self.add_budget(seq, b, &corrected_by, keep)? {
+                    Some(slot) => Slot::Budget(slot),
+                    None => return Ok(()),
                 }
-                Slot::Budget(slot)
             }
             Event::IndicatorTarget(t) => {
                 self.targets
@@ -208,14 +209,21 @@ impl State {
         Ok(())
     }
 
+    /// Adds a budget event to its line's sums; its slot (what a correction takes out again)
+    /// if `keep`.
     fn add_budget(
         &mut self,
         seq: Seq,
         b: &BudgetEvent,
         corrected_by: &[Seq],
-    ) -> Result<BudgetSlot, EvalError> {
-        let mut seqs = SeqSet::of(corrected_by.iter().copied());
-        seqs.insert(seq);
+        keep: bool,
+    ) -> Result<Option<BudgetSlot>, EvalError> {
+        let add_seqs = |set: &mut SeqSet| {
+            set.insert(seq);
+            for q in corrected_by {
+                set.insert(*q);
+            }
+        };
         let what = "budget line total";
         // The new sum is computed before anything changes, so an overflow leaves no trace.
         let current = self.budget.get(&b.line).and_then(|l| match b.kind {
@@ -229,25 +237,30 @@ impl State {
             BudgetKind::Execution => {
                 let s = line.payments.entry(b.date).or_default();
                 s.amount = total;
-                s.seqs.extend(&seqs);
+                add_seqs(&mut s.seqs);
             }
             BudgetKind::ExecutionCumulative => {
-                line.cumulatives
-                    .insert((b.date, seq), (b.amount, seqs.clone()));
+                let mut seqs = SeqSet::new();
+                add_seqs(&mut seqs);
+                line.cumulatives.insert((b.date, seq), (b.amount, seqs));
             }
             kind => {
                 let s = line.by_kind.entry(kind).or_default();
                 s.amount = total;
-                s.seqs.extend(&seqs);
+                add_seqs(&mut s.seqs);
             }
         }
-        Ok(BudgetSlot {
-            line: b.line.clone(),
-            kind: b.kind,
-            amount: b.amount,
-            date: b.date,
-            seqs,
-        })
+        Ok(keep.then(|| {
+            let mut seqs = SeqSet::new();
+            add_seqs(&mut seqs);
+            BudgetSlot {
+                line: b.line.clone(),
+                kind: b.kind,
+                amount: b.amount,
+                date: b.date,
+                seqs,
+            }
+        }))
     }
 
     fn remove_budget(&mut self, seq: Seq, b: &BudgetSlot) -> Result<(), EvalError> {
@@ -257,9 +270,7 @@ impl State {
         let what = "budget line total";
         let strip = |s: &mut Sum| -> Result<(), EvalError> {
             s.amount = sub(s.amount, b.amount, what)?;
-            for q in b.seqs.iter() {
-                s.seqs.remove(q);
-            }
+            s.seqs.subtract(&b.seqs);
             Ok(())
         };
         match b.kind {

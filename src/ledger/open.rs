@@ -79,6 +79,10 @@ fn interrupted(path: &Path) -> Result<bool, LedgerError> {
     }
 }
 
+/// Page cache of a ledger opened read-only ([`Ledger::open_read`]): enough for the index pages
+/// of a large file and the recent leaves of a scan, independent of the number of entries.
+const READ_CACHE_BYTES: usize = 16 << 20;
+
 /// Page cache of a view opened only to check the pages.
 const CHECK_CACHE_BYTES: usize = 16 << 20;
 
@@ -213,7 +217,12 @@ impl Ledger {
     pub fn open_read(path: &Path) -> Result<Ledger, LedgerError> {
         Self::check_exists(path)?;
         guarded(path, || {
-            let (db, recovered) = match Database::builder().open_read_only(path) {
+            // The page cache is capped (the engine's default is 1 GiB, which a full scan
+            // fills with the whole file); reads past it come from the operating system's cache.
+            let (db, recovered) = match Database::builder()
+                .set_cache_size(READ_CACHE_BYTES)
+                .open_read_only(path)
+            {
                 Ok(db) => (Db::Read(db), false),
                 Err(DatabaseError::RepairAborted) => (Db::View(view(path, true)?), true),
                 Err(e) => return Err(open_err(path, e)),

@@ -73,8 +73,10 @@ impl Ledger {
         let batches = open("batches", txn.open_table(BATCHES))?;
         let mut hash_rows = hashes.iter().map_err(|e| storage(&e))?;
         let mut batch_rows = batches.iter().map_err(|e| storage(&e))?;
-        // The batch starting at `start` and its block of entry hashes.
-        let mut next_batch = |start: Seq| -> Result<Option<(BatchRecord, Vec<u8>)>, Failure> {
+        // The batch starting at `start` and its block of entry hashes (borrowed from the
+        // storage engine, not copied: 32 bytes per entry of the batch).
+        type Block<'t> = redb::AccessGuard<'t, &'static [u8]>;
+        let mut next_batch = |start: Seq| -> Result<Option<(BatchRecord, Block<'_>)>, Failure> {
             let rec = match batch_rows.next() {
                 None => return Ok(None),
                 Some(Err(e)) => return Err(storage(&e)),
@@ -99,7 +101,7 @@ impl Ledger {
                 ));
             }
             let block = match hash_rows.next() {
-                Some(Ok((k, v))) if k.value() == rec.last => v.value().to_vec(),
+                Some(Ok((k, v))) if k.value() == rec.last => v,
                 Some(Ok((k, _))) => {
                     return Err(fail(
                         Some(start),
@@ -125,7 +127,7 @@ impl Ledger {
                 }
             };
             let expected_len = (rec.last - rec.first + 1).checked_mul(32);
-            if expected_len != u64::try_from(block.len()).ok() {
+            if expected_len != u64::try_from(block.value().len()).ok() {
                 return Err(fail(
                     Some(start),
                     FailureKind::HashTable,
@@ -133,7 +135,7 @@ impl Ledger {
                         "the hash block of batch {}..={} has {} bytes, not 32 per entry",
                         rec.first,
                         rec.last,
-                        block.len()
+                        block.value().len()
                     ),
                 ));
             }
@@ -172,7 +174,7 @@ impl Ledger {
             };
             let b = b.clone();
             let hash = EntryHash::of_stored(bytes);
-            let stored = hash_in_block(b.last, block, seq);
+            let stored = hash_in_block(b.last, block.value(), seq);
             if stored != Some(hash) {
                 return Err(fail(
                     Some(seq),

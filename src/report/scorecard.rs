@@ -11,9 +11,9 @@ use std::fmt::Write;
 /// `#3-5,9` style short list of seqs (at most `max` ranges, then `…`).
 #[must_use]
 pub fn seq_list(s: &SeqSet, max: usize) -> String {
-    let mut parts: Vec<String> = s
-        .ranges()
-        .iter()
+    let mut ranges = s.ranges();
+    let mut parts: Vec<String> = ranges
+        .by_ref()
         .take(max)
         .map(|(a, b)| {
             if a == b {
@@ -23,7 +23,7 @@ pub fn seq_list(s: &SeqSet, max: usize) -> String {
             }
         })
         .collect();
-    if s.ranges().len() > max {
+    if ranges.next().is_some() {
         parts.push("…".into());
     }
     parts.join(",")

@@ -11,11 +11,11 @@ use std::sync::Once;
 pub const SEED_KEYS: [(&str, &str); 2] = [
     (
         "admin",
-        "9c62b96551d5cb57e0e2ee482d2205641c76079a8547772d079f20536f26710c",
+        "afd1186b99960013e98aab8311368620e992bee80103de7f32da1a5f0bb52812",
     ),
     (
         "auditor",
-        "2ec02546930af77348ad5f8902884336a0c22cf39a7f933aee140efb4c00c719",
+        "f8067a309e64e8616c9812960447b6f6adcfe36c6a2a1000a5e3d28732b8a06b",
     ),
 ];
 

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Time and peak memory of the read commands on ledgers of many budget payments, through the
+# release binary, against a raw redb scan of the same file.
+#
+# usage: scripts/bench-cli.sh [SIZES...]      (default: 100000 400000 1000000)
+# env:   RUNS (default 3), WORK (default a temporary directory, removed at the end),
+#        COMMANDS (default "verify score report trace diff"), BIN (a jixiao binary to
+#        measure instead of building this checkout's)
+#
+# For each size it builds the seed ledger (`jixiao demo --keep`), imports that many payments
+# (scripts/gen-payments.py: five budget lines, random amounts and dates in 2022) as one batch,
+# then runs each command RUNS times and prints the median, min and max of wall time (s) and
+# peak resident memory (MB), and verify's median time as a multiple of the raw scan's.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${RUNS:-3}
+COMMANDS=${COMMANDS:-"verify score report trace diff"}
+SIZES=("$@")
+[ ${#SIZES[@]} -eq 0 ] && SIZES=(100000 400000 1000000)
+if [ -z "${WORK:-}" ]; then
+    WORK=$(mktemp -d)
+    trap 'rm -rf "$WORK"' EXIT
+fi
+mkdir -p "$WORK"
+command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 2; }
+if [ -z "${BIN:-}" ]; then
+    cargo build --release --quiet --bin jixiao --example raw_scan
+    BIN=$PWD/target/release/jixiao
+fi
+RAW=${RAW:-$PWD/target/release/examples/raw_scan}
+[ -x "$RAW" ] || cargo build --release --quiet --example raw_scan
+export JIXIAO_TIME=2023-01-15T10:00:00Z
+
+# median/min/max of the numbers on stdin
+stats() { sort -g | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.2f [%.2f–%.2f]", m, a[1], a[NR]}'; }
+
+run() { # name, command...
+    local name=$1; shift
+    local t=() m=()
+    for _ in $(seq "$RUNS"); do
+        /usr/bin/time -f "%e %M" -o "$WORK/time" "$@" >/dev/null 2>"$WORK/err" || {
+            # verify and report exit 1 on unacknowledged findings; anything else is a failure
+            rc=$?; [ $rc -eq 1 ] || { echo "$name failed ($rc):" >&2; cat "$WORK/err" >&2; exit 1; }
+        }
+        read -r secs kb < <(tail -1 "$WORK/time")
+        t+=("$secs"); m+=("$(awk -v k="$kb" 'BEGIN{printf "%.1f", k/1024}')")
+    done
+    printf "  %-8s time %s s   peak %s MB\n" "$name" \
+        "$(printf '%s\n' "${t[@]}" | stats)" "$(printf '%s\n' "${m[@]}" | stats)"
+    printf '%s\n' "${t[@]}" | sort -g | awk '{a[NR]=$1} END {print a[(NR+1)/2]}' >"$WORK/median.$name"
+}
+
+for n in "${SIZES[@]}"; do
+    d="$WORK/l$n"
+    rm -rf "$d"
+    "$BIN" demo --keep "$d" >/dev/null
+    python3 scripts/gen-payments.py "$n" "$WORK/pay$n.csv"
+    "$BIN" import "$d/conghua-2022.jixiao" "$WORK/pay$n.csv" --key "$d/recorder.key" >/dev/null
+    L="$d/conghua-2022.jixiao"
+    echo "== $n payments ($(du -m "$L" | cut -f1) MB ledger)"
+    run rawscan "$RAW" "$L"
+    for c in $COMMANDS; do
+        case $c in
+            verify) run verify "$BIN" verify "$L" ;;
+            score) run score "$BIN" score "$L" ;;
+            report) run report "$BIN" report "$L" --format json -o "$WORK/r.json" ;;
+            trace) run trace "$BIN" trace "$L" mgmt ;;
+            diff) run diff "$BIN" diff "$L" --from 157 --to latest ;;
+        esac
+    done
+    if [ -f "$WORK/median.verify" ]; then
+        awk -v v="$(cat "$WORK/median.verify")" -v r="$(cat "$WORK/median.rawscan")" \
+            'BEGIN {printf "  verify / raw redb scan: %.1f×\n", (r > 0 ? v / r : 0)}'
+    fi
+    rm -f "$WORK"/median.* "$WORK/pay$n.csv"
+done
