@@ -32,6 +32,16 @@ impl Ledger {
         observe: &mut dyn FnMut(&Recorded),
         sizes: &[u64],
     ) -> Result<Verified, Failure> {
+        self.verify_owned(&mut |r| observe(&r), sizes)
+    }
+
+    /// [`Ledger::verify_capturing`], handing each entry that passed over by value (so that a
+    /// caller can send it on to another thread without copying it).
+    pub fn verify_owned(
+        &self,
+        observe: &mut dyn FnMut(Recorded),
+        sizes: &[u64],
+    ) -> Result<Verified, Failure> {
         let path = self.path().to_path_buf();
         let outcome = guarded(&path, || Ok(self.verify_inner(observe, sizes)));
         match outcome {
@@ -46,7 +56,7 @@ impl Ledger {
     #[allow(clippy::too_many_lines)]
     fn verify_inner(
         &self,
-        observe: &mut dyn FnMut(&Recorded),
+        observe: &mut dyn FnMut(Recorded),
         sizes: &[u64],
     ) -> Result<Verified, Failure> {
         let storage =
@@ -301,8 +311,7 @@ impl Ledger {
             if sizes.contains(&seq) {
                 roots_at.insert(seq, frontier.root());
             }
-            let recorded = Recorded { entry, hash };
-            observe(&recorded);
+            observe(Recorded { entry, hash });
             prev = hash;
             expected += 1;
         }
