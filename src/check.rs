@@ -1,6 +1,7 @@
 //! One pass over a ledger file: verify its integrity, replay it, score it, check its claims.
 //!
-//! Owns: the order of those steps and what a caller gets back. Must not: print, or show a
+//! Owns: the order of those steps, running the integrity walk and the replay on two threads
+//! joined by a bounded channel, and what a caller gets back. Must not: print, or show a
 //! score of a ledger that failed verification as if it were sound (callers get both and
 //! decide; every renderer marks or refuses unverified numbers).
 

@@ -1,7 +1,8 @@
 //! Verification of a whole ledger: the storage engine's page checksums, the set of tables,
 //! codec, seq, chain, recorded-time order, hashes, batch signatures, authorisation, derived
 //! index, Merkle tree, and (src/ledger/verify_kept.rs) the kept checkpoints. Names the first
-//! failing seq; never panics on bad bytes.
+//! failing seq; never panics on bad bytes. The rows are read, hashed and decoded on a second
+//! thread (src/ledger/verify_read.rs) and checked here in key order, so that work overlaps.
 
 use super::auth::Authority;
 use super::entry::{CodecError, Entry, EntryHash, FORMAT_VERSION, Recorded};
