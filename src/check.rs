@@ -7,6 +7,7 @@
 
 use crate::eval::{AsOf, EvalError, Replay, Scorecard, State, score};
 use crate::ledger::{Failure, Ledger, LedgerError, Recorded, Verified, open_failure};
+use crate::progress::{Progress, Silent};
 use std::path::Path;
 
 /// The outcome of [`check`].
@@ -46,6 +47,16 @@ impl Checked {
 /// at each of `tree_sizes`. `Err` only for usage and I/O problems (missing file, in use);
 /// damaged or foreign files come back as an integrity failure.
 pub fn check(path: &Path, as_of: AsOf, tree_sizes: &[u64]) -> Result<Checked, LedgerError> {
+    check_with(path, as_of, tree_sizes, &Silent)
+}
+
+/// [`check`], telling `progress` how far the integrity walk has got.
+pub fn check_with(
+    path: &Path,
+    as_of: AsOf,
+    tree_sizes: &[u64],
+    progress: &dyn Progress,
+) -> Result<Checked, LedgerError> {
     let ledger = match Ledger::open_read(path) {
         Ok(l) => l,
         Err(e) => {
@@ -61,7 +72,7 @@ pub fn check(path: &Path, as_of: AsOf, tree_sizes: &[u64]) -> Result<Checked, Le
             };
         }
     };
-    check_open(&ledger, as_of, tree_sizes)
+    check_open_with(&ledger, as_of, tree_sizes, progress)
 }
 
 /// Entries per message from the integrity walk to the replay.
@@ -81,13 +92,23 @@ pub fn check_open(
     as_of: AsOf,
     tree_sizes: &[u64],
 ) -> Result<Checked, LedgerError> {
+    check_open_with(ledger, as_of, tree_sizes, &Silent)
+}
+
+/// [`check_open`], telling `progress` how far the integrity walk has got.
+pub fn check_open_with(
+    ledger: &Ledger,
+    as_of: AsOf,
+    tree_sizes: &[u64],
+    progress: &dyn Progress,
+) -> Result<Checked, LedgerError> {
     let (integrity, replay, replay_error) = std::thread::scope(|s| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Recorded>>(CHUNKS_IN_FLIGHT);
         let walk = s.spawn(move || {
             let mut chunk = Vec::with_capacity(CHUNK);
             // Cleared when the replay has stopped listening; the walk goes on to the end.
             let mut listening = true;
-            let integrity = ledger.verify_owned(
+            let integrity = ledger.verify_with(
                 &mut |r| {
                     if listening {
                         chunk.push(r);
@@ -98,6 +119,7 @@ pub fn check_open(
                     }
                 },
                 tree_sizes,
+                progress,
             );
             if listening && !chunk.is_empty() {
                 let _ = tx.send(chunk);

@@ -10,6 +10,7 @@ pub mod eval;
 pub mod import;
 pub mod ledger;
 pub mod model;
+pub mod progress;
 pub mod report;
 pub mod report_check;
 pub mod rules;

@@ -1,19 +1,22 @@
 //! `check_open` runs the integrity walk and the replay on separate threads joined by bounded
 //! channels of 1024-entry chunks: on a ledger of several thousand entries, intact and damaged
 //! at and around chunk boundaries, it finds the same first failure and replays the same state
-//! as feeding each verified entry straight into the replay on one thread.
+//! as feeding each verified entry straight into the replay on one thread. Its progress
+//! callback sees growing counts, and the CLI shows no progress where stderr is not a terminal.
 
 mod common;
 
 use common::{ENTRIES, edit, put_u64, set_stored_hash};
-use jixiao::check::check_open;
+use jixiao::check::{check_open, check_open_with};
 use jixiao::eval::{AsOf, Replay, State};
 use jixiao::ledger::{EntryHash, Failure, FailureKind, Ledger};
 use jixiao::model::{
     BizDate, BudgetEvent, BudgetKind, BudgetLine, Event, ExpenseType, FundSource, Money,
 };
+use jixiao::progress::Progress;
 use jixiao::seed::{SeedKeys, build, write_fixture};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// The seed ledger plus `n` payments on one budget line, in batches of 1,000.
 fn ledger(dir: &Path, n: u64) -> PathBuf {
@@ -112,4 +115,45 @@ fn the_pipeline_replays_what_one_thread_replays_up_to_the_same_first_failure() {
     });
     let f = both_ways(&copy).0.expect("undecodable bytes fail");
     assert_eq!((f.seq, f.kind), (Some(3000), FailureKind::Decode));
+}
+
+/// Records every call.
+struct Calls(Mutex<Vec<(&'static str, u64, u64)>>);
+
+impl Progress for Calls {
+    fn update(&self, stage: &'static str, done: u64, total: u64) {
+        self.0.lock().unwrap().push((stage, done, total));
+    }
+}
+
+#[test]
+fn progress_is_told_growing_counts_up_to_the_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = ledger(dir.path(), 9000);
+    let l = Ledger::open_read(&path).unwrap();
+    let size = l.head().unwrap().size;
+    let calls = Calls(Mutex::new(Vec::new()));
+    let checked = check_open_with(&l, AsOf::Latest, &[], &calls).unwrap();
+    assert!(checked.integrity.is_ok());
+    let calls = calls.0.into_inner().unwrap();
+    let done: Vec<u64> = calls.iter().map(|c| c.1).collect();
+    assert_eq!(done, [4096, 8192, size]);
+    assert!(calls.iter().all(|c| c.0 == "verify" && c.2 == size));
+}
+
+#[test]
+fn no_progress_is_shown_when_stderr_is_not_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = ledger(dir.path(), 50_000);
+    for json in [false, true] {
+        let mut cmd = std::process::Command::new(common::bin());
+        cmd.arg("verify").arg(&path);
+        if json {
+            cmd.arg("--json");
+        }
+        let out = cmd.output().unwrap();
+        // The seed's one unacknowledged finding.
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    }
 }

@@ -317,7 +317,10 @@ pub(super) fn verify(a: &VerifyArgs) -> Result<(), CliError> {
         None => None,
     };
     let sizes: Vec<u64> = cp_size.into_iter().collect();
-    let checked = crate::check::check(&a.ledger, crate::eval::AsOf::Latest, &sizes)?;
+    let progress = super::progress::progress(a.json);
+    let checked =
+        crate::check::check_with(&a.ledger, crate::eval::AsOf::Latest, &sizes, &*progress)?;
+    drop(progress);
     if let Some(note) = &checked.recovery_note {
         eprintln!("{note}");
     }

@@ -16,6 +16,7 @@ use super::store::{
 use super::verify_kept::{check_kept, check_tables, kept_checkpoints, sizes_to_capture};
 use super::verify_read::{CHUNKS_IN_FLIGHT, Read, Row, read_rows};
 use crate::model::{Event, Seq};
+use crate::progress::{EVERY, Progress, Silent};
 use ed25519_dalek::{Signature, VerifyingKey};
 use redb::{ReadableTable, TableError};
 use std::collections::BTreeMap;
@@ -44,8 +45,19 @@ impl Ledger {
         observe: &mut dyn FnMut(Recorded),
         sizes: &[u64],
     ) -> Result<Verified, Failure> {
+        self.verify_with(observe, sizes, &Silent)
+    }
+
+    /// [`Ledger::verify_owned`], telling `progress` how many entries have been checked (stage
+    /// `"verify"`, every [`crate::progress::EVERY`] entries and at the end).
+    pub fn verify_with(
+        &self,
+        observe: &mut dyn FnMut(Recorded),
+        sizes: &[u64],
+        progress: &dyn Progress,
+    ) -> Result<Verified, Failure> {
         let path = self.path().to_path_buf();
-        let outcome = guarded(&path, || Ok(self.verify_inner(observe, sizes)));
+        let outcome = guarded(&path, || Ok(self.verify_inner(observe, sizes, progress)));
         match outcome {
             Ok(r) => r,
             Err(e) => {
@@ -60,6 +72,7 @@ impl Ledger {
         &self,
         observe: &mut dyn FnMut(Recorded),
         sizes: &[u64],
+        progress: &dyn Progress,
     ) -> Result<Verified, Failure> {
         let storage =
             |e: &dyn std::fmt::Display| fail(None, FailureKind::Corrupt, format!("storage: {e}"));
@@ -160,6 +173,8 @@ impl Ledger {
         let mut frontier = Frontier::new();
         let mut roots_at = BTreeMap::new();
         let mut last_time = i64::MIN;
+        // The entry count the hash blocks claim, for progress only (the walk checks it).
+        let total = hashes.last().ok().flatten().map_or(0, |(k, _)| k.value());
         let range = entries.iter().map_err(|e| storage(&e))?;
         // Reading, hashing and decoding the rows runs on a second thread, ahead of the checks
         // (src/ledger/verify_read.rs); the checks below take its rows in key order.
@@ -324,10 +339,14 @@ impl Ledger {
                 observe(Recorded { entry, hash });
                 prev = hash;
                 expected += 1;
+                if seq % EVERY == 0 {
+                    progress.update("verify", seq, total.max(seq));
+                }
             }
             Ok(())
         })?;
         let size = expected - 1;
+        progress.update("verify", size, size);
         if size == 0 {
             return Err(fail(
                 Some(1),
