@@ -156,4 +156,33 @@ fn no_progress_is_shown_when_stderr_is_not_a_terminal() {
         assert_eq!(out.status.code(), Some(1));
         assert_eq!(String::from_utf8_lossy(&out.stderr), "");
     }
+    let mut csv = String::from("资金来源,支出类型,项目,类型,金额,日期,批文号,事由\n");
+    for i in 0..60_000 {
+        let month = 1 + i % 12;
+        csv.push_str(&format!(
+            "一般公共预算,项目支出,政务信息化,支出,1.00,2022-{month:02}-15,,凭证{i}\n"
+        ));
+    }
+    let file = dir.path().join("pay.csv");
+    std::fs::write(&file, csv).unwrap();
+    let key = dir.path().join("recorder.key");
+    SeedKeys::fixed().recorder.write(&key).unwrap();
+    let out = std::process::Command::new(common::bin())
+        .args([
+            "import".as_ref(),
+            path.as_os_str(),
+            file.as_os_str(),
+            "--key".as_ref(),
+        ])
+        .arg(&key)
+        .env("JIXIAO_TIME", "2023-03-01T00:00:00Z")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "",
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(out.status.success());
 }

@@ -175,7 +175,7 @@ fn parse_role(s: &str) -> Result<Role, CliError> {
 
 /// Appends `events` signed by `key` after verifying the ledger and validating them.
 pub(super) fn append(ledger: &Path, key: &KeyArg, events: Vec<Event>) -> Result<(), CliError> {
-    super::eval_cmds::append_validated(ledger, key, events, None, false)
+    super::eval_cmds::append_validated(ledger, key, events, None, false, &crate::progress::Silent)
 }
 
 pub(super) fn grant(a: &GrantArgs) -> Result<(), CliError> {

@@ -7,15 +7,15 @@
 use crate::progress::{Progress, Silent};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
-use std::sync::OnceLock;
+use std::sync::Mutex;
 
 /// Inputs of fewer entries than this show no bar: they are done before one would be read.
 pub(super) const LARGE: u64 = 50_000;
 
-/// A bar on stderr, drawn only once a stage of at least [`LARGE`] entries reports progress,
-/// cleared when dropped.
+/// A bar on stderr, drawn only while a stage of at least [`LARGE`] entries is under way and
+/// cleared when it ends (before the command prints its results) or when dropped.
 struct Bar {
-    bar: OnceLock<ProgressBar>,
+    bar: Mutex<Option<ProgressBar>>,
 }
 
 impl Progress for Bar {
@@ -23,7 +23,16 @@ impl Progress for Bar {
         if total < LARGE {
             return;
         }
-        let bar = self.bar.get_or_init(|| {
+        let Ok(mut slot) = self.bar.lock() else {
+            return;
+        };
+        if done >= total {
+            if let Some(b) = slot.take() {
+                b.finish_and_clear();
+            }
+            return;
+        }
+        let bar = slot.get_or_insert_with(|| {
             let b = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
             if let Ok(style) =
                 ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} entries, {eta} left")
@@ -42,7 +51,9 @@ impl Progress for Bar {
 
 impl Drop for Bar {
     fn drop(&mut self) {
-        if let Some(b) = self.bar.get() {
+        if let Ok(mut slot) = self.bar.lock()
+            && let Some(b) = slot.take()
+        {
             b.finish_and_clear();
         }
     }
@@ -55,7 +66,7 @@ pub(super) fn progress(json: bool) -> Box<dyn Progress> {
         Box::new(Silent)
     } else {
         Box::new(Bar {
-            bar: OnceLock::new(),
+            bar: Mutex::new(None),
         })
     }
 }

@@ -12,7 +12,7 @@ mod error;
 mod events;
 mod fields;
 
-pub use csv::parse_budget_csv;
+pub use csv::{parse_budget_csv, parse_budget_csv_with};
 pub use error::{ImportError, Location};
 pub use events::RULES_DIGEST_CONTEXT;
 
