@@ -158,7 +158,7 @@ pub fn parse_budget_csv_with(
         }));
         lines.push(line);
         let done = lines.len() as u64;
-        if done % EVERY == 0 {
+        if done.is_multiple_of(EVERY) {
             progress.update("parse", done, total.max(done));
         }
     }

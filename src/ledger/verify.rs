@@ -339,7 +339,7 @@ impl Ledger {
                 observe(Recorded { entry, hash });
                 prev = hash;
                 expected += 1;
-                if seq % EVERY == 0 {
+                if seq.is_multiple_of(EVERY) {
                     progress.update("verify", seq, total.max(seq));
                 }
             }
