@@ -9,10 +9,11 @@
 //! Owns: whether a batch may be appended. Must not: print, parse input, or relax what
 //! [`crate::ledger`] authorises (roles and correction targets are checked there).
 
-use crate::check::check_open;
+use crate::check::check_open_with;
 use crate::eval::{AsOf, EvalError, Replay, Scorecard, State, score, validate_new_events};
 use crate::ledger::{Appended, Entry, EntryHash, FORMAT_VERSION, Ledger, LedgerError, Recorded};
 use crate::model::{Event, KeyId};
+use crate::progress::Progress;
 use ed25519_dalek::SigningKey;
 
 /// Why a batch was not appended. Nothing was written.
@@ -49,7 +50,8 @@ pub struct Admitted {
 }
 
 /// Verifies `ledger`, checks `events` against its history and appends them signed by
-/// `signer` at `recorded_at` (unless `dry_run`).
+/// `signer` at `recorded_at` (unless `dry_run`), telling `progress` how far verifying the
+/// ledger has got.
 ///
 /// Refused: a ledger that does not verify; an event that does not validate
 /// ([`validate_new_events`]); an event after which the history would not replay; on a ledger
@@ -60,8 +62,9 @@ pub fn append_checked(
     events: Vec<Event>,
     recorded_at: i64,
     dry_run: bool,
+    progress: &dyn Progress,
 ) -> Result<Admitted, Refused> {
-    let before = check_open(ledger, AsOf::Latest, &[])?;
+    let before = check_open_with(ledger, AsOf::Latest, &[], progress)?;
     let verified = before
         .integrity
         .as_ref()

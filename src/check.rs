@@ -1,11 +1,13 @@
 //! One pass over a ledger file: verify its integrity, replay it, score it, check its claims.
 //!
-//! Owns: the order of those steps and what a caller gets back. Must not: print, or show a
+//! Owns: the order of those steps, running the integrity walk and the replay on two threads
+//! joined by a bounded channel, and what a caller gets back. Must not: print, or show a
 //! score of a ledger that failed verification as if it were sound (callers get both and
 //! decide; every renderer marks or refuses unverified numbers).
 
 use crate::eval::{AsOf, EvalError, Replay, Scorecard, State, score};
-use crate::ledger::{Failure, Ledger, LedgerError, Verified, open_failure};
+use crate::ledger::{Failure, Ledger, LedgerError, Recorded, Verified, open_failure};
+use crate::progress::{Progress, Silent};
 use std::path::Path;
 
 /// The outcome of [`check`].
@@ -45,6 +47,16 @@ impl Checked {
 /// at each of `tree_sizes`. `Err` only for usage and I/O problems (missing file, in use);
 /// damaged or foreign files come back as an integrity failure.
 pub fn check(path: &Path, as_of: AsOf, tree_sizes: &[u64]) -> Result<Checked, LedgerError> {
+    check_with(path, as_of, tree_sizes, &Silent)
+}
+
+/// [`check`], telling `progress` how far the integrity walk has got.
+pub fn check_with(
+    path: &Path,
+    as_of: AsOf,
+    tree_sizes: &[u64],
+    progress: &dyn Progress,
+) -> Result<Checked, LedgerError> {
     let ledger = match Ledger::open_read(path) {
         Ok(l) => l,
         Err(e) => {
@@ -60,32 +72,82 @@ pub fn check(path: &Path, as_of: AsOf, tree_sizes: &[u64]) -> Result<Checked, Le
             };
         }
     };
-    check_open(&ledger, as_of, tree_sizes)
+    check_open_with(&ledger, as_of, tree_sizes, progress)
 }
 
+/// Entries per message from the integrity walk to the replay.
+const CHUNK: usize = 1024;
+/// Messages in flight: the walk runs at most this many chunks ahead of the replay, which
+/// bounds the memory the two threads hold between them.
+const CHUNKS_IN_FLIGHT: usize = 4;
+
 /// [`check`] on an open ledger.
+///
+/// The integrity walk runs on a second thread and hands the entries that passed their own
+/// checks, in seq order and in chunks, through a bounded channel to the replay on this one, so
+/// the two overlap. The replay sees exactly what it would see fed from the walk directly: every
+/// entry that passed, up to the first integrity failure, and nothing once it has stopped.
 pub fn check_open(
     ledger: &Ledger,
     as_of: AsOf,
     tree_sizes: &[u64],
 ) -> Result<Checked, LedgerError> {
-    let mut replay = Replay::with_lookup(as_of, |seq| {
-        ledger.entry(seq).ok().flatten().map(|r| r.entry.event)
-    });
-    // An entry the replay cannot apply is left out and the replay goes on (a later
-    // correction may undo it); only a broken order or time stops it.
-    let mut replay_error = None;
-    let integrity = ledger.verify_capturing(
-        &mut |r| {
-            if replay_error.is_none()
-                && let Err(e) = replay.apply(r)
-                && !replay.left_out(r.entry.seq)
-            {
-                replay_error = Some(e);
+    check_open_with(ledger, as_of, tree_sizes, &Silent)
+}
+
+/// [`check_open`], telling `progress` how far the integrity walk has got.
+pub fn check_open_with(
+    ledger: &Ledger,
+    as_of: AsOf,
+    tree_sizes: &[u64],
+    progress: &dyn Progress,
+) -> Result<Checked, LedgerError> {
+    let (integrity, replay, replay_error) = std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Recorded>>(CHUNKS_IN_FLIGHT);
+        let walk = s.spawn(move || {
+            let mut chunk = Vec::with_capacity(CHUNK);
+            // Cleared when the replay has stopped listening; the walk goes on to the end.
+            let mut listening = true;
+            let integrity = ledger.verify_with(
+                &mut |r| {
+                    if listening {
+                        chunk.push(r);
+                        if chunk.len() == CHUNK {
+                            let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
+                            listening = tx.send(full).is_ok();
+                        }
+                    }
+                },
+                tree_sizes,
+                progress,
+            );
+            if listening && !chunk.is_empty() {
+                let _ = tx.send(chunk);
             }
-        },
-        tree_sizes,
-    );
+            integrity
+        });
+        let mut replay = Replay::with_lookup(as_of, |seq| {
+            ledger.entry(seq).ok().flatten().map(|r| r.entry.event)
+        });
+        // An entry the replay cannot apply is left out and the replay goes on (a later
+        // correction may undo it); only a broken order or time stops it.
+        let mut replay_error = None;
+        'feed: for chunk in &rx {
+            for r in &chunk {
+                if let Err(e) = replay.apply(r)
+                    && !replay.left_out(r.entry.seq)
+                {
+                    replay_error = Some(e);
+                    break 'feed;
+                }
+            }
+        }
+        drop(rx);
+        let integrity = walk
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (integrity, replay, replay_error)
+    });
     let (state, faulted) = match replay_error {
         Some(e) => (Err(e), None),
         None => {

@@ -11,6 +11,7 @@ pub mod import;
 pub mod ledger;
 pub mod limits;
 pub mod model;
+pub mod progress;
 pub mod report;
 pub mod report_check;
 pub mod rules;

@@ -9,12 +9,13 @@
 //! name. Must not: print, write to a ledger, or pass a report any of whose values it did not
 //! recompute.
 
-use crate::check::check_open;
+use crate::check::check_open_with;
 use crate::eval::AsOf;
 use crate::ledger::{
     FailureKind, Ledger, LedgerError, ProofError, ProofSummary, RestoredLedger, SignedCheckpoint,
     StoredLedger, TreeHash, check_proof_text, restore,
 };
+use crate::progress::Progress;
 use crate::report::{Bundle, Citations, Lang, ReportModel, SCHEMA, compact, json_kind as kind};
 use ed25519_dalek::VerifyingKey;
 use serde_json::Value;
@@ -80,14 +81,22 @@ fn refused(p: impl Into<String>) -> CheckError {
 }
 
 /// Reads `path` (at most [`MAX_REPORT_BYTES`]) and checks it as a report or a proof file
-/// against `trusted` keys; a report is recomputed from its bundle, or from `ledger` if given.
+/// against `trusted` keys; a report is recomputed from its bundle, or from `ledger` if given,
+/// telling `progress` how far verifying its entries has got.
 pub fn check_file<N: AsRef<str>>(
     path: &Path,
     trusted: &[(N, VerifyingKey)],
     ledger: Option<&Path>,
+    progress: &dyn Progress,
 ) -> Result<FileCheck, CheckError> {
     let text = read_capped(path, MAX_REPORT_BYTES)?;
-    check_text(&text, &path.display().to_string(), trusted, ledger)
+    check_text(
+        &text,
+        &path.display().to_string(),
+        trusted,
+        ledger,
+        progress,
+    )
 }
 
 /// [`check_file`] on text already read; `name` names it in messages.
@@ -96,6 +105,7 @@ pub fn check_text<N: AsRef<str>>(
     name: &str,
     trusted: &[(N, VerifyingKey)],
     ledger: Option<&Path>,
+    progress: &dyn Progress,
 ) -> Result<FileCheck, CheckError> {
     let doc: Value = match crate::strict_json::parse(text) {
         Ok(doc) => doc,
@@ -117,7 +127,7 @@ pub fn check_text<N: AsRef<str>>(
         .and_then(Value::as_str)
         .is_some_and(|s| s.starts_with("jixiao-report/"));
     if is_report {
-        return check_report(doc, trusted, ledger).map(FileCheck::Report);
+        return check_report(doc, trusted, ledger, progress).map(FileCheck::Report);
     }
     if ledger.is_some() {
         return Err(CheckError::Input(format!(
@@ -175,11 +185,13 @@ impl Source {
     }
 }
 
-/// Checks a parsed report (see the module documentation).
+/// Checks a parsed report (see the module documentation), telling `progress` how far
+/// verifying its entries has got.
 pub fn check_report<N: AsRef<str>>(
     mut doc: Value,
     trusted: &[(N, VerifyingKey)],
     ledger: Option<&Path>,
+    progress: &dyn Progress,
 ) -> Result<ReportCheck, CheckError> {
     let schema = doc.get("schema").cloned().unwrap_or(Value::Null);
     if schema.as_str() != Some(SCHEMA) {
@@ -229,13 +241,13 @@ pub fn check_report<N: AsRef<str>>(
             }
             (Source::Rebuilt(restore(stored).map_err(input)?), true)
         }
-        Some(path) => (from_file(path, &bundle, &cp)?, false),
+        Some(path) => (from_file(path, &bundle, &cp, progress)?, false),
     };
     let lang = options_lang(&doc)?;
     let as_of = options_as_of(&doc)?;
     let citations = options_citations(&doc)?;
     let l = source.ledger();
-    let checked = check_open(l, as_of, &[size]).map_err(input)?;
+    let checked = check_open_with(l, as_of, &[size], progress).map_err(input)?;
     let v = match &checked.integrity {
         Ok(v) => v,
         Err(f) => {
@@ -357,7 +369,12 @@ fn agreement(doc: &Value, b: &Bundle, cp: &SignedCheckpoint) -> Result<(), Check
 /// The ledger file, verified, whose root at the checkpoint's size is the checkpoint's root,
 /// with any entries the bundle embeds equal to the file's; a prefix rebuilt when the file
 /// has grown since.
-fn from_file(path: &Path, b: &Bundle, cp: &SignedCheckpoint) -> Result<Source, CheckError> {
+fn from_file(
+    path: &Path,
+    b: &Bundle,
+    cp: &SignedCheckpoint,
+    progress: &dyn Progress,
+) -> Result<Source, CheckError> {
     let at = path.display().to_string();
     let file = Ledger::open_read(path).map_err(|e| {
         if e.is_integrity() {
@@ -367,12 +384,14 @@ fn from_file(path: &Path, b: &Bundle, cp: &SignedCheckpoint) -> Result<Source, C
         }
     })?;
     let size = b.size;
-    let v = file.verify_capturing(&mut |_| {}, &[size]).map_err(|f| {
-        refused(format!(
-            "{at}: the ledger does not verify: {}: {f}",
-            f.kind.name()
-        ))
-    })?;
+    let v = file
+        .verify_with(&mut |_| {}, &[size], progress)
+        .map_err(|f| {
+            refused(format!(
+                "{at}: the ledger does not verify: {}: {f}",
+                f.kind.name()
+            ))
+        })?;
     if v.ledger_id != b.ledger_id {
         return Err(refused(format!(
             "{at}: the ledger is jixiao/{}, the report's checkpoint is of jixiao/{}",

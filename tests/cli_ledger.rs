@@ -1226,3 +1226,32 @@ fn log_subject_shows_the_entries_about_one_indicator_and_their_corrections() {
     assert_eq!(seqs, ["#12", "#30", "#159"], "{}", ran.stdout);
     assert!(!ran.stdout.contains("checkpoint at"));
 }
+
+/// Readers share a ledger: many read-only commands started at the same instant all read it
+/// (two opening together could see each other's brief lock and report "in use").
+#[test]
+fn read_commands_started_together_all_succeed() {
+    let ran = ledger_with_recorder();
+    let dir = ran.path("");
+    let runs: Vec<_> = (0..16)
+        .map(|_| {
+            let dir = dir.clone();
+            std::thread::spawn(move || {
+                assert_cmd::Command::new(common::bin())
+                    .current_dir(&dir)
+                    .args(["log", "--json", "l.jixiao"])
+                    .output()
+                    .unwrap()
+            })
+        })
+        .collect();
+    for r in runs {
+        let out = r.join().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

@@ -11,5 +11,11 @@ fuzz_target!(|data: &[u8]| {
     let Some(text) = shared::text(data) else {
         return;
     };
-    let _ = jixiao::report_check::check_text(text, "fuzz.json", &shared::trusted(), None);
+    let _ = jixiao::report_check::check_text(
+        text,
+        "fuzz.json",
+        &shared::trusted(),
+        None,
+        &jixiao::progress::Silent,
+    );
 });

@@ -419,7 +419,10 @@ pub struct CheckProofArgs {
 pub(super) fn check_proof(a: &CheckProofArgs) -> Result<(), CliError> {
     use crate::report_check::{CheckError, FileCheck, check_file};
     let trusted = trusted_keys(&a.trusted_keys, None)?;
-    let summary = match check_file(&a.proof, &trusted, a.ledger.as_deref()) {
+    let progress = super::progress::progress(false);
+    let checked = check_file(&a.proof, &trusted, a.ledger.as_deref(), &*progress);
+    drop(progress);
+    let summary = match checked {
         Ok(FileCheck::Report(r)) => {
             println!(
                 "report ok: all {} values recomputed from the {} entries of jixiao/{} {} (Merkle root {}), checkpoint signed by {}",

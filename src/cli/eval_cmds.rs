@@ -10,6 +10,7 @@ use crate::import;
 use crate::ledger::keys::KeyPair;
 use crate::ledger::{Ledger, LedgerError};
 use crate::model::{Event, RuleSetAdopted};
+use crate::progress::{Progress, Silent};
 use crate::report::{findings_text, rule_set_changes_json, rule_set_changes_text, scorecard_table};
 use clap::Args;
 use rust_decimal::Decimal;
@@ -26,13 +27,15 @@ pub struct Origin<'a> {
 
 /// Opens the ledger for writing and appends `events` signed by `key` if the ledger verifies,
 /// they validate against its history and it still replays after them
-/// ([`crate::append::append_checked`]). Nothing is written if any step fails.
+/// ([`crate::append::append_checked`]), showing `progress` of verifying it. Nothing is
+/// written if any step fails.
 pub fn append_validated(
     ledger_path: &Path,
     key: &KeyArg,
     events: Vec<Event>,
     origin: Option<Origin<'_>>,
     dry_run: bool,
+    progress: &dyn Progress,
 ) -> Result<(), CliError> {
     let key = KeyPair::read(&key.key)?;
     let ledger = Ledger::open(ledger_path)?;
@@ -49,7 +52,7 @@ pub fn append_validated(
             )
         })
     };
-    let done = match append_checked(&ledger, &key.signing, events, now()?, dry_run) {
+    let done = match append_checked(&ledger, &key.signing, events, now()?, dry_run, progress) {
         Ok(d) => d,
         Err(Refused::Event { index, message }) => {
             return Err(CliError::Usage(format!(
@@ -183,12 +186,13 @@ pub struct ImportArgs {
 
 pub(super) fn import(a: &ImportArgs) -> Result<(), CliError> {
     let year = fiscal_year(&a.ledger)?;
+    let progress = super::progress::progress(false);
     let is_csv = a
         .file
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
     let batch = if is_csv {
-        import::read_budget_csv_file(&a.file)
+        import::read_budget_csv_file_with(&a.file, &*progress)
     } else {
         import::read_batch_file(&a.file, year)
     }
@@ -206,6 +210,7 @@ pub(super) fn import(a: &ImportArgs) -> Result<(), CliError> {
             lines: &batch.lines,
         }),
         a.dry_run,
+        &*progress,
     )
 }
 
@@ -273,7 +278,7 @@ pub(super) fn adopt(a: &AdoptArgs) -> Result<(), CliError> {
         digest: crate::rules::digest(&text),
         text,
     });
-    append_validated(&a.ledger, &a.key, vec![event], None, false)
+    append_validated(&a.ledger, &a.key, vec![event], None, false, &Silent)
 }
 
 /// Arguments of `score`.

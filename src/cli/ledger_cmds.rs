@@ -175,7 +175,7 @@ fn parse_role(s: &str) -> Result<Role, CliError> {
 
 /// Appends `events` signed by `key` after verifying the ledger and validating them.
 pub(super) fn append(ledger: &Path, key: &KeyArg, events: Vec<Event>) -> Result<(), CliError> {
-    super::eval_cmds::append_validated(ledger, key, events, None, false)
+    super::eval_cmds::append_validated(ledger, key, events, None, false, &crate::progress::Silent)
 }
 
 pub(super) fn grant(a: &GrantArgs) -> Result<(), CliError> {
@@ -317,7 +317,10 @@ pub(super) fn verify(a: &VerifyArgs) -> Result<(), CliError> {
         None => None,
     };
     let sizes: Vec<u64> = cp_size.into_iter().collect();
-    let checked = crate::check::check(&a.ledger, crate::eval::AsOf::Latest, &sizes)?;
+    let progress = super::progress::progress(a.json);
+    let checked =
+        crate::check::check_with(&a.ledger, crate::eval::AsOf::Latest, &sizes, &*progress)?;
+    drop(progress);
     if let Some(note) = &checked.recovery_note {
         eprintln!("{note}");
     }

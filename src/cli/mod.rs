@@ -8,6 +8,7 @@ mod demo;
 mod error;
 mod eval_cmds;
 mod ledger_cmds;
+mod progress;
 mod record;
 mod report_cmds;
 

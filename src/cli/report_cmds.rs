@@ -248,7 +248,9 @@ pub fn report(a: &ReportArgs) -> Result<(), CliError> {
     }
     let ledger = open(&a.ledger)?;
     let size = ledger.head()?.size;
-    let checked = check_open(&ledger, as_of, &[size])?;
+    let progress = super::progress::progress(false);
+    let checked = crate::check::check_open_with(&ledger, as_of, &[size], &*progress)?;
+    drop(progress);
     gate(&a.ledger, &checked, a.unverified)?;
     let mut model = ReportModel::build(&ledger, &checked, lang, citations);
     let checkpoint = match (&checked.integrity, &a.checkpoint) {

@@ -9,6 +9,7 @@ use super::{Batch, ImportError, Location};
 use crate::model::{
     BizDate, BudgetEvent, BudgetKind, BudgetLine, Event, ExpenseType, FundSource, Money,
 };
+use crate::progress::{EVERY, Progress, Silent};
 use std::path::Path;
 
 const COLUMNS: [(&str, &str, bool); 8] = [
@@ -25,6 +26,17 @@ const COLUMNS: [(&str, &str, bool); 8] = [
 /// Parses a budget CSV file's text into one batch of budget events. Fiscal-year, sign and
 /// document checks happen when the batch is validated against the ledger.
 pub fn parse_budget_csv(text: &str, origin: &Path) -> Result<Batch, ImportError> {
+    parse_budget_csv_with(text, origin, &Silent)
+}
+
+/// [`parse_budget_csv`], telling `progress` how many rows have been parsed (stage `"parse"`,
+/// of about as many as the text has lines).
+pub fn parse_budget_csv_with(
+    text: &str,
+    origin: &Path,
+    progress: &dyn Progress,
+) -> Result<Batch, ImportError> {
+    let total = text.bytes().filter(|&b| b == b'\n').count() as u64;
     let at = |line: usize, col: usize| Location {
         file: origin.to_path_buf(),
         line,
@@ -145,7 +157,12 @@ pub fn parse_budget_csv(text: &str, origin: &Path) -> Result<Batch, ImportError>
             reason: reason.to_string(),
         }));
         lines.push(line);
+        let done = lines.len() as u64;
+        if done.is_multiple_of(EVERY) {
+            progress.update("parse", done, total.max(done));
+        }
     }
+    progress.update("parse", lines.len() as u64, lines.len() as u64);
     if events.is_empty() {
         return Err(err(
             1,

@@ -14,7 +14,7 @@ mod error;
 mod events;
 mod fields;
 
-pub use csv::parse_budget_csv;
+pub use csv::{parse_budget_csv, parse_budget_csv_with};
 pub use error::{ImportError, Location};
 pub use events::RULES_DIGEST_CONTEXT;
 
@@ -73,7 +73,15 @@ pub fn read_batch_file(path: &Path, year: i32) -> Result<Batch, ImportError> {
 
 /// Reads and parses a budget CSV file (see [`parse_budget_csv`]).
 pub fn read_budget_csv_file(path: &Path) -> Result<Batch, ImportError> {
-    parse_budget_csv(&read_import_file(path)?, path)
+    read_budget_csv_file_with(path, &crate::progress::Silent)
+}
+
+/// [`read_budget_csv_file`], reporting the rows parsed to `progress`.
+pub fn read_budget_csv_file_with(
+    path: &Path,
+    progress: &dyn crate::progress::Progress,
+) -> Result<Batch, ImportError> {
+    parse_budget_csv_with(&read_import_file(path)?, path, progress)
 }
 
 /// The text of an event or CSV file, refusing one larger than

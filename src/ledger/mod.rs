@@ -18,6 +18,7 @@ mod restore;
 mod store;
 mod verify;
 mod verify_kept;
+mod verify_read;
 
 pub use auth::{AuthError, Authority, KeyRecord};
 pub use checkpoint::{

@@ -13,7 +13,7 @@ use super::overlay::Overlay;
 use super::store::{Appended, Db, Ledger, MAGIC, META};
 use crate::model::{Event, Genesis, KeyId};
 use ed25519_dalek::SigningKey;
-use redb::{Database, DatabaseError, TableError};
+use redb::{Database, DatabaseError, ReadOnlyDatabase, TableError};
 use std::fs::OpenOptions;
 use std::path::Path;
 
@@ -82,6 +82,33 @@ fn interrupted(path: &Path) -> Result<bool, LedgerError> {
 /// Page cache of a ledger opened read-only ([`Ledger::open_read`]): enough for the index pages
 /// of a large file and the recent leaves of a scan, independent of the number of entries.
 const READ_CACHE_BYTES: usize = 16 << 20;
+
+/// How long a read-only open waits out another reader's momentary lock before saying the file
+/// is in use: readers share the file, but two opening at the same instant can see each other's
+/// brief lock on the storage engine's lock bytes.
+const READ_OPEN_RETRIES: u32 = 40;
+
+/// A read-only open of `path` with the capped page cache (the engine's default is 1 GiB, which
+/// a full scan fills with the whole file; reads past the cap come from the operating system's
+/// cache), retried for about a second while the file is locked: a writer holding it is still
+/// reported as in use after that, another reader opening at the same instant is not.
+fn open_read_only_retrying(path: &Path) -> Result<ReadOnlyDatabase, DatabaseError> {
+    let mut tries = 0;
+    loop {
+        match Database::builder()
+            .set_cache_size(READ_CACHE_BYTES)
+            .open_read_only(path)
+        {
+            Err(DatabaseError::DatabaseAlreadyOpen | DatabaseError::LockProtocolMismatch)
+                if tries < READ_OPEN_RETRIES =>
+            {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(25));
+            }
+            other => return other,
+        }
+    }
+}
 
 /// Page cache of a view opened only to check the pages.
 const CHECK_CACHE_BYTES: usize = 16 << 20;
@@ -219,10 +246,7 @@ impl Ledger {
         guarded(path, || {
             // The page cache is capped (the engine's default is 1 GiB, which a full scan
             // fills with the whole file); reads past it come from the operating system's cache.
-            let (db, recovered) = match Database::builder()
-                .set_cache_size(READ_CACHE_BYTES)
-                .open_read_only(path)
-            {
+            let (db, recovered) = match open_read_only_retrying(path) {
                 Ok(db) => (Db::Read(db), false),
                 Err(DatabaseError::RepairAborted) => (Db::View(view(path, true)?), true),
                 Err(e) => return Err(open_err(path, e)),

@@ -1,7 +1,8 @@
 //! Verification of a whole ledger: the storage engine's page checksums, the set of tables,
 //! codec, seq, chain, recorded-time order, hashes, batch signatures, authorisation, derived
 //! index, Merkle tree, and (src/ledger/verify_kept.rs) the kept checkpoints. Names the first
-//! failing seq; never panics on bad bytes.
+//! failing seq; never panics on bad bytes. The rows are read, hashed and decoded on a second
+//! thread (src/ledger/verify_read.rs) and checked here in key order, so that work overlaps.
 
 use super::auth::Authority;
 use super::entry::{CodecError, Entry, EntryHash, FORMAT_VERSION, Recorded};
@@ -13,7 +14,9 @@ use super::store::{
     BATCHES, BatchRecord, ENTRIES, HASHES, Ledger, MERKLE, batch_message, hash_in_block, time_text,
 };
 use super::verify_kept::{check_kept, check_tables, kept_checkpoints, sizes_to_capture};
+use super::verify_read::{CHUNKS_IN_FLIGHT, Read, Row, read_rows};
 use crate::model::{Event, Seq};
+use crate::progress::{EVERY, Progress, Silent};
 use ed25519_dalek::{Signature, VerifyingKey};
 use redb::{ReadableTable, TableError};
 use std::collections::BTreeMap;
@@ -32,8 +35,29 @@ impl Ledger {
         observe: &mut dyn FnMut(&Recorded),
         sizes: &[u64],
     ) -> Result<Verified, Failure> {
+        self.verify_owned(&mut |r| observe(&r), sizes)
+    }
+
+    /// [`Ledger::verify_capturing`], handing each entry that passed over by value (so that a
+    /// caller can send it on to another thread without copying it).
+    pub fn verify_owned(
+        &self,
+        observe: &mut dyn FnMut(Recorded),
+        sizes: &[u64],
+    ) -> Result<Verified, Failure> {
+        self.verify_with(observe, sizes, &Silent)
+    }
+
+    /// [`Ledger::verify_owned`], telling `progress` how many entries have been checked (stage
+    /// `"verify"`, every [`crate::progress::EVERY`] entries and at the end).
+    pub fn verify_with(
+        &self,
+        observe: &mut dyn FnMut(Recorded),
+        sizes: &[u64],
+        progress: &dyn Progress,
+    ) -> Result<Verified, Failure> {
         let path = self.path().to_path_buf();
-        let outcome = guarded(&path, || Ok(self.verify_inner(observe, sizes)));
+        let outcome = guarded(&path, || Ok(self.verify_inner(observe, sizes, progress)));
         match outcome {
             Ok(r) => r,
             Err(e) => {
@@ -46,8 +70,9 @@ impl Ledger {
     #[allow(clippy::too_many_lines)]
     fn verify_inner(
         &self,
-        observe: &mut dyn FnMut(&Recorded),
+        observe: &mut dyn FnMut(Recorded),
         sizes: &[u64],
+        progress: &dyn Progress,
     ) -> Result<Verified, Failure> {
         let storage =
             |e: &dyn std::fmt::Display| fail(None, FailureKind::Corrupt, format!("storage: {e}"));
@@ -147,168 +172,183 @@ impl Ledger {
         let mut authority: Option<Authority> = None;
         let mut batch = next_batch(1)?;
         let mut batch_count = 0u64;
-        let mut scratch = Vec::with_capacity(256);
         let mut frontier = Frontier::new();
         let mut roots_at = BTreeMap::new();
         let mut last_time = i64::MIN;
+        // The entry count the hash blocks claim, for progress only (the walk checks it).
+        let total = hashes.last().ok().flatten().map_or(0, |(k, _)| k.value());
         let range = entries.iter().map_err(|e| storage(&e))?;
-        for item in range {
-            let (k, v) = item.map_err(|e| storage(&e))?;
-            let seq = k.value();
-            let bytes = v.value();
-            if seq != expected {
-                return Err(fail(
-                    Some(expected),
-                    FailureKind::Missing,
-                    format!(
-                        "entry {expected} is missing (the next stored entry is {seq}): an entry was removed"
-                    ),
-                ));
-            }
-            let Some((b, block)) = &batch else {
-                return Err(fail(
-                    Some(seq),
-                    FailureKind::Unsigned,
-                    "no batch signature covers this entry",
-                ));
-            };
-            let b = b.clone();
-            let hash = EntryHash::of_stored(bytes);
-            let stored = hash_in_block(b.last, block.value(), seq);
-            if stored != Some(hash) {
-                return Err(fail(
-                    Some(seq),
-                    FailureKind::HashMismatch,
-                    format!(
-                        "stored hash {} differs from the hash of the stored bytes {}: the entry or its hash was changed",
-                        stored.map_or_else(|| "(none)".to_string(), |h| h.to_hex()),
-                        hash.to_hex()
-                    ),
-                ));
-            }
-            let entry = Entry::decode_with(bytes, &mut scratch).map_err(|e| {
-                let kind = match e {
-                    CodecError::NotCanonical => FailureKind::NotCanonical,
-                    _ => FailureKind::Decode,
+        // Reading, hashing and decoding the rows runs on a second thread, ahead of the checks
+        // (src/ledger/verify_read.rs); the checks below take its rows in key order.
+        std::thread::scope(|s| -> Result<(), Failure> {
+            let (tx, rx) = std::sync::mpsc::sync_channel(CHUNKS_IN_FLIGHT);
+            s.spawn(move || read_rows(range, &tx));
+            for read in rx.iter().flatten() {
+                let Row { seq, hash, decoded } = match read {
+                    Read::Row(row) => row,
+                    Read::Storage(failure) => return Err(failure),
+                    // Caught by `guarded` in `verify_owned`, as a panic here always was.
+                    Read::Panicked => std::panic::resume_unwind(Box::new(())),
                 };
-                fail(Some(seq), kind, e.to_string())
-            })?;
-            if entry.version != FORMAT_VERSION {
-                return Err(fail(
-                    Some(seq),
-                    FailureKind::Version,
-                    format!(
-                        "envelope format {} (this build writes {FORMAT_VERSION})",
-                        entry.version
-                    ),
-                ));
-            }
-            if entry.seq != seq {
-                return Err(fail(
-                    Some(seq),
-                    FailureKind::WrongSeq,
-                    format!(
-                        "the entry stored at seq {seq} says it is seq {}: entries were inserted, swapped or moved",
-                        entry.seq
-                    ),
-                ));
-            }
-            if entry.prev != prev {
-                return Err(fail(
-                    Some(seq),
-                    FailureKind::BrokenChain,
-                    "prev does not match the hash of the entry before: the chain is broken",
-                ));
-            }
-            if entry.author != b.author {
-                return Err(fail(
-                    Some(seq),
-                    FailureKind::AuthorMismatch,
-                    format!(
-                        "author {} differs from the batch signer {}",
-                        entry.author, b.author
-                    ),
-                ));
-            }
-            if entry.recorded_at < last_time {
-                return Err(fail(
-                    Some(seq),
-                    FailureKind::TimeOrder,
-                    format!(
-                        "recorded_at {} is earlier than {} of the entry before: recorded times never go backwards",
-                        time_text(entry.recorded_at),
-                        time_text(last_time)
-                    ),
-                ));
-            }
-            last_time = entry.recorded_at;
-            match (&mut authority, &entry.event) {
-                (None, Event::Genesis(g)) if seq == 1 => {
-                    authority =
-                        Some(Authority::from_genesis(g, entry.author).map_err(|e| {
-                            fail(Some(seq), FailureKind::Unauthorized, e.to_string())
-                        })?);
-                }
-                (None, _) => {
+                if seq != expected {
                     return Err(fail(
-                        Some(seq),
-                        FailureKind::Unauthorized,
-                        "the first entry is not a genesis entry",
+                        Some(expected),
+                        FailureKind::Missing,
+                        format!(
+                            "entry {expected} is missing (the next stored entry is {seq}): an entry was removed"
+                        ),
                     ));
                 }
-                (Some(a), event) => {
-                    let mut lookup = |s: Seq| -> Option<Event> {
-                        entries
-                            .get(s)
-                            .ok()
-                            .flatten()
-                            .and_then(|g| Entry::decode(g.value()).ok())
-                            .map(|e| e.event)
+                let Some((b, block)) = &batch else {
+                    return Err(fail(
+                        Some(seq),
+                        FailureKind::Unsigned,
+                        "no batch signature covers this entry",
+                    ));
+                };
+                let b = b.clone();
+                let stored = hash_in_block(b.last, block.value(), seq);
+                if stored != Some(hash) {
+                    return Err(fail(
+                        Some(seq),
+                        FailureKind::HashMismatch,
+                        format!(
+                            "stored hash {} differs from the hash of the stored bytes {}: the entry or its hash was changed",
+                            stored.map_or_else(|| "(none)".to_string(), |h| h.to_hex()),
+                            hash.to_hex()
+                        ),
+                    ));
+                }
+                let entry = decoded.map_err(|e| {
+                    let kind = match e {
+                        CodecError::NotCanonical => FailureKind::NotCanonical,
+                        _ => FailureKind::Decode,
                     };
-                    a.check(entry.author, seq, event, &mut lookup)
-                        .map_err(|e| fail(Some(seq), FailureKind::Unauthorized, e.to_string()))?;
-                    a.apply(event);
+                    fail(Some(seq), kind, e.to_string())
+                })?;
+                if entry.version != FORMAT_VERSION {
+                    return Err(fail(
+                        Some(seq),
+                        FailureKind::Version,
+                        format!(
+                            "envelope format {} (this build writes {FORMAT_VERSION})",
+                            entry.version
+                        ),
+                    ));
+                }
+                if entry.seq != seq {
+                    return Err(fail(
+                        Some(seq),
+                        FailureKind::WrongSeq,
+                        format!(
+                            "the entry stored at seq {seq} says it is seq {}: entries were inserted, swapped or moved",
+                            entry.seq
+                        ),
+                    ));
+                }
+                if entry.prev != prev {
+                    return Err(fail(
+                        Some(seq),
+                        FailureKind::BrokenChain,
+                        "prev does not match the hash of the entry before: the chain is broken",
+                    ));
+                }
+                if entry.author != b.author {
+                    return Err(fail(
+                        Some(seq),
+                        FailureKind::AuthorMismatch,
+                        format!(
+                            "author {} differs from the batch signer {}",
+                            entry.author, b.author
+                        ),
+                    ));
+                }
+                if entry.recorded_at < last_time {
+                    return Err(fail(
+                        Some(seq),
+                        FailureKind::TimeOrder,
+                        format!(
+                            "recorded_at {} is earlier than {} of the entry before: recorded times never go backwards",
+                            time_text(entry.recorded_at),
+                            time_text(last_time)
+                        ),
+                    ));
+                }
+                last_time = entry.recorded_at;
+                match (&mut authority, &entry.event) {
+                    (None, Event::Genesis(g)) if seq == 1 => {
+                        authority =
+                            Some(Authority::from_genesis(g, entry.author).map_err(|e| {
+                                fail(Some(seq), FailureKind::Unauthorized, e.to_string())
+                            })?);
+                    }
+                    (None, _) => {
+                        return Err(fail(
+                            Some(seq),
+                            FailureKind::Unauthorized,
+                            "the first entry is not a genesis entry",
+                        ));
+                    }
+                    (Some(a), event) => {
+                        let mut lookup = |s: Seq| -> Option<Event> {
+                            entries
+                                .get(s)
+                                .ok()
+                                .flatten()
+                                .and_then(|g| Entry::decode(g.value()).ok())
+                                .map(|e| e.event)
+                        };
+                        a.check(entry.author, seq, event, &mut lookup)
+                            .map_err(|e| {
+                                fail(Some(seq), FailureKind::Unauthorized, e.to_string())
+                            })?;
+                        a.apply(event);
+                    }
+                }
+                if seq == b.last {
+                    let key = authority
+                        .as_ref()
+                        .and_then(|a| a.get(b.author))
+                        .and_then(|r| VerifyingKey::from_bytes(&r.principal.public_key).ok())
+                        .ok_or_else(|| {
+                            fail(
+                                Some(b.first),
+                                FailureKind::BadSignature,
+                                format!("batch signer {} is not a known key", b.author),
+                            )
+                        })?;
+                    let msg = batch_message(&ledger_id, b.first, b.last, &hash);
+                    key.verify_strict(&msg, &Signature::from_bytes(&b.signature))
+                        .map_err(|_| {
+                            fail(
+                                Some(b.first),
+                                FailureKind::BadSignature,
+                                format!(
+                                    "the signature of batch {}..={} by {} does not verify",
+                                    b.first, b.last, b.author
+                                ),
+                            )
+                        })?;
+                    batch_count += 1;
+                    batch = next_batch(seq + 1)?;
+                }
+                frontier
+                    .push(&hash)
+                    .map_err(|e| fail(Some(seq), FailureKind::Merkle, e.to_string()))?;
+                if sizes.contains(&seq) {
+                    roots_at.insert(seq, frontier.root());
+                }
+                observe(Recorded { entry, hash });
+                prev = hash;
+                expected += 1;
+                if seq.is_multiple_of(EVERY) {
+                    progress.update("verify", seq, total.max(seq));
                 }
             }
-            if seq == b.last {
-                let key = authority
-                    .as_ref()
-                    .and_then(|a| a.get(b.author))
-                    .and_then(|r| VerifyingKey::from_bytes(&r.principal.public_key).ok())
-                    .ok_or_else(|| {
-                        fail(
-                            Some(b.first),
-                            FailureKind::BadSignature,
-                            format!("batch signer {} is not a known key", b.author),
-                        )
-                    })?;
-                let msg = batch_message(&ledger_id, b.first, b.last, &hash);
-                key.verify_strict(&msg, &Signature::from_bytes(&b.signature))
-                    .map_err(|_| {
-                        fail(
-                            Some(b.first),
-                            FailureKind::BadSignature,
-                            format!(
-                                "the signature of batch {}..={} by {} does not verify",
-                                b.first, b.last, b.author
-                            ),
-                        )
-                    })?;
-                batch_count += 1;
-                batch = next_batch(seq + 1)?;
-            }
-            frontier
-                .push(&hash)
-                .map_err(|e| fail(Some(seq), FailureKind::Merkle, e.to_string()))?;
-            if sizes.contains(&seq) {
-                roots_at.insert(seq, frontier.root());
-            }
-            let recorded = Recorded { entry, hash };
-            observe(&recorded);
-            prev = hash;
-            expected += 1;
-        }
+            Ok(())
+        })?;
         let size = expected - 1;
+        progress.update("verify", size, size);
         if size == 0 {
             return Err(fail(
                 Some(1),
