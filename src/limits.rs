@@ -7,8 +7,9 @@
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
-/// Largest event file (TOML) or budget CSV file read by `import` (64 MiB).
-pub const MAX_IMPORT_FILE_BYTES: u64 = 64 << 20;
+/// Largest event file (TOML) or budget CSV file read by `import` (512 MiB: a year of payment
+/// records of a large department, some six million CSV rows, fits).
+pub const MAX_IMPORT_FILE_BYTES: u64 = 512 << 20;
 /// Largest `.key` / `.pub` key file (64 KiB; a key file is about 150 bytes).
 pub const MAX_KEY_FILE_BYTES: u64 = 64 << 10;
 /// Largest rule set file (512 KiB; the seed case's is under 10 KiB). A rule set is stored
@@ -123,7 +124,7 @@ mod tests {
             e.to_string().contains("9 bytes a test file may have"),
             "{e}"
         );
-        assert_eq!(human(MAX_IMPORT_FILE_BYTES), "64 MiB");
+        assert_eq!(human(MAX_IMPORT_FILE_BYTES), "512 MiB");
         assert_eq!(human(MAX_KEY_FILE_BYTES), "64 KiB");
     }
 }

@@ -239,7 +239,7 @@ fn sized_file(t: &Test, name: &str, len: u64) -> std::path::PathBuf {
 }
 
 #[test]
-fn an_import_file_over_64_mib_is_refused_with_exit_2_naming_file_and_limit() {
+fn an_import_file_over_512_mib_is_refused_with_exit_2_naming_file_and_limit() {
     let f = build();
     for name in ["big.toml", "big.csv"] {
         let t = Test::new();
@@ -251,7 +251,7 @@ fn an_import_file_over_64_mib_is_refused_with_exit_2_naming_file_and_limit() {
             .args(["--key", "none.key"])
             .status(2)
             .stderr_contains(name)
-            .stderr_contains("64 MiB")
+            .stderr_contains("512 MiB")
             .run();
         assert!(!ran.stderr.contains("panicked"), "{}", ran.stderr);
     }

@@ -6,7 +6,7 @@
 //! (rule set, evidence, public key), each error with file:line:col, event and field.
 //! Must not: open a ledger, sign, or know about keys beyond decoding public ones; return part
 //! of a batch (any error rejects the whole file). Files are read through `crate::limits`:
-//! an event or CSV file of more than 64 MiB, a rule set of more than 512 KiB and a public key
+//! an event or CSV file of more than 512 MiB, a rule set of more than 512 KiB and a public key
 //! file of more than 64 KiB are refused unread.
 
 mod csv;
