@@ -29,7 +29,8 @@ if [ -z "${BIN:-}" ]; then
 fi
 RAW=${RAW:-$PWD/target/release/examples/raw_scan}
 [ -x "$RAW" ] || cargo build --release --quiet --example raw_scan
-export JIXIAO_TIME=2023-01-15T10:00:00Z
+# After the seed's last entry (2023-02-15): recorded times never go backwards.
+export JIXIAO_TIME=2023-03-01T10:00:00Z
 
 # median/min/max of the numbers on stdin
 stats() { sort -g | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.2f [%.2f–%.2f]", m, a[1], a[NR]}'; }
