@@ -2,7 +2,7 @@
 //! `verify`.
 
 use super::CliError;
-use super::ledger_cmds::KeyArg;
+use super::args::KeyArg;
 use crate::check::check_open;
 use crate::eval::AsOf;
 use crate::ledger::keys::{self, KeyPair};

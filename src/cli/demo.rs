@@ -2,10 +2,11 @@
 //! `--keep DIR`), verifies it, and shows the scorecard and the findings.
 
 use super::CliError;
+use super::args::KeyArg;
 use super::checkpoint_cmds::{
     self, CheckProofArgs, CheckpointArgs, CheckpointCheck, CosignArgs, ProveArgs,
 };
-use super::ledger_cmds::{self, KeyArg, VerifyArgs};
+use super::ledger_cmds::{self, VerifyArgs};
 use super::report_cmds::{self, ReportArgs};
 use crate::check::check;
 use crate::eval::AsOf;

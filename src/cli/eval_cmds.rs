@@ -2,7 +2,7 @@
 //! findings part of `verify`.
 
 use super::CliError;
-use super::ledger_cmds::{KeyArg, now};
+use super::args::{KeyArg, now};
 use crate::append::{Refused, append_checked};
 use crate::check::{Checked, check};
 use crate::eval::{AsOf, EvalError, Scorecard, State};
@@ -317,7 +317,7 @@ fn state_or_err(c: &Checked) -> Result<&State, CliError> {
 
 pub(super) fn score_cmd(a: &ScoreArgs) -> Result<(), CliError> {
     let as_of = match &a.as_of {
-        Some(s) => super::report_cmds::parse_as_of("--as-of", s)?,
+        Some(s) => super::args::parse_as_of("--as-of", s)?,
         None => AsOf::Latest,
     };
     let c = check(&a.ledger, as_of, &[])?;

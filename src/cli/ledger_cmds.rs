@@ -1,6 +1,7 @@
 //! Handlers of the ledger-core commands: key, init, grant, revoke, log, verify.
 
 use super::CliError;
+use super::args::{KeyArg, now};
 use crate::ledger::keys::{self, KeyPair};
 use crate::ledger::{Ledger, Recorded};
 use crate::model::{Event, Genesis, Grant, KeyId, Revoke, Role, Seq};
@@ -9,14 +10,6 @@ use clap::Args;
 use serde_json::json;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-
-/// `--key FILE` (or `JIXIAO_KEY`): the secret key that signs.
-#[derive(Args, Debug, Clone)]
-pub struct KeyArg {
-    /// Secret key file that signs the new entries (made by `jixiao key new`).
-    #[arg(long = "key", env = "JIXIAO_KEY", value_name = "FILE")]
-    pub key: PathBuf,
-}
 
 /// Arguments of `init`.
 #[derive(Args, Debug)]
@@ -99,27 +92,6 @@ pub struct VerifyArgs {
     pub json: bool,
     #[command(flatten)]
     pub checkpoint: super::checkpoint_cmds::CheckpointCheck,
-}
-
-/// Seconds since the epoch for `recorded_at`: `JIXIAO_TIME` (seconds or RFC 3339) if set, for
-/// reproducible ledgers; otherwise the clock.
-pub fn now() -> Result<i64, CliError> {
-    match std::env::var("JIXIAO_TIME") {
-        Ok(v) => v
-            .parse::<i64>()
-            .ok()
-            .or_else(|| {
-                time::OffsetDateTime::parse(&v, &time::format_description::well_known::Rfc3339)
-                    .ok()
-                    .map(time::OffsetDateTime::unix_timestamp)
-            })
-            .ok_or_else(|| {
-                CliError::Usage(format!(
-                    "JIXIAO_TIME=`{v}` is neither Unix seconds nor an RFC 3339 time such as 2023-03-01T09:00:00Z"
-                ))
-            }),
-        Err(_) => Ok(time::OffsetDateTime::now_utc().unix_timestamp()),
-    }
 }
 
 pub(super) fn key_new(name: &str, out: &Path) -> Result<(), CliError> {

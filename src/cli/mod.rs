@@ -3,6 +3,7 @@
 //! Owns: argument parsing, printing, the exit-code policy (0 good, 1 a verification problem,
 //! 2 usage/input/I-O error). Must not: hold domain logic; handlers call library functions.
 
+mod args;
 mod checkpoint_cmds;
 mod demo;
 mod error;

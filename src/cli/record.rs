@@ -2,7 +2,8 @@
 //! `adopt`.
 
 use super::CliError;
-use super::ledger_cmds::{KeyArg, append};
+use super::args::KeyArg;
+use super::ledger_cmds::append;
 use crate::ledger::Ledger;
 use crate::model::{
     Acknowledgement, BizDate, BudgetEvent, BudgetKind, BudgetLine, Claim, Correction, Direction,

@@ -5,6 +5,7 @@
 //! figures (the report module does).
 
 use super::CliError;
+use super::args::parse_as_of;
 use crate::check::{Checked, check_open};
 use crate::eval::AsOf;
 use crate::ledger::{Ledger, SignedCheckpoint, open_failure};
@@ -111,25 +112,6 @@ pub struct DiffArgs {
     /// `jixiao log --subject` that lists them; `all` cites every entry.
     #[arg(long, value_name = "bounded|all", default_value = "bounded")]
     pub citations: String,
-}
-
-/// `41` → seq 41, `2022-06-30` → that business date, `latest` → every entry.
-pub(super) fn parse_as_of(flag: &str, s: &str) -> Result<AsOf, CliError> {
-    if s == "latest" {
-        return Ok(AsOf::Latest);
-    }
-    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
-        return s.parse().map(AsOf::Seq).map_err(|_| {
-            CliError::Usage(format!(
-                "{flag} {s}: seq out of range; give a seq number or a date YYYY-MM-DD"
-            ))
-        });
-    }
-    s.parse().map(AsOf::Date).map_err(|e: crate::model::ParseError| {
-        CliError::Usage(format!(
-            "{flag} {s}: not a seq or a date ({e}); give a seq number (41), a date (2022-06-30) or `latest`"
-        ))
-    })
 }
 
 fn parse_citations(s: &str) -> Result<Citations, CliError> {

@@ -5,8 +5,9 @@
 //! set is in force (the latest adoption by seq, see [`super::replay`]).
 
 use super::EvalError;
+use super::card::{RuleSetChange, Scorecard};
 use super::replay::{AdoptedRules, State};
-use super::score::{RuleSetChange, Scorecard, score_in_force};
+use super::score::score_in_force;
 use rust_decimal::Decimal;
 
 /// The total of `state` scored with `adopted` in force.

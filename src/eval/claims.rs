@@ -2,73 +2,14 @@
 //! to the printed unit, rounded half-up to the printed precision and compared.
 
 use super::EvalError;
+use super::card::{Acknowledged, Finding, FindingKind, Scorecard, rules_of};
 use super::replay::State;
 use super::resolve::{Resolved, Resolver, ValueUnit};
-use super::score::{Scorecard, rules_of};
 use super::seqs::SeqSet;
-use crate::model::{Claim, Seq};
-use crate::rules::{Reference, RoundingWhen, dec_opt, round_half_up};
+use crate::model::Claim;
+use crate::rules::{Reference, RoundingWhen, round_half_up};
 use rust_decimal::Decimal;
-use serde::Serialize;
 use std::collections::BTreeMap;
-
-/// What is wrong with a claim.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FindingKind {
-    /// The recomputed figure, at the printed precision, differs from the stated one.
-    Mismatch,
-    /// The subject cannot be computed (missing input, division by zero, not a reference).
-    Unresolvable,
-    /// What it is about is not in the rule set in force: a claim whose subject names a node,
-    /// derivation or indicator the rule set does not define, or a score adjustment whose node
-    /// it does not have (then not applied). Typically left behind by a change of rule set.
-    Orphaned,
-}
-
-/// An evaluator's acceptance of a finding.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Acknowledged {
-    /// The acknowledgement entry.
-    pub seq: Seq,
-    /// Why it was accepted.
-    pub reason: String,
-}
-
-/// A claim that does not reproduce. It stays listed even when acknowledged.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Finding {
-    /// The claim id (findings are acknowledged by it).
-    pub id: String,
-    /// Mismatch or unresolvable.
-    pub kind: FindingKind,
-    /// The claim entry (for an orphaned adjustment, the adjustment entry).
-    pub claim_seq: Seq,
-    /// The claim's subject reference.
-    pub subject: String,
-    /// The sentence fragment as printed.
-    pub text: String,
-    /// Where it stands in the report.
-    pub section: String,
-    /// The stated figure as printed.
-    pub stated: String,
-    /// The stated unit.
-    pub unit: String,
-    /// The recomputed figure in the stated unit, exact.
-    #[serde(with = "dec_opt")]
-    pub recomputed_exact: Option<Decimal>,
-    /// The recomputed figure at the printed precision (half-up).
-    #[serde(with = "dec_opt")]
-    pub recomputed: Option<Decimal>,
-    /// The definition used, in words, with the unit conversion.
-    pub definition: String,
-    /// Seqs of the inputs.
-    pub input_seqs: SeqSet,
-    /// Why the subject could not be computed (unresolvable findings).
-    pub problem: Option<String>,
-    /// The latest acknowledgement of this finding, if any.
-    pub acknowledged: Option<Acknowledged>,
-}
 
 /// Converts a recomputed value to the claim's unit: `%` → fraction × 100, `万元` → yuan /
 /// 10000 (budget amounts, and facts recorded in 元), `元` → yuan; values already recorded in

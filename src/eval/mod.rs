@@ -5,6 +5,7 @@
 //! Owns: which recorded value is effective, corrections, recomputation and provenance. Must
 //! not: print, open the ledger file, or change what a rule set means.
 
+mod card;
 mod changes;
 mod claims;
 mod error;
@@ -18,17 +19,18 @@ mod slots;
 mod validate;
 mod words;
 
+pub use card::{Acknowledged, Finding, FindingKind};
+pub use card::{
+    AdoptionRef, AppliedAdjustment, GradeInfo, NodeScore, RuleSetChange, RuleSetInfo, Scorecard,
+    TargetSource, TargetUsed,
+};
 pub use changes::score;
-pub use claims::{Acknowledged, Finding, FindingKind, check_claims};
+pub use claims::check_claims;
 pub use error::EvalError;
 pub use orphans::orphan_id;
 pub use replay::{
     AdoptedRules, AsOf, CorrectionRecord, History, LineTotals, Lookup, Replay, State, Sum,
     Versioned,
-};
-pub use score::{
-    AdoptionRef, AppliedAdjustment, GradeInfo, NodeScore, RuleSetChange, RuleSetInfo, Scorecard,
-    TargetSource, TargetUsed,
 };
 pub use seqs::{SeqRanges, SeqSet};
 pub use validate::{Invalid, validate_new_events};

@@ -3,7 +3,7 @@
 //!
 //! Owns: those findings. Must not: apply adjustments (that is [`super::score`]) or print.
 
-use super::claims::{Acknowledged, Finding, FindingKind};
+use super::card::{Acknowledged, Finding, FindingKind};
 use super::replay::State;
 use super::seqs::SeqSet;
 use crate::rules::RuleSet;
