@@ -13,6 +13,7 @@ mod merkle;
 mod open;
 mod overlay;
 mod proof;
+mod proof_file;
 mod read;
 mod restore;
 mod store;
@@ -38,9 +39,11 @@ pub use merkle::{
 };
 pub use open::INTERRUPTED_WRITE;
 pub use proof::{
-    CONSISTENCY_FORMAT, ConsistencyProof, INCLUSION_FORMAT, InclusionProof, MAX_PATH_LEN,
-    ProofError, ProofSummary, check_proof_bytes, check_proof_text, verify_consistency,
+    CONSISTENCY_FORMAT, INCLUSION_FORMAT, MAX_PATH_LEN, ProofError, verify_consistency,
     verify_inclusion,
+};
+pub use proof_file::{
+    ConsistencyProof, InclusionProof, ProofSummary, check_proof_bytes, check_proof_text,
 };
 pub use restore::{RestoredLedger, StoredLedger, restore};
 pub use store::{
