@@ -377,11 +377,12 @@ pub fn findings_report(c: &Checked) -> (String, serde_json::Value, bool) {
                 .filter(|f| f.acknowledged.is_none())
                 .count();
             let mut text = format!(
-                "recompute ok: total {:.2}{} (管理效能 etc. below with `jixiao score`); {} claims checked, {} finding(s), {} unacknowledged\n",
+                "recompute ok: total {:.2}{} = {} (details: `jixiao score`); {} claims checked, {} finding(s), {} unacknowledged\n",
                 card.total,
                 card.grade
                     .as_ref()
                     .map_or_else(String::new, |g| format!(" {}", g.name)),
+                card.top_line(),
                 card.claims_checked,
                 card.findings.len(),
                 open

@@ -10,7 +10,7 @@ use super::EvalError;
 use super::replay::{AdoptedRules, AsOf, State};
 use super::seqs::SeqSet;
 use crate::model::Seq;
-use crate::rules::{Rounding, RuleSet, dec, dec_opt};
+use crate::rules::{Form, Rounding, RuleSet, dec, dec_opt};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -111,6 +111,55 @@ pub struct NodeScore {
     /// history, e.g. a year-end value as of mid-year); the leaf then counts 0. `None` when
     /// scored. A parent is pending when any of its leaves is.
     pub pending: Option<String>,
+    /// 不适用: why the node does not apply (it scores nothing and its parent redistributes
+    /// its weight over the siblings).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_applicable: Option<String>,
+    /// For a parent with not-applicable children: how their weight was redistributed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redistributed: Option<Redistribution>,
+    /// For a `levels` leaf: the name of the recorded level.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+}
+
+/// A parent's redistribution of the weight of its not-applicable children (财预〔2020〕10号:
+/// 按其他指标权重比例调整): the applicable children's sum × weight ÷ their weights.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Redistribution {
+    /// The children dropped as not applicable.
+    pub dropped: Vec<String>,
+    /// Σ weights of the applicable children.
+    #[serde(with = "dec")]
+    pub applicable_weight: Decimal,
+    /// Σ scores of the applicable children before scaling.
+    #[serde(with = "dec")]
+    pub applicable_sum: Decimal,
+}
+
+/// What an extra (bonus, deduction, veto) did to the total, with its cause.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ExtraApplied {
+    /// The extra's id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// `bonus`, `deduction` or `veto`.
+    pub kind: String,
+    /// Its input reference.
+    pub input: String,
+    /// The input's value (none if not recorded: the extra then does nothing).
+    #[serde(with = "dec_opt")]
+    pub value: Option<Decimal>,
+    /// Signed points added to the total (0 for a veto).
+    #[serde(with = "dec")]
+    pub points: Decimal,
+    /// Whether a veto is breached (value above 0).
+    pub breached: bool,
+    /// What it did, in words.
+    pub effect: String,
+    /// The entries of the input.
+    pub seqs: SeqSet,
 }
 
 /// The rule set a scorecard was computed with.
@@ -214,9 +263,46 @@ pub struct Scorecard {
     pub findings: Vec<Finding>,
     /// Every change of rule set, oldest first, with the total before and after it.
     pub rule_set_changes: Vec<RuleSetChange>,
+    /// Bonus items, deduction items and vetoes, as applied to the total.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extras: Vec<ExtraApplied>,
+    /// The form's wording, when the rule set states it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub form: Option<Form>,
 }
 
 impl Scorecard {
+    /// The total in terms of the rule set's own top nodes, e.g. `管理效能 49.96 + 履职效能
+    /// 50.00`, followed by any bonus, deduction or veto applied.
+    #[must_use]
+    pub fn top_line(&self) -> String {
+        let mut parts: Vec<String> = self
+            .nodes
+            .iter()
+            .filter(|n| n.depth == 1)
+            .map(|n| match &n.not_applicable {
+                Some(_) => format!("{} 不适用", n.name),
+                None => format!("{} {:.2}", n.name, n.score),
+            })
+            .collect();
+        let mut line = parts.join(" + ");
+        parts.clear();
+        for e in &self.extras {
+            if e.kind == "veto" {
+                if e.breached {
+                    parts.push(format!("{}: {}", e.name, e.effect));
+                }
+            } else if !e.points.is_zero() {
+                parts.push(format!("{} {:+.2}", e.name, e.points));
+            }
+        }
+        for p in parts {
+            line.push_str(if p.contains(':') { "; " } else { " " });
+            line.push_str(&p);
+        }
+        line
+    }
+
     /// The node with this id.
     #[must_use]
     pub fn node(&self, id: &str) -> Option<&NodeScore> {
@@ -289,4 +375,52 @@ pub struct Finding {
     pub problem: Option<String>,
     /// The latest acknowledgement of this finding, if any.
     pub acknowledged: Option<Acknowledged>,
+}
+
+/// What the rule set did beyond summing the tree, one sentence each, in tree order then the
+/// extras: not-applicable indicators, the redistribution of their weight, recorded levels,
+/// bonus, deduction and veto items with their cause.
+#[must_use]
+pub fn scoring_notes(card: &Scorecard) -> Vec<String> {
+    let mut out = Vec::new();
+    for n in &card.nodes {
+        if let Some(why) = &n.not_applicable {
+            out.push(format!(
+                "{} ({}) 不适用 (not applicable): {why}",
+                n.name, n.id
+            ));
+        }
+        if let Some(r) = &n.redistributed {
+            out.push(format!(
+                "{} ({}): 不适用指标 {} 的权重按比例分配给同级指标: {} × {} / {} = {:.2}",
+                n.name,
+                n.id,
+                r.dropped.join(", "),
+                r.applicable_sum.normalize(),
+                n.weight,
+                r.applicable_weight,
+                n.score
+            ));
+        }
+        if let Some(l) = &n.level {
+            out.push(format!(
+                "{} ({}): 等级 {l} (recorded code {})",
+                n.name,
+                n.id,
+                n.actual
+                    .map(|a| a.normalize().to_string())
+                    .unwrap_or_default()
+            ));
+        }
+    }
+    for e in &card.extras {
+        let v = e
+            .value
+            .map_or_else(|| "—".to_string(), |v| v.normalize().to_string());
+        out.push(format!(
+            "{} ({}, {}): {} = {v} → {}",
+            e.name, e.id, e.kind, e.input, e.effect
+        ));
+    }
+    out
 }

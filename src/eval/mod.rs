@@ -9,20 +9,22 @@ mod card;
 mod changes;
 mod claims;
 mod error;
+mod extras;
 mod faults;
 mod orphans;
 mod replay;
 mod resolve;
+mod resolve_ext;
 mod score;
 mod seqs;
 mod slots;
 mod validate;
 mod words;
 
-pub use card::{Acknowledged, Finding, FindingKind};
+pub use card::{Acknowledged, Finding, FindingKind, scoring_notes};
 pub use card::{
-    AdoptionRef, AppliedAdjustment, GradeInfo, NodeScore, RuleSetChange, RuleSetInfo, Scorecard,
-    TargetSource, TargetUsed,
+    AdoptionRef, AppliedAdjustment, ExtraApplied, GradeInfo, NodeScore, Redistribution,
+    RuleSetChange, RuleSetInfo, Scorecard, TargetSource, TargetUsed,
 };
 pub use changes::score;
 pub use claims::check_claims;

@@ -106,6 +106,9 @@ impl Resolver<'_> {
                             needed_by: needed_by.to_string(),
                         })?;
                 let me = r.to_string();
+                if d.op == DerivedOp::Expr {
+                    return self.expression(d, &me);
+                }
                 let ins = d
                     .inputs
                     .iter()
@@ -117,6 +120,16 @@ impl Resolver<'_> {
                 }
                 let first = ins.first().map_or(Decimal::ZERO, |i| i.value);
                 let second = ins.get(1).map_or(Decimal::ZERO, |i| i.value);
+                if let Some(z) = d.on_zero.filter(|_| second.is_zero()) {
+                    if matches!(d.op, DerivedOp::Ratio | DerivedOp::Growth) {
+                        return Ok(Resolved {
+                            value: z,
+                            unit: ValueUnit::Fraction,
+                            seqs,
+                            definition: format!("{}; its denominator is 0", d.definition()),
+                        });
+                    }
+                }
                 let zero = || EvalError::DivisionByZero {
                     reference: me.clone(),
                     denominator: d
@@ -145,6 +158,7 @@ impl Resolver<'_> {
                             ValueUnit::Fraction,
                         )
                     }
+                    DerivedOp::Expr => return self.expression(d, &me),
                     DerivedOp::Growth => {
                         if second.is_zero() {
                             return Err(zero());
@@ -164,10 +178,12 @@ impl Resolver<'_> {
                 })
             }
             Reference::Budget(m) => self.budget(*m, &r.to_string()),
+            Reference::Target(id) => self.target(id, r, needed_by),
+            Reference::Coefficient(key) => self.coefficient(key, r, needed_by),
         }
     }
 
-    fn kind_sum(&self, kinds: &[BudgetKind]) -> Result<Sum, EvalError> {
+    pub(super) fn kind_sum(&self, kinds: &[BudgetKind]) -> Result<Sum, EvalError> {
         let mut out = Sum::default();
         for line in self.state.budget.values() {
             for k in kinds {
@@ -303,6 +319,12 @@ impl Resolver<'_> {
             BudgetMetric::ProgressAt(d) => {
                 ratio(self.executed(Some(d))?, self.full_year()?, "full_year")
             }
+            BudgetMetric::GrossAdjustments => Ok(money(self.gross_adjustments(me)?)),
+            BudgetMetric::GrossAdjustmentRate => ratio(
+                self.gross_adjustments(me)?,
+                self.kind_sum(&[BudgetKind::YearStart])?,
+                "year_start",
+            ),
         }
     }
 }

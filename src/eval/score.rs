@@ -56,6 +56,7 @@ pub(crate) fn score_in_force(state: &State) -> Result<Scorecard, EvalError> {
         results: BTreeMap::new(),
     };
     eng.node(&rules.root, 0)?;
+    let (extras, veto_grade) = super::extras::apply(&mut eng.results, &eng.carried, state, rules)?;
     let mut nodes = Vec::with_capacity(rules.nodes.len());
     for n in rules.preorder() {
         if let Some(r) = eng.results.remove(&n.id) {
@@ -65,11 +66,12 @@ pub(crate) fn score_in_force(state: &State) -> Result<Scorecard, EvalError> {
     let (total, total_exact) = nodes
         .first()
         .map_or((Decimal::ZERO, Decimal::ZERO), |r| (r.score, r.score_exact));
-    let grade = rules.grade_for(total).map(|g| GradeInfo {
-        name: g.name.clone(),
-        en: g.en.clone(),
-        min: g.min,
-    });
+    let grade =
+        super::extras::capped_grade(rules, total, veto_grade.as_deref()).map(|g| GradeInfo {
+            name: g.name.clone(),
+            en: g.en.clone(),
+            min: g.min,
+        });
     let digest = state
         .rules
         .as_ref()
@@ -94,6 +96,8 @@ pub(crate) fn score_in_force(state: &State) -> Result<Scorecard, EvalError> {
             .count(),
         findings: Vec::new(),
         rule_set_changes: Vec::new(),
+        extras,
+        form: rules.form.stated.then(|| rules.form.clone()),
     };
     card.findings = check_claims(state, &card);
     card.findings
@@ -104,7 +108,7 @@ pub(crate) fn score_in_force(state: &State) -> Result<Scorecard, EvalError> {
 /// `score.` references reachable from a reference (through derivations).
 fn score_refs(rules: &RuleSet, r: &Reference, out: &mut Vec<String>) {
     match r {
-        Reference::Score(k) => {
+        Reference::Score(k) | Reference::Coefficient(k) => {
             if let Some(n) = rules.score_node(k) {
                 out.push(n.id.clone());
             }
@@ -145,6 +149,19 @@ impl Engine<'_> {
                 needed_by: "a reference cycle".into(),
             });
         }
+        if n.not_applicable.is_some() || self.all_parts_not_applicable(n) {
+            let mut ns = self.blank(n);
+            if ns.not_applicable.is_none() {
+                ns.not_applicable = Some("所有下级指标均不适用 (no part applies)".into());
+            }
+            for c in &n.children {
+                self.node(c, guard + 1)?;
+            }
+            self.carried
+                .insert(id.to_string(), (Decimal::ZERO, SeqSet::new()));
+            self.results.insert(id.to_string(), ns);
+            return Ok(());
+        }
         let mut seqs = SeqSet::new();
         let (mut ns, base) = match &n.scoring {
             Some(sc) => {
@@ -157,8 +174,21 @@ impl Engine<'_> {
             }
             None => {
                 let mut sum = Decimal::ZERO;
+                let mut dropped = Vec::new();
+                let mut applicable_weight = Decimal::ZERO;
                 for c in &n.children {
                     self.node(c, guard + 1)?;
+                    if self
+                        .results
+                        .get(c)
+                        .is_some_and(|r| r.not_applicable.is_some())
+                    {
+                        dropped.push(c.clone());
+                        continue;
+                    }
+                    if let Some(cn) = self.rules.node(c) {
+                        applicable_weight += cn.weight;
+                    }
                     if let Some((v, s)) = self.carried.get(c) {
                         sum = sum.checked_add(*v).ok_or_else(|| EvalError::Overflow {
                             what: format!("score of {id}"),
@@ -168,6 +198,22 @@ impl Engine<'_> {
                 }
                 let mut ns = self.blank(n);
                 ns.children_sum = Some(sum);
+                if !dropped.is_empty() {
+                    // 10号文: the weight of what does not apply goes to the siblings in
+                    // proportion to their weights.
+                    let scaled = sum
+                        .checked_mul(n.weight)
+                        .and_then(|x| x.checked_div(applicable_weight))
+                        .ok_or_else(|| EvalError::Overflow {
+                            what: format!("redistributed score of {id}"),
+                        })?;
+                    ns.redistributed = Some(super::card::Redistribution {
+                        dropped,
+                        applicable_weight,
+                        applicable_sum: sum,
+                    });
+                    sum = scaled;
+                }
                 let pending = n
                     .children
                     .iter()
@@ -213,6 +259,16 @@ impl Engine<'_> {
         Ok(())
     }
 
+    /// A parent all of whose children are not applicable (directly or below).
+    fn all_parts_not_applicable(&self, n: &Node) -> bool {
+        !n.children.is_empty()
+            && n.children.iter().all(|c| {
+                self.rules.node(c).is_some_and(|cn| {
+                    cn.not_applicable.is_some() || self.all_parts_not_applicable(cn)
+                })
+            })
+    }
+
     fn blank(&self, n: &Node) -> NodeScore {
         NodeScore {
             id: n.id.clone(),
@@ -236,6 +292,9 @@ impl Engine<'_> {
             score: Decimal::ZERO,
             seqs: SeqSet::new(),
             pending: None,
+            not_applicable: n.not_applicable.clone(),
+            redistributed: None,
+            level: None,
         }
     }
 
@@ -297,6 +356,12 @@ impl Engine<'_> {
         ns.target = target;
         ns.actual = Some(input.value);
         ns.raw = Some(raw);
+        if let crate::rules::Method::Levels { levels } = &sc.method {
+            ns.level = levels
+                .iter()
+                .find(|l| l.code == input.value)
+                .map(|l| l.name.clone());
+        }
         Ok((ns, base))
     }
 

@@ -220,6 +220,16 @@ pub struct ReportModel {
     pub evidence: Vec<EntryDetail>,
     /// Every group of entries cited as one range (bounded citations), ascending.
     pub evidence_groups: Vec<CiteGroup>,
+    /// The form's title, when the rule set states its form (else the renderers' default).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// The heading of the score table, when the rule set states its form.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scores_heading: Option<String>,
+    /// What the rule set did beyond summing the tree: not-applicable indicators and the
+    /// redistribution of their weight, recorded levels, bonus, deduction and veto items.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub scoring_notes: Vec<String>,
 }
 
 pub(super) fn integrity_of(checked: &Checked) -> Integrity {
@@ -506,6 +516,9 @@ impl ReportModel {
             ledger: binding,
             evidence: Vec::new(),
             evidence_groups: Vec::new(),
+            title: None,
+            scores_heading: None,
+            scoring_notes: Vec::new(),
         };
         let state = match &checked.state {
             Ok(s) => s,
@@ -526,6 +539,14 @@ impl ReportModel {
                     Lang::En => g.en.clone(),
                 });
                 model.claims_checked = card.claims_checked;
+                if let Some(f) = &card.form {
+                    model.title = Some(lang.pick(&f.title, &f.title_en).to_string());
+                    model.scores_heading = Some(
+                        lang.pick(&f.scores_heading, &f.scores_heading_en)
+                            .to_string(),
+                    );
+                }
+                model.scoring_notes = crate::eval::scoring_notes(card);
                 model.findings = finding_rows(card, state, &mut e);
                 model.adjustments = adjustment_rows(card, lang, &mut e);
             }

@@ -52,10 +52,10 @@ pub fn render_text(m: &ReportModel) -> String {
     let _ = writeln!(
         out,
         "{}  {} {}",
-        l.pick(
+        m.title.as_deref().unwrap_or(l.pick(
             "部门整体支出绩效自评报告",
             "Department overall expenditure performance self-evaluation"
-        ),
+        )),
         m.department,
         m.year.map(|y| y.to_string()).unwrap_or_default()
     );
@@ -80,7 +80,10 @@ pub fn render_text(m: &ReportModel) -> String {
         );
     }
     let _ = writeln!(out);
-    let _ = writeln!(out, "{}", l.pick("一、自评表", "1. Self-evaluation table"));
+    let _ = match &m.scores_heading {
+        Some(h) => writeln!(out, "{}{h}", l.pick("一、", "1. ")),
+        None => writeln!(out, "{}", l.pick("一、自评表", "1. Self-evaluation table")),
+    };
     if let Some(e) = &m.score_error {
         let _ = writeln!(out, "  {}: {e}", l.pick("无法评分", "not scored"));
     }
@@ -127,6 +130,9 @@ pub fn render_text(m: &ReportModel) -> String {
                 l.pick("偏差原因", "deviation reason")
             );
         }
+    }
+    for note in &m.scoring_notes {
+        let _ = writeln!(out, "  * {note}");
     }
     if let Some(t) = &m.total {
         let _ = writeln!(

@@ -1,213 +1,21 @@
-//! Reading a rule-set TOML text into a validated [`RuleSet`].
+//! Reading a rule-set TOML text into a validated [`RuleSet`]: settings, grades, the tree,
+//! derivations, and the checks across them (references defined, no cycles).
 //!
-//! Numbers in parameters are exact: an integer, a string (`"0.05"`), or a TOML float whose
-//! literal text is re-read from the source as a decimal (the float value itself is unused).
+//! Numbers in parameters are exact: an integer, a string (`"0.05"`, or `"param.NAME"` for a
+//! constant of `[params]`), or a TOML float whose literal text is re-read from the source as a
+//! decimal (the float value itself is unused). Must not: score.
 
-use super::error::{Pos, RulesError, pos_of};
-use super::method::{ChecklistItem, METHOD_NAMES, Method, Partial, Tier};
+use super::error::{RulesError, pos_of};
+use super::expr::Expr;
+use super::extras;
+use super::method_parse::method;
+use super::raw::{Ctx, RawDerived, RawFile, RawNode, RawRounding};
 use super::reference::{Reference, is_key};
 use super::rounding::{Rounding, RoundingMode, RoundingWhen};
 use super::{Derivation, DerivedOp, Grade, Node, RuleSet, Scoring};
 use rust_decimal::Decimal;
-use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 use toml::Spanned;
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawFile {
-    name: Spanned<String>,
-    #[serde(default)]
-    description: String,
-    rounding: Spanned<RawRounding>,
-    #[serde(default, rename = "grade")]
-    grades: Vec<Spanned<RawGrade>>,
-    #[serde(rename = "node")]
-    nodes: Vec<Spanned<RawNode>>,
-    #[serde(default)]
-    derived: BTreeMap<String, Spanned<RawDerived>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawRounding {
-    scale: Spanned<u32>,
-    mode: Spanned<String>,
-    when: Spanned<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawGrade {
-    min: Spanned<RawNum>,
-    name: String,
-    #[serde(default)]
-    en: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawNode {
-    id: Spanned<String>,
-    name: String,
-    #[serde(default)]
-    en: String,
-    weight: Spanned<RawNum>,
-    parent: Option<Spanned<String>>,
-    method: Option<Spanned<String>>,
-    input: Option<Spanned<String>>,
-    target: Option<Spanned<RawNum>>,
-    deduct_per: Option<Spanned<RawNum>>,
-    k: Option<Spanned<RawNum>>,
-    full_at: Option<Spanned<RawNum>>,
-    step: Option<Spanned<RawNum>>,
-    points: Option<Spanned<RawNum>>,
-    partial: Option<Spanned<String>>,
-    tiers: Option<Spanned<Vec<Spanned<RawTier>>>>,
-    items: Option<Spanned<Vec<Spanned<RawItem>>>>,
-    #[serde(default)]
-    note: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawTier {
-    min: Option<Spanned<RawNum>>,
-    max: Option<Spanned<RawNum>>,
-    points: Spanned<RawNum>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawItem {
-    name: String,
-    points: Spanned<RawNum>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawDerived {
-    method: Spanned<String>,
-    inputs: Spanned<Vec<Spanned<String>>>,
-    #[serde(default)]
-    description: String,
-}
-
-/// A number as written: its exact value is taken from the source text.
-enum RawNum {
-    Int(i64),
-    Float,
-    Str(String),
-}
-
-impl<'de> Deserialize<'de> for RawNum {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<RawNum, D::Error> {
-        struct V;
-        impl serde::de::Visitor<'_> for V {
-            type Value = RawNum;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a number (integer, decimal, or decimal in a string)")
-            }
-            fn visit_i64<E>(self, v: i64) -> Result<RawNum, E> {
-                Ok(RawNum::Int(v))
-            }
-            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<RawNum, E> {
-                i64::try_from(v)
-                    .map(RawNum::Int)
-                    .map_err(|_| E::custom("integer out of range"))
-            }
-            fn visit_f64<E>(self, _v: f64) -> Result<RawNum, E> {
-                Ok(RawNum::Float)
-            }
-            fn visit_str<E>(self, v: &str) -> Result<RawNum, E> {
-                Ok(RawNum::Str(v.to_string()))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-struct Ctx<'a> {
-    text: &'a str,
-}
-
-impl Ctx<'_> {
-    fn pos<T>(&self, s: &Spanned<T>) -> Pos {
-        pos_of(self.text, s.span().start)
-    }
-
-    /// The exact decimal a number literal stands for.
-    fn num(&self, n: &Spanned<RawNum>, owner: &str, param: &str) -> Result<Decimal, RulesError> {
-        let literal = match n.get_ref() {
-            RawNum::Int(i) => return Ok(Decimal::from(*i)),
-            RawNum::Str(s) => s.trim().to_string(),
-            RawNum::Float => self.text.get(n.span()).unwrap_or_default().replace('_', ""),
-        };
-        let literal = literal.strip_prefix('+').unwrap_or(&literal);
-        Decimal::from_str_exact(literal).map_err(|_| {
-            let p = self.pos(n);
-            RulesError::BadParameter {
-                line: p.line,
-                column: p.column,
-                owner: owner.to_string(),
-                param: param.to_string(),
-                why: format!(
-                    "`{literal}` is not a plain decimal; write digits with an optional point (no exponent, inf or nan)"
-                ),
-            }
-        })
-    }
-
-    fn bad_param<T>(
-        &self,
-        at: &Spanned<T>,
-        owner: &str,
-        param: &str,
-        why: impl Into<String>,
-    ) -> RulesError {
-        let p = self.pos(at);
-        RulesError::BadParameter {
-            line: p.line,
-            column: p.column,
-            owner: owner.to_string(),
-            param: param.to_string(),
-            why: why.into(),
-        }
-    }
-
-    fn bad_setting<T>(&self, at: &Spanned<T>, field: &str, why: impl Into<String>) -> RulesError {
-        let p = self.pos(at);
-        RulesError::BadSetting {
-            line: p.line,
-            column: p.column,
-            field: field.to_string(),
-            why: why.into(),
-        }
-    }
-
-    fn bad_tree<T>(&self, at: &Spanned<T>, node: &str, why: impl Into<String>) -> RulesError {
-        let p = self.pos(at);
-        RulesError::BadTree {
-            line: p.line,
-            column: p.column,
-            node: node.to_string(),
-            why: why.into(),
-        }
-    }
-
-    fn reference(&self, s: &Spanned<String>) -> Result<Reference, RulesError> {
-        Reference::parse(s.get_ref()).map_err(|why| {
-            let p = self.pos(s);
-            RulesError::UnknownReference {
-                line: p.line,
-                column: p.column,
-                reference: s.get_ref().clone(),
-                why,
-            }
-        })
-    }
-}
 
 pub(super) fn parse(text: &str) -> Result<RuleSet, RulesError> {
     let raw: RawFile = toml::from_str(text).map_err(|e| {
@@ -218,7 +26,29 @@ pub(super) fn parse(text: &str) -> Result<RuleSet, RulesError> {
             message: e.message().trim().to_string(),
         }
     })?;
-    let cx = Ctx { text };
+    let mut cx = Ctx {
+        text,
+        params: BTreeMap::new(),
+    };
+    let mut params = BTreeMap::new();
+    for (k, v) in &raw.params {
+        if !is_key(k) {
+            return Err(cx.bad_setting(
+                v,
+                "params",
+                format!("`{k}` is not a name: use letters, digits, `_`, `-`"),
+            ));
+        }
+        if matches!(v.get_ref(), super::raw::RawNum::Str(s) if s.trim().starts_with("param.")) {
+            return Err(cx.bad_setting(
+                v,
+                "params",
+                "a parameter is a number, not another parameter",
+            ));
+        }
+        params.insert(k.clone(), cx.num(v, "params", k)?);
+    }
+    cx.params = params;
 
     if raw.name.get_ref().trim().is_empty() {
         return Err(cx.bad_setting(&raw.name, "name", "the rule set needs a non-empty name"));
@@ -227,6 +57,18 @@ pub(super) fn parse(text: &str) -> Result<RuleSet, RulesError> {
     let grades = grades(&cx, &raw)?;
     let derived = derivations(&cx, &raw.derived)?;
     let (root, nodes) = tree(&cx, &raw.nodes)?;
+    let extras = extras::extras(&cx, &raw.extras, &grades)?;
+    let total_max = raw
+        .total_max
+        .as_ref()
+        .map(|t| cx.num(t, "total_max", "total_max"))
+        .transpose()?;
+    if let (Some(t), Some(at)) = (total_max, &raw.total_max) {
+        let w = nodes.get(&root).map_or(Decimal::ZERO, |n| n.weight);
+        if t < w {
+            return Err(cx.bad_setting(at, "total_max", format!("{t} is below the root's weight {w}; the cap on the total is at least the weight")));
+        }
+    }
     let rules = RuleSet {
         name: raw.name.get_ref().clone(),
         description: raw.description.clone(),
@@ -235,6 +77,10 @@ pub(super) fn parse(text: &str) -> Result<RuleSet, RulesError> {
         derived,
         rounding,
         grades,
+        params: cx.params.clone(),
+        form: extras::form(raw.form.as_ref()),
+        extras,
+        total_max,
     };
     check_references(&cx, &raw, &rules)?;
     check_cycles(&rules)?;
@@ -333,24 +179,91 @@ fn derivations(
                 why: "a derivation name uses letters, digits, `_`, `-` and non-empty dot-separated parts".into(),
             });
         }
-        let op = match dr.method.get_ref().as_str() {
+        if let Some(ex) = &dr.expr {
+            if let Some(m) = &dr.method {
+                return Err(cx.bad_param(
+                    m,
+                    &format!("derived.{name}"),
+                    "method",
+                    "give either `expr` or `method` with `inputs`, not both",
+                ));
+            }
+            if let Some(i) = &dr.inputs {
+                return Err(cx.bad_param(
+                    i,
+                    &format!("derived.{name}"),
+                    "inputs",
+                    "an `expr` names its inputs itself: remove `inputs`",
+                ));
+            }
+            let e = Expr::parse(ex.get_ref(), &cx.params).map_err(|(at, why)| {
+                // The expression is a TOML string: its characters start one after the quote.
+                let base = pos_of(cx.text, ex.span().start);
+                RulesError::BadParameter {
+                    line: base.line,
+                    column: base.column + 1 + at,
+                    owner: format!("derived.{name}"),
+                    param: "expr".into(),
+                    why,
+                }
+            })?;
+            let on_zero = dr
+                .on_zero
+                .as_ref()
+                .map(|z| cx.num(z, &format!("derived.{name}"), "on_zero"))
+                .transpose()?;
+            out.insert(
+                name.clone(),
+                Derivation {
+                    name: name.clone(),
+                    op: DerivedOp::Expr,
+                    inputs: e.references(),
+                    description: dr.description.clone(),
+                    line: p.line,
+                    expr: Some(e),
+                    on_zero,
+                },
+            );
+            continue;
+        }
+        let Some(method) = &dr.method else {
+            return Err(cx.bad_param(
+                d,
+                &format!("derived.{name}"),
+                "method",
+                "a derivation needs `expr = \"...\"` or `method` with `inputs`",
+            ));
+        };
+        let Some(raw_inputs) = &dr.inputs else {
+            return Err(cx.bad_param(
+                method,
+                &format!("derived.{name}"),
+                "inputs",
+                "`method` needs `inputs = [...]`",
+            ));
+        };
+        let on_zero = dr
+            .on_zero
+            .as_ref()
+            .map(|z| cx.num(z, &format!("derived.{name}"), "on_zero"))
+            .transpose()?;
+        let op = match method.get_ref().as_str() {
             "sum" => DerivedOp::Sum,
             "difference" => DerivedOp::Difference,
             "ratio" => DerivedOp::Ratio,
             "growth" => DerivedOp::Growth,
             other => {
-                let mp = cx.pos(&dr.method);
+                let mp = cx.pos(method);
                 return Err(RulesError::UnknownMethod {
                     line: mp.line,
                     column: mp.column,
                     owner: format!("derived.{name}"),
                     method: other.to_string(),
-                    known: "sum, difference, ratio, growth",
+                    known: "sum, difference, ratio, growth (or write `expr`)",
                 });
             }
         };
-        let inputs = dr
-            .inputs
+        let inputs = raw_inputs
             .get_ref()
             .iter()
             .map(|r| cx.reference(r))
@@ -361,7 +274,7 @@ fn derivations(
         };
         if !arity_ok {
             return Err(cx.bad_param(
-                &dr.inputs,
+                raw_inputs,
                 &format!("derived.{name}"),
                 "inputs",
                 match op {
@@ -382,6 +295,8 @@ fn derivations(
                 inputs,
                 description: dr.description.clone(),
                 line: p.line,
+                expr: None,
+                on_zero,
             },
         );
     }
@@ -449,6 +364,7 @@ fn tree(
                 scoring: None,
                 note: n.note.clone(),
                 line: p.line,
+                not_applicable: n.not_applicable.as_ref().map(|r| r.get_ref().clone()),
             },
         );
     }
@@ -509,7 +425,12 @@ fn tree(
         let n = rn.get_ref();
         let id = n.id.get_ref();
         let Some(node) = nodes.get(id) else { continue };
-        if node.children.is_empty() {
+        if node.children.is_empty() && n.not_applicable.is_some() && n.method.is_none() {
+            // 不适用 and not scored: method and input may be left out.
+            if let Some(i) = &n.input {
+                return Err(cx.bad_tree(i, id, "a not-applicable leaf without `method` has no `input`: remove it or add the method"));
+            }
+        } else if node.children.is_empty() {
             let (Some(m), Some(inp)) = (&n.method, &n.input) else {
                 return Err(cx.bad_tree(&n.id, id, "a leaf needs both `method` and `input`"));
             };
@@ -548,249 +469,6 @@ fn tree(
     Ok((root, nodes))
 }
 
-fn method(
-    cx: &Ctx<'_>,
-    n: &RawNode,
-    id: &str,
-    weight: Decimal,
-    m: &Spanned<String>,
-) -> Result<Method, RulesError> {
-    let name = m.get_ref().as_str();
-    let allowed: &[&str] = match name {
-        "ratio_higher" => &["target"],
-        "ratio_lower" => &["target", "deduct_per"],
-        "zero_tolerance" => &["deduct_per"],
-        "tiers" => &["tiers"],
-        "linear_penalty" => &["k"],
-        "step_deduction" => &["full_at", "step", "points", "partial"],
-        "qualitative" => &[],
-        "checklist" => &["items", "deduct_per"],
-        other => {
-            let p = cx.pos(m);
-            return Err(RulesError::UnknownMethod {
-                line: p.line,
-                column: p.column,
-                owner: id.to_string(),
-                method: other.to_string(),
-                known: METHOD_NAMES,
-            });
-        }
-    };
-    let present: [(&str, Option<usize>); 9] = [
-        ("target", n.target.as_ref().map(|s| s.span().start)),
-        ("deduct_per", n.deduct_per.as_ref().map(|s| s.span().start)),
-        ("k", n.k.as_ref().map(|s| s.span().start)),
-        ("full_at", n.full_at.as_ref().map(|s| s.span().start)),
-        ("step", n.step.as_ref().map(|s| s.span().start)),
-        ("points", n.points.as_ref().map(|s| s.span().start)),
-        ("partial", n.partial.as_ref().map(|s| s.span().start)),
-        ("tiers", n.tiers.as_ref().map(|s| s.span().start)),
-        ("items", n.items.as_ref().map(|s| s.span().start)),
-    ];
-    for (param, at) in present {
-        if let Some(at) = at
-            && !allowed.contains(&param)
-        {
-            let p = pos_of(cx.text, at);
-            return Err(RulesError::BadParameter {
-                line: p.line,
-                column: p.column,
-                owner: id.to_string(),
-                param: param.to_string(),
-                why: format!(
-                    "does not apply to method `{name}` (it takes: {})",
-                    if allowed.is_empty() {
-                        "no parameters".to_string()
-                    } else {
-                        allowed.join(", ")
-                    }
-                ),
-            });
-        }
-    }
-    let opt = |s: &Option<Spanned<RawNum>>, param: &str| -> Result<Option<Decimal>, RulesError> {
-        s.as_ref().map(|v| cx.num(v, id, param)).transpose()
-    };
-    let req = |s: &Option<Spanned<RawNum>>, param: &str| -> Result<Decimal, RulesError> {
-        opt(s, param)?
-            .ok_or_else(|| cx.bad_param(m, id, param, format!("method `{name}` needs `{param}`")))
-    };
-    let non_negative =
-        |v: Decimal, s: &Option<Spanned<RawNum>>, param: &str| -> Result<Decimal, RulesError> {
-            if v < Decimal::ZERO {
-                Err(match s {
-                    Some(s) => cx.bad_param(s, id, param, "must be ≥ 0"),
-                    None => cx.bad_param(m, id, param, "must be ≥ 0"),
-                })
-            } else {
-                Ok(v)
-            }
-        };
-    Ok(match name {
-        "ratio_higher" => {
-            let target = opt(&n.target, "target")?;
-            if let Some(t) = target {
-                non_negative(t, &n.target, "target")?;
-            }
-            Method::RatioHigher { target }
-        }
-        "ratio_lower" => {
-            let target = opt(&n.target, "target")?;
-            let deduct_per = opt(&n.deduct_per, "deduct_per")?;
-            if let Some(t) = target {
-                non_negative(t, &n.target, "target")?;
-                if t.is_zero() && deduct_per.is_none() {
-                    return Err(cx.bad_param(m, id, "deduct_per", "`target = 0` makes `ratio_lower` zero tolerance: add `deduct_per` (points per unit above 0)"));
-                }
-            }
-            if let Some(d) = deduct_per {
-                non_negative(d, &n.deduct_per, "deduct_per")?;
-            }
-            Method::RatioLower { target, deduct_per }
-        }
-        "zero_tolerance" => Method::ZeroTolerance {
-            deduct_per: non_negative(
-                req(&n.deduct_per, "deduct_per")?,
-                &n.deduct_per,
-                "deduct_per",
-            )?,
-        },
-        "tiers" => {
-            let Some(ts) = &n.tiers else {
-                return Err(cx.bad_param(
-                    m,
-                    id,
-                    "tiers",
-                    "method `tiers` needs `tiers = [{ max = X, points = P }, ...]`",
-                ));
-            };
-            if ts.get_ref().is_empty() {
-                return Err(cx.bad_param(ts, id, "tiers", "needs at least one band"));
-            }
-            let mut tiers = Vec::new();
-            for t in ts.get_ref() {
-                let tr = t.get_ref();
-                let min = tr
-                    .min
-                    .as_ref()
-                    .map(|v| cx.num(v, id, "tiers.min"))
-                    .transpose()?;
-                let max = tr
-                    .max
-                    .as_ref()
-                    .map(|v| cx.num(v, id, "tiers.max"))
-                    .transpose()?;
-                let points = cx.num(&tr.points, id, "tiers.points")?;
-                if points < Decimal::ZERO || points > weight {
-                    return Err(cx.bad_param(
-                        &tr.points,
-                        id,
-                        "tiers.points",
-                        format!("{points} is outside 0..={weight} (the weight)"),
-                    ));
-                }
-                if let (Some(a), Some(b)) = (min, max)
-                    && a > b
-                {
-                    return Err(cx.bad_param(
-                        t,
-                        id,
-                        "tiers",
-                        format!("band min {a} is above its max {b}"),
-                    ));
-                }
-                tiers.push(Tier { min, max, points });
-            }
-            Method::Tiers { tiers }
-        }
-        "linear_penalty" => Method::LinearPenalty {
-            k: non_negative(req(&n.k, "k")?, &n.k, "k")?,
-        },
-        "step_deduction" => {
-            let full_at = req(&n.full_at, "full_at")?;
-            let step = req(&n.step, "step")?;
-            if step <= Decimal::ZERO {
-                return Err(match &n.step {
-                    Some(s) => cx.bad_param(s, id, "step", "must be > 0"),
-                    None => cx.bad_param(m, id, "step", "must be > 0"),
-                });
-            }
-            let points = non_negative(req(&n.points, "points")?, &n.points, "points")?;
-            let partial = match n.partial.as_ref().map(|p| p.get_ref().as_str()) {
-                None | Some("whole") => Partial::Whole,
-                Some("proportional") => Partial::Proportional,
-                Some(other) => {
-                    let at = n.partial.as_ref().map_or_else(|| cx.pos(m), |p| cx.pos(p));
-                    return Err(RulesError::BadParameter {
-                        line: at.line,
-                        column: at.column,
-                        owner: id.to_string(),
-                        param: "partial".into(),
-                        why: format!(
-                            "`{other}` is not a choice; use \"whole\" or \"proportional\""
-                        ),
-                    });
-                }
-            };
-            Method::StepDeduction {
-                full_at,
-                step,
-                points,
-                partial,
-            }
-        }
-        "qualitative" => Method::Qualitative,
-        _ => {
-            // checklist
-            let Some(items) = &n.items else {
-                return Err(cx.bad_param(
-                    m,
-                    id,
-                    "items",
-                    "method `checklist` needs `items = [{ name = \"...\", points = P }, ...]`",
-                ));
-            };
-            let mut out = Vec::new();
-            let mut sum = Decimal::ZERO;
-            for it in items.get_ref() {
-                let points = cx.num(&it.get_ref().points, id, "items.points")?;
-                if points < Decimal::ZERO {
-                    return Err(cx.bad_param(
-                        &it.get_ref().points,
-                        id,
-                        "items.points",
-                        "must be ≥ 0",
-                    ));
-                }
-                sum = sum.checked_add(points).unwrap_or(Decimal::MAX);
-                out.push(ChecklistItem {
-                    name: it.get_ref().name.clone(),
-                    points,
-                });
-            }
-            if sum != weight {
-                return Err(cx.bad_param(
-                    items,
-                    id,
-                    "items",
-                    format!(
-                        "item points add up to {sum}, but the weight is {weight}; make them equal"
-                    ),
-                ));
-            }
-            let deduct_per = non_negative(
-                req(&n.deduct_per, "deduct_per")?,
-                &n.deduct_per,
-                "deduct_per",
-            )?;
-            Method::Checklist {
-                items: out,
-                deduct_per,
-            }
-        }
-    })
-}
-
 /// `derived.X` must be defined and `score.X` must be a node (or `total`).
 fn check_references(cx: &Ctx<'_>, raw: &RawFile, rules: &RuleSet) -> Result<(), RulesError> {
     let check = |r: &Reference, at: &Spanned<String>| -> Result<(), RulesError> {
@@ -798,7 +476,7 @@ fn check_references(cx: &Ctx<'_>, raw: &RawFile, rules: &RuleSet) -> Result<(), 
             Reference::Derived(d) if !rules.derived.contains_key(d) => Some(format!(
                 "no `[derived.\"{d}\"]` is defined in this rule set"
             )),
-            Reference::Score(s) if rules.score_node(s).is_none() => {
+            Reference::Score(s) | Reference::Coefficient(s) if rules.score_node(s).is_none() => {
                 Some(format!("`{s}` is not a node id of this rule set"))
             }
             _ => None,
@@ -816,10 +494,20 @@ fn check_references(cx: &Ctx<'_>, raw: &RawFile, rules: &RuleSet) -> Result<(), 
             None => Ok(()),
         }
     };
-    for d in raw.derived.values() {
-        for inp in d.get_ref().inputs.get_ref() {
-            check(&cx.reference(inp)?, inp)?;
+    for (name, d) in &raw.derived {
+        if let Some(ins) = &d.get_ref().inputs {
+            for inp in ins.get_ref() {
+                check(&cx.reference(inp)?, inp)?;
+            }
         }
+        if let (Some(ex), Some(def)) = (&d.get_ref().expr, rules.derived.get(name)) {
+            for r in &def.inputs {
+                check(r, ex)?;
+            }
+        }
+    }
+    for e in &raw.extras {
+        check(&cx.reference(&e.get_ref().input)?, &e.get_ref().input)?;
     }
     for n in &raw.nodes {
         if let Some(inp) = &n.get_ref().input {
@@ -855,7 +543,9 @@ fn check_cycles(rules: &RuleSet) -> Result<(), RulesError> {
         refs.into_iter()
             .filter_map(|r| match r {
                 Reference::Derived(d) => Some(format!("derived.{d}")),
-                Reference::Score(s) => rules.score_node(s).map(|n| format!("score.{}", n.id)),
+                Reference::Score(s) | Reference::Coefficient(s) => {
+                    rules.score_node(s).map(|n| format!("score.{}", n.id))
+                }
                 _ => None,
             })
             .collect()

@@ -2,6 +2,7 @@
 //! score. The raw score is not yet capped at the weight or floored at 0: [`clamp`] does that,
 //! so a report can show both.
 
+use super::bands::{Level, Side, beyond_limit, deviation, level_score};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -25,6 +26,14 @@ pub enum MethodError {
     /// A qualitative judgement outside 0–100 percent.
     #[error("judged fraction {0} is outside 0–100 (percent); record a value between 0 and 100")]
     FractionOutOfRange(Decimal),
+    /// A qualitative level's code that the rule's `levels` do not list.
+    #[error("recorded level code {0} is not one of the rule's `levels`; record one of their codes")]
+    UnknownLevel(Decimal),
+    /// A deviation from a target of 0 with a non-zero actual value is not defined.
+    #[error(
+        "the target is 0 and the actual value {0} is not: a relative deviation is not defined; use `tiers` on the value instead"
+    )]
+    ZeroTargetDeviation(Decimal),
     /// Arithmetic overflow (the figures are far beyond any budget).
     #[error("arithmetic overflow; check the recorded figures for typing errors")]
     Overflow,
@@ -117,9 +126,39 @@ pub enum Method {
     },
     /// The evaluator's judged fraction in percent (0–100) of the weight.
     Qualitative,
-    /// Items with points; each breach deducts a fixed amount.
+    /// Points per unit beyond a limit (每超过/每低于一个百分点扣 P 分).
+    BeyondLimit {
+        /// The limit (以 100% 为标准: 1).
+        #[serde(with = "crate::rules::dec")]
+        limit: Decimal,
+        /// Size of one unit (a percentage point of a fraction: 0.01).
+        #[serde(with = "crate::rules::dec")]
+        per: Decimal,
+        /// Points lost per unit.
+        #[serde(with = "crate::rules::dec")]
+        points: Decimal,
+        /// Which side loses.
+        side: Side,
+        /// How a started unit counts.
+        partial: Partial,
+    },
+    /// Bands of the relative deviation |actual − target| / target (偏差度).
+    Deviation {
+        /// Fixed target from the rule (else the recorded indicator target).
+        #[serde(with = "crate::rules::dec_opt")]
+        target: Option<Decimal>,
+        /// Bands on the deviation (a fraction), checked in order.
+        tiers: Vec<Tier>,
+    },
+    /// Qualitative levels: the recorded code names a level, which gives a coefficient of the
+    /// weight or fixed points.
+    Levels {
+        /// The levels.
+        levels: Vec<Level>,
+    },
+    /// Each breach deducts a fixed amount; items (optional) document what is checked.
     Checklist {
-        /// The items checked.
+        /// The items checked (may be empty: 每例扣 P 分 without a list).
         items: Vec<ChecklistItem>,
         /// Deduction per breach.
         #[serde(with = "crate::rules::dec")]
@@ -128,7 +167,7 @@ pub enum Method {
 }
 
 /// Method names accepted in a rule set.
-pub(crate) const METHOD_NAMES: &str = "ratio_higher, ratio_lower, zero_tolerance, tiers, linear_penalty, step_deduction, qualitative, checklist";
+pub(crate) const METHOD_NAMES: &str = "ratio_higher, ratio_lower, zero_tolerance, tiers, linear_penalty, step_deduction, qualitative, checklist, beyond_limit, deviation, levels";
 
 impl Method {
     /// The method's name as written in a rule set.
@@ -143,20 +182,28 @@ impl Method {
             Method::StepDeduction { .. } => "step_deduction",
             Method::Qualitative => "qualitative",
             Method::Checklist { .. } => "checklist",
+            Method::BeyondLimit { .. } => "beyond_limit",
+            Method::Deviation { .. } => "deviation",
+            Method::Levels { .. } => "levels",
         }
     }
 
     /// Does the method compare the actual value with a target?
     #[must_use]
     pub fn uses_target(&self) -> bool {
-        matches!(self, Method::RatioHigher { .. } | Method::RatioLower { .. })
+        matches!(
+            self,
+            Method::RatioHigher { .. } | Method::RatioLower { .. } | Method::Deviation { .. }
+        )
     }
 
     /// The target fixed by the rule, if any.
     #[must_use]
     pub fn rule_target(&self) -> Option<Decimal> {
         match self {
-            Method::RatioHigher { target } | Method::RatioLower { target, .. } => *target,
+            Method::RatioHigher { target }
+            | Method::RatioLower { target, .. }
+            | Method::Deviation { target, .. } => *target,
             _ => None,
         }
     }
@@ -177,17 +224,29 @@ impl Method {
             Method::ZeroTolerance { deduct_per } => {
                 format!("zero_tolerance: 0 → weight; else weight − {deduct_per} × occurrences")
             }
-            Method::Tiers { tiers } => {
-                let bands: Vec<String> = tiers
+            Method::Tiers { tiers } => format!("tiers: {}; no band → 0", bands_words(tiers, "v")),
+            Method::BeyondLimit { limit, per, points, side, partial } => format!(
+                "beyond_limit: value {} {limit} → weight; else weight − {points} per {per} {} ({})",
+                match side { Side::Over => "≤", Side::Under => "≥" },
+                match side { Side::Over => "above", Side::Under => "below" },
+                match partial {
+                    Partial::Whole => "a started unit counts whole",
+                    Partial::Proportional => "a started unit counts in proportion",
+                }
+            ),
+            Method::Deviation { tiers, .. } => format!(
+                "deviation: d = |actual − target| / target; {}; no band → 0",
+                bands_words(tiers, "d")
+            ),
+            Method::Levels { levels } => {
+                let ls: Vec<String> = levels
                     .iter()
-                    .map(|t| match (t.min, t.max) {
-                        (Some(a), Some(b)) => format!("{a} ≤ v ≤ {b} → {}", t.points),
-                        (Some(a), None) => format!("v ≥ {a} → {}", t.points),
-                        (None, Some(b)) => format!("v ≤ {b} → {}", t.points),
-                        (None, None) => format!("otherwise → {}", t.points),
+                    .map(|l| match l.gives {
+                        super::bands::LevelGives::Coefficient(c) => format!("{} ({}) → weight × {c}", l.name, l.code),
+                        super::bands::LevelGives::Points(p) => format!("{} ({}) → {p}", l.name, l.code),
                     })
                     .collect();
-                format!("tiers: {}; no band → 0", bands.join("; "))
+                format!("levels: {}", ls.join("; "))
             }
             Method::LinearPenalty { k } => format!("linear_penalty: weight × (1 − {k} × value)"),
             Method::StepDeduction { full_at, step, points, partial } => format!(
@@ -232,8 +291,33 @@ impl Method {
             } => step_deduction(weight, actual, *full_at, *step, *points, *partial),
             Method::Qualitative => qualitative(weight, actual),
             Method::Checklist { deduct_per, .. } => zero_tolerance(weight, actual, *deduct_per),
+            Method::BeyondLimit {
+                limit,
+                per,
+                points,
+                side,
+                partial,
+            } => beyond_limit(weight, actual, *limit, *per, *points, *side, *partial),
+            Method::Deviation { tiers, .. } => {
+                deviation(tiers, actual, target.ok_or(MethodError::MissingTarget)?)
+            }
+            Method::Levels { levels } => level_score(levels, weight, actual),
         }
     }
+}
+
+/// Bands in words: `v ≤ 0.1 → 4; ...`.
+fn bands_words(tiers: &[Tier], v: &str) -> String {
+    let bands: Vec<String> = tiers
+        .iter()
+        .map(|t| match (t.min, t.max) {
+            (Some(a), Some(b)) => format!("{a} ≤ {v} ≤ {b} → {}", t.points),
+            (Some(a), None) => format!("{v} ≥ {a} → {}", t.points),
+            (None, Some(b)) => format!("{v} ≤ {b} → {}", t.points),
+            (None, None) => format!("otherwise → {}", t.points),
+        })
+        .collect();
+    bands.join("; ")
 }
 
 fn mul(a: Decimal, b: Decimal) -> Result<Decimal, MethodError> {

@@ -6,13 +6,21 @@
 //! touch storage, read ledger entries, or decide which recorded value is effective (that is
 //! `eval`).
 
+mod bands;
 mod error;
+mod expr;
+mod extras;
 mod file;
 mod method;
+mod method_parse;
+mod raw;
 mod reference;
 mod rounding;
 
+pub use bands::{Level, LevelGives, Side, beyond_limit, deviation, deviation_of, level_score};
 pub use error::RulesError;
+pub use expr::{EvalFail, Expr, Func, Op};
+pub use extras::{Extra, ExtraKind, Form};
 pub use method::{
     ChecklistItem, Method, MethodError, Partial, Tier, clamp, linear_penalty, qualitative,
     ratio_higher, ratio_lower, step_deduction, tiers_points, zero_tolerance,
@@ -51,6 +59,17 @@ pub struct RuleSet {
     pub rounding: Rounding,
     /// Grade bands, highest `min` first.
     pub grades: Vec<Grade>,
+    /// Named constants of `[params]` (limits, standards), by name.
+    #[serde(skip)]
+    pub params: BTreeMap<String, Decimal>,
+    /// The form's own wording (report title, heading of the score table).
+    pub form: Form,
+    /// Bonus items, deduction items and vetoes (`[[extra]]`), in file order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extras: Vec<Extra>,
+    /// Highest total the extras may give (default: the root's weight).
+    #[serde(with = "dec_opt", skip_serializing_if = "Option::is_none")]
+    pub total_max: Option<Decimal>,
 }
 
 /// One node of the indicator tree.
@@ -75,6 +94,10 @@ pub struct Node {
     pub note: String,
     /// Line of the node in the rule-set text.
     pub line: usize,
+    /// 不适用: why the node does not apply; it is dropped and its weight redistributed
+    /// proportionally over its siblings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_applicable: Option<String>,
 }
 
 /// How a leaf is scored: method with parameters, and its input.
@@ -98,6 +121,8 @@ pub enum DerivedOp {
     Ratio,
     /// (first − second) / second (a fraction).
     Growth,
+    /// An expression of the derivation language (`expr = "..."`).
+    Expr,
 }
 
 impl DerivedOp {
@@ -109,6 +134,7 @@ impl DerivedOp {
             DerivedOp::Difference => "difference",
             DerivedOp::Ratio => "ratio",
             DerivedOp::Growth => "growth",
+            DerivedOp::Expr => "expr",
         }
     }
 }
@@ -126,6 +152,12 @@ pub struct Derivation {
     pub description: String,
     /// Line in the rule-set text.
     pub line: usize,
+    /// The expression (for [`DerivedOp::Expr`]; its references are `inputs`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expr: Option<Expr>,
+    /// The value when a denominator is 0 (else that is an error).
+    #[serde(with = "dec_opt", skip_serializing_if = "Option::is_none")]
+    pub on_zero: Option<Decimal>,
 }
 
 impl Derivation {
@@ -142,6 +174,14 @@ impl Derivation {
             DerivedOp::Difference => format!("{a} − {b}"),
             DerivedOp::Ratio => format!("{a} / {b}"),
             DerivedOp::Growth => format!("({a} − {b}) / {b}"),
+            DerivedOp::Expr => self
+                .expr
+                .as_ref()
+                .map_or_else(String::new, ToString::to_string),
+        };
+        let rhs = match self.on_zero {
+            Some(z) => format!("{rhs} (a zero denominator gives {z})"),
+            None => rhs,
         };
         format!("derived.{} = {rhs}", self.name)
     }
@@ -202,6 +242,20 @@ impl RuleSet {
     #[must_use]
     pub fn grade_for(&self, total: Decimal) -> Option<&Grade> {
         self.grades.iter().find(|g| total >= g.min)
+    }
+
+    /// The top nodes (the root's children), for summaries.
+    #[must_use]
+    pub fn top_nodes(&self) -> Vec<&Node> {
+        self.nodes
+            .get(&self.root)
+            .map(|r| {
+                r.children
+                    .iter()
+                    .filter_map(|c| self.nodes.get(c))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Resolves a `score.NODE` key: a node id, or `total` for the root.

@@ -37,10 +37,15 @@ pub enum BudgetMetric {
     GrowthRate,
     /// executed as of the date / full_year (a fraction).
     ProgressAt(BizDate),
+    /// Σ additions + Σ cuts + Σ over lines |the line's reallocations| (every change counted
+    /// as a change, none netted).
+    GrossAdjustments,
+    /// gross_adjustments / year_start (a fraction).
+    GrossAdjustmentRate,
 }
 
 impl BudgetMetric {
-    const NAMED: [(BudgetMetric, &'static str); 13] = [
+    const NAMED: [(BudgetMetric, &'static str); 15] = [
         (BudgetMetric::YearStart, "year_start"),
         (BudgetMetric::CarryIn, "carry_in"),
         (BudgetMetric::Adjustments, "adjustments"),
@@ -54,6 +59,8 @@ impl BudgetMetric {
         (BudgetMetric::PriorFullYear, "prior_full_year"),
         (BudgetMetric::GrowthAmount, "growth_amount"),
         (BudgetMetric::GrowthRate, "growth_rate"),
+        (BudgetMetric::GrossAdjustments, "gross_adjustments"),
+        (BudgetMetric::GrossAdjustmentRate, "gross_adjustment_rate"),
     ];
 
     /// Parses a metric name (`execution_rate`, `progress@2022-06-30`, ...).
@@ -78,6 +85,7 @@ impl BudgetMetric {
                 | BudgetMetric::ReallocationRatio
                 | BudgetMetric::BalanceRate
                 | BudgetMetric::GrowthRate
+                | BudgetMetric::GrossAdjustmentRate
                 | BudgetMetric::ProgressAt(_)
         )
     }
@@ -112,6 +120,12 @@ impl BudgetMetric {
             BudgetMetric::ProgressAt(d) => {
                 format!("progress@{d} = executed as of {d} / full_year")
             }
+            BudgetMetric::GrossAdjustments => {
+                "gross_adjustments = Σ additions (追加) + Σ cuts (调减) + Σ per line |reallocations (调剂)|".into()
+            }
+            BudgetMetric::GrossAdjustmentRate => {
+                "gross_adjustment_rate = gross_adjustments / year_start".into()
+            }
         }
     }
 }
@@ -145,11 +159,14 @@ pub enum Reference {
     /// `score.NODE`: a node's score after adjustments (`score.total`, or bare `total`, is the
     /// root).
     Score(String),
+    /// `target.ID`: the latest effective target of indicator `ID` (adjusted if given).
+    Target(String),
+    /// `coefficient.NODE`: the node's 得分系数, score ÷ weight (a fraction).
+    Coefficient(String),
 }
 
 /// The accepted forms, for error messages.
-pub(crate) const FORMS: &str =
-    "indicator.ID, fact.KEY, derived.NAME, budget.METRIC, score.NODE or total";
+pub(crate) const FORMS: &str = "indicator.ID, fact.KEY, derived.NAME, budget.METRIC, score.NODE, target.ID, coefficient.NODE or total";
 
 impl Reference {
     /// Parses a reference. The error says what is wrong.
@@ -164,7 +181,7 @@ impl Reference {
         if prefix == "budget" {
             return BudgetMetric::parse(rest).map(Reference::Budget).ok_or_else(|| {
                 format!(
-                    "unknown budget metric `{rest}`; use one of year_start, carry_in, adjustments, full_year, executed, execution_rate, adjustment_rate, reallocation_ratio, carry_out, balance_rate, prior_full_year, growth_amount, growth_rate, progress@YYYY-MM-DD"
+                    "unknown budget metric `{rest}`; use one of year_start, carry_in, adjustments, full_year, executed, execution_rate, adjustment_rate, reallocation_ratio, carry_out, balance_rate, prior_full_year, growth_amount, growth_rate, gross_adjustments, gross_adjustment_rate, progress@YYYY-MM-DD"
                 )
             });
         }
@@ -179,6 +196,8 @@ impl Reference {
             "fact" => Ok(Reference::Fact(key)),
             "derived" => Ok(Reference::Derived(key)),
             "score" => Ok(Reference::Score(key)),
+            "target" => Ok(Reference::Target(key)),
+            "coefficient" => Ok(Reference::Coefficient(key)),
             other => Err(format!(
                 "unknown reference kind `{other}`; expected one of {FORMS}"
             )),
@@ -205,6 +224,8 @@ impl fmt::Display for Reference {
             Reference::Derived(k) => write!(f, "derived.{k}"),
             Reference::Budget(m) => write!(f, "budget.{m}"),
             Reference::Score(k) => write!(f, "score.{k}"),
+            Reference::Target(k) => write!(f, "target.{k}"),
+            Reference::Coefficient(k) => write!(f, "coefficient.{k}"),
         }
     }
 }
@@ -228,6 +249,9 @@ mod tests {
             "budget.execution_rate",
             "budget.progress@2022-06-30",
             "score.mgmt",
+            "target.perf.satisfaction",
+            "coefficient.mgmt.exec",
+            "budget.gross_adjustment_rate",
         ] {
             assert_eq!(Reference::parse(s).unwrap().to_string(), s);
         }
