@@ -74,6 +74,9 @@ pub fn scorecard_table(card: &Scorecard) -> String {
             adj
         );
     }
+    for note in crate::eval::scoring_notes(card) {
+        let _ = writeln!(out, "  * {note}");
+    }
     let partial = card.nodes.first().is_some_and(|n| n.pending.is_some());
     let grade = match (&card.grade, partial) {
         (_, true) => {
