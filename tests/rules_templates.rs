@@ -1,0 +1,185 @@
+//! The shipped rule-set templates (fixtures/templates) scored on small demonstration ledgers
+//! (tests/data): the 10号文 project form and the department form, which between them use every
+//! construct of the rule language: per-point deductions beyond `[params]` limits, levels, the
+//! gross adjustment rate beside the net one, expressions over two figures with `on_zero`,
+//! deviation from a `=` target and `target.` in a derivation, checklists with and without
+//! items, 得分系数 claims, not-applicable redistribution, bonus, deduction and veto.
+
+mod common;
+mod fixture_support;
+use common::Test;
+use fixture_support::*;
+use jixiao::rules::RuleSet;
+use std::path::Path;
+
+fn with_rules(events: &str, rules_text: &str) -> Built {
+    let dir = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(events);
+    for e in std::fs::read_dir(&src).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, dir.path().join(p.file_name().unwrap())).unwrap();
+    }
+    std::fs::write(dir.path().join("rules.toml"), rules_text).unwrap();
+    let b = build_dir(dir.path(), "示例部门", 2024);
+    drop(dir);
+    b
+}
+
+fn template(name: &str) -> String {
+    std::fs::read_to_string(fixture("templates").join(name)).unwrap()
+}
+
+#[test]
+fn templates_parse_and_name_their_form() {
+    let p = RuleSet::parse(&template("project-10hao.toml")).unwrap();
+    let top: Vec<(&str, String)> = p
+        .top_nodes()
+        .iter()
+        .map(|n| (n.name.as_str(), n.weight.to_string()))
+        .collect();
+    assert_eq!(
+        top,
+        [
+            ("预算执行率", "10".to_string()),
+            ("产出指标", "50".to_string()),
+            ("效益指标", "30".to_string()),
+            ("满意度指标", "10".to_string())
+        ]
+    );
+    assert_eq!(p.form.title, "项目支出绩效自评表");
+    let d = RuleSet::parse(&template("department.toml")).unwrap();
+    assert_eq!(d.form.title, "部门整体支出绩效自评报告");
+    assert_eq!(d.extras.len(), 3);
+    assert_eq!(d.params.get("staff_limit").unwrap().to_string(), "1");
+}
+
+#[test]
+fn project_template_scores_execution_proportionally() {
+    let b = with_rules("project-demo", &template("project-10hao.toml"));
+    let card = b.card();
+    // 86 of 100 万元 executed: 0.86 × 10.
+    assert_eq!(Built::score_of(&card, "exec"), "8.60");
+    assert_eq!(Built::score_of(&card, "output.quantity"), "18.00");
+    assert_eq!(Built::score_of(&card, "output.time"), "7.00");
+    assert_eq!(Built::score_of(&card, "output.cost"), "9.09");
+    assert_eq!(Built::score_of(&card, "benefit"), "23.00");
+    assert_eq!(card.total.to_string(), "85.69");
+    assert_eq!(card.grade.as_ref().unwrap().name, "良");
+    assert!(card.findings.is_empty(), "{:?}", finding_ids(&card));
+}
+
+#[test]
+fn department_template_uses_every_construct() {
+    let card = with_rules("department-demo", &template("department.toml")).card();
+    let s = |id: &str| Built::score_of(&card, id);
+    // 50 of 52 staff: within 100 %.
+    assert_eq!(s("input.staff"), "5.00");
+    // 三公 +3 %: three points over 0, 0.5 each.
+    assert_eq!(s("input.three_public_change"), "3.50");
+    // 1012000 / 1100000 = 92 %.
+    assert_eq!(s("input.key_spending"), "5.00");
+    // gross (10 + 5 + 2 + 2) / 100 = 19 %: 1 point; the net rate (10 − 5 + 0) would give 2.
+    assert_eq!(s("process.exec.adjustment"), "1.00");
+    assert_eq!(s("process.exec.payment"), "2.50");
+    // 结余 3 万 ≤ 上年结转 5 万: 2 points.
+    assert_eq!(s("process.exec.balance"), "2.00");
+    // 10.3 / 9.8 = 105.1 %: six started points over, 1 each.
+    assert_eq!(s("process.exec.three_public"), "0.00");
+    assert_eq!(s("process.mgmt.compliance"), "1.00");
+    assert_eq!(s("process.mgmt.disclosure"), "2.40");
+    assert_eq!(s("process.mgmt.assets"), "4.00");
+    // 108 against = 100: deviation 8 %, the ≤10 % band.
+    assert_eq!(s("output.cost"), "4.00");
+    assert_eq!(s("output"), "23.75");
+    // Tree 83.15, bonus +2 (3 commendations, at most 2), audit −1.
+    assert_eq!(
+        card.node("total")
+            .unwrap()
+            .children_sum
+            .unwrap()
+            .to_string(),
+        "83.15"
+    );
+    assert_eq!(card.total.to_string(), "84.15");
+    assert_eq!(card.grade.as_ref().unwrap().name, "良");
+    let kinds: Vec<(&str, String)> = card
+        .extras
+        .iter()
+        .map(|e| (e.kind.as_str(), e.points.to_string()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("bonus", "2.00".to_string()),
+            ("deduction", "-1.00".to_string()),
+            ("veto", "0".to_string())
+        ]
+    );
+    assert!(!card.extras[2].breached);
+    // Every claim reproduces: the total with extras, gross and net rates, 得分系数 as a
+    // fraction and in %, the deviation through `target.`, and the class of 结余.
+    assert_eq!(card.claims_checked, 8);
+    assert!(card.findings.is_empty(), "{:?}", card.findings);
+}
+
+#[test]
+fn a_breached_veto_caps_total_and_grade_with_its_cause() {
+    let text = template("department.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/department-demo");
+    for e in std::fs::read_dir(&src).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, dir.path().join(p.file_name().unwrap())).unwrap();
+    }
+    std::fs::write(dir.path().join("rules.toml"), text).unwrap();
+    std::fs::write(
+        dir.path().join("06-recorder-veto.toml"),
+        "# role: recorder\nformat = \"jixiao-events/1\"\n\n[[event]]\nkind = \"fact\"\nkey = \"veto.major_violations\"\nname = \"重大违纪\"\nvalue = \"1\"\nunit = \"件\"\ndate = \"2024-12-31\"\nsource = \"demo\"\n",
+    )
+    .unwrap();
+    let b = build_dir(dir.path(), "示例部门", 2024);
+    let card = b.card();
+    assert_eq!(card.total.to_string(), "59.00");
+    assert_eq!(card.grade.as_ref().unwrap().name, "差");
+    let v = &card.extras[2];
+    assert!(v.breached);
+    assert!(
+        v.effect.contains("总分不超过 59") && v.effect.contains("等级不高于 差"),
+        "{}",
+        v.effect
+    );
+    assert_eq!(finding_ids(&card), ["total"]);
+    let (_d, path) = b.close();
+    Test::new()
+        .arg("score")
+        .arg(&path)
+        .stdout_contains("重大违纪违法问题一票否决")
+        .stdout_contains("总分不超过 59")
+        .run();
+}
+
+#[test]
+fn not_applicable_weight_goes_to_the_siblings_in_proportion() {
+    let text = template("department.toml").replace(
+        "name = \"成本控制 (偏差度)\"",
+        "name = \"成本控制 (偏差度)\"\nnot_applicable = \"本年度无成本目标\"",
+    );
+    let card = with_rules("department-demo", &text).card();
+    let out = card.node("output").unwrap();
+    // (10 + 4.75 + 5) × 25 / 20 = 24.6875.
+    assert_eq!(out.score.to_string(), "24.69");
+    let r = out.redistributed.as_ref().unwrap();
+    assert_eq!(r.dropped, ["output.cost"]);
+    assert_eq!(r.applicable_weight.to_string(), "20");
+    let notes = jixiao::eval::scoring_notes(&card);
+    assert!(
+        notes.iter().any(|n| n.contains("19.75 × 25 / 20 = 24.69")),
+        "{notes:?}"
+    );
+    assert!(
+        notes.iter().any(|n| n.contains("本年度无成本目标")),
+        "{notes:?}"
+    );
+}
