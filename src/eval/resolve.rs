@@ -120,15 +120,15 @@ impl Resolver<'_> {
                 }
                 let first = ins.first().map_or(Decimal::ZERO, |i| i.value);
                 let second = ins.get(1).map_or(Decimal::ZERO, |i| i.value);
-                if let Some(z) = d.on_zero.filter(|_| second.is_zero()) {
-                    if matches!(d.op, DerivedOp::Ratio | DerivedOp::Growth) {
-                        return Ok(Resolved {
-                            value: z,
-                            unit: ValueUnit::Fraction,
-                            seqs,
-                            definition: format!("{}; its denominator is 0", d.definition()),
-                        });
-                    }
+                if let Some(z) = d.on_zero.filter(|_| second.is_zero())
+                    && matches!(d.op, DerivedOp::Ratio | DerivedOp::Growth)
+                {
+                    return Ok(Resolved {
+                        value: z,
+                        unit: ValueUnit::Fraction,
+                        seqs,
+                        definition: format!("{}; its denominator is 0", d.definition()),
+                    });
                 }
                 let zero = || EvalError::DivisionByZero {
                     reference: me.clone(),

@@ -135,10 +135,10 @@ pub(super) fn extras(
         let num =
             |n: &Option<Spanned<RawNum>>, param: &str| -> Result<Option<Decimal>, RulesError> {
                 let v = n.as_ref().map(|v| cx.num(v, &id, param)).transpose()?;
-                if let (Some(v), Some(at)) = (v, n) {
-                    if v < Decimal::ZERO {
-                        return Err(cx.bad_param(at, &id, param, "must be ≥ 0"));
-                    }
+                if let (Some(v), Some(at)) = (v, n)
+                    && v < Decimal::ZERO
+                {
+                    return Err(cx.bad_param(at, &id, param, "must be ≥ 0"));
                 }
                 Ok(v)
             };
@@ -195,15 +195,15 @@ pub(super) fn extras(
             }
             k @ "veto" => {
                 refuse(r.per.is_some() || r.max.is_some(), &r.kind, "per/max", k)?;
-                if let Some(g) = &r.grade {
-                    if !grades.iter().any(|x| &x.name == g.get_ref()) {
-                        return Err(cx.bad_param(
-                            g,
-                            &id,
-                            "grade",
-                            format!("`{}` is not a grade of this rule set", g.get_ref()),
-                        ));
-                    }
+                if let Some(g) = &r.grade
+                    && !grades.iter().any(|x| &x.name == g.get_ref())
+                {
+                    return Err(cx.bad_param(
+                        g,
+                        &id,
+                        "grade",
+                        format!("`{}` is not a grade of this rule set", g.get_ref()),
+                    ));
                 }
                 if r.grade.is_none() && cap.is_none() {
                     return Err(cx.bad_param(&r.kind, &id, "grade", "a veto needs `grade` (highest grade when breached) or `cap` (highest total)"));

@@ -7,6 +7,7 @@
 //! `eval`).
 
 mod bands;
+mod checks;
 mod error;
 mod expr;
 mod extras;
