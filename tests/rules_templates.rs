@@ -92,17 +92,19 @@ fn department_template_uses_every_construct() {
     assert_eq!(s("process.mgmt.assets"), "4.00");
     // 108 against = 100: deviation 8 %, the ≤10 % band.
     assert_eq!(s("output.cost"), "4.00");
-    assert_eq!(s("output"), "23.75");
-    // Tree 83.15, bonus +2 (3 commendations, at most 2), audit −1.
+    // 95 % against 100 %: five points under, 0.2 each.
+    assert_eq!(s("output.timeliness"), "4.00");
+    assert_eq!(s("output"), "23.00");
+    // Tree 82.40, bonus +2 (3 commendations, at most 2), audit −1.
     assert_eq!(
         card.node("total")
             .unwrap()
             .children_sum
             .unwrap()
             .to_string(),
-        "83.15"
+        "82.40"
     );
-    assert_eq!(card.total.to_string(), "84.15");
+    assert_eq!(card.total.to_string(), "83.40");
     assert_eq!(card.grade.as_ref().unwrap().name, "良");
     let kinds: Vec<(&str, String)> = card
         .extras
@@ -168,14 +170,14 @@ fn not_applicable_weight_goes_to_the_siblings_in_proportion() {
     );
     let card = with_rules("department-demo", &text).card();
     let out = card.node("output").unwrap();
-    // (10 + 4.75 + 5) × 25 / 20 = 24.6875.
-    assert_eq!(out.score.to_string(), "24.69");
+    // (10 + 4 + 5) × 25 / 20 = 23.75.
+    assert_eq!(out.score.to_string(), "23.75");
     let r = out.redistributed.as_ref().unwrap();
     assert_eq!(r.dropped, ["output.cost"]);
     assert_eq!(r.applicable_weight.to_string(), "20");
     let notes = jixiao::eval::scoring_notes(&card);
     assert!(
-        notes.iter().any(|n| n.contains("19.75 × 25 / 20 = 24.69")),
+        notes.iter().any(|n| n.contains("19 × 25 / 20 = 23.75")),
         "{notes:?}"
     );
     assert!(

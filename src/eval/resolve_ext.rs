@@ -162,7 +162,5 @@ impl Resolver<'_> {
 /// A derivation whose expression divides gives a ratio (a fraction, × 100 for a `%` claim),
 /// not a value in its inputs' unit.
 fn has_division(d: &Derivation) -> bool {
-    d.expr
-        .as_ref()
-        .is_some_and(|e| e.to_string().contains(" / "))
+    d.expr.as_ref().is_some_and(crate::rules::Expr::divides)
 }

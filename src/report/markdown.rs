@@ -37,10 +37,10 @@ pub fn render_markdown(m: &ReportModel) -> String {
     let _ = writeln!(
         out,
         "# {} — {} {}\n",
-        l.pick(
+        m.title.as_deref().unwrap_or(l.pick(
             "部门整体支出绩效自评报告",
             "Department overall expenditure performance self-evaluation"
-        ),
+        )),
         cell(&m.department),
         m.year.map(|y| y.to_string()).unwrap_or_default()
     );
@@ -70,11 +70,14 @@ pub fn render_markdown(m: &ReportModel) -> String {
         );
     }
     let _ = writeln!(out);
-    let _ = writeln!(
-        out,
-        "## {}\n",
-        l.pick("一、自评表", "1. Self-evaluation table")
-    );
+    let _ = match &m.scores_heading {
+        Some(h) => writeln!(out, "## {}{}\n", l.pick("一、", "1. "), cell(h)),
+        None => writeln!(
+            out,
+            "## {}\n",
+            l.pick("一、自评表", "1. Self-evaluation table")
+        ),
+    };
     if let Some(e) = &m.score_error {
         let _ = writeln!(out, "{}: {}\n", l.pick("无法评分", "Not scored"), cell(e));
     }
@@ -118,6 +121,12 @@ pub fn render_markdown(m: &ReportModel) -> String {
             cell(n.deviation_reason.as_deref().unwrap_or("")),
             cites(&n.cites, l)
         );
+    }
+    if !m.scoring_notes.is_empty() {
+        let _ = writeln!(out);
+        for n in &m.scoring_notes {
+            let _ = writeln!(out, "- {}", cell(n));
+        }
     }
     if let Some(t) = &m.total {
         let _ = writeln!(

@@ -133,6 +133,17 @@ impl Expr {
         out
     }
 
+    /// Does the expression divide anywhere (its value is then a ratio)?
+    #[must_use]
+    pub fn divides(&self) -> bool {
+        match self {
+            Expr::Num(_) | Expr::Ref(_) => false,
+            Expr::Neg(x) => x.divides(),
+            Expr::Bin(op, a, b) => *op == Op::Div || a.divides() || b.divides(),
+            Expr::Call(_, args) => args.iter().any(Expr::divides),
+        }
+    }
+
     fn collect(&self, out: &mut Vec<Reference>) {
         match self {
             Expr::Num(_) => {}
@@ -416,6 +427,17 @@ mod tests {
         );
         assert_eq!(Expr::parse("(1", &p).unwrap_err().0, 2);
         assert!(Expr::parse("budget.progress@2022-06-30 * 2", &p).is_ok());
+    }
+
+    #[test]
+    fn knows_whether_it_divides() {
+        let p = BTreeMap::new();
+        assert!(Expr::parse("max(fact.a / 2, 1)", &p).unwrap().divides());
+        assert!(
+            !Expr::parse("abs(fact.a - fact.b) * 2", &p)
+                .unwrap()
+                .divides()
+        );
     }
 
     #[test]
