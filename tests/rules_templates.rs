@@ -185,3 +185,47 @@ fn not_applicable_weight_goes_to_the_siblings_in_proportion() {
         "{notes:?}"
     );
 }
+
+#[test]
+fn a_bonus_goes_beyond_the_weights_only_up_to_total_max() {
+    // The department demo (tree 82.40, audit −1) with a bonus of 10 per commendation, at most
+    // 20: 82.40 + 20 − 1 = 101.40, within a cap of 105; the template's own cap is 100.
+    let big_bonus = template("department.toml").replace(
+        "input = \"fact.bonus.commendations\"\nper = 1\nmax = 2",
+        "input = \"fact.bonus.commendations\"\nper = 10\nmax = 20",
+    );
+    let capped = with_rules("department-demo", &big_bonus).card();
+    assert_eq!(capped.total.to_string(), "100.00");
+    let wider = with_rules(
+        "department-demo",
+        &big_bonus.replace("total_max = 100", "total_max = 105"),
+    )
+    .card();
+    assert_eq!(wider.total.to_string(), "101.40");
+    assert_eq!(wider.extras[0].points.to_string(), "20.00");
+    assert_eq!(wider.grade.as_ref().unwrap().name, "优");
+}
+
+#[test]
+fn the_text_report_states_redistribution_and_extras() {
+    let text = template("department.toml").replace(
+        "name = \"成本控制 (偏差度)\"",
+        "name = \"成本控制 (偏差度)\"\nnot_applicable = \"本年度无成本目标\"",
+    );
+    let (_d, path) = with_rules("department-demo", &text).close();
+    Test::new()
+        .args(["report", "--format", "text", "--unverified"])
+        .arg(&path)
+        .stdout_contains("部门整体支出绩效自评报告  示例部门 2024")
+        .stdout_contains("一、部门整体支出绩效评价评分表")
+        .stdout_contains("成本控制 (偏差度) (output.cost) 不适用 (not applicable): 本年度无成本目标")
+        .stdout_contains("19 × 25 / 20 = 23.75")
+        .stdout_contains("获上级表彰加分 (bonus.commended, bonus): fact.bonus.commendations = 3 → +2.00")
+        .run();
+    Test::new()
+        .args(["report", "--format", "md", "--unverified"])
+        .arg(&path)
+        .stdout_contains("## 一、部门整体支出绩效评价评分表")
+        .stdout_contains("- 审计发现问题扣分 (deduction.audit, deduction)")
+        .run();
+}
