@@ -218,9 +218,13 @@ fn the_text_report_states_redistribution_and_extras() {
         .arg(&path)
         .stdout_contains("部门整体支出绩效自评报告  示例部门 2024")
         .stdout_contains("一、部门整体支出绩效评价评分表")
-        .stdout_contains("成本控制 (偏差度) (output.cost) 不适用 (not applicable): 本年度无成本目标")
+        .stdout_contains(
+            "成本控制 (偏差度) (output.cost) 不适用 (not applicable): 本年度无成本目标",
+        )
         .stdout_contains("19 × 25 / 20 = 23.75")
-        .stdout_contains("获上级表彰加分 (bonus.commended, bonus): fact.bonus.commendations = 3 → +2.00")
+        .stdout_contains(
+            "获上级表彰加分 (bonus.commended, bonus): fact.bonus.commendations = 3 → +2.00",
+        )
         .run();
     Test::new()
         .args(["report", "--format", "md", "--unverified"])
@@ -228,4 +232,35 @@ fn the_text_report_states_redistribution_and_extras() {
         .stdout_contains("## 一、部门整体支出绩效评价评分表")
         .stdout_contains("- 审计发现问题扣分 (deduction.audit, deduction)")
         .run();
+}
+
+#[test]
+fn a_not_applicable_parent_takes_its_children_along_unscored() {
+    let text = template("department.toml").replace(
+        "name = \"效果\"",
+        "name = \"效果\"\nnot_applicable = \"本部门为内部管理机构\"",
+    );
+    let card = with_rules("department-demo", &text).card();
+    for id in ["effect", "effect.social", "effect.satisfaction"] {
+        let n = card.node(id).unwrap();
+        assert!(n.not_applicable.is_some(), "{id}");
+        assert!(
+            n.actual.is_none() && n.pending.is_none(),
+            "{id} must not be scored"
+        );
+    }
+    // (13.50 + 25.90 + 23.00) × 100 / 80 = 78.00, then bonus +2 and audit −1.
+    let root = card.node("total").unwrap();
+    assert_eq!(root.redistributed.as_ref().unwrap().dropped, ["effect"]);
+    assert_eq!(card.total.to_string(), "79.00");
+    assert_eq!(card.grade.as_ref().unwrap().name, "中");
+    let notes = jixiao::eval::scoring_notes(&card);
+    assert_eq!(
+        notes
+            .iter()
+            .filter(|n| n.contains("不适用 (not applicable)"))
+            .count(),
+        1,
+        "{notes:?}"
+    );
 }

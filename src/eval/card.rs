@@ -384,7 +384,12 @@ pub struct Finding {
 pub fn scoring_notes(card: &Scorecard) -> Vec<String> {
     let mut out = Vec::new();
     for n in &card.nodes {
-        if let Some(why) = &n.not_applicable {
+        let parent_na = n
+            .parent
+            .as_ref()
+            .and_then(|p| card.node(p))
+            .is_some_and(|p| p.not_applicable.is_some());
+        if let Some(why) = n.not_applicable.as_ref().filter(|_| !parent_na) {
             out.push(format!(
                 "{} ({}) 不适用 (not applicable): {why}",
                 n.name, n.id

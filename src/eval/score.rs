@@ -150,16 +150,11 @@ impl Engine<'_> {
             });
         }
         if n.not_applicable.is_some() || self.all_parts_not_applicable(n) {
-            let mut ns = self.blank(n);
-            if ns.not_applicable.is_none() {
-                ns.not_applicable = Some("所有下级指标均不适用 (no part applies)".into());
-            }
-            for c in &n.children {
-                self.node(c, guard + 1)?;
-            }
-            self.carried
-                .insert(id.to_string(), (Decimal::ZERO, SeqSet::new()));
-            self.results.insert(id.to_string(), ns);
+            let why = n
+                .not_applicable
+                .clone()
+                .unwrap_or_else(|| "所有下级指标均不适用 (no part applies)".into());
+            self.not_applicable(n, why);
             return Ok(());
         }
         let mut seqs = SeqSet::new();
@@ -198,7 +193,7 @@ impl Engine<'_> {
                 }
                 let mut ns = self.blank(n);
                 ns.children_sum = Some(sum);
-                if !dropped.is_empty() {
+                if !dropped.is_empty() && !applicable_weight.is_zero() {
                     // 10号文: the weight of what does not apply goes to the siblings in
                     // proportion to their weights.
                     let scaled = sum
@@ -257,6 +252,23 @@ impl Engine<'_> {
         self.carried.insert(id.to_string(), (carried, seqs));
         self.results.insert(id.to_string(), ns);
         Ok(())
+    }
+
+    /// Records a not-applicable node and everything below it (unscored, nothing resolved).
+    fn not_applicable(&mut self, n: &Node, why: String) {
+        let mut ns = self.blank(n);
+        ns.not_applicable = Some(why);
+        for c in &n.children {
+            if let Some(cn) = self.rules.node(c) {
+                let below = cn.not_applicable.clone().unwrap_or_else(|| {
+                    format!("上级指标 {} 不适用 (its parent does not apply)", n.id)
+                });
+                self.not_applicable(cn, below);
+            }
+        }
+        self.carried
+            .insert(n.id.clone(), (Decimal::ZERO, SeqSet::new()));
+        self.results.insert(n.id.clone(), ns);
     }
 
     /// A parent all of whose children are not applicable (directly or below).
