@@ -116,6 +116,8 @@ impl Expr {
             s: &chars,
             i: 0,
             params,
+            made: 0,
+            depth: 0,
         };
         let e = p.sum()?;
         p.ws();
@@ -200,7 +202,17 @@ struct Parser<'a> {
     s: &'a [char],
     i: usize,
     params: &'a BTreeMap<String, Decimal>,
+    /// Terms, operators and calls made so far (bounded, so that evaluating and printing,
+    /// which recurse over the tree, stay shallow).
+    made: usize,
+    /// Open parentheses, calls and unary minus around the current position.
+    depth: usize,
 }
+
+/// Most terms, operators and calls in one expression.
+const MAX_PARTS: usize = 256;
+/// Deepest nesting of parentheses, calls and unary minus.
+const MAX_DEPTH: usize = 32;
 
 type PResult = Result<Expr, (usize, String)>;
 
@@ -209,6 +221,30 @@ impl Parser<'_> {
         while self.s.get(self.i).is_some_and(|c| c.is_whitespace()) {
             self.i += 1;
         }
+    }
+
+    fn count(&mut self) -> Result<(), (usize, String)> {
+        self.made += 1;
+        if self.made > MAX_PARTS {
+            return Err((
+                self.i,
+                format!(
+                    "more than {MAX_PARTS} terms and operators; split it into several derivations"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn enter(&mut self) -> Result<(), (usize, String)> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err((
+                self.i,
+                format!("nested more than {MAX_DEPTH} deep; split it into several derivations"),
+            ));
+        }
+        Ok(())
     }
 
     fn peek(&mut self) -> Option<char> {
@@ -225,6 +261,7 @@ impl Parser<'_> {
                 _ => break,
             };
             self.i += 1;
+            self.count()?;
             let r = self.product()?;
             e = Expr::Bin(op, Box::new(e), Box::new(r));
         }
@@ -240,6 +277,7 @@ impl Parser<'_> {
                 _ => break,
             };
             self.i += 1;
+            self.count()?;
             let r = self.unary()?;
             e = Expr::Bin(op, Box::new(e), Box::new(r));
         }
@@ -250,23 +288,30 @@ impl Parser<'_> {
         match self.peek() {
             Some('-' | '−') => {
                 self.i += 1;
-                Ok(Expr::Neg(Box::new(self.unary()?)))
+                self.count()?;
+                self.enter()?;
+                let x = self.unary()?;
+                self.depth -= 1;
+                Ok(Expr::Neg(Box::new(x)))
             }
             _ => self.atom(),
         }
     }
 
     fn atom(&mut self) -> PResult {
+        self.count()?;
         let start = self.i;
         match self.peek() {
             None => Err((self.i, "expected a number, reference or `(`".into())),
             Some('(') => {
                 self.i += 1;
+                self.enter()?;
                 let e = self.sum()?;
                 if self.peek() != Some(')') {
                     return Err((self.i, "expected `)`".into()));
                 }
                 self.i += 1;
+                self.depth -= 1;
                 Ok(e)
             }
             Some(c) if c.is_ascii_digit() => {
@@ -353,6 +398,7 @@ impl Parser<'_> {
             return Err((self.i, "expected `(` after the function name".into()));
         }
         self.i += 1;
+        self.enter()?;
         let mut args = vec![self.sum()?];
         while self.peek() == Some(',') {
             self.i += 1;
@@ -362,6 +408,7 @@ impl Parser<'_> {
             return Err((self.i, "expected `,` or `)`".into()));
         }
         self.i += 1;
+        self.depth -= 1;
         if func == Func::Abs && args.len() != 1 {
             return Err((at, "`abs` takes one argument".into()));
         }
@@ -427,6 +474,21 @@ mod tests {
         );
         assert_eq!(Expr::parse("(1", &p).unwrap_err().0, 2);
         assert!(Expr::parse("budget.progress@2022-06-30 * 2", &p).is_ok());
+    }
+
+    #[test]
+    fn size_and_nesting_are_bounded() {
+        let p = BTreeMap::new();
+        let deep = format!("{}1{}", "(".repeat(100_000), ")".repeat(100_000));
+        assert!(Expr::parse(&deep, &p).unwrap_err().1.contains("nested"));
+        let negs = format!("{}1", "-".repeat(100_000));
+        assert!(Expr::parse(&negs, &p).is_err());
+        let long = vec!["1"; 100_000].join(" + ");
+        assert!(Expr::parse(&long, &p).unwrap_err().1.contains("terms"));
+        let calls = format!("{}1{}", "abs(".repeat(1000), ")".repeat(1000));
+        assert!(Expr::parse(&calls, &p).is_err());
+        let fine = format!("{}1{}", "(".repeat(30), ")".repeat(30));
+        assert!(Expr::parse(&fine, &p).is_ok());
     }
 
     #[test]

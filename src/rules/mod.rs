@@ -1,6 +1,8 @@
-//! Rule sets: the TOML file format (indicator tree, weights, scoring methods, derivations,
-//! rounding, grades), its validation with line:column errors, the scoring methods as pure
-//! functions, and the rule-set digest recorded in `RuleSetAdopted`.
+//! Rule sets: the TOML file format (indicator tree, weights, scoring methods, `[params]`
+//! constants, derivations and their expression language, not-applicable nodes, bonus,
+//! deduction and veto extras, the form's wording, rounding, grades), its validation with
+//! line:column errors, the scoring methods as pure functions, and the rule-set digest recorded
+//! in `RuleSetAdopted`.
 //!
 //! Owns: what a rule set says and how one leaf's raw score follows from its input. Must not:
 //! touch storage, read ledger entries, or decide which recorded value is effective (that is

@@ -29,8 +29,7 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// Builds `fixtures/NAME` for `department` and `year`; batches are recorded one hour apart
-/// from `start` (Unix seconds).
+/// Builds `fixtures/NAME` for `department` and `year`; batches are recorded one hour apart.
 pub fn build(name: &str, department: &str, year: i32) -> Built {
     build_dir(&fixture(name), department, year)
 }
