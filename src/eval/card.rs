@@ -2,7 +2,8 @@
 //! adjustments, the rule set in force and its changes, the grade) and the findings attached to
 //! it, with the lookup of the rule set in force.
 //!
-//! Owns: these types. Must not: compute scores or check claims (src/eval/score.rs,
+//! Owns: these types, and the sentences that state what a rule set did beyond summing the
+//! tree ([`scoring_notes`]). Must not: compute scores or check claims (src/eval/score.rs,
 //! src/eval/claims.rs, src/eval/orphans.rs build them), so that those can share the types
 //! without importing each other in a circle.
 
