@@ -5,7 +5,7 @@ use super::CliError;
 use super::args::{KeyArg, now};
 use crate::append::{Refused, append_checked};
 use crate::check::{Checked, check};
-use crate::eval::{AsOf, EvalError, Scorecard, State};
+use crate::eval::{EvalError, Scorecard, State};
 use crate::import;
 use crate::ledger::keys::KeyPair;
 use crate::ledger::{Ledger, LedgerError};
@@ -286,9 +286,9 @@ pub(super) fn adopt(a: &AdoptArgs) -> Result<(), CliError> {
 pub struct ScoreArgs {
     /// The ledger.
     pub ledger: PathBuf,
-    /// Score the history as of a business date (YYYY-MM-DD) or a seq.
-    #[arg(long)]
-    pub as_of: Option<String>,
+    /// Point of history: `--as-of DATE`, `--known-at TIME|SEQ` (docs/TIME.md).
+    #[command(flatten)]
+    pub point: super::args::PointArgs,
     /// The scorecard as JSON (docs/REPORT-JSON.md, `scorecard`).
     #[arg(long)]
     pub json: bool,
@@ -316,11 +316,11 @@ fn state_or_err(c: &Checked) -> Result<&State, CliError> {
 }
 
 pub(super) fn score_cmd(a: &ScoreArgs) -> Result<(), CliError> {
-    let as_of = match &a.as_of {
-        Some(s) => super::args::parse_as_of("--as-of", s)?,
-        None => AsOf::Latest,
-    };
+    let as_of = a.point.point()?;
     let c = check(&a.ledger, as_of, &[])?;
+    if let Ok(v) = &c.integrity {
+        super::args::within("--known-at", as_of, v.size)?;
+    }
     if let Some(note) = &c.recovery_note {
         eprintln!("{note}");
     }
@@ -377,11 +377,8 @@ pub fn findings_report(c: &Checked) -> (String, serde_json::Value, bool) {
                 .filter(|f| f.acknowledged.is_none())
                 .count();
             let mut text = format!(
-                "recompute ok: total {:.2}{} (管理效能 etc. below with `jixiao score`); {} claims checked, {} finding(s), {} unacknowledged\n",
-                card.total,
-                card.grade
-                    .as_ref()
-                    .map_or_else(String::new, |g| format!(" {}", g.name)),
+                "recompute ok: total {} (管理效能 etc. below with `jixiao score`); {} claims checked, {} finding(s), {} unacknowledged\n",
+                crate::report::total_text(card, crate::report::Lang::Zh),
                 card.claims_checked,
                 card.findings.len(),
                 open

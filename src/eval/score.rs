@@ -65,11 +65,16 @@ pub(crate) fn score_in_force(state: &State) -> Result<Scorecard, EvalError> {
     let (total, total_exact) = nodes
         .first()
         .map_or((Decimal::ZERO, Decimal::ZERO), |r| (r.score, r.score_exact));
-    let grade = rules.grade_for(total).map(|g| GradeInfo {
-        name: g.name.clone(),
-        en: g.en.clone(),
-        min: g.min,
-    });
+    // A partial total (some parts not recorded yet) is not graded (docs/TIME.md).
+    let partial = nodes.first().is_some_and(|r| r.pending.is_some());
+    let grade = (!partial)
+        .then(|| rules.grade_for(total))
+        .flatten()
+        .map(|g| GradeInfo {
+            name: g.name.clone(),
+            en: g.en.clone(),
+            min: g.min,
+        });
     let digest = state
         .rules
         .as_ref()

@@ -6,6 +6,7 @@
 use super::cite::CiteItem;
 use super::lang::{AsOfText, Lang, six};
 use super::model::ReportModel;
+use super::total::{node_score_text, total_parts};
 use std::fmt::Write;
 
 /// A table cell: `|`, backslashes and line breaks escaped.
@@ -104,7 +105,11 @@ pub fn render_markdown(m: &ReportModel) -> String {
             }
         );
         let score = match (&n.pending, &n.adjustment) {
-            (Some(p), _) => format!("{} ({})", l.pick("未录入", "pending"), cell(p)),
+            (Some(p), _) => format!(
+                "{} ({})",
+                node_score_text(&n.score, true, n.leaf, l).replace('*', "\\*"),
+                cell(p)
+            ),
             (None, Some(a)) => format!("{} ({a})", n.score),
             (None, None) => n.score.clone(),
         };
@@ -120,12 +125,21 @@ pub fn render_markdown(m: &ReportModel) -> String {
         );
     }
     if let Some(t) = &m.total {
+        let (figure, note) = total_parts(t, m.grade.as_deref(), m.pending_indicators, l);
         let _ = writeln!(
             out,
-            "\n**{} {t}**, {} **{}** ({} {})",
+            "\n**{} {}**, {} ({} {})",
             l.pick("自评总分", "Total score"),
-            l.pick("等级", "grade"),
-            cell(m.grade.as_deref().unwrap_or("-")),
+            figure.replace('*', "\\*"),
+            if m.pending_indicators > 0 {
+                format!("({})", cell(&note))
+            } else {
+                format!(
+                    "{} **{}**",
+                    l.pick("等级", "grade"),
+                    cell(m.grade.as_deref().unwrap_or("-"))
+                )
+            },
             l.pick("核对声明数", "claims checked"),
             m.claims_checked
         );

@@ -15,6 +15,7 @@ mod markdown;
 mod model;
 mod scorecard;
 mod text;
+mod total;
 mod trace;
 mod width;
 
@@ -37,6 +38,7 @@ pub use scorecard::{
     findings_text, rule_set_changes_json, rule_set_changes_text, scorecard_table, seq_list,
 };
 pub use text::{render_diff, render_text, render_trace};
+pub use total::{node_score_text, pending_indicators, total_parts, total_text, total_words};
 pub use trace::{Superseded, TraceModel, TraceNode};
 pub use width::{display_width, pad, pad_left};
 

@@ -86,6 +86,9 @@ pub struct Binding {
 pub struct NodeRow {
     /// Node id.
     pub id: String,
+    /// An indicator (no children): its pending score reads `未录入`, a node's `3.00*`.
+    #[serde(skip)]
+    pub leaf: bool,
     /// Name in the report's language.
     pub name: String,
     /// Depth (root 0).
@@ -204,8 +207,12 @@ pub struct ReportModel {
     pub nodes: Vec<NodeRow>,
     /// Total at 2 decimals.
     pub total: Option<String>,
-    /// Grade name.
+    /// Grade name (none for a partial total).
     pub grade: Option<String>,
+    /// Indicators with no score yet (the total is partial when any); in the JSON, the nodes'
+    /// `pending` says it.
+    #[serde(skip)]
+    pub pending_indicators: usize,
     /// Number of claims checked.
     pub claims_checked: usize,
     /// Budget summary.
@@ -377,6 +384,7 @@ fn node_rows(card: &Scorecard, state: &State, lang: Lang, e: &mut Entries) -> Ve
             let method = n.formula.clone().or_else(|| n.method.clone());
             NodeRow {
                 id: n.id.clone(),
+                leaf,
                 name: node_name(n, lang),
                 depth: n.depth,
                 weight: n.weight.normalize().to_string(),
@@ -499,6 +507,7 @@ impl ReportModel {
             nodes: Vec::new(),
             total: None,
             grade: None,
+            pending_indicators: 0,
             claims_checked: 0,
             budget: Vec::new(),
             findings: Vec::new(),
@@ -525,6 +534,7 @@ impl ReportModel {
                     Lang::Zh => g.name.clone(),
                     Lang::En => g.en.clone(),
                 });
+                model.pending_indicators = super::total::pending_indicators(card);
                 model.claims_checked = card.claims_checked;
                 model.findings = finding_rows(card, state, &mut e);
                 model.adjustments = adjustment_rows(card, lang, &mut e);

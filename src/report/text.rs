@@ -7,6 +7,7 @@ use super::cite::{CiteItem, EntryDetail};
 use super::diff::DiffModel;
 use super::lang::{AsOfText, Lang, six};
 use super::model::{Integrity, ReportModel};
+use super::total::{node_score_text, total_words};
 use super::trace::{TraceModel, TraceNode};
 use super::width::{pad, pad_left};
 use std::fmt::Write;
@@ -99,7 +100,7 @@ pub fn render_text(m: &ReportModel) -> String {
     for n in &m.nodes {
         let name = format!("{}{}", "  ".repeat(n.depth), n.name);
         let score = match (&n.pending, &n.adjustment) {
-            (Some(_), _) => l.pick("未录入", "pending").to_string(),
+            (Some(_), _) => node_score_text(&n.score, true, n.leaf, l),
             (None, Some(a)) => format!("{} ({a})", n.score),
             (None, None) => n.score.clone(),
         };
@@ -129,12 +130,11 @@ pub fn render_text(m: &ReportModel) -> String {
         }
     }
     if let Some(t) = &m.total {
+        let words = total_words(t, m.grade.as_deref(), m.pending_indicators, l);
         let _ = writeln!(
             out,
-            "{} {t}  {} {}  ({} {})",
+            "{} {words}  ({} {})",
             l.pick("自评总分", "Total score"),
-            l.pick("等级", "grade"),
-            m.grade.as_deref().unwrap_or("-"),
             l.pick("核对声明数", "claims checked"),
             m.claims_checked
         );
