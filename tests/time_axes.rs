@@ -5,101 +5,13 @@
 //! adjustment last. `--as-of 2022-12-31` must score it as `score` without a flag does;
 //! `--known-at` shows it as it stood while it was being recorded.
 
+mod time_support;
+
 use assert_cmd::Command;
-use jixiao::import::read_batch_file;
-use jixiao::ledger::Ledger;
-use jixiao::model::{Event, EventKind, Genesis, Grant, Role};
-use jixiao::seed::{self, SeedKeys};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
-
-fn t(s: &str) -> i64 {
-    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
-        .unwrap()
-        .unix_timestamp()
-}
-
-/// Builds the real-time ledger in `dir` (keys written beside it) and returns its path.
-pub fn build_real_time(dir: &Path) -> PathBuf {
-    let keys = SeedKeys::fixed();
-    for k in [&keys.admin, &keys.recorder, &keys.evaluator] {
-        k.write(&dir.join(format!("{}.key", k.name))).unwrap();
-    }
-    let fx = seed::write_fixture(dir).unwrap();
-    let path = dir.join("real-time.jixiao");
-    let genesis = Genesis {
-        department: seed::DEPARTMENT.into(),
-        department_code: String::new(),
-        year: seed::YEAR,
-        admins: vec![keys.admin.principal()],
-    };
-    let t0 = t("2022-01-05T01:00:00Z");
-    let (l, _) = Ledger::create(&path, genesis, &keys.admin.signing, [0x22; 16], t0).unwrap();
-    let grants = [
-        (&keys.recorder, Role::Recorder),
-        (&keys.evaluator, Role::Evaluator),
-    ]
-    .into_iter()
-    .map(|(k, role)| {
-        Event::Grant(Grant {
-            principal: k.principal(),
-            role,
-        })
-    })
-    .collect();
-    l.append(&keys.admin.signing, grants, t0).unwrap();
-    let file = |name: &str| read_batch_file(&fx.join(name), seed::YEAR).unwrap().events;
-    let rec = &keys.recorder.signing;
-    l.append(
-        rec,
-        file("02-recorder-budget.toml"),
-        t("2022-01-10T02:00:00Z"),
-    )
-    .unwrap();
-    l.append(
-        rec,
-        file("03-recorder-targets.toml"),
-        t("2022-01-10T03:00:00Z"),
-    )
-    .unwrap();
-    l.append(
-        rec,
-        file("04-recorder-midyear.toml"),
-        t("2022-07-15T02:00:00Z"),
-    )
-    .unwrap();
-    // The rule set comes with the finance bureau's notice on the self-evaluation.
-    l.append(
-        &keys.admin.signing,
-        file("01-admin-rules.toml"),
-        t("2023-01-05T02:00:00Z"),
-    )
-    .unwrap();
-    // Year-end figures, all dated 2022-12-31, entered over the first quarter of 2023.
-    let year_end = file("05-recorder-yearend.toml");
-    let (values, rest): (Vec<Event>, Vec<Event>) = year_end
-        .into_iter()
-        .partition(|e| e.kind() == EventKind::IndicatorValue);
-    let (facts, books): (Vec<Event>, Vec<Event>) =
-        rest.into_iter().partition(|e| e.kind() == EventKind::Fact);
-    l.append(rec, books, t("2023-01-20T02:00:00Z")).unwrap();
-    l.append(rec, values, t("2023-02-10T02:00:00Z")).unwrap();
-    l.append(rec, facts, t("2023-03-01T02:00:00Z")).unwrap();
-    l.append(
-        rec,
-        file("06-recorder-claims.toml"),
-        t("2023-03-10T02:00:00Z"),
-    )
-    .unwrap();
-    l.append(
-        &keys.evaluator.signing,
-        file("07-evaluator-adjustment.toml"),
-        t("2023-03-20T02:00:00Z"),
-    )
-    .unwrap();
-    path
-}
+use time_support::{BATCHES, build_real_time};
 
 /// The real-time ledger, built once per run of this test binary.
 fn ledger() -> &'static str {
@@ -108,7 +20,7 @@ fn ledger() -> &'static str {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("time_axes");
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        build_real_time(&dir)
+        build_real_time(&dir, BATCHES.len())
     })
     .to_str()
     .unwrap()

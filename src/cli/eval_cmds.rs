@@ -348,6 +348,7 @@ pub(super) fn score_cmd(a: &ScoreArgs) -> Result<(), CliError> {
             );
             print!("{}", findings_text(&card.findings));
         }
+        print!("{}", crate::report::warnings_text(&card.warnings));
     }
     Ok(())
 }
@@ -386,6 +387,7 @@ pub fn findings_report(c: &Checked) -> (String, serde_json::Value, bool) {
             let authority = c.integrity.as_ref().ok().map(|v| &v.authority);
             text.push_str(&rule_set_changes_text(&card.rule_set_changes, authority));
             text.push_str(&findings_text(&card.findings));
+            text.push_str(&crate::report::warnings_text(&card.warnings));
             let v = json!({
                 "ok": open == 0,
                 "total": format!("{:.2}", card.total),
@@ -395,6 +397,10 @@ pub fn findings_report(c: &Checked) -> (String, serde_json::Value, bool) {
                 "unacknowledged": open,
                 "rule_set_changes": rule_set_changes_json(&card.rule_set_changes, authority),
             });
+            let mut v = v;
+            if !card.warnings.is_empty() {
+                v["warnings"] = json!(card.warnings);
+            }
             (text, v, open == 0)
         }
     }

@@ -214,6 +214,9 @@ pub struct Scorecard {
     pub findings: Vec<Finding>,
     /// Every change of rule set, oldest first, with the total before and after it.
     pub rule_set_changes: Vec<RuleSetChange>,
+    /// Plausibility warnings (not failures): see [`super::warnings`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<super::Warning>,
 }
 
 impl Scorecard {

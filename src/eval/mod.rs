@@ -13,6 +13,7 @@ mod claims;
 mod error;
 mod faults;
 mod orphans;
+mod plausible;
 mod replay;
 mod resolve;
 mod score;
@@ -31,6 +32,7 @@ pub use changes::score;
 pub use claims::check_claims;
 pub use error::EvalError;
 pub use orphans::orphan_id;
+pub use plausible::{Warning, WarningKind, warnings};
 pub use replay::{
     AdoptedRules, AsOf, CorrectionRecord, History, LineTotals, Lookup, Replay, State, Sum,
     Versioned,

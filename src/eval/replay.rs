@@ -13,6 +13,7 @@
 use super::EvalError;
 pub use super::as_of::AsOf;
 use super::as_of::{Dating, dating, own_date, statement_date};
+use super::plausible::PaymentPrints;
 use super::seqs::SeqSet;
 use super::words::describe;
 use crate::ledger::Recorded;
@@ -243,6 +244,8 @@ pub struct State {
     pub(super) current: (i64, KeyId),
     /// Entries that could not be applied and that no later correction undid, by seq.
     pub(super) faults: BTreeMap<Seq, Fault>,
+    /// Payments in view recorded twice: (the first, the repeat), by the repeat's seq.
+    pub(super) duplicate_payments: Vec<(Seq, Seq)>,
 }
 
 /// An entry the replay could not apply. It is left out of the state; a later correction of
@@ -265,6 +268,9 @@ pub struct Replay<'a> {
     state: State,
     expected: Seq,
     lookup: Option<Lookup<'a>>,
+    /// Payments seen, to find one recorded twice (not part of the state: a resumed replay
+    /// finds repeats among the entries it applies only).
+    prints: PaymentPrints,
 }
 
 impl std::fmt::Debug for Replay<'_> {
@@ -305,6 +311,7 @@ impl<'a> Replay<'a> {
             state,
             expected,
             lookup: Some(Box::new(lookup)),
+            prints: PaymentPrints::default(),
         }
     }
 
@@ -331,9 +338,11 @@ impl<'a> Replay<'a> {
                 absent: BTreeMap::new(),
                 current: (0, KeyId([0; 8])),
                 faults: BTreeMap::new(),
+                duplicate_payments: Vec::new(),
             },
             expected: 1,
             lookup,
+            prints: PaymentPrints::default(),
         }
     }
 
@@ -501,7 +510,15 @@ impl<'a> Replay<'a> {
                 });
                 Ok(Some((target, c.supersedes)))
             }
-            ev if in_view(ev) => st.put(seq, ev, Vec::new()).map(|()| None),
+            ev if in_view(ev) => {
+                st.put(seq, ev, Vec::new())?;
+                if let Event::Budget(b) = ev
+                    && let Some(first) = self.prints.seen(seq, b)
+                {
+                    st.duplicate_payments.push((first, seq));
+                }
+                Ok(None)
+            }
             Event::Budget(_) if st.lean => Ok(None),
             ev => {
                 st.absent.insert(seq, ev.kind());

@@ -99,6 +99,7 @@ pub(crate) fn score_in_force(state: &State) -> Result<Scorecard, EvalError> {
             .count(),
         findings: Vec::new(),
         rule_set_changes: Vec::new(),
+        warnings: Vec::new(),
     };
     card.findings = check_claims(state, &card);
     card.findings
@@ -189,7 +190,19 @@ impl Engine<'_> {
         };
         let adjustments = self.adjustments.get(id).cloned().unwrap_or_default();
         let mut adjusted = base;
-        for a in &adjustments {
+        // A node not scored yet has nothing to adjust: its adjustments wait, and say so.
+        if let Some(p) = ns.pending.as_mut().filter(|_| !adjustments.is_empty()) {
+            let list: Vec<String> = adjustments
+                .iter()
+                .map(|a| format!("{:+} (#{})", a.delta.normalize(), a.seq))
+                .collect();
+            p.push_str(&format!(
+                "; adjustment {} not applied until this node is scored",
+                list.join(", ")
+            ));
+        }
+        let held = ns.pending.is_some();
+        for a in adjustments.iter().filter(|_| !held) {
             adjusted = adjusted
                 .checked_add(a.delta)
                 .ok_or_else(|| EvalError::Overflow {
@@ -200,7 +213,7 @@ impl Engine<'_> {
                 seqs.insert(*c);
             }
         }
-        if !adjustments.is_empty() {
+        if !adjustments.is_empty() && !held {
             adjusted = clamp(adjusted, n.weight);
         }
         let shown = self.rounding.round(adjusted);

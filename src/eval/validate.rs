@@ -1,12 +1,12 @@
 //! Checks of new events against the history they join, before they are appended: indicator
 //! and node ids known to the rule set in force, claim subjects well-formed, dates within the
 //! fiscal year, amounts of the right sign, findings that exist, evidence citations that name
-//! evidence entries.
+//! evidence entries, corrections that name an entry no longer in effect.
 
 use super::replay::State;
 use crate::model::{BudgetKind, Event, Money, Seq};
 use crate::rules::{Reference, RuleSet};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The largest score adjustment accepted, in points either way: far above any node's weight
 /// (a whole self-evaluation is usually out of 100), so only typing errors are refused, and sums
@@ -58,6 +58,12 @@ pub fn validate_new_events(state: &State, events: &[Event]) -> Result<(), Invali
     let first = state.last_seq.map_or(1, |s| s.saturating_add(1));
     // Evidence entries a value may cite: those recorded before, and earlier in this batch.
     let mut evidence: BTreeSet<Seq> = state.evidence.keys().copied().collect();
+    // Entries already superseded: seq → (the correction that did it, was it a retraction).
+    let mut superseded: BTreeMap<Seq, (Seq, bool)> = state
+        .corrections
+        .iter()
+        .map(|c| (c.superseded, (c.correction_seq, c.new_value.is_none())))
+        .collect();
     for (index, event) in events.iter().enumerate() {
         let seq = first.saturating_add(index as u64);
         let kind = event.kind().name();
@@ -82,6 +88,25 @@ pub fn validate_new_events(state: &State, events: &[Event]) -> Result<(), Invali
                 )
             })
         };
+        if let Event::Correction(c) = event {
+            if let Some(&(by, retracted)) = superseded.get(&c.supersedes) {
+                let latest = latest_in_chain(&superseded, by);
+                let what = if retracted { "retracted" } else { "superseded" };
+                let hint = if c.replacement.is_none() && retracted {
+                    format!("it is no longer in effect; to undo the retraction, correct #{latest}")
+                } else {
+                    format!("to change it again, correct #{latest}, the latest entry in its chain")
+                };
+                return Err(bad(
+                    "supersedes",
+                    format!(
+                        "entry #{} was already {what} by #{by}; {hint}",
+                        c.supersedes
+                    ),
+                ));
+            }
+            superseded.insert(c.supersedes, (seq, c.replacement.is_none()));
+        }
         let target = match event {
             Event::Correction(c) => c.replacement.as_deref().unwrap_or(event),
             other => other,
@@ -207,4 +232,15 @@ pub fn validate_new_events(state: &State, events: &[Event]) -> Result<(), Invali
         }
     }
     Ok(())
+}
+
+/// The last correction of the chain that starts with correction `by` (a correction that was
+/// itself corrected, and so on).
+fn latest_in_chain(superseded: &BTreeMap<Seq, (Seq, bool)>, by: Seq) -> Seq {
+    let mut at = by;
+    // Each step goes to a later seq, so the walk ends.
+    while let Some(&(next, _)) = superseded.get(&at) {
+        at = next;
+    }
+    at
 }

@@ -297,6 +297,25 @@ pub fn render_html(m: &ReportModel) -> String {
         }
         let _ = writeln!(out, "</table>");
     }
+    if !m.warnings.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p>{}:</p>\n<ul>",
+            l.pick(
+                "合理性提示 (不影响核对结果)",
+                "Plausibility warnings (not failures)"
+            )
+        );
+        for w in &m.warnings {
+            let _ = writeln!(
+                out,
+                "<li>{} {}</li>",
+                escape(&w.text),
+                cites(&w.cites, &m.evidence_groups, l)
+            );
+        }
+        let _ = writeln!(out, "</ul>");
+    }
     let _ = writeln!(
         out,
         "<h2 id=\"adjustments\">{}</h2>",

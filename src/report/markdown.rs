@@ -230,6 +230,19 @@ pub fn render_markdown(m: &ReportModel) -> String {
             }
         }
     }
+    if !m.warnings.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{}:\n",
+            l.pick(
+                "合理性提示 (不影响核对结果)",
+                "Plausibility warnings (not failures)"
+            )
+        );
+    }
+    for w in &m.warnings {
+        let _ = writeln!(out, "- ⚠ {} {}", cell(&w.text), cites(&w.cites, l));
+    }
     let _ = writeln!(
         out,
         "\n## {}\n",

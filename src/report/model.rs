@@ -178,6 +178,19 @@ pub struct AdjustmentRow {
     pub cites: Vec<CiteItem>,
 }
 
+/// A plausibility warning: allowed, but usually a recording mistake (not a failure).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct WarningRow {
+    /// What kind.
+    pub kind: crate::eval::WarningKind,
+    /// What it concerns.
+    pub subject: String,
+    /// In words.
+    pub text: String,
+    /// The entries it comes from.
+    pub cites: Vec<CiteItem>,
+}
+
 /// The whole report, before rendering.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ReportModel {
@@ -219,6 +232,9 @@ pub struct ReportModel {
     pub budget: Vec<BudgetRow>,
     /// Findings.
     pub findings: Vec<FindingRow>,
+    /// Plausibility warnings (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<WarningRow>,
     /// Score adjustments.
     pub adjustments: Vec<AdjustmentRow>,
     /// Binding to the ledger.
@@ -511,6 +527,7 @@ impl ReportModel {
             claims_checked: 0,
             budget: Vec::new(),
             findings: Vec::new(),
+            warnings: Vec::new(),
             adjustments: Vec::new(),
             ledger: binding,
             evidence: Vec::new(),
@@ -537,6 +554,16 @@ impl ReportModel {
                 model.pending_indicators = super::total::pending_indicators(card);
                 model.claims_checked = card.claims_checked;
                 model.findings = finding_rows(card, state, &mut e);
+                model.warnings = card
+                    .warnings
+                    .iter()
+                    .map(|w| WarningRow {
+                        kind: w.kind,
+                        subject: w.subject.clone(),
+                        text: w.text.clone(),
+                        cites: e.cite_set(&w.seqs),
+                    })
+                    .collect();
                 model.adjustments = adjustment_rows(card, lang, &mut e);
             }
             Some(Err(err)) => model.score_error = Some(err.to_string()),

@@ -237,3 +237,21 @@ pub fn rule_set_changes_json(
             .collect(),
     )
 }
+
+/// Plausibility warnings, one line each under a heading (nothing when there are none).
+#[must_use]
+pub fn warnings_text(warnings: &[crate::eval::Warning]) -> String {
+    let mut out = String::new();
+    if warnings.is_empty() {
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "\nwarnings ({}, not failures: allowed, but usually a recording mistake):",
+        warnings.len()
+    );
+    for w in warnings {
+        let _ = writeln!(out, "! {}  {}", w.text, seq_list(&w.seqs, 6));
+    }
+    out
+}

@@ -210,6 +210,19 @@ pub fn render_text(m: &ReportModel) -> String {
             }
         }
     }
+    if !m.warnings.is_empty() {
+        let _ = writeln!(
+            out,
+            "  {}:",
+            l.pick(
+                "合理性提示 (不影响核对结果)",
+                "Plausibility warnings (not failures)"
+            )
+        );
+    }
+    for w in &m.warnings {
+        let _ = writeln!(out, "  ! {} {}", w.text, cite_list(&w.cites, MAX_CITES, l));
+    }
     let _ = writeln!(out);
     let _ = writeln!(out, "{}", l.pick("四、评分调整", "4. Score adjustments"));
     if m.adjustments.is_empty() {
