@@ -19,6 +19,7 @@ use std::hash::{Hash, Hasher};
 #[serde(rename_all = "snake_case")]
 pub enum WarningKind {
     /// Executed / full-year budget over all lines is above 100%.
+    #[serde(rename = "execution_rate_above_100")]
     ExecutionRateAbove100,
     /// One line's executed amount is more than its full-year budget.
     ExecutedBeyondBudget,
@@ -43,8 +44,8 @@ pub struct Warning {
 fn subject(line: &BudgetLine) -> String {
     let mut s = format!(
         "budget:{}/{}",
-        line.fund_source.name(),
-        line.expense_type.name()
+        line.fund_source.zh(),
+        line.expense_type.zh()
     );
     if !line.project.is_empty() {
         s.push('/');

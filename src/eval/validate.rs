@@ -1,7 +1,7 @@
 //! Checks of new events against the history they join, before they are appended: indicator
 //! and node ids known to the rule set in force, claim subjects well-formed, dates within the
 //! fiscal year, amounts of the right sign, findings that exist, evidence citations that name
-//! evidence entries, corrections that name an entry no longer in effect.
+//! evidence entries, retractions that name an entry no longer in effect.
 
 use super::replay::State;
 use crate::model::{BudgetKind, Event, Money, Seq};
@@ -58,12 +58,14 @@ pub fn validate_new_events(state: &State, events: &[Event]) -> Result<(), Invali
     let first = state.last_seq.map_or(1, |s| s.saturating_add(1));
     // Evidence entries a value may cite: those recorded before, and earlier in this batch.
     let mut evidence: BTreeSet<Seq> = state.evidence.keys().copied().collect();
-    // Entries already superseded: seq → (the correction that did it, was it a retraction).
-    let mut superseded: BTreeMap<Seq, (Seq, bool)> = state
-        .corrections
-        .iter()
-        .map(|c| (c.superseded, (c.correction_seq, c.new_value.is_none())))
-        .collect();
+    // Per original entry, the latest correction of it and whether that was a retraction; per
+    // correction entry, the original it corrected.
+    let mut latest: BTreeMap<Seq, (Seq, bool)> = BTreeMap::new();
+    let mut corrections: BTreeMap<Seq, Seq> = BTreeMap::new();
+    for c in &state.corrections {
+        latest.insert(c.slot, (c.correction_seq, c.new_value.is_none()));
+        corrections.insert(c.correction_seq, c.slot);
+    }
     for (index, event) in events.iter().enumerate() {
         let seq = first.saturating_add(index as u64);
         let kind = event.kind().name();
@@ -88,24 +90,27 @@ pub fn validate_new_events(state: &State, events: &[Event]) -> Result<(), Invali
                 )
             })
         };
+        // A correction names the original entry, and a retraction one that is in effect.
         if let Event::Correction(c) = event {
-            if let Some(&(by, retracted)) = superseded.get(&c.supersedes) {
-                let latest = latest_in_chain(&superseded, by);
-                let what = if retracted { "retracted" } else { "superseded" };
-                let hint = if c.replacement.is_none() && retracted {
-                    format!("it is no longer in effect; to undo the retraction, correct #{latest}")
-                } else {
-                    format!("to change it again, correct #{latest}, the latest entry in its chain")
-                };
+            let s = c.supersedes;
+            if let Some(original) = corrections.get(&s) {
                 return Err(bad(
                     "supersedes",
                     format!(
-                        "entry #{} was already {what} by #{by}; {hint}",
-                        c.supersedes
+                        "entry #{s} is a correction of #{original}, and corrections are not corrected themselves; correct or retract #{original} (the latest correction of it is in effect)"
                     ),
                 ));
             }
-            superseded.insert(c.supersedes, (seq, c.replacement.is_none()));
+            if let (None, Some(&(by, true))) = (&c.replacement, latest.get(&s)) {
+                return Err(bad(
+                    "supersedes",
+                    format!(
+                        "entry #{s} was already retracted by #{by}: nothing of it is in effect (to restore it, correct #{s} with a value)"
+                    ),
+                ));
+            }
+            latest.insert(s, (seq, c.replacement.is_none()));
+            corrections.insert(seq, s);
         }
         let target = match event {
             Event::Correction(c) => c.replacement.as_deref().unwrap_or(event),
@@ -232,15 +237,4 @@ pub fn validate_new_events(state: &State, events: &[Event]) -> Result<(), Invali
         }
     }
     Ok(())
-}
-
-/// The last correction of the chain that starts with correction `by` (a correction that was
-/// itself corrected, and so on).
-fn latest_in_chain(superseded: &BTreeMap<Seq, (Seq, bool)>, by: Seq) -> Seq {
-    let mut at = by;
-    // Each step goes to a later seq, so the walk ends.
-    while let Some(&(next, _)) = superseded.get(&at) {
-        at = next;
-    }
-    at
 }
