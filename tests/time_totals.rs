@@ -77,13 +77,19 @@ fn a_partial_total_reads_the_same_in_every_command_and_format() {
     assert_eq!(json["total"], total.as_str());
     assert_eq!(json["grade"], Value::Null);
     let (_, verify, _) = run(&["verify", l]);
-    assert!(verify.contains(&format!("recompute ok: total {zh}")), "{verify}");
+    assert!(
+        verify.contains(&format!("recompute ok: total {zh}")),
+        "{verify}"
+    );
     let vj: Value = serde_json::from_str(&run(&["verify", l, "--json"]).1).unwrap();
     assert_eq!(vj["recompute"]["total"], total.as_str(), "{vj}");
     assert!(vj["recompute"]["grade"].is_null(), "{vj}");
     // No command shows a grade for it.
     for out in [&score, &text, &md, &html, &verify] {
-        assert!(!out.contains("等级 差") && !out.contains("等级 优"), "{out}");
+        assert!(
+            !out.contains("等级 差") && !out.contains("等级 优"),
+            "{out}"
+        );
     }
 }
 
@@ -104,7 +110,10 @@ fn log_and_verify_take_the_time_axes() {
     let (_, mid, _) = run(&["verify", l, "--as-of", "2022-06-30"]);
     assert!(mid.contains("recompute ok: total 11.00*"), "{mid}");
     let (_, before, _) = run(&["verify", l, "--known-at", "2023-03-15"]);
-    assert!(before.contains("recompute ok: total 100.00  等级 优"), "{before}");
+    assert!(
+        before.contains("recompute ok: total 100.00  等级 优"),
+        "{before}"
+    );
 }
 
 #[test]

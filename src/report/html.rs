@@ -8,7 +8,7 @@
 use super::cite::{Cite, CiteGroup, CiteItem};
 use super::lang::{AsOfText, Lang, six};
 use super::model::ReportModel;
-use super::total::{node_score_text, total_parts};
+use super::total::{held_text, node_score_text, total_parts};
 use std::fmt::Write;
 
 const STYLE: &str = "@page { size: A4; margin: 15mm; }
@@ -340,7 +340,7 @@ pub fn render_html(m: &ReportModel) -> String {
                 "<tr><td>{} <span class=\"mono\">{}</span></td><td class=\"num\">{}</td><td class=\"small\">{}</td><td class=\"small\">{}</td><td>{}<br><span class=\"small\">{}</span></td><td>{}</td></tr>",
                 escape(&a.node_name),
                 escape(&a.node),
-                escape(&a.delta),
+                escape(&format!("{}{}", a.delta, held_text(a.held, l))),
                 escape(&a.reason),
                 escape(&a.basis),
                 escape(&a.author),

@@ -6,7 +6,7 @@
 use super::cite::CiteItem;
 use super::lang::{AsOfText, Lang, six};
 use super::model::ReportModel;
-use super::total::{node_score_text, total_parts};
+use super::total::{held_text, node_score_text, total_parts};
 use std::fmt::Write;
 
 /// A table cell: `|`, backslashes and line breaks escaped.
@@ -254,10 +254,11 @@ pub fn render_markdown(m: &ReportModel) -> String {
     for a in &m.adjustments {
         let _ = writeln!(
             out,
-            "- {} `{}` **{}** {} ({}, {})\n  - {}: {}\n  - {}: {}",
+            "- {} `{}` **{}**{} {} ({}, {})\n  - {}: {}\n  - {}: {}",
             cell(&a.node_name),
             a.node,
             a.delta,
+            held_text(a.held, l),
             cites(&a.cites, l),
             cell(&a.author),
             a.recorded_at,

@@ -166,6 +166,9 @@ pub struct AdjustmentRow {
     pub node_name: String,
     /// Signed delta.
     pub delta: String,
+    /// Not applied: the node has no score yet (docs/TIME.md).
+    #[serde(skip)]
+    pub held: bool,
     /// Reason.
     pub reason: String,
     /// Basis.
@@ -465,6 +468,7 @@ fn adjustment_rows(card: &Scorecard, lang: Lang, e: &mut Entries) -> Vec<Adjustm
                 node: n.id.clone(),
                 node_name: node_name(n, lang),
                 delta: format!("{:+}", a.delta.normalize()),
+                held: n.pending.is_some(),
                 reason: a.reason.clone(),
                 basis: a.basis.clone(),
                 author: d.author,

@@ -7,7 +7,7 @@ use super::cite::{CiteItem, EntryDetail};
 use super::diff::DiffModel;
 use super::lang::{AsOfText, Lang, six};
 use super::model::{Integrity, ReportModel};
-use super::total::{node_score_text, total_words};
+use super::total::{held_text, node_score_text, total_words};
 use super::trace::{TraceModel, TraceNode};
 use super::width::{pad, pad_left};
 use std::fmt::Write;
@@ -231,10 +231,11 @@ pub fn render_text(m: &ReportModel) -> String {
     for a in &m.adjustments {
         let _ = writeln!(
             out,
-            "  - {} {} {}  {} ({}, {})",
+            "  - {} {} {}{}  {} ({}, {})",
             a.node_name,
             a.node,
             a.delta,
+            held_text(a.held, l),
             cite_list(&a.cites, MAX_CITES, l),
             a.author,
             a.recorded_at
@@ -373,9 +374,10 @@ fn trace_node(out: &mut String, n: &TraceNode, depth: usize, l: Lang) {
     for a in &n.adjustments {
         let _ = writeln!(
             out,
-            "{ind}  {} {} {} ({}, {}): {}",
+            "{ind}  {} {}{} {} ({}, {}): {}",
             l.pick("调整", "adjustment"),
             a.delta,
+            held_text(a.held, l),
             cite_list(&a.cites, MAX_CITES, l),
             a.author,
             a.recorded_at,

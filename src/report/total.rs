@@ -19,6 +19,19 @@ pub fn node_score_text(score: &str, pending: bool, leaf: bool, l: Lang) -> Strin
     }
 }
 
+/// What an adjustment of a node with no score yet says beside its delta.
+#[must_use]
+pub fn held_text(held: bool, l: Lang) -> &'static str {
+    if held {
+        l.pick(
+            " (未计入: 该节点尚未评分)",
+            " (not applied: the node is not scored yet)",
+        )
+    } else {
+        ""
+    }
+}
+
 /// Indicators (leaves) of the scorecard with no score yet.
 #[must_use]
 pub fn pending_indicators(card: &Scorecard) -> usize {
