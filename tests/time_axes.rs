@@ -236,3 +236,84 @@ fn diff_between_points_on_either_axis() {
     assert_eq!(code, 2, "{out}");
     assert!(err.contains("seq 999") && err.contains("#1 to #"), "{err}");
 }
+
+#[test]
+fn a_report_at_both_axes_is_checked_offline_at_the_same_point() {
+    let dir = tempfile::tempdir().unwrap();
+    let l = dir.path().join("copy.jixiao");
+    std::fs::copy(ledger(), &l).unwrap();
+    let l = l.to_str().unwrap();
+    let keys = Path::new(ledger()).parent().unwrap();
+    let admin = keys.join("admin.key");
+    let cp = dir.path().join("cp.txt");
+    let (code, _, err) = run(&[
+        "checkpoint",
+        l,
+        "--key",
+        admin.to_str().unwrap(),
+        "-o",
+        cp.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let out = dir.path().join("r.json");
+    ok(&[
+        "report",
+        l,
+        "--format",
+        "json",
+        "--with-proofs",
+        "--known-at",
+        "2023-03-15",
+        "--as-of",
+        "2022-12-31",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(r["as_of"]["known_at"]["kind"], "time");
+    assert_eq!(r["total"], "100.00");
+    let checked = ok(&[
+        "check-proof",
+        out.to_str().unwrap(),
+        "--trusted-key",
+        keys.join("admin.key.pub").to_str().unwrap(),
+    ]);
+    assert!(checked.starts_with("report ok"), "{checked}");
+    // The same report claiming another point does not check.
+    let mut forged = r.clone();
+    forged["as_of"]["known_at"] = serde_json::json!({"kind": "time", "at": "2023-03-31T00:00:00Z"});
+    std::fs::write(&out, serde_json::to_string(&forged).unwrap()).unwrap();
+    let (code, _, err) = run(&[
+        "check-proof",
+        out.to_str().unwrap(),
+        "--trusted-key",
+        keys.join("admin.key.pub").to_str().unwrap(),
+    ]);
+    assert_ne!(code, 0, "{err}");
+    assert!(
+        err.contains("$.adjustments: the report has 0 items, the ledger gives 1"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_point_serialises_with_its_axes() {
+    use jixiao::eval::{AsOf, KnownAt};
+    let d: jixiao::model::BizDate = "2022-06-30".parse().unwrap();
+    let j = |a: AsOf| serde_json::to_string(&a).unwrap();
+    assert_eq!(AsOf::new(None, None), AsOf::Latest);
+    assert_eq!(AsOf::new(Some(KnownAt::Seq(41)), None), AsOf::Seq(41));
+    assert_eq!(AsOf::new(None, Some(d)), AsOf::Date(d));
+    assert_eq!(
+        j(AsOf::new(Some(KnownAt::Time(1_675_209_599)), None)),
+        r#"{"kind":"time","at":"2023-01-31T23:59:59Z"}"#
+    );
+    let both = AsOf::new(Some(KnownAt::Seq(41)), Some(d));
+    assert_eq!(
+        j(both),
+        r#"{"kind":"date","at":"2022-06-30","known_at":{"kind":"seq","at":41}}"#
+    );
+    assert_eq!(both.known_at(), Some(KnownAt::Seq(41)));
+    assert_eq!(both.date(), Some(d));
+    assert!(both.knows(41, i64::MAX) && !both.knows(42, 0));
+}

@@ -12,7 +12,7 @@ use crate::model::{BudgetEvent, BudgetKind, BudgetLine, Money, Seq};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 /// What a warning is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -162,10 +162,31 @@ pub fn warnings(state: &State) -> Vec<Warning> {
     out
 }
 
-/// Fingerprints of the payments seen so far, to find one recorded twice. Keeps 16 bytes per
-/// payment (a 64-bit fingerprint and its seq).
+/// Fingerprints of the payments seen so far, to find one recorded twice. Keeps a 64-bit
+/// fingerprint (SipHash of line, date, amount and reason) and the seq per payment.
 #[derive(Debug, Default)]
-pub(super) struct PaymentPrints(HashMap<u64, Seq>);
+pub(super) struct PaymentPrints(HashMap<u64, Seq, BuildHasherDefault<Prehashed>>);
+
+/// The map's keys are fingerprints already: use them as their own hash.
+#[derive(Debug, Default)]
+pub(super) struct Prehashed(u64);
+
+impl Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only u64 keys are hashed; fold anything else in, for completeness.
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
 
 impl PaymentPrints {
     /// Notes a payment; the seq of an earlier one with the same line, date, amount and reason.
