@@ -10,7 +10,7 @@
 //! recompute.
 
 use crate::check::check_open_with;
-use crate::eval::AsOf;
+use crate::eval::{AsOf, KnownAt};
 use crate::ledger::{
     FailureKind, Ledger, LedgerError, ProofError, ProofSummary, RestoredLedger, SignedCheckpoint,
     StoredLedger, TreeHash, check_proof_text, restore,
@@ -465,19 +465,36 @@ fn options_citations(doc: &Value) -> Result<Citations, CheckError> {
 
 fn options_as_of(doc: &Value) -> Result<AsOf, CheckError> {
     let v = doc.get("as_of").unwrap_or(&Value::Null);
-    let at = v.get("at");
+    let known = |v: &Value| -> Option<KnownAt> {
+        let at = v.get("at");
+        match v.get("kind").and_then(Value::as_str) {
+            Some("seq") => at.and_then(Value::as_u64).map(KnownAt::Seq),
+            Some("time") => at
+                .and_then(Value::as_str)
+                .and_then(|s| {
+                    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+                        .ok()
+                })
+                .map(|t| KnownAt::Time(t.unix_timestamp())),
+            _ => None,
+        }
+    };
     let parsed = match v.get("kind").and_then(Value::as_str) {
         Some("latest") => Some(AsOf::Latest),
-        Some("seq") => at.and_then(Value::as_u64).map(AsOf::Seq),
-        Some("date") => at
+        Some("seq" | "time") => known(v).map(|k| AsOf::new(Some(k), None)),
+        Some("date") => v
+            .get("at")
             .and_then(Value::as_str)
             .and_then(|s| s.parse().ok())
-            .map(AsOf::Date),
+            .and_then(|d| match v.get("known_at") {
+                None => Some(AsOf::Date(d)),
+                Some(k) => known(k).map(|k| AsOf::Both(k, d)),
+            }),
         _ => None,
     };
     parsed.ok_or_else(|| {
         refused(format!(
-            "$.as_of: the report says {}, a point of history is {{\"kind\": \"latest\"}}, {{\"kind\": \"seq\", \"at\": N}} or {{\"kind\": \"date\", \"at\": \"YYYY-MM-DD\"}}",
+            "$.as_of: the report says {}, a point of history is {{\"kind\": \"latest\"}}, {{\"kind\": \"seq\", \"at\": N}}, {{\"kind\": \"time\", \"at\": \"RFC 3339\"}} or {{\"kind\": \"date\", \"at\": \"YYYY-MM-DD\"}} (with an optional \"known_at\": seq or time) (docs/TIME.md)",
             compact(v)
         ))
     })

@@ -48,7 +48,7 @@ fn verify_and_score_on_the_command_line() {
     let r = Test::new()
         .arg("verify")
         .arg(&path)
-        .stdout_contains("recompute ok: total 97.24 优 = 预算执行率 8.62 + 产出指标 48.62 + 效益指标 30.00 + 满意度指标 10.00")
+        .stdout_contains("recompute ok: total 97.24  等级 优 = 预算执行率 8.62 + 产出指标 48.62 + 效益指标 30.00 + 满意度指标 10.00")
         .stdout_contains("11 claims checked, 0 finding(s)")
         .run();
     assert!(!r.stdout.contains("管理效能"), "{}", r.stdout);

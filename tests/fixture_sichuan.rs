@@ -44,6 +44,6 @@ fn recorded_values_score_by_deviation_from_the_equal_target() {
     Test::new()
         .arg("verify")
         .arg(&path)
-        .stdout_contains("recompute ok: total 97.00 优 = 预算执行情况 10.00 + 绩效指标 87.00")
+        .stdout_contains("recompute ok: total 97.00  等级 优 = 预算执行情况 10.00 + 绩效指标 87.00")
         .run();
 }

@@ -686,15 +686,27 @@ fn diff_across_a_correction_names_the_node_and_the_entry() {
 }
 
 #[test]
-fn diff_by_date_shows_the_adjustment_recorded_after_year_end() {
+fn diff_by_recorded_time_shows_the_adjustment_recorded_after_year_end() {
     let p = seed().to_str().unwrap();
-    // As of 2022-12-31 the 2023 adjustment is not in view: full marks, then −0.04 with it.
-    let d = run(&["diff", p, "--from", "2022-12-31", "--to", "latest"]);
+    // As the ledger stood before 2023-02-15 the adjustment was not recorded yet: full marks,
+    // then −0.04 with it (docs/TIME.md: the recording axis).
+    let d = run(&[
+        "diff",
+        p,
+        "--from",
+        "2023-02-14T00:00:00Z",
+        "--to",
+        "latest",
+    ]);
     snapshot("diff_yearend_latest.txt", &d);
     assert!(
-        d.starts_with("比较 2022-12-31 → 全部记录\n总分 100.00 → 99.96\n"),
+        d.starts_with("比较 记录至 2023-02-14T00:00:00Z → 全部记录\n总分 100.00 → 99.96\n"),
         "{d}"
     );
+    // The business date 2022-12-31 is the whole year: the adjustment, recorded in 2023 about
+    // 2022, is in view, so nothing changes between it and the latest view.
+    let same = run(&["diff", p, "--from", "2022-12-31", "--to", "latest"]);
+    assert!(same.contains("总分 99.96 → 99.96"), "{same}");
     let leaf = d
         .lines()
         .find(|l| l.trim_start().starts_with("mgmt.perf.targets "))

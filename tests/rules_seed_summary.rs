@@ -17,7 +17,7 @@ fn verify_names_the_seed_rule_sets_top_nodes_and_the_same_finding() {
         .arg(&path)
         .status(1)
         .stdout_contains(
-            "recompute ok: total 99.96 优 = 管理效能 49.96 + 履职效能 50.00 (details: `jixiao score`)",
+            "recompute ok: total 99.96  等级 优 = 管理效能 49.96 + 履职效能 50.00 (details: `jixiao score`)",
         )
         .stdout_contains("1 finding(s), 1 unacknowledged")
         .stdout_contains("budget.growth_rate")

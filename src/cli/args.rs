@@ -5,7 +5,7 @@
 //! command (handlers do), so every handler can import it without importing each other.
 
 use super::CliError;
-use crate::eval::AsOf;
+use crate::eval::{AsOf, KnownAt};
 use clap::Args;
 use std::path::PathBuf;
 
@@ -36,6 +36,85 @@ pub fn now() -> Result<i64, CliError> {
             }),
         Err(_) => Ok(time::OffsetDateTime::now_utc().unix_timestamp()),
     }
+}
+
+/// `--as-of DATE` and `--known-at TIME|SEQ`: a point of history on its two axes
+/// (docs/TIME.md).
+#[derive(Args, Debug, Clone, Default)]
+pub struct PointArgs {
+    /// Business date (截至) YYYY-MM-DD: the scorecard for the period up to that date, from
+    /// everything recorded (see --known-at), under the rule set in force. Values, payments and
+    /// facts count by their own date; claims and adjustments by when they were recorded, those
+    /// recorded after the fiscal year as of its last day. A seq here is read as --known-at SEQ.
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Recording axis: the ledger as it stood after a seq (`41`) or at a recorded time
+    /// (RFC 3339 `2023-01-31T09:00:00Z`, or `2023-01-31` for the end of that UTC day).
+    #[arg(long, value_name = "TIME|SEQ")]
+    pub known_at: Option<String>,
+}
+
+impl PointArgs {
+    /// The point these flags name (every entry, every date when neither is given).
+    pub fn point(&self) -> Result<AsOf, CliError> {
+        let known = match &self.known_at {
+            Some(s) => Some(parse_known_at("--known-at", s)?),
+            None => None,
+        };
+        let Some(s) = &self.as_of else {
+            return Ok(AsOf::new(known, None));
+        };
+        match (parse_as_of("--as-of", s)?, known) {
+            (p, None) => Ok(p),
+            (AsOf::Latest, k) => Ok(AsOf::new(k, None)),
+            (AsOf::Date(d), k) => Ok(AsOf::new(k, Some(d))),
+            (_, Some(_)) => Err(CliError::Usage(format!(
+                "--as-of {s} with --known-at: a seq is a point of recording; give it to --known-at alone and a business date (YYYY-MM-DD) to --as-of"
+            ))),
+        }
+    }
+}
+
+/// `--known-at`: `41` → seq 41; `2023-01-31T09:00:00Z` → that time; `2023-01-31` → the end of
+/// that UTC day.
+pub fn parse_known_at(flag: &str, s: &str) -> Result<KnownAt, CliError> {
+    use time::format_description::well_known::Rfc3339;
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        return s.parse().map(KnownAt::Seq).map_err(|_| {
+            CliError::Usage(format!("{flag} {s}: seq out of range; give a seq number"))
+        });
+    }
+    if let Ok(t) = time::OffsetDateTime::parse(s, &Rfc3339) {
+        return Ok(KnownAt::Time(t.unix_timestamp()));
+    }
+    match s.parse::<crate::model::BizDate>() {
+        Ok(d) => Ok(KnownAt::Time(
+            d.0.with_hms(23, 59, 59)
+                .map_or(i64::MAX, |t| t.assume_utc().unix_timestamp()),
+        )),
+        Err(_) => Err(CliError::Usage(format!(
+            "{flag} {s}: not a seq, a time or a date; give a seq (41), an RFC 3339 time (2023-01-31T09:00:00Z) or a date (2023-01-31: the end of that UTC day)"
+        ))),
+    }
+}
+
+/// A point within the ledger's `size` entries, or a usage error naming the flag.
+pub fn within(flag: &str, p: AsOf, size: u64) -> Result<AsOf, CliError> {
+    match p.known_at() {
+        Some(KnownAt::Seq(n)) if n > size || n == 0 => Err(CliError::Usage(format!(
+            "{flag}: seq {n} is not in the ledger, which has entries #1 to #{size}; give a seq from 1 to {size}"
+        ))),
+        _ => Ok(p),
+    }
+}
+
+/// A point of `diff --from/--to`: a seq (`41`, the ledger as it stood then), a time (RFC 3339,
+/// the same), a business date (`2022-06-30`) or `latest`.
+pub fn parse_point(flag: &str, s: &str) -> Result<AsOf, CliError> {
+    if time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).is_ok() {
+        return parse_known_at(flag, s).map(|k| AsOf::new(Some(k), None));
+    }
+    parse_as_of(flag, s)
 }
 
 /// `41` → seq 41, `2022-06-30` → that business date, `latest` → every entry.

@@ -82,6 +82,7 @@ pub(super) fn run(a: &DemoArgs) -> Result<(), CliError> {
         ledger: ledger_path.clone(),
         json: false,
         checkpoint: CheckpointCheck::default(),
+        point: Default::default(),
     }) {
         Ok(()) | Err(CliError::Reported(1)) => {}
         Err(e) => return Err(e),
@@ -117,6 +118,7 @@ pub(super) fn run(a: &DemoArgs) -> Result<(), CliError> {
             trusted_keys: vec![dir.join("admin.key.pub"), dir.join("auditor.key.pub")],
             min_signatures: 2,
         },
+        point: Default::default(),
     }) {
         Ok(()) | Err(CliError::Reported(1)) => {}
         Err(e) => return Err(e),
@@ -191,7 +193,7 @@ pub(super) fn run(a: &DemoArgs) -> Result<(), CliError> {
             ledger: ledger_path.clone(),
             format: format.into(),
             output: Some(out.clone()),
-            as_of: None,
+            point: Default::default(),
             lang: "zh".into(),
             unverified: false,
             citations: "bounded".into(),
@@ -213,7 +215,7 @@ pub(super) fn run(a: &DemoArgs) -> Result<(), CliError> {
         ledger: ledger_path.clone(),
         format: "text".into(),
         output: None,
-        as_of: None,
+        point: Default::default(),
         lang: "zh".into(),
         unverified: false,
         citations: "bounded".into(),

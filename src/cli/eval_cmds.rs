@@ -5,7 +5,7 @@ use super::CliError;
 use super::args::{KeyArg, now};
 use crate::append::{Refused, append_checked};
 use crate::check::{Checked, check};
-use crate::eval::{AsOf, EvalError, Scorecard, State};
+use crate::eval::{EvalError, Scorecard, State};
 use crate::import;
 use crate::ledger::keys::KeyPair;
 use crate::ledger::{Ledger, LedgerError};
@@ -286,9 +286,9 @@ pub(super) fn adopt(a: &AdoptArgs) -> Result<(), CliError> {
 pub struct ScoreArgs {
     /// The ledger.
     pub ledger: PathBuf,
-    /// Score the history as of a business date (YYYY-MM-DD) or a seq.
-    #[arg(long)]
-    pub as_of: Option<String>,
+    /// Point of history: `--as-of DATE`, `--known-at TIME|SEQ` (docs/TIME.md).
+    #[command(flatten)]
+    pub point: super::args::PointArgs,
     /// The scorecard as JSON (docs/REPORT-JSON.md, `scorecard`).
     #[arg(long)]
     pub json: bool,
@@ -316,11 +316,11 @@ fn state_or_err(c: &Checked) -> Result<&State, CliError> {
 }
 
 pub(super) fn score_cmd(a: &ScoreArgs) -> Result<(), CliError> {
-    let as_of = match &a.as_of {
-        Some(s) => super::args::parse_as_of("--as-of", s)?,
-        None => AsOf::Latest,
-    };
+    let as_of = a.point.point()?;
     let c = check(&a.ledger, as_of, &[])?;
+    if let Ok(v) = &c.integrity {
+        super::args::within("--known-at", as_of, v.size)?;
+    }
     if let Some(note) = &c.recovery_note {
         eprintln!("{note}");
     }
@@ -348,6 +348,7 @@ pub(super) fn score_cmd(a: &ScoreArgs) -> Result<(), CliError> {
             );
             print!("{}", findings_text(&card.findings));
         }
+        print!("{}", crate::report::warnings_text(&card.warnings));
     }
     Ok(())
 }
@@ -377,11 +378,8 @@ pub fn findings_report(c: &Checked) -> (String, serde_json::Value, bool) {
                 .filter(|f| f.acknowledged.is_none())
                 .count();
             let mut text = format!(
-                "recompute ok: total {:.2}{} = {} (details: `jixiao score`); {} claims checked, {} finding(s), {} unacknowledged\n",
-                card.total,
-                card.grade
-                    .as_ref()
-                    .map_or_else(String::new, |g| format!(" {}", g.name)),
+                "recompute ok: total {} = {} (details: `jixiao score`); {} claims checked, {} finding(s), {} unacknowledged\n",
+                crate::report::total_text(card, crate::report::Lang::Zh),
                 card.top_line(),
                 card.claims_checked,
                 card.findings.len(),
@@ -390,6 +388,7 @@ pub fn findings_report(c: &Checked) -> (String, serde_json::Value, bool) {
             let authority = c.integrity.as_ref().ok().map(|v| &v.authority);
             text.push_str(&rule_set_changes_text(&card.rule_set_changes, authority));
             text.push_str(&findings_text(&card.findings));
+            text.push_str(&crate::report::warnings_text(&card.warnings));
             let v = json!({
                 "ok": open == 0,
                 "total": format!("{:.2}", card.total),
@@ -399,6 +398,10 @@ pub fn findings_report(c: &Checked) -> (String, serde_json::Value, bool) {
                 "unacknowledged": open,
                 "rule_set_changes": rule_set_changes_json(&card.rule_set_changes, authority),
             });
+            let mut v = v;
+            if !card.warnings.is_empty() {
+                v["warnings"] = json!(card.warnings);
+            }
             (text, v, open == 0)
         }
     }

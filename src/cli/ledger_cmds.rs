@@ -80,6 +80,10 @@ pub struct LogArgs {
     /// of those entries.
     #[arg(long)]
     pub subject: Option<String>,
+    /// Only the entries known at this point: a seq (`41`) or a recorded time (RFC 3339, or
+    /// `2023-01-31` for the end of that UTC day); docs/TIME.md.
+    #[arg(long, value_name = "TIME|SEQ")]
+    pub known_at: Option<String>,
 }
 
 /// Arguments of `verify`.
@@ -92,6 +96,10 @@ pub struct VerifyArgs {
     pub json: bool,
     #[command(flatten)]
     pub checkpoint: super::checkpoint_cmds::CheckpointCheck,
+    /// The recompute's point of history: `--as-of DATE`, `--known-at TIME|SEQ` (the integrity
+    /// check always covers the whole file).
+    #[command(flatten)]
+    pub point: super::args::PointArgs,
 }
 
 pub(super) fn key_new(name: &str, out: &Path) -> Result<(), CliError> {
@@ -176,7 +184,18 @@ pub(super) fn revoke(a: &RevokeArgs) -> Result<(), CliError> {
 }
 
 pub(super) fn log(a: &LogArgs) -> Result<(), CliError> {
+    let known = match &a.known_at {
+        Some(s) => Some(super::args::parse_known_at("--known-at", s)?),
+        None => None,
+    };
     let l = Ledger::open_read(&a.ledger)?;
+    if let Some(k) = known {
+        super::args::within(
+            "--known-at",
+            crate::eval::AsOf::new(Some(k), None),
+            l.head()?.size,
+        )?;
+    }
     if let Some(note) = l.recovery_note() {
         eprintln!("{note}");
     }
@@ -195,6 +214,9 @@ pub(super) fn log(a: &LogArgs) -> Result<(), CliError> {
     let mut shown = std::collections::BTreeSet::new();
     l.scan(1, |r: Recorded| -> Result<(), CliError> {
         let e = &r.entry;
+        if known.is_some_and(|k| !k.includes(e.seq, e.recorded_at)) {
+            return Ok(());
+        }
         if let Some(want) = &a.subject {
             let direct = e.event.is_about(want);
             let corrects_shown = matches!(&e.event, crate::model::Event::Correction(c) if shown.contains(&c.supersedes));
@@ -290,8 +312,11 @@ pub(super) fn verify(a: &VerifyArgs) -> Result<(), CliError> {
     };
     let sizes: Vec<u64> = cp_size.into_iter().collect();
     let progress = super::progress::progress(a.json);
-    let checked =
-        crate::check::check_with(&a.ledger, crate::eval::AsOf::Latest, &sizes, &*progress)?;
+    let point = a.point.point()?;
+    let checked = crate::check::check_with(&a.ledger, point, &sizes, &*progress)?;
+    if let Ok(v) = &checked.integrity {
+        super::args::within("--known-at", point, v.size)?;
+    }
     drop(progress);
     if let Some(note) = &checked.recovery_note {
         eprintln!("{note}");

@@ -49,7 +49,8 @@ enum Command {
     Import(eval_cmds::ImportArgs),
     /// Adopt a rule set (TOML) for scoring (admin).
     Adopt(eval_cmds::AdoptArgs),
-    /// Recompute the scorecard from the history, optionally as of a date or seq.
+    /// Recompute the scorecard from the history, optionally for the period up to a business
+    /// date (--as-of) and as the ledger stood at a time or seq (--known-at).
     Score(eval_cmds::ScoreArgs),
     /// Issue a signed checkpoint (tree size + Merkle root) of the ledger (admin).
     Checkpoint(checkpoint_cmds::CheckpointArgs),

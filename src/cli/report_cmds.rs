@@ -5,9 +5,8 @@
 //! figures (the report module does).
 
 use super::CliError;
-use super::args::parse_as_of;
+use super::args::{PointArgs, parse_point, within};
 use crate::check::{Checked, check_open};
-use crate::eval::AsOf;
 use crate::ledger::{Ledger, SignedCheckpoint, open_failure};
 use crate::report::{
     Bundle, BundleMode, Citations, DiffModel, Lang, ReportModel, TraceModel, render_diff,
@@ -28,9 +27,9 @@ pub struct ReportArgs {
     /// Write to FILE instead of standard output.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Point of history: a seq (`41`) or a business date (`2022-06-30`).
-    #[arg(long)]
-    pub as_of: Option<String>,
+    /// Point of history: `--as-of DATE`, `--known-at TIME|SEQ`.
+    #[command(flatten)]
+    pub point: PointArgs,
     /// Language of the labels: zh or en.
     #[arg(long, default_value = "zh")]
     pub lang: String,
@@ -68,9 +67,9 @@ pub struct TraceArgs {
     pub ledger: PathBuf,
     /// Node id, e.g. `mgmt` or `mgmt.perf.targets`.
     pub node: String,
-    /// Point of history: a seq or a business date.
-    #[arg(long)]
-    pub as_of: Option<String>,
+    /// Point of history: `--as-of DATE`, `--known-at TIME|SEQ`.
+    #[command(flatten)]
+    pub point: PointArgs,
     /// Output format: text or json.
     #[arg(long, default_value = "text")]
     pub format: String,
@@ -92,10 +91,11 @@ pub struct TraceArgs {
 pub struct DiffArgs {
     /// The ledger.
     pub ledger: PathBuf,
-    /// From this point (a seq, a business date, or `latest`).
+    /// From this point: a seq or an RFC 3339 time (the ledger as it stood then), a business
+    /// date (the period up to it), or `latest` (docs/TIME.md).
     #[arg(long)]
     pub from: String,
-    /// To this point (a seq, a business date, or `latest`).
+    /// To this point: a seq, a time, a business date, or `latest`.
     #[arg(long)]
     pub to: String,
     /// Output format: text or json.
@@ -200,10 +200,7 @@ fn json<T: serde::Serialize>(v: &T) -> Result<String, CliError> {
 pub fn report(a: &ReportArgs) -> Result<(), CliError> {
     let lang = parse_lang(&a.lang)?;
     let citations = parse_citations(&a.citations)?;
-    let as_of = match &a.as_of {
-        Some(s) => parse_as_of("--as-of", s)?,
-        None => AsOf::Latest,
-    };
+    let as_of = a.point.point()?;
     let render: fn(&ReportModel) -> String = match a.format.as_str() {
         "text" | "txt" => render_text,
         "md" | "markdown" => render_markdown,
@@ -230,6 +227,7 @@ pub fn report(a: &ReportArgs) -> Result<(), CliError> {
     }
     let ledger = open(&a.ledger)?;
     let size = ledger.head()?.size;
+    let as_of = within("--known-at", as_of, size)?;
     let progress = super::progress::progress(false);
     let checked = crate::check::check_open_with(&ledger, as_of, &[size], &*progress)?;
     drop(progress);
@@ -268,10 +266,7 @@ pub fn report(a: &ReportArgs) -> Result<(), CliError> {
 pub fn trace(a: &TraceArgs) -> Result<(), CliError> {
     let lang = parse_lang(&a.lang)?;
     let citations = parse_citations(&a.citations)?;
-    let as_of = match &a.as_of {
-        Some(s) => parse_as_of("--as-of", s)?,
-        None => AsOf::Latest,
-    };
+    let as_of = a.point.point()?;
     if !matches!(a.format.as_str(), "text" | "json") {
         return Err(CliError::Usage(format!(
             "--format {}: unknown format for trace; use text or json",
@@ -279,6 +274,7 @@ pub fn trace(a: &TraceArgs) -> Result<(), CliError> {
         )));
     }
     let ledger = open(&a.ledger)?;
+    let as_of = within("--known-at", as_of, ledger.head()?.size)?;
     let checked = check_open(&ledger, as_of, &[])?;
     gate(&a.ledger, &checked, a.unverified)?;
     let t = TraceModel::build(&ledger, &checked, &a.node, lang, citations)
@@ -295,8 +291,8 @@ pub fn trace(a: &TraceArgs) -> Result<(), CliError> {
 pub fn diff(a: &DiffArgs) -> Result<(), CliError> {
     let lang = parse_lang(&a.lang)?;
     let citations = parse_citations(&a.citations)?;
-    let from = parse_as_of("--from", &a.from)?;
-    let to = parse_as_of("--to", &a.to)?;
+    let from = parse_point("--from", &a.from)?;
+    let to = parse_point("--to", &a.to)?;
     if !matches!(a.format.as_str(), "text" | "json") {
         return Err(CliError::Usage(format!(
             "--format {}: unknown format for diff; use text or json",
@@ -304,6 +300,8 @@ pub fn diff(a: &DiffArgs) -> Result<(), CliError> {
         )));
     }
     let ledger = open(&a.ledger)?;
+    let size = ledger.head()?.size;
+    let (from, to) = (within("--from", from, size)?, within("--to", to, size)?);
     let ca = check_open(&ledger, from, &[])?;
     let cb = check_open(&ledger, to, &[])?;
     gate(&a.ledger, &cb, a.unverified)?;

@@ -270,6 +270,9 @@ pub struct Scorecard {
     /// The form's wording, when the rule set states it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub form: Option<Form>,
+    /// Plausibility warnings (not failures): see [`super::warnings`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<super::Warning>,
 }
 
 impl Scorecard {

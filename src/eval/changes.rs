@@ -1,5 +1,6 @@
 //! Rule-set changes: each adoption after the first, with when and by whom it was recorded and
-//! what it did to the total; and [`score`], the scorecard with those changes listed.
+//! what it did to the total; and [`score`], the scorecard with those changes and the
+//! plausibility warnings listed.
 //!
 //! Owns: comparing the adoptions of one replayed state. Must not: print, or change which rule
 //! set is in force (the latest adoption by seq, see [`super::replay`]).
@@ -58,5 +59,6 @@ pub fn rule_set_changes(state: &State, in_force_total: Option<Decimal>) -> Vec<R
 pub fn score(state: &State) -> Result<Scorecard, EvalError> {
     let mut card = score_in_force(state)?;
     card.rule_set_changes = rule_set_changes(state, Some(card.total));
+    card.warnings = super::plausible::warnings(state);
     Ok(card)
 }

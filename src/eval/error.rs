@@ -53,7 +53,7 @@ pub enum EvalError {
     },
     /// No rule set has been adopted (as of the point replayed).
     #[error(
-        "no rule set adopted as of this point; adopt one (`jixiao record rule-set`) before scoring"
+        "no rule set adopted in the ledger as known at this point; an admin adopts one with `jixiao adopt LEDGER rules.toml --key ADMIN.key` (or look at a later point: --known-at)"
     )]
     NoRuleSet,
     /// The adopted rule set does not parse.

@@ -1,10 +1,12 @@
-//! Evaluation: replays ledger entries into a [`State`] (optionally as of a seq or a business
-//! date), scores it with the adopted rule set into a [`Scorecard`] whose every figure names
-//! the entries it came from, and checks the report's claims into [`Finding`]s.
+//! Evaluation: replays ledger entries into a [`State`] (optionally as the ledger stood at a
+//! seq or time, and for the period up to a business date: [`AsOf`]), scores it with the
+//! adopted rule set into a [`Scorecard`] whose every figure names the entries it came from,
+//! and checks the report's claims into [`Finding`]s.
 //!
 //! Owns: which recorded value is effective, corrections, recomputation and provenance. Must
 //! not: print, open the ledger file, or change what a rule set means.
 
+mod as_of;
 mod card;
 mod changes;
 mod claims;
@@ -12,6 +14,7 @@ mod error;
 mod extras;
 mod faults;
 mod orphans;
+mod plausible;
 mod replay;
 mod resolve;
 mod resolve_ext;
@@ -21,6 +24,7 @@ mod slots;
 mod validate;
 mod words;
 
+pub use as_of::{KnownAt, rfc3339};
 pub use card::{Acknowledged, Finding, FindingKind, scoring_notes};
 pub use card::{
     AdoptionRef, AppliedAdjustment, ExtraApplied, GradeInfo, NodeScore, Redistribution,
@@ -30,6 +34,7 @@ pub use changes::score;
 pub use claims::check_claims;
 pub use error::EvalError;
 pub use orphans::orphan_id;
+pub use plausible::{Warning, WarningKind, warnings};
 pub use replay::{
     AdoptedRules, AsOf, CorrectionRecord, History, LineTotals, Lookup, Replay, State, Sum,
     Versioned,

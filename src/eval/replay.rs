@@ -1,4 +1,5 @@
-//! Replaying ledger entries into a [`State`], optionally as of a seq or a business date.
+//! Replaying ledger entries into a [`State`], optionally at a point of history ([`AsOf`]:
+//! the ledger as it stood at a seq or time, the period up to a business date).
 //!
 //! The state keeps, per key, the effective values with the seqs they came from, per budget
 //! line the running sums (payments by day), and the trail of corrections. Corrections put a
@@ -10,6 +11,9 @@
 //! event back instead, so memory grows with lines, keys and corrections, not payments.
 
 use super::EvalError;
+pub use super::as_of::AsOf;
+use super::as_of::{Dating, dating, own_date, statement_date};
+use super::plausible::PaymentPrints;
 use super::seqs::SeqSet;
 use super::words::describe;
 use crate::ledger::Recorded;
@@ -20,41 +24,6 @@ use crate::model::{
 use crate::rules::RuleSet;
 use serde::Serialize;
 use std::collections::BTreeMap;
-
-/// The point of history to replay to.
-///
-/// JSON: `{"kind": "latest"}`, `{"kind": "seq", "at": 41}`, `{"kind": "date", "at": "2022-06-30"}`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AsOf {
-    /// Every entry.
-    Latest,
-    /// Entries with seq ≤ n.
-    Seq(Seq),
-    /// Events whose business date ≤ the date; events without one (rule sets, claims,
-    /// adjustments, acknowledgements, grants, evidence) by their recorded-at UTC date.
-    /// A correction of dated data always applies (its replacement counts if its own date is
-    /// in range); a correction of undated data counts by its recorded-at date.
-    Date(BizDate),
-}
-
-impl Serialize for AsOf {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut m = s.serialize_map(None)?;
-        match self {
-            AsOf::Latest => m.serialize_entry("kind", "latest")?,
-            AsOf::Seq(n) => {
-                m.serialize_entry("kind", "seq")?;
-                m.serialize_entry("at", n)?;
-            }
-            AsOf::Date(d) => {
-                m.serialize_entry("kind", "date")?;
-                m.serialize_entry("at", &d.to_string())?;
-            }
-        }
-        m.end()
-    }
-}
 
 /// A value with the entry it came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -275,6 +244,8 @@ pub struct State {
     pub(super) current: (i64, KeyId),
     /// Entries that could not be applied and that no later correction undid, by seq.
     pub(super) faults: BTreeMap<Seq, Fault>,
+    /// Payments in view recorded twice: (the first, the repeat), by the repeat's seq.
+    pub(super) duplicate_payments: Vec<(Seq, Seq)>,
 }
 
 /// An entry the replay could not apply. It is left out of the state; a later correction of
@@ -297,6 +268,9 @@ pub struct Replay<'a> {
     state: State,
     expected: Seq,
     lookup: Option<Lookup<'a>>,
+    /// Payments seen, to find one recorded twice (not part of the state: a resumed replay
+    /// finds repeats among the entries it applies only).
+    prints: PaymentPrints,
 }
 
 impl std::fmt::Debug for Replay<'_> {
@@ -337,6 +311,7 @@ impl<'a> Replay<'a> {
             state,
             expected,
             lookup: Some(Box::new(lookup)),
+            prints: PaymentPrints::default(),
         }
     }
 
@@ -363,9 +338,11 @@ impl<'a> Replay<'a> {
                 absent: BTreeMap::new(),
                 current: (0, KeyId([0; 8])),
                 faults: BTreeMap::new(),
+                duplicate_payments: Vec::new(),
             },
             expected: 1,
             lookup,
+            prints: PaymentPrints::default(),
         }
     }
 
@@ -386,7 +363,7 @@ impl<'a> Replay<'a> {
         }
         self.expected = seq.saturating_add(1);
         let recorded_on = recorded_date(seq, r.entry.recorded_at)?;
-        if matches!(self.state.as_of, AsOf::Seq(n) if seq > n) {
+        if !self.state.as_of.knows(seq, r.entry.recorded_at) {
             return Ok(());
         }
         self.state.current = (r.entry.recorded_at, r.entry.author);
@@ -441,12 +418,16 @@ impl<'a> Replay<'a> {
         let seq = r.entry.seq;
         let st = &mut self.state;
         st.last_seq = Some(seq);
-        let limit = match st.as_of {
-            AsOf::Date(d) => Some(d),
-            _ => None,
-        };
+        let limit = st.as_of.date();
+        // A statement (claim, adjustment, ...) recorded now speaks of the period up to this
+        // date; one recorded after the fiscal year, of the whole year.
+        let stated_on = statement_date(recorded_on, st.genesis.as_ref().map(|g| g.value.year));
         let in_view = |ev: &Event| -> bool {
-            limit.is_none_or(|d| business_date(ev).unwrap_or(recorded_on) <= d)
+            limit.is_none_or(|d| match dating(ev.kind()) {
+                Dating::Own => own_date(ev).is_none_or(|x| x <= d),
+                Dating::Statement => stated_on <= d,
+                Dating::Always => true,
+            })
         };
         match &r.entry.event {
             Event::Correction(c) => {
@@ -487,12 +468,13 @@ impl<'a> Replay<'a> {
                         replacement_kind: rep.kind().name(),
                     });
                 }
-                // Undated data: the correction counts from its recorded-at date.
-                let dated = match &c.replacement {
-                    Some(rep) => business_date(rep).is_some(),
-                    None => is_dated_kind(target_kind),
+                // A correction of a statement counts as a statement; one of dated data or of
+                // the ledger's own events always applies.
+                let statement = match &c.replacement {
+                    Some(rep) => dating(rep.kind()) == Dating::Statement,
+                    None => dating(target_kind) == Dating::Statement,
                 };
-                if !dated && limit.is_some_and(|d| recorded_on > d) {
+                if statement && limit.is_some_and(|d| stated_on > d) {
                     // Not in view, but a later correction of this one targets the same place.
                     st.slots.insert(seq, Slot::Correction { slot: target });
                     return Ok(None);
@@ -528,7 +510,15 @@ impl<'a> Replay<'a> {
                 });
                 Ok(Some((target, c.supersedes)))
             }
-            ev if in_view(ev) => st.put(seq, ev, Vec::new()).map(|()| None),
+            ev if in_view(ev) => {
+                st.put(seq, ev, Vec::new())?;
+                if let Event::Budget(b) = ev
+                    && let Some(first) = self.prints.seen(seq, b)
+                {
+                    st.duplicate_payments.push((first, seq));
+                }
+                Ok(None)
+            }
             Event::Budget(_) if st.lean => Ok(None),
             ev => {
                 st.absent.insert(seq, ev.kind());
@@ -555,27 +545,4 @@ fn recorded_date(seq: Seq, recorded_at: i64) -> Result<BizDate, EvalError> {
     time::OffsetDateTime::from_unix_timestamp(recorded_at)
         .map(|t| BizDate(t.date()))
         .map_err(|_| EvalError::BadRecordedAt { seq, recorded_at })
-}
-
-/// The business date of an event, if its kind has one.
-fn business_date(ev: &Event) -> Option<BizDate> {
-    match ev {
-        Event::Staffing(s) => Some(s.date),
-        Event::Budget(b) => Some(b.date),
-        Event::IndicatorTarget(t) => Some(t.date),
-        Event::IndicatorValue(v) => Some(v.date),
-        Event::Fact(f) => Some(f.date),
-        _ => None,
-    }
-}
-
-fn is_dated_kind(k: EventKind) -> bool {
-    matches!(
-        k,
-        EventKind::Staffing
-            | EventKind::Budget
-            | EventKind::IndicatorTarget
-            | EventKind::IndicatorValue
-            | EventKind::Fact
-    )
 }

@@ -66,8 +66,12 @@ pub(crate) fn score_in_force(state: &State) -> Result<Scorecard, EvalError> {
     let (total, total_exact) = nodes
         .first()
         .map_or((Decimal::ZERO, Decimal::ZERO), |r| (r.score, r.score_exact));
-    let grade =
-        super::extras::capped_grade(rules, total, veto_grade.as_deref()).map(|g| GradeInfo {
+    // A partial total (some parts not recorded yet) is not graded (docs/TIME.md).
+    let partial = nodes.first().is_some_and(|r| r.pending.is_some());
+    let grade = (!partial)
+        .then(|| super::extras::capped_grade(rules, total, veto_grade.as_deref()))
+        .flatten()
+        .map(|g| GradeInfo {
             name: g.name.clone(),
             en: g.en.clone(),
             min: g.min,
@@ -98,6 +102,7 @@ pub(crate) fn score_in_force(state: &State) -> Result<Scorecard, EvalError> {
         rule_set_changes: Vec::new(),
         extras,
         form: rules.form.stated.then(|| rules.form.clone()),
+        warnings: Vec::new(),
     };
     card.findings = check_claims(state, &card);
     card.findings
@@ -225,7 +230,19 @@ impl Engine<'_> {
         };
         let adjustments = self.adjustments.get(id).cloned().unwrap_or_default();
         let mut adjusted = base;
-        for a in &adjustments {
+        // A node not scored yet has nothing to adjust: its adjustments wait, and say so.
+        if let Some(p) = ns.pending.as_mut().filter(|_| !adjustments.is_empty()) {
+            let list: Vec<String> = adjustments
+                .iter()
+                .map(|a| format!("{:+} (#{})", a.delta.normalize(), a.seq))
+                .collect();
+            p.push_str(&format!(
+                "; adjustment {} not applied until this node is scored",
+                list.join(", ")
+            ));
+        }
+        let held = ns.pending.is_some();
+        for a in adjustments.iter().filter(|_| !held) {
             adjusted = adjusted
                 .checked_add(a.delta)
                 .ok_or_else(|| EvalError::Overflow {
@@ -236,7 +253,7 @@ impl Engine<'_> {
                 seqs.insert(*c);
             }
         }
-        if !adjustments.is_empty() {
+        if !adjustments.is_empty() && !held {
             adjusted = clamp(adjusted, n.weight);
         }
         let shown = self.rounding.round(adjusted);

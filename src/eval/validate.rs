@@ -1,12 +1,12 @@
 //! Checks of new events against the history they join, before they are appended: indicator
 //! and node ids known to the rule set in force, claim subjects well-formed, dates within the
 //! fiscal year, amounts of the right sign, findings that exist, evidence citations that name
-//! evidence entries.
+//! evidence entries, retractions that name an entry no longer in effect.
 
 use super::replay::State;
 use crate::model::{BudgetKind, Event, Money, Seq};
 use crate::rules::{Reference, RuleSet};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The largest score adjustment accepted, in points either way: far above any node's weight
 /// (a whole self-evaluation is usually out of 100), so only typing errors are refused, and sums
@@ -58,6 +58,14 @@ pub fn validate_new_events(state: &State, events: &[Event]) -> Result<(), Invali
     let first = state.last_seq.map_or(1, |s| s.saturating_add(1));
     // Evidence entries a value may cite: those recorded before, and earlier in this batch.
     let mut evidence: BTreeSet<Seq> = state.evidence.keys().copied().collect();
+    // Per original entry, the latest correction of it and whether that was a retraction; per
+    // correction entry, the original it corrected.
+    let mut latest: BTreeMap<Seq, (Seq, bool)> = BTreeMap::new();
+    let mut corrections: BTreeMap<Seq, Seq> = BTreeMap::new();
+    for c in &state.corrections {
+        latest.insert(c.slot, (c.correction_seq, c.new_value.is_none()));
+        corrections.insert(c.correction_seq, c.slot);
+    }
     for (index, event) in events.iter().enumerate() {
         let seq = first.saturating_add(index as u64);
         let kind = event.kind().name();
@@ -82,6 +90,28 @@ pub fn validate_new_events(state: &State, events: &[Event]) -> Result<(), Invali
                 )
             })
         };
+        // A correction names the original entry, and a retraction one that is in effect.
+        if let Event::Correction(c) = event {
+            let s = c.supersedes;
+            if let Some(original) = corrections.get(&s) {
+                return Err(bad(
+                    "supersedes",
+                    format!(
+                        "entry #{s} is a correction of #{original}, and corrections are not corrected themselves; correct or retract #{original} (the latest correction of it is in effect)"
+                    ),
+                ));
+            }
+            if let (None, Some(&(by, true))) = (&c.replacement, latest.get(&s)) {
+                return Err(bad(
+                    "supersedes",
+                    format!(
+                        "entry #{s} was already retracted by #{by}: nothing of it is in effect (to restore it, correct #{s} with a value)"
+                    ),
+                ));
+            }
+            latest.insert(s, (seq, c.replacement.is_none()));
+            corrections.insert(seq, s);
+        }
         let target = match event {
             Event::Correction(c) => c.replacement.as_deref().unwrap_or(event),
             other => other,

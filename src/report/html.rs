@@ -8,6 +8,7 @@
 use super::cite::{Cite, CiteGroup, CiteItem};
 use super::lang::{AsOfText, Lang, six};
 use super::model::ReportModel;
+use super::total::{held_text, node_score_text, total_parts};
 use std::fmt::Write;
 
 const STYLE: &str = "@page { size: A4; margin: 15mm; }
@@ -172,7 +173,7 @@ pub fn render_html(m: &ReportModel) -> String {
             let score = match (&n.pending, &n.adjustment) {
                 (Some(p), _) => format!(
                     "{} <span class=\"small\">({})</span>",
-                    l.pick("未录入", "pending"),
+                    escape(&node_score_text(&n.score, true, n.leaf, l)),
                     escape(p)
                 ),
                 (None, Some(a)) => format!("{} ({})", escape(&n.score), escape(a)),
@@ -199,13 +200,21 @@ pub fn render_html(m: &ReportModel) -> String {
         let _ = writeln!(out, "</table>");
     }
     if let Some(t) = &m.total {
+        let (figure, note) = total_parts(t, m.grade.as_deref(), m.pending_indicators, l);
         let _ = writeln!(
             out,
-            "<p><strong>{} {}</strong>, {} <strong>{}</strong> ({} {})</p>",
+            "<p><strong>{} {}</strong>, {} ({} {})</p>",
             l.pick("自评总分", "Total score"),
-            escape(t),
-            l.pick("等级", "grade"),
-            opt(m.grade.as_deref()),
+            escape(&figure),
+            if m.pending_indicators > 0 {
+                format!("({})", escape(&note))
+            } else {
+                format!(
+                    "{} <strong>{}</strong>",
+                    l.pick("等级", "grade"),
+                    opt(m.grade.as_deref())
+                )
+            },
             l.pick("核对声明数", "claims checked"),
             m.claims_checked
         );
@@ -288,6 +297,25 @@ pub fn render_html(m: &ReportModel) -> String {
         }
         let _ = writeln!(out, "</table>");
     }
+    if !m.warnings.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p>{}:</p>\n<ul>",
+            l.pick(
+                "合理性提示 (不影响核对结果)",
+                "Plausibility warnings (not failures)"
+            )
+        );
+        for w in &m.warnings {
+            let _ = writeln!(
+                out,
+                "<li>{} {}</li>",
+                escape(&w.text),
+                cites(&w.cites, &m.evidence_groups, l)
+            );
+        }
+        let _ = writeln!(out, "</ul>");
+    }
     let _ = writeln!(
         out,
         "<h2 id=\"adjustments\">{}</h2>",
@@ -312,7 +340,7 @@ pub fn render_html(m: &ReportModel) -> String {
                 "<tr><td>{} <span class=\"mono\">{}</span></td><td class=\"num\">{}</td><td class=\"small\">{}</td><td class=\"small\">{}</td><td>{}<br><span class=\"small\">{}</span></td><td>{}</td></tr>",
                 escape(&a.node_name),
                 escape(&a.node),
-                escape(&a.delta),
+                escape(&format!("{}{}", a.delta, held_text(a.held, l))),
                 escape(&a.reason),
                 escape(&a.basis),
                 escape(&a.author),

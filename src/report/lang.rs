@@ -4,7 +4,7 @@
 //! Owns: those conversions. Must not: read the ledger, know about report sections, or depend
 //! on any other report module.
 
-use crate::eval::AsOf;
+use crate::eval::{AsOf, rfc3339};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
@@ -73,7 +73,12 @@ impl AsOfText for AsOf {
         match self {
             AsOf::Latest => l.pick("全部记录", "all entries").to_string(),
             AsOf::Seq(s) => format!("seq {s}"),
+            AsOf::Time(t) => format!("{} {}", l.pick("记录至", "recorded by"), rfc3339(*t)),
             AsOf::Date(d) => d.to_string(),
+            AsOf::Both(k, d) => {
+                let known = AsOf::new(Some(*k), None).text(l);
+                format!("{d} ({known})")
+            }
         }
     }
 }

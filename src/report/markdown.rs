@@ -6,6 +6,7 @@
 use super::cite::CiteItem;
 use super::lang::{AsOfText, Lang, six};
 use super::model::ReportModel;
+use super::total::{held_text, node_score_text, total_parts};
 use std::fmt::Write;
 
 /// A table cell: `|`, backslashes and line breaks escaped.
@@ -107,7 +108,11 @@ pub fn render_markdown(m: &ReportModel) -> String {
             }
         );
         let score = match (&n.pending, &n.adjustment) {
-            (Some(p), _) => format!("{} ({})", l.pick("未录入", "pending"), cell(p)),
+            (Some(p), _) => format!(
+                "{} ({})",
+                node_score_text(&n.score, true, n.leaf, l).replace('*', "\\*"),
+                cell(p)
+            ),
             (None, Some(a)) => format!("{} ({a})", n.score),
             (None, None) => n.score.clone(),
         };
@@ -129,12 +134,21 @@ pub fn render_markdown(m: &ReportModel) -> String {
         }
     }
     if let Some(t) = &m.total {
+        let (figure, note) = total_parts(t, m.grade.as_deref(), m.pending_indicators, l);
         let _ = writeln!(
             out,
-            "\n**{} {t}**, {} **{}** ({} {})",
+            "\n**{} {}**, {} ({} {})",
             l.pick("自评总分", "Total score"),
-            l.pick("等级", "grade"),
-            cell(m.grade.as_deref().unwrap_or("-")),
+            figure.replace('*', "\\*"),
+            if m.pending_indicators > 0 {
+                format!("({})", cell(&note))
+            } else {
+                format!(
+                    "{} **{}**",
+                    l.pick("等级", "grade"),
+                    cell(m.grade.as_deref().unwrap_or("-"))
+                )
+            },
             l.pick("核对声明数", "claims checked"),
             m.claims_checked
         );
@@ -225,6 +239,19 @@ pub fn render_markdown(m: &ReportModel) -> String {
             }
         }
     }
+    if !m.warnings.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{}:\n",
+            l.pick(
+                "合理性提示 (不影响核对结果)",
+                "Plausibility warnings (not failures)"
+            )
+        );
+    }
+    for w in &m.warnings {
+        let _ = writeln!(out, "- ⚠ {} {}", cell(&w.text), cites(&w.cites, l));
+    }
     let _ = writeln!(
         out,
         "\n## {}\n",
@@ -236,10 +263,11 @@ pub fn render_markdown(m: &ReportModel) -> String {
     for a in &m.adjustments {
         let _ = writeln!(
             out,
-            "- {} `{}` **{}** {} ({}, {})\n  - {}: {}\n  - {}: {}",
+            "- {} `{}` **{}**{} {} ({}, {})\n  - {}: {}\n  - {}: {}",
             cell(&a.node_name),
             a.node,
             a.delta,
+            held_text(a.held, l),
             cites(&a.cites, l),
             cell(&a.author),
             a.recorded_at,

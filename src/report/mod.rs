@@ -15,6 +15,7 @@ mod markdown;
 mod model;
 mod scorecard;
 mod text;
+mod total;
 mod trace;
 mod width;
 
@@ -31,12 +32,14 @@ pub use lang::{AsOfText, Lang, six, two};
 pub use markdown::render_markdown;
 pub use model::{
     AckRow, AdjustmentRow, Binding, FindingRow, Integrity, NodeRow, ReportError, ReportModel,
-    SCHEMA,
+    SCHEMA, WarningRow,
 };
 pub use scorecard::{
     findings_text, rule_set_changes_json, rule_set_changes_text, scorecard_table, seq_list,
+    warnings_text,
 };
 pub use text::{render_diff, render_text, render_trace};
+pub use total::{node_score_text, pending_indicators, total_parts, total_text, total_words};
 pub use trace::{Superseded, TraceModel, TraceNode};
 pub use width::{display_width, pad, pad_left};
 

@@ -86,6 +86,9 @@ pub struct Binding {
 pub struct NodeRow {
     /// Node id.
     pub id: String,
+    /// An indicator (no children): its pending score reads `未录入`, a node's `3.00*`.
+    #[serde(skip)]
+    pub leaf: bool,
     /// Name in the report's language.
     pub name: String,
     /// Depth (root 0).
@@ -163,6 +166,9 @@ pub struct AdjustmentRow {
     pub node_name: String,
     /// Signed delta.
     pub delta: String,
+    /// Not applied: the node has no score yet (docs/TIME.md).
+    #[serde(skip)]
+    pub held: bool,
     /// Reason.
     pub reason: String,
     /// Basis.
@@ -172,6 +178,19 @@ pub struct AdjustmentRow {
     /// When.
     pub recorded_at: String,
     /// The adjustment entry and the corrections of it.
+    pub cites: Vec<CiteItem>,
+}
+
+/// A plausibility warning: allowed, but usually a recording mistake (not a failure).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct WarningRow {
+    /// What kind.
+    pub kind: crate::eval::WarningKind,
+    /// What it concerns.
+    pub subject: String,
+    /// In words.
+    pub text: String,
+    /// The entries it comes from.
     pub cites: Vec<CiteItem>,
 }
 
@@ -204,14 +223,21 @@ pub struct ReportModel {
     pub nodes: Vec<NodeRow>,
     /// Total at 2 decimals.
     pub total: Option<String>,
-    /// Grade name.
+    /// Grade name (none for a partial total).
     pub grade: Option<String>,
+    /// Indicators with no score yet (the total is partial when any); in the JSON, the nodes'
+    /// `pending` says it.
+    #[serde(skip)]
+    pub pending_indicators: usize,
     /// Number of claims checked.
     pub claims_checked: usize,
     /// Budget summary.
     pub budget: Vec<BudgetRow>,
     /// Findings.
     pub findings: Vec<FindingRow>,
+    /// Plausibility warnings (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<WarningRow>,
     /// Score adjustments.
     pub adjustments: Vec<AdjustmentRow>,
     /// Binding to the ledger.
@@ -387,6 +413,7 @@ fn node_rows(card: &Scorecard, state: &State, lang: Lang, e: &mut Entries) -> Ve
             let method = n.formula.clone().or_else(|| n.method.clone());
             NodeRow {
                 id: n.id.clone(),
+                leaf,
                 name: node_name(n, lang),
                 depth: n.depth,
                 weight: n.weight.normalize().to_string(),
@@ -451,6 +478,7 @@ fn adjustment_rows(card: &Scorecard, lang: Lang, e: &mut Entries) -> Vec<Adjustm
                 node: n.id.clone(),
                 node_name: node_name(n, lang),
                 delta: format!("{:+}", a.delta.normalize()),
+                held: n.pending.is_some(),
                 reason: a.reason.clone(),
                 basis: a.basis.clone(),
                 author: d.author,
@@ -509,9 +537,11 @@ impl ReportModel {
             nodes: Vec::new(),
             total: None,
             grade: None,
+            pending_indicators: 0,
             claims_checked: 0,
             budget: Vec::new(),
             findings: Vec::new(),
+            warnings: Vec::new(),
             adjustments: Vec::new(),
             ledger: binding,
             evidence: Vec::new(),
@@ -538,6 +568,7 @@ impl ReportModel {
                     Lang::Zh => g.name.clone(),
                     Lang::En => g.en.clone(),
                 });
+                model.pending_indicators = super::total::pending_indicators(card);
                 model.claims_checked = card.claims_checked;
                 if let Some(f) = &card.form {
                     model.title = Some(lang.pick(&f.title, &f.title_en).to_string());
@@ -548,6 +579,16 @@ impl ReportModel {
                 }
                 model.scoring_notes = crate::eval::scoring_notes(card);
                 model.findings = finding_rows(card, state, &mut e);
+                model.warnings = card
+                    .warnings
+                    .iter()
+                    .map(|w| WarningRow {
+                        kind: w.kind,
+                        subject: w.subject.clone(),
+                        text: w.text.clone(),
+                        cites: e.cite_set(&w.seqs),
+                    })
+                    .collect();
                 model.adjustments = adjustment_rows(card, lang, &mut e);
             }
             Some(Err(err)) => model.score_error = Some(err.to_string()),

@@ -2,7 +2,8 @@
 //! print on a terminal.
 
 use super::cite::format_time;
-use super::lang::two;
+use super::lang::{Lang, two};
+use super::total::{node_score_text, pending_indicators, total_text};
 use super::width::{pad, pad_left};
 use crate::eval::{Finding, FindingKind, RuleSetChange, Scorecard, SeqSet};
 use crate::ledger::Authority;
@@ -53,11 +54,12 @@ pub fn scorecard_table(card: &Scorecard) -> String {
             (Some(a), None) => a.normalize().to_string(),
             _ => String::new(),
         };
-        let score = match (&n.pending, n.children.is_empty()) {
-            (Some(_), true) => "未录入".to_string(),
-            (Some(_), false) => format!("{}*", two(n.score)),
-            (None, _) => two(n.score),
-        };
+        let score = node_score_text(
+            &two(n.score),
+            n.pending.is_some(),
+            n.children.is_empty(),
+            Lang::Zh,
+        );
         let adj: String = n
             .adjustments
             .iter()
@@ -77,19 +79,18 @@ pub fn scorecard_table(card: &Scorecard) -> String {
     for note in crate::eval::scoring_notes(card) {
         let _ = writeln!(out, "  * {note}");
     }
-    let partial = card.nodes.first().is_some_and(|n| n.pending.is_some());
-    let grade = match (&card.grade, partial) {
-        (_, true) => {
-            "  (partial: * = some parts not recorded yet, 未录入 = not recorded; no grade)"
+    let gloss = match (&card.grade, pending_indicators(card)) {
+        (_, 1..) => {
+            " (partial total, no grade: * = some parts not recorded yet, 未录入 = not recorded)"
                 .to_string()
         }
-        (Some(g), false) => format!("  等级 {} ({})", g.name, g.en),
-        (None, false) => String::new(),
+        (Some(g), 0) => format!(" ({})", g.en),
+        (None, 0) => String::new(),
     };
     let _ = writeln!(
         out,
-        "总分 total {}{grade}   (rule set {} #{}, rounding {:?} {:?} to {} places)",
-        two(card.total),
+        "总分 total {}{gloss}   (rule set {} #{}, rounding {:?} {:?} to {} places)",
+        total_text(card, Lang::Zh),
         card.rule_set.name,
         card.rule_set.seq,
         card.rounding.mode,
@@ -238,4 +239,22 @@ pub fn rule_set_changes_json(
             })
             .collect(),
     )
+}
+
+/// Plausibility warnings, one line each under a heading (nothing when there are none).
+#[must_use]
+pub fn warnings_text(warnings: &[crate::eval::Warning]) -> String {
+    let mut out = String::new();
+    if warnings.is_empty() {
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "\nwarnings ({}, not failures: allowed, but usually a recording mistake):",
+        warnings.len()
+    );
+    for w in warnings {
+        let _ = writeln!(out, "! {}  {}", w.text, seq_list(&w.seqs, 6));
+    }
+    out
 }

@@ -7,6 +7,7 @@ use super::cite::{CiteItem, EntryDetail};
 use super::diff::DiffModel;
 use super::lang::{AsOfText, Lang, six};
 use super::model::{Integrity, ReportModel};
+use super::total::{held_text, node_score_text, total_words};
 use super::trace::{TraceModel, TraceNode};
 use super::width::{pad, pad_left};
 use std::fmt::Write;
@@ -102,7 +103,7 @@ pub fn render_text(m: &ReportModel) -> String {
     for n in &m.nodes {
         let name = format!("{}{}", "  ".repeat(n.depth), n.name);
         let score = match (&n.pending, &n.adjustment) {
-            (Some(_), _) => l.pick("未录入", "pending").to_string(),
+            (Some(_), _) => node_score_text(&n.score, true, n.leaf, l),
             (None, Some(a)) => format!("{} ({a})", n.score),
             (None, None) => n.score.clone(),
         };
@@ -135,12 +136,11 @@ pub fn render_text(m: &ReportModel) -> String {
         let _ = writeln!(out, "  * {note}");
     }
     if let Some(t) = &m.total {
+        let words = total_words(t, m.grade.as_deref(), m.pending_indicators, l);
         let _ = writeln!(
             out,
-            "{} {t}  {} {}  ({} {})",
+            "{} {words}  ({} {})",
             l.pick("自评总分", "Total score"),
-            l.pick("等级", "grade"),
-            m.grade.as_deref().unwrap_or("-"),
             l.pick("核对声明数", "claims checked"),
             m.claims_checked
         );
@@ -216,6 +216,19 @@ pub fn render_text(m: &ReportModel) -> String {
             }
         }
     }
+    if !m.warnings.is_empty() {
+        let _ = writeln!(
+            out,
+            "  {}:",
+            l.pick(
+                "合理性提示 (不影响核对结果)",
+                "Plausibility warnings (not failures)"
+            )
+        );
+    }
+    for w in &m.warnings {
+        let _ = writeln!(out, "  ! {} {}", w.text, cite_list(&w.cites, MAX_CITES, l));
+    }
     let _ = writeln!(out);
     let _ = writeln!(out, "{}", l.pick("四、评分调整", "4. Score adjustments"));
     if m.adjustments.is_empty() {
@@ -224,10 +237,11 @@ pub fn render_text(m: &ReportModel) -> String {
     for a in &m.adjustments {
         let _ = writeln!(
             out,
-            "  - {} {} {}  {} ({}, {})",
+            "  - {} {} {}{}  {} ({}, {})",
             a.node_name,
             a.node,
             a.delta,
+            held_text(a.held, l),
             cite_list(&a.cites, MAX_CITES, l),
             a.author,
             a.recorded_at
@@ -366,9 +380,10 @@ fn trace_node(out: &mut String, n: &TraceNode, depth: usize, l: Lang) {
     for a in &n.adjustments {
         let _ = writeln!(
             out,
-            "{ind}  {} {} {} ({}, {}): {}",
+            "{ind}  {} {}{} {} ({}, {}): {}",
             l.pick("调整", "adjustment"),
             a.delta,
+            held_text(a.held, l),
             cite_list(&a.cites, MAX_CITES, l),
             a.author,
             a.recorded_at,

@@ -125,6 +125,7 @@ fn trace_node(
                 node: n.id.clone(),
                 node_name: node_name(n, lang),
                 delta: format!("{:+}", a.delta.normalize()),
+                held: n.pending.is_some(),
                 reason: a.reason.clone(),
                 basis: a.basis.clone(),
                 author: d.author,
