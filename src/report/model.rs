@@ -110,6 +110,10 @@ pub struct NodeRow {
     pub deviation_reason: Option<String>,
     /// Entries behind the figure (for parents: those not behind a child, e.g. adjustments).
     pub cites: Vec<CiteItem>,
+    /// The leaf's input reference (`budget.execution_rate`, `indicator.ID`, ...), for the
+    /// 自评表 layouts; not part of the JSON report.
+    #[serde(skip)]
+    pub input: Option<String>,
 }
 
 /// An acknowledgement of a finding.
@@ -374,7 +378,12 @@ fn node_rows(card: &Scorecard, state: &State, lang: Lang, e: &mut Entries) -> Ve
                 .and_then(|h| h.latest())
                 .map(|v| v.value.deviation_reason.clone())
                 .filter(|r| !r.is_empty());
-            let method = n.formula.clone().or_else(|| n.method.clone());
+            let method = match lang {
+                Lang::Zh => method_zh(state, &n.id),
+                Lang::En => None,
+            }
+            .or_else(|| n.formula.clone())
+            .or_else(|| n.method.clone());
             NodeRow {
                 id: n.id.clone(),
                 name: node_name(n, lang),
@@ -389,9 +398,17 @@ fn node_rows(card: &Scorecard, state: &State, lang: Lang, e: &mut Entries) -> Ve
                 pending: n.pending.clone(),
                 deviation_reason: deviation,
                 cites,
+                input: n.input.clone(),
             }
         })
         .collect()
+}
+
+/// The scoring formula of node `id` in Chinese, from the rule set in force.
+fn method_zh(state: &State, id: &str) -> Option<String> {
+    let rules = state.rules.as_ref()?.parsed.as_ref().ok()?;
+    let scoring = rules.node(id)?.scoring.as_ref()?;
+    Some(super::method_zh::formula_zh(&scoring.method))
 }
 
 fn finding_rows(card: &Scorecard, state: &State, e: &mut Entries) -> Vec<FindingRow> {
