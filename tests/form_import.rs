@@ -18,7 +18,9 @@ const FIXTURE: &str = "fixtures/conghua-2022";
 const TIME: &str = "2023-03-01T00:00:00Z";
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE).join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(FIXTURE)
+        .join(name)
 }
 
 fn rules() -> RuleSet {
@@ -86,14 +88,35 @@ fn base_ledger() -> (TempDir, PathBuf) {
         );
     }
     let f = |n: &str| fixture(n).display().to_string();
-    ok(d, &["import", "L.jixiao", &f("01-admin-rules.toml"), "--key", "admin.key"]);
-    ok(d, &["import", "L.jixiao", &f("02-recorder-budget.toml"), "--key", "recorder.key"]);
+    ok(
+        d,
+        &[
+            "import",
+            "L.jixiao",
+            &f("01-admin-rules.toml"),
+            "--key",
+            "admin.key",
+        ],
+    );
+    ok(
+        d,
+        &[
+            "import",
+            "L.jixiao",
+            &f("02-recorder-budget.toml"),
+            "--key",
+            "recorder.key",
+        ],
+    );
     std::fs::write(
         d.join("exec.toml"),
         "format = \"jixiao-events/1\"\n[[event]]\nkind = \"budget\"\nfund_source = \"一般公共预算\"\nexpense_type = \"基本支出\"\nbudget_kind = \"execution_cumulative\"\namount = \"1923.65万元\"\ndate = \"2022-12-31\"\nreason = \"2022年全年执行数 1923.65 万元(一(三))\"\n",
     )
     .unwrap();
-    ok(d, &["import", "L.jixiao", "exec.toml", "--key", "recorder.key"]);
+    ok(
+        d,
+        &["import", "L.jixiao", "exec.toml", "--key", "recorder.key"],
+    );
     let p = d.join("L.jixiao");
     (t, p)
 }
@@ -157,14 +180,23 @@ fn the_fixture_reads_into_targets_values_facts_and_a_claim_per_typed_figure() {
             .unwrap_or_else(|| panic!("no claim {id}"))
     };
     let total = claim("form.score.total");
-    assert_eq!((total.subject.as_str(), total.value.to_string().as_str()), ("total", "99.96"));
+    assert_eq!(
+        (total.subject.as_str(), total.value.to_string().as_str()),
+        ("total", "99.96")
+    );
     assert_eq!(total.unit, "分");
     assert!(total.section.starts_with("自评表!H"), "{}", total.section);
     // A number cell typed 50 is the score 50.00, checked at the rule set's 2 decimals.
     assert_eq!(claim("form.score.perf").value.to_string(), "50.00");
-    assert_eq!(claim("form.score.mgmt.perf.targets").value.to_string(), "3.96");
+    assert_eq!(
+        claim("form.score.mgmt.perf.targets").value.to_string(),
+        "3.96"
+    );
     let rate = claim("form.budget.execution_rate");
-    assert_eq!((rate.value.to_string().as_str(), rate.unit.as_str()), ("100", "%"));
+    assert_eq!(
+        (rate.value.to_string().as_str(), rate.unit.as_str()),
+        ("100", "%")
+    );
     assert_eq!(claim("form.budget.executed").value.to_string(), "1923.65");
     assert_eq!(claim("form.budget.score").subject, "score.mgmt.exec.rate");
     assert_eq!(
@@ -186,7 +218,13 @@ fn the_fixture_reads_into_targets_values_facts_and_a_claim_per_typed_figure() {
     assert!(b.events.iter().any(|e| matches!(e,
         Event::IndicatorValue(v) if v.indicator == "mgmt.perf.targets" && v.deviation_reason.contains("不够规范"))));
     // Claims only: no targets, values or facts; indicator actuals become claims.
-    let c = read_form(&fixture("自评表.xlsx"), &rules(), 2022, FormMode::ClaimsOnly).unwrap();
+    let c = read_form(
+        &fixture("自评表.xlsx"),
+        &rules(),
+        2022,
+        FormMode::ClaimsOnly,
+    )
+    .unwrap();
     assert!(c.events.iter().all(|e| matches!(e, Event::Claim(_))));
     assert_eq!(c.events.len(), 42 + 13 + 2);
 }
@@ -196,8 +234,14 @@ fn seed_form_round_trips_xlsx_ledger_xlsx_and_every_typed_figure_reproduces() {
     let (t, ledger) = base_ledger();
     let d = t.path();
     let form = fixture("自评表.xlsx").display().to_string();
-    let out = ok(d, &["import-form", "L.jixiao", &form, "--key", "recorder.key"]);
-    assert!(out.contains("13 targets, 13 values, 2 facts, 42 claims"), "{out}");
+    let out = ok(
+        d,
+        &["import-form", "L.jixiao", &form, "--key", "recorder.key"],
+    );
+    assert!(
+        out.contains("13 targets, 13 values, 2 facts, 42 claims"),
+        "{out}"
+    );
     // Without the evaluator's −0.04 the typed 3.96, 9.96, 49.96 and 99.96 do not reproduce.
     let v = jixiao(d, &["verify", "L.jixiao"]);
     assert_eq!(v.status.code(), Some(1));
@@ -210,12 +254,17 @@ fn seed_form_round_trips_xlsx_ledger_xlsx_and_every_typed_figure_reproduces() {
     ] {
         assert!(text.contains(id), "{id} missing from\n{text}");
     }
-    let adj = fixture("07-evaluator-adjustment.toml").display().to_string();
+    let adj = fixture("07-evaluator-adjustment.toml")
+        .display()
+        .to_string();
     ok(d, &["import", "L.jixiao", &adj, "--key", "evaluator.key"]);
     let v = ok(d, &["verify", "L.jixiao"]);
     assert!(v.contains("total 99.96"), "{v}");
     assert!(v.contains("42 claims checked, 0 finding"), "{v}");
-    ok(d, &["report", "L.jixiao", "--format", "xlsx", "-o", "out.xlsx"]);
+    ok(
+        d,
+        &["report", "L.jixiao", "--format", "xlsx", "-o", "out.xlsx"],
+    );
     let again = read_form(&d.join("out.xlsx"), &rules(), 2022, FormMode::All).unwrap();
     let first = read_form(&fixture("自评表.xlsx"), &rules(), 2022, FormMode::All).unwrap();
     assert_eq!(figures(&again), figures(&first));
@@ -228,7 +277,16 @@ fn a_typed_score_that_does_not_reproduce_is_a_finding_naming_its_cell() {
     let d = t.path();
     let p = d.join("wrong.xlsx");
     write_form(&p, &[("预算编制", "预算调整率", "4", "3.5")]);
-    ok(d, &["import-form", "L.jixiao", "wrong.xlsx", "--key", "recorder.key"]);
+    ok(
+        d,
+        &[
+            "import-form",
+            "L.jixiao",
+            "wrong.xlsx",
+            "--key",
+            "recorder.key",
+        ],
+    );
     let v = jixiao(d, &["verify", "L.jixiao"]);
     assert_eq!(v.status.code(), Some(1));
     let text = String::from_utf8_lossy(&v.stdout);
@@ -244,18 +302,54 @@ fn unknown_indicator_or_other_weight_is_refused_at_its_cell_and_nothing_is_appen
     let (t, ledger) = base_ledger();
     let d = t.path();
     let before = std::fs::read(&ledger).unwrap();
-    write_form(&d.join("name.xlsx"), &[("预算编制", "预算调整幅度", "4", "4")]);
-    let out = jixiao(d, &["import-form", "L.jixiao", "name.xlsx", "--key", "recorder.key"]);
+    write_form(
+        &d.join("name.xlsx"),
+        &[("预算编制", "预算调整幅度", "4", "4")],
+    );
+    let out = jixiao(
+        d,
+        &[
+            "import-form",
+            "L.jixiao",
+            "name.xlsx",
+            "--key",
+            "recorder.key",
+        ],
+    );
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("name.xlsx: 自评表!C3: indicator `预算调整幅度` is not a node"), "{err}");
-    write_form(&d.join("weight.xlsx"), &[("预算编制", "预算调整率", "5", "4")]);
-    let out = jixiao(d, &["import-form", "L.jixiao", "weight.xlsx", "--key", "recorder.key"]);
+    assert!(
+        err.contains("name.xlsx: 自评表!C3: indicator `预算调整幅度` is not a node"),
+        "{err}"
+    );
+    write_form(
+        &d.join("weight.xlsx"),
+        &[("预算编制", "预算调整率", "5", "4")],
+    );
+    let out = jixiao(
+        d,
+        &[
+            "import-form",
+            "L.jixiao",
+            "weight.xlsx",
+            "--key",
+            "recorder.key",
+        ],
+    );
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("自评表!D3: 分值 5 but the rule set"), "{err}");
     std::fs::write(d.join("not.xlsx"), "plain text").unwrap();
-    let out = jixiao(d, &["import-form", "L.jixiao", "not.xlsx", "--key", "recorder.key"]);
+    let out = jixiao(
+        d,
+        &[
+            "import-form",
+            "L.jixiao",
+            "not.xlsx",
+            "--key",
+            "recorder.key",
+        ],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a readable spreadsheet"));
     assert_eq!(std::fs::read(&ledger).unwrap(), before, "nothing appended");
@@ -267,7 +361,10 @@ fn write_form(path: &Path, rows: &[(&str, &str, &str, &str)]) {
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name("自评表").unwrap();
-    for (c, h) in ["一级指标", "二级指标", "三级指标", "分值", "得分"].iter().enumerate() {
+    for (c, h) in ["一级指标", "二级指标", "三级指标", "分值", "得分"]
+        .iter()
+        .enumerate()
+    {
         ws.write_string(1, c as u16, *h).unwrap();
     }
     for (i, (l2, l3, w, s)) in rows.iter().enumerate() {

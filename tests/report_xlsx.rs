@@ -26,7 +26,11 @@ fn seed() -> &'static Path {
 }
 
 fn run(args: &[&str]) -> Vec<u8> {
-    let out = Command::cargo_bin("jixiao").unwrap().args(args).output().unwrap();
+    let out = Command::cargo_bin("jixiao")
+        .unwrap()
+        .args(args)
+        .output()
+        .unwrap();
     assert!(
         out.status.success(),
         "jixiao {args:?}: {}",
@@ -72,7 +76,14 @@ fn the_form_sheet_holds_every_node_score_and_the_budget_block() {
     let wb: Xlsx<_> = open_workbook(&p).unwrap();
     assert_eq!(
         wb.sheet_names(),
-        ["自评表", "预算执行", "核对发现", "评分调整", "引用条目", "账本"]
+        [
+            "自评表",
+            "预算执行",
+            "核对发现",
+            "评分调整",
+            "引用条目",
+            "账本"
+        ]
     );
     let j = json();
     let rows = sheet(&p, "自评表");
@@ -81,13 +92,30 @@ fn the_form_sheet_holds_every_node_score_and_the_budget_block() {
     let header = rows.iter().position(|r| r[0] == "一级指标").unwrap();
     assert_eq!(
         rows[header][..8],
-        ["一级指标", "二级指标", "三级指标", "四级指标", "年度指标值", "实际完成值", "分值", "得分"]
+        [
+            "一级指标",
+            "二级指标",
+            "三级指标",
+            "四级指标",
+            "年度指标值",
+            "实际完成值",
+            "分值",
+            "得分"
+        ]
     );
     // The budget block: 1923.65 three times, 100.00%, and mgmt.exec.rate's 8 of 8.
     let b = rows.iter().position(|r| r[1] == "年初预算数").unwrap();
     assert_eq!(
         rows[b + 1][..7],
-        ["年度资金总额", "1923.65", "1923.65", "1923.65", "100.00%", "8.00", "8.00"]
+        [
+            "年度资金总额",
+            "1923.65",
+            "1923.65",
+            "1923.65",
+            "100.00%",
+            "8.00",
+            "8.00"
+        ]
     );
     assert_eq!(rows[b + 1][7], "#6·fec009 #25·132e89");
     // One row per node below the root, in the JSON order, with its name in its level column.
@@ -95,7 +123,12 @@ fn the_form_sheet_holds_every_node_score_and_the_budget_block() {
     for (i, n) in nodes.iter().skip(1).enumerate() {
         let r = &rows[header + 1 + i];
         let depth = n["depth"].as_u64().unwrap() as usize;
-        assert_eq!(r[depth - 1], n["name"].as_str().unwrap(), "row {}", header + 2 + i);
+        assert_eq!(
+            r[depth - 1],
+            n["name"].as_str().unwrap(),
+            "row {}",
+            header + 2 + i
+        );
         let weight: f64 = n["weight"].as_str().unwrap().parse().unwrap();
         assert_eq!(r[6], format!("{weight:.2}"));
         assert_eq!(r[7], n["score"].as_str().unwrap(), "{}", n["id"]);
@@ -113,10 +146,7 @@ fn the_form_sheet_holds_every_node_score_and_the_budget_block() {
     assert_eq!(total[0], "总分");
     assert_eq!(total[7], "99.96");
     assert_eq!(total[8], "等级 优");
-    let adjusted = rows
-        .iter()
-        .find(|r| r[2] == "绩效目标设置质量")
-        .unwrap();
+    let adjusted = rows.iter().find(|r| r[2] == "绩效目标设置质量").unwrap();
     assert_eq!(adjusted[7], "3.96");
     assert!(adjusted[9].starts_with("定性评价"), "{}", adjusted[9]);
     assert!(adjusted[9].ends_with("评分调整 -0.04"), "{}", adjusted[9]);
@@ -134,7 +164,11 @@ fn entries_and_ledger_sheets_bind_the_workbook() {
     let j = json();
     let ev = sheet(&p, "引用条目");
     let evidence = j["evidence"].as_array().unwrap();
-    assert_eq!(ev.len(), evidence.len() + 1, "header + one row per cited entry");
+    assert_eq!(
+        ev.len(),
+        evidence.len() + 1,
+        "header + one row per cited entry"
+    );
     let adj = ev.iter().find(|r| r[0] == "158.00").unwrap();
     assert_eq!(adj[2], "evaluator");
     assert_eq!(adj[3], "2023-02-15 10:00:00 北京时间");
@@ -163,7 +197,16 @@ fn same_ledger_same_bytes_and_english_labels() {
     assert!(a == b, "two renders of one ledger differ");
     let p = dir.path().join("en.xlsx");
     let s = seed().to_str().unwrap();
-    run(&["report", s, "--format", "xlsx", "--lang", "en", "-o", p.to_str().unwrap()]);
+    run(&[
+        "report",
+        s,
+        "--format",
+        "xlsx",
+        "--lang",
+        "en",
+        "-o",
+        p.to_str().unwrap(),
+    ]);
     let wb: Xlsx<_> = open_workbook(&p).unwrap();
     assert_eq!(wb.sheet_names()[4], "Cited entries");
     let rows = sheet(&p, "自评表");
@@ -212,7 +255,14 @@ print(json.dumps(out, ensure_ascii=False))
         .unwrap()
         .iter()
         .skip(1)
-        .map(|n| n["score"].as_str().unwrap().parse::<f64>().unwrap().to_string())
+        .map(|n| {
+            n["score"]
+                .as_str()
+                .unwrap()
+                .parse::<f64>()
+                .unwrap()
+                .to_string()
+        })
         .collect();
     let header = rows.iter().position(|r| r[0] == "一级指标").unwrap();
     let read: Vec<String> = rows[header + 1..header + 1 + scores.len()]
@@ -228,9 +278,15 @@ print(json.dumps(out, ensure_ascii=False))
         .unwrap();
     let note = notes[&format!("H{}", adj + 1)].as_str().unwrap();
     assert!(note.contains("#158·"), "{note}");
-    assert!(note.contains("评分调整 evaluator 2023-02-15 10:00:00 北京时间"), "{note}");
+    assert!(
+        note.contains("评分调整 evaluator 2023-02-15 10:00:00 北京时间"),
+        "{note}"
+    );
     for (i, r) in rows.iter().enumerate().skip(header + 1) {
-        if r.get(10).and_then(Value::as_str).is_some_and(|c| c.starts_with('#')) {
+        if r.get(10)
+            .and_then(Value::as_str)
+            .is_some_and(|c| c.starts_with('#'))
+        {
             let note = notes
                 .get(&format!("H{}", i + 1))
                 .and_then(Value::as_str)
