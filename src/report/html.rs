@@ -215,7 +215,7 @@ pub fn render_html(m: &ReportModel) -> String {
                 escape(&n.weight),
                 opt(n.target.as_deref()),
                 opt(n.actual.as_deref()),
-                opt(n.method.as_deref()),
+                opt(n.method_words.as_deref()),
                 opt(n.deviation_reason.as_deref()),
                 cites(&n.cites, &m.evidence_groups, l)
             );

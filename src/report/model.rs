@@ -114,6 +114,10 @@ pub struct NodeRow {
     /// 自评表 layouts; not part of the JSON report.
     #[serde(skip)]
     pub input: Option<String>,
+    /// The method in the report's language (Chinese for `zh`), for the printable formats;
+    /// not part of the JSON report, whose `method` stays the rule set's formula.
+    #[serde(skip)]
+    pub method_words: Option<String>,
 }
 
 /// An acknowledgement of a finding.
@@ -378,12 +382,11 @@ fn node_rows(card: &Scorecard, state: &State, lang: Lang, e: &mut Entries) -> Ve
                 .and_then(|h| h.latest())
                 .map(|v| v.value.deviation_reason.clone())
                 .filter(|r| !r.is_empty());
-            let method = match lang {
-                Lang::Zh => method_zh(state, &n.id),
-                Lang::En => None,
-            }
-            .or_else(|| n.formula.clone())
-            .or_else(|| n.method.clone());
+            let method = n.formula.clone().or_else(|| n.method.clone());
+            let method_words = match lang {
+                Lang::Zh => method_zh(state, &n.id).or_else(|| method.clone()),
+                Lang::En => method.clone(),
+            };
             NodeRow {
                 id: n.id.clone(),
                 name: node_name(n, lang),
@@ -399,6 +402,7 @@ fn node_rows(card: &Scorecard, state: &State, lang: Lang, e: &mut Entries) -> Ve
                 deviation_reason: deviation,
                 cites,
                 input: n.input.clone(),
+                method_words,
             }
         })
         .collect()

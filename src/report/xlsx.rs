@@ -429,7 +429,7 @@ fn node_row(
         n.deviation_reason.as_deref().unwrap_or(""),
         &f.wrap,
     )?;
-    let mut method = n.method.clone().unwrap_or_default();
+    let mut method = n.method_words.clone().unwrap_or_default();
     if let Some(a) = &n.adjustment {
         method = format!(
             "{method}{}{} {a}",
