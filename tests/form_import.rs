@@ -339,6 +339,29 @@ fn unknown_indicator_or_other_weight_is_refused_at_its_cell_and_nothing_is_appen
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("自评表!D3: 分值 5 but the rule set"), "{err}");
+    write_form(
+        &d.join("twice.xlsx"),
+        &[
+            ("预算编制", "预算调整率", "4", "4"),
+            ("预算编制", "预算调整率", "4", "4"),
+        ],
+    );
+    let out = jixiao(
+        d,
+        &[
+            "import-form",
+            "L.jixiao",
+            "twice.xlsx",
+            "--key",
+            "recorder.key",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("自评表!C4: `预算调整率` (mgmt.prep.adjustment) is already on row 3"),
+        "{err}"
+    );
     std::fs::write(d.join("not.xlsx"), "plain text").unwrap();
     let out = jixiao(
         d,

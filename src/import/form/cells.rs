@@ -34,7 +34,8 @@ pub(super) fn cell_name(row: u32, col: u32) -> String {
     format!("{}{}", letters.into_iter().collect::<String>(), row + 1)
 }
 
-/// The figure in a cell, or `None` for an empty cell (or one holding only `—`, `-`, `/`).
+/// The figure in a cell, or `None` for an empty cell (or one holding only `—`, `-`, `/`, or
+/// `未录入`, which a report writes for a leaf whose input is not recorded yet).
 /// A number cell is read at `min_scale` decimals at least: it is shown at that precision in
 /// the form (scores and amounts with two decimals).
 pub(super) fn figure(d: &Data, min_scale: u32) -> Result<Option<Figure>, String> {
@@ -42,7 +43,8 @@ pub(super) fn figure(d: &Data, min_scale: u32) -> Result<Option<Figure>, String>
         Data::Empty => Ok(None),
         Data::String(s) => {
             let t = s.trim();
-            if t.is_empty() || matches!(t, "—" | "–" | "-" | "/" | "／" | "——") {
+            if t.is_empty() || matches!(t, "—" | "–" | "-" | "/" | "／" | "——" | "未录入")
+            {
                 return Ok(None);
             }
             text_figure(t).map(Some)
@@ -176,6 +178,7 @@ mod tests {
         let f = figure(&Data::Float(0.1 + 0.2), 0).unwrap().unwrap();
         assert_eq!(f.value.to_string(), "0.30000000000000004");
         assert_eq!(figure(&Data::String(" — ".into()), 2).unwrap(), None);
+        assert_eq!(figure(&Data::String("未录入".into()), 2).unwrap(), None);
         assert!(figure(&Data::Bool(true), 2).is_err());
     }
 }

@@ -189,6 +189,8 @@ impl<'a> Reader<'a> {
         let lv = &self.layout.levels;
         let mut path: Vec<String> = vec![String::new(); lv.len()];
         let mut seen_total = false;
+        let mut rows_of: std::collections::BTreeMap<String, u32> =
+            std::collections::BTreeMap::new();
         for row in self.layout.header_row + 1..self.table.rows() {
             let first = self.table.first_text(row);
             if first
@@ -221,6 +223,18 @@ impl<'a> Reader<'a> {
                 continue;
             };
             let node = self.node_of(&path[..=k], row, lv[k])?;
+            if let Some(first) = rows_of.insert(node.id.clone(), row) {
+                return Err(self.err(
+                    row,
+                    lv[k],
+                    format!(
+                        "`{}` ({}) is already on row {}; each indicator has one row: delete one of them",
+                        node.name,
+                        node.id,
+                        first + 1
+                    ),
+                ));
+            }
             self.node_row(node, row)?;
         }
         if !seen_total && self.out.events.is_empty() {
