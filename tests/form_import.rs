@@ -1,4 +1,5 @@
-//! `import-form`: the seed case's filled-in 自评表 (fixtures/conghua-2022/自评表.xlsx) read into
+//! `import-form`: the seed case's filled-in 自评表 (fixtures/conghua-2022/自评表.xlsx, and its
+//! .xls copy) read into
 //! targets, values, facts and claims of every score it states; a ledger holding only the rule
 //! set, the budget and the evaluator's adjustment besides it scores 99.96 with every one of the
 //! form's figures reproducing; its `report --format xlsx` reads back to the same figures (the
@@ -227,6 +228,16 @@ fn the_fixture_reads_into_targets_values_facts_and_a_claim_per_typed_figure() {
     .unwrap();
     assert!(c.events.iter().all(|e| matches!(e, Event::Claim(_))));
     assert_eq!(c.events.len(), 42 + 13 + 2);
+}
+
+#[test]
+fn the_xls_copy_reads_to_the_same_figures() {
+    // LibreOffice's conversion (make_form.py) of the same form to the older .xls format.
+    let xls = read_form(&fixture("自评表.xls"), &rules(), 2022, FormMode::All).unwrap();
+    let xlsx = read_form(&fixture("自评表.xlsx"), &rules(), 2022, FormMode::All).unwrap();
+    assert_eq!(xls.events.len(), 70);
+    assert_eq!(figures(&xls), figures(&xlsx));
+    assert_eq!(xls.cells, xlsx.cells);
 }
 
 #[test]
