@@ -3,7 +3,8 @@
 //! target and actual as the JSON report states them, the budget block its figures, each
 //! figure its citations; the cited-entries sheet has a row per entry of the JSON evidence with
 //! the time in China Standard Time; the ledger sheet binds the workbook (id, size, head,
-//! root); the same ledger gives the same bytes.
+//! root); the same ledger gives the same bytes; a tampered ledger gives no workbook unless
+//! `--unverified`, and then it is marked.
 
 use assert_cmd::Command;
 use calamine::{Data, Reader, Xlsx, open_workbook};
@@ -295,4 +296,44 @@ print(json.dumps(out, ensure_ascii=False))
             assert!(note.contains(first), "row {}: {note}", i + 1);
         }
     }
+}
+
+/// Flips one byte of the stored entry at `seq`, through redb.
+fn tamper(path: &Path, seq: u64) {
+    use redb::ReadableTable;
+    let db = redb::Database::open(path).unwrap();
+    let table: redb::TableDefinition<u64, &[u8]> = redb::TableDefinition::new("entries");
+    let txn = db.begin_write().unwrap();
+    {
+        let mut t = txn.open_table(table).unwrap();
+        let mut bytes = t.get(seq).unwrap().unwrap().value().to_vec();
+        let i = bytes.len() / 2;
+        bytes[i] ^= 0x01;
+        t.insert(seq, bytes.as_slice()).unwrap();
+    }
+    txn.commit().unwrap();
+}
+
+#[test]
+fn a_tampered_ledger_gives_no_workbook_unless_unverified_and_then_it_is_marked() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t.jixiao");
+    std::fs::copy(seed(), &p).unwrap();
+    tamper(&p, 40);
+    let out_path = dir.path().join("t.xlsx");
+    let (ps, os) = (p.to_str().unwrap(), out_path.to_str().unwrap());
+    let out = Command::cargo_bin("jixiao")
+        .unwrap()
+        .args(["report", ps, "--format", "xlsx", "-o", os])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("integrity check failed at seq 40"));
+    assert!(!out_path.exists(), "no workbook of a tampered ledger");
+    run(&["report", ps, "--format", "xlsx", "--unverified", "-o", os]);
+    let marker = "UNVERIFIED — integrity check failed at seq 40";
+    assert_eq!(sheet(&out_path, "自评表")[0][0], marker);
+    let l = sheet(&out_path, "账本");
+    assert_eq!(l[3][1], "(未验证)");
+    assert_eq!(l[5][1], marker);
 }
