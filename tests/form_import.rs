@@ -373,6 +373,31 @@ fn unknown_indicator_or_other_weight_is_refused_at_its_cell_and_nothing_is_appen
         err.contains("自评表!C4: `预算调整率` (mgmt.prep.adjustment) is already on row 3"),
         "{err}"
     );
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("自评表").unwrap();
+    ws.write_string(0, 0, "2021年度部门整体支出绩效自评表")
+        .unwrap();
+    for (c, h) in ["一级指标", "二级指标", "得分"].iter().enumerate() {
+        ws.write_string(1, c as u16, *h).unwrap();
+    }
+    wb.save(d.join("year.xlsx")).unwrap();
+    let out = jixiao(
+        d,
+        &[
+            "import-form",
+            "L.jixiao",
+            "year.xlsx",
+            "--key",
+            "recorder.key",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("自评表!A1: the form is of fiscal year 2021, the ledger of 2022"),
+        "{err}"
+    );
     std::fs::write(d.join("not.xlsx"), "plain text").unwrap();
     let out = jixiao(
         d,

@@ -199,3 +199,21 @@ fn budget(t: &Table, before: u32) -> Option<Budget> {
     let row = (hr + 1..before).find(|&r| cols.iter().flatten().any(|&c| t.text(r, c).is_some()))?;
     Some(Budget { row, cols })
 }
+
+/// The fiscal year the form's title states (`2022年度…`), with its cell, if a cell above the
+/// indicator table states one.
+pub(super) fn stated_year(t: &Table, before: u32) -> Option<(i32, u32, u32)> {
+    (t.origin.0..before).find_map(|r| {
+        (t.origin.1..t.width()).find_map(|c| {
+            let s = t.text(r, c)?;
+            let at = s.find("年度")?;
+            let digits: String = s[..at]
+                .chars()
+                .rev()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            let year: String = digits.chars().rev().collect();
+            (year.len() == 4).then(|| year.parse().ok().map(|y| (y, r, c)))?
+        })
+    })
+}

@@ -185,6 +185,18 @@ impl<'a> Reader<'a> {
     }
 
     fn read(mut self) -> Result<FormBatch, FormError> {
+        let year = self.end.year();
+        if let Some((stated, r, c)) = layout::stated_year(self.table, self.layout.header_row)
+            && stated != year
+        {
+            return Err(self.err(
+                r,
+                c,
+                format!(
+                    "the form is of fiscal year {stated}, the ledger of {year}; import it into that year's ledger"
+                ),
+            ));
+        }
         self.budget_block()?;
         let lv = &self.layout.levels;
         let mut path: Vec<String> = vec![String::new(); lv.len()];
