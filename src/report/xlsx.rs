@@ -99,15 +99,25 @@ pub(super) fn figure(
     Ok(())
 }
 
+/// At most this many citations are written in one cell or note (a cell holds 32767
+/// characters); the rest are counted, and every cited entry has its row in 引用条目.
+const CELL_CITES: usize = 200;
+
 /// Citations as one line of text: `#6·5fc760 #25·4bea82`, groups as their range.
 pub(super) fn cite_text(c: &[CiteItem]) -> String {
-    c.iter()
+    let mut s = c
+        .iter()
+        .take(CELL_CITES)
         .map(|i| match i {
             CiteItem::Entry(c) => c.to_string(),
             CiteItem::Group(g) => g.range(),
         })
         .collect::<Vec<_>>()
-        .join(" ")
+        .join(" ");
+    if c.len() > CELL_CITES {
+        s.push_str(&format!(" … (+{})", c.len() - CELL_CITES));
+    }
+    s
 }
 
 /// The note on a figure: each cited entry with its kind, author, time and summary.
@@ -117,7 +127,7 @@ fn cite_note(c: &[CiteItem], m: &ReportModel) -> Option<Note> {
     }
     let l = m.lang;
     let mut lines = vec![l.pick("来源条目:", "Cited entries:").to_string()];
-    for i in c {
+    for i in c.iter().take(CELL_CITES) {
         match i {
             CiteItem::Entry(c) => {
                 let d = detail(&m.evidence, c.seq);
@@ -134,6 +144,13 @@ fn cite_note(c: &[CiteItem], m: &ReportModel) -> Option<Note> {
             }
             CiteItem::Group(g) => lines.push(group_words(g, l)),
         }
+    }
+    if c.len() > CELL_CITES {
+        lines.push(format!(
+            "… +{} ({})",
+            c.len() - CELL_CITES,
+            l.pick("见“引用条目”", "see Cited entries")
+        ));
     }
     let height = u32::try_from(40 + 16 * lines.len()).unwrap_or(400).min(400);
     Some(
@@ -443,4 +460,28 @@ fn node_row(
     ws.write_string_with_format(r, lv + 5, &method, &f.wrap)?;
     ws.write_string_with_format(r, lv + 6, cite_text(&n.cites), &f.mono)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Cite;
+
+    #[test]
+    fn cells_cite_at_most_200_entries_and_count_the_rest() {
+        let c: Vec<CiteItem> = (1..=250)
+            .map(|seq| {
+                CiteItem::Entry(Cite {
+                    seq,
+                    hash: "abcdef".into(),
+                })
+            })
+            .collect();
+        let t = cite_text(&c);
+        assert!(t.starts_with("#1·abcdef #2·abcdef"), "{t}");
+        assert!(t.ends_with("#200·abcdef … (+50)"), "{t}");
+        assert_eq!(cite_text(&c[..2]), "#1·abcdef #2·abcdef");
+        assert_eq!(number("99.96"), Some(99.96));
+        assert_eq!(number("≥100%"), None);
+    }
 }
