@@ -209,12 +209,13 @@ pub fn report(a: &ReportArgs) -> Result<(), CliError> {
         Some(s) => parse_as_of("--as-of", s)?,
         None => AsOf::Latest,
     };
-    let render: fn(&ReportModel) -> String = match a.format.as_str() {
-        "text" | "txt" => render_text,
-        "md" | "markdown" => render_markdown,
-        "json" => render_json,
-        "html" => render_html,
-        "xlsx" => |_: &ReportModel| String::new(),
+    // `None`: the XLSX workbook, which is bytes.
+    let render: Option<fn(&ReportModel) -> String> = match a.format.as_str() {
+        "text" | "txt" => Some(render_text),
+        "md" | "markdown" => Some(render_markdown),
+        "json" => Some(render_json),
+        "html" => Some(render_html),
+        "xlsx" => None,
         f => {
             return Err(CliError::Usage(format!(
                 "--format {f}: unknown format; use text, md, json, html or xlsx"
@@ -267,12 +268,14 @@ pub fn report(a: &ReportArgs) -> Result<(), CliError> {
             &render_json_with_bundle(&model, &bundle),
         );
     }
-    if a.format == "xlsx" {
-        let bytes = crate::report::render_xlsx(&model)
-            .map_err(|e| CliError::Usage(format!("{e}; nothing was written")))?;
-        return emit_bytes(a.output.as_deref(), &bytes);
+    match render {
+        Some(render) => emit(a.output.as_deref(), &render(&model)),
+        None => {
+            let bytes = crate::report::render_xlsx(&model)
+                .map_err(|e| CliError::Usage(format!("{e}; nothing was written")))?;
+            emit_bytes(a.output.as_deref(), &bytes)
+        }
     }
-    emit(a.output.as_deref(), &render(&model))
 }
 
 /// `jixiao trace`.
