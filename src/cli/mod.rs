@@ -8,6 +8,7 @@ mod checkpoint_cmds;
 mod demo;
 mod error;
 mod eval_cmds;
+mod form_cmds;
 mod ledger_cmds;
 mod progress;
 mod record;
@@ -47,6 +48,8 @@ enum Command {
     Verify(ledger_cmds::VerifyArgs),
     /// Import an event file (TOML) as one signed batch: all or nothing; shows the score impact.
     Import(eval_cmds::ImportArgs),
+    /// Import a filled-in 自评表 (XLSX): its targets, values and every stated score as claims.
+    ImportForm(form_cmds::ImportFormArgs),
     /// Adopt a rule set (TOML) for scoring (admin).
     Adopt(eval_cmds::AdoptArgs),
     /// Recompute the scorecard from the history, optionally for the period up to a business
@@ -74,7 +77,7 @@ enum Command {
     Correct(record::CorrectArgs),
     /// Build the built-in seed case in a temporary directory, verify it and show it.
     Demo(demo::DemoArgs),
-    /// Render the self-evaluation report (text, md, json, html); every figure cites entries.
+    /// Render the self-evaluation report (text, md, json, html, xlsx); every figure cites entries.
     Report(report_cmds::ReportArgs),
     /// Show how one node's score derives from the entries, down to each entry.
     Trace(report_cmds::TraceArgs),
@@ -186,6 +189,7 @@ impl Command {
             Command::Log(a) => &a.ledger,
             Command::Verify(a) => &a.ledger,
             Command::Import(a) => &a.ledger,
+            Command::ImportForm(a) => &a.ledger,
             Command::Adopt(a) => &a.ledger,
             Command::Score(a) => &a.ledger,
             Command::Checkpoint(a) => &a.ledger,
@@ -263,6 +267,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Log(a) => ledger_cmds::log(&a),
         Command::Verify(a) => ledger_cmds::verify(&a),
         Command::Import(a) => eval_cmds::import(&a),
+        Command::ImportForm(a) => form_cmds::import_form(&a),
         Command::Checkpoint(a) => checkpoint_cmds::checkpoint(&a),
         Command::Cosign(a) => checkpoint_cmds::cosign(&a),
         Command::Prove(a) => checkpoint_cmds::prove(&a),

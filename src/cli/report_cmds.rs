@@ -21,7 +21,8 @@ use std::path::{Path, PathBuf};
 pub struct ReportArgs {
     /// The ledger.
     pub ledger: PathBuf,
-    /// Output format: text, md, json or html.
+    /// Output format: text, md, json, html (A4, print it to PDF: README) or xlsx (the 自评表
+    /// workbook).
     #[arg(long, default_value = "text")]
     pub format: String,
     /// Write to FILE instead of standard output.
@@ -172,6 +173,10 @@ fn gate(path: &Path, checked: &Checked, unverified: bool) -> Result<(), CliError
 }
 
 fn emit(out: Option<&Path>, text: &str) -> Result<(), CliError> {
+    emit_bytes(out, text.as_bytes())
+}
+
+fn emit_bytes(out: Option<&Path>, text: &[u8]) -> Result<(), CliError> {
     match out {
         Some(p) => std::fs::write(p, text).map_err(|source| CliError::Io {
             path: p.to_path_buf(),
@@ -179,7 +184,7 @@ fn emit(out: Option<&Path>, text: &str) -> Result<(), CliError> {
         }),
         None => {
             let mut so = std::io::stdout().lock();
-            so.write_all(text.as_bytes())
+            so.write_all(text)
                 .and_then(|()| so.flush())
                 .map_err(|source| CliError::Io {
                     path: PathBuf::from("<stdout>"),
@@ -201,14 +206,16 @@ pub fn report(a: &ReportArgs) -> Result<(), CliError> {
     let lang = parse_lang(&a.lang)?;
     let citations = parse_citations(&a.citations)?;
     let as_of = a.point.point()?;
-    let render: fn(&ReportModel) -> String = match a.format.as_str() {
-        "text" | "txt" => render_text,
-        "md" | "markdown" => render_markdown,
-        "json" => render_json,
-        "html" => render_html,
+    // `None`: the XLSX workbook, which is bytes.
+    let render: Option<fn(&ReportModel) -> String> = match a.format.as_str() {
+        "text" | "txt" => Some(render_text),
+        "md" | "markdown" => Some(render_markdown),
+        "json" => Some(render_json),
+        "html" => Some(render_html),
+        "xlsx" => None,
         f => {
             return Err(CliError::Usage(format!(
-                "--format {f}: unknown format; use text, md, json or html"
+                "--format {f}: unknown format; use text, md, json, html or xlsx"
             )));
         }
     };
@@ -259,7 +266,14 @@ pub fn report(a: &ReportArgs) -> Result<(), CliError> {
             &render_json_with_bundle(&model, &bundle),
         );
     }
-    emit(a.output.as_deref(), &render(&model))
+    match render {
+        Some(render) => emit(a.output.as_deref(), &render(&model)),
+        None => {
+            let bytes = crate::report::render_xlsx(&model)
+                .map_err(|e| CliError::Usage(format!("{e}; nothing was written")))?;
+            emit_bytes(a.output.as_deref(), &bytes)
+        }
+    }
 }
 
 /// `jixiao trace`.

@@ -13,6 +13,7 @@ mod csv;
 mod error;
 mod events;
 mod fields;
+pub mod form;
 
 pub use csv::{parse_budget_csv, parse_budget_csv_with};
 pub use error::{ImportError, Location};

@@ -1,24 +1,26 @@
 //! HTML renderer of the report: one self-contained, print-friendly (A4) file with inline CSS,
 //! no scripts and no external resources; every citation links to its row in the evidence
-//! table at the end.
+//! table at the end. The 填报 block (填报单位 from the ledger; 负责人, 填表人, 联系电话 and
+//! 填报日期 as lines to fill in and sign by hand) follows the table; entry kinds are in words
+//! and times in China Standard Time (the JSON report keeps UTC).
 //!
 //! Owns: HTML layout and escaping. Must not: compute figures, read the ledger, or emit
 //! anything that loads from elsewhere.
 
 use super::cite::{Cite, CiteGroup, CiteItem};
-use super::lang::{AsOfText, Lang, six};
+use super::lang::{AsOfText, Lang, cst, kind_words, six};
 use super::model::ReportModel;
 use super::total::{held_text, node_score_text, total_parts};
 use std::fmt::Write;
 
 const STYLE: &str = "@page { size: A4; margin: 15mm; }
-body { font-family: \"Noto Serif CJK SC\", \"Songti SC\", SimSun, serif; font-size: 10.5pt; color: #000; margin: 0 auto; max-width: 190mm; }
+body { font-family: \"Noto Serif CJK SC\", \"Songti SC\", SimSun, serif; font-size: 10.5pt; color: #000; margin: 0 auto; max-width: 180mm; }
 h1 { font-size: 16pt; text-align: center; }
 h2 { font-size: 13pt; margin-top: 1.2em; break-after: avoid; }
 table { border-collapse: collapse; width: 100%; margin: 0.5em 0; }
 th, td { border: 1px solid #555; padding: 2px 4px; vertical-align: top; }
-th { background: #eee; white-space: nowrap; }
-td:first-child { min-width: 9em; }
+th { background: #eee; }
+td:first-child { min-width: 7em; }
 tr { break-inside: avoid; }
 td.num { text-align: right; white-space: nowrap; }
 a.cite { font-family: monospace; font-size: 8.5pt; color: #035; text-decoration: none; white-space: nowrap; }
@@ -28,6 +30,11 @@ pre.mono { white-space: pre-wrap; margin: 0; }
 td.hash { font-family: monospace; font-size: 7.5pt; word-break: break-all; width: 17ch; }
 td.seq { text-align: right; white-space: nowrap; width: 1%; }
 .small { font-size: 9pt; }
+td.method { min-width: 11em; }
+table.sign { border: none; margin-top: 1.5em; }
+table.sign td { border: none; padding: 6px 4px; }
+table.sign td.blank { border-bottom: 1px solid #000; width: 30%; }
+@media print { a.cite { color: #000; } h2 { break-after: avoid; } }
 ";
 
 /// `s` with `&`, `<`, `>`, `"` and `'` escaped.
@@ -88,6 +95,23 @@ fn group_row(out: &mut String, i: usize, g: &CiteGroup, l: Lang) {
         i + 1,
         escape(&g.range()),
         escape(g.words(l).split_once(": ").map_or("", |x| x.1))
+    );
+}
+
+/// The 填报 block: 填报单位 is the ledger's department (from its signed genesis entry); the
+/// responsible person, the preparer, the telephone and the date are lines to fill in and sign
+/// on the printout, because a printed name is not a signature (README "The bureau's forms").
+fn sign_block(out: &mut String, m: &ReportModel) {
+    let l = m.lang;
+    let _ = writeln!(
+        out,
+        "<table class=\"sign\">\n<tr><td>{}:</td><td colspan=\"3\">{}</td></tr>\n<tr><td>{}:</td><td class=\"blank\"></td><td>{}:</td><td class=\"blank\"></td></tr>\n<tr><td>{}:</td><td class=\"blank\"></td><td>{}:</td><td class=\"blank\"></td></tr>\n</table>",
+        l.pick("填报单位(盖章)", "Reporting unit (seal)"),
+        escape(&m.department),
+        l.pick("负责人(签字)", "Head (signature)"),
+        l.pick("填表人(签字)", "Prepared by (signature)"),
+        l.pick("联系电话", "Telephone"),
+        l.pick("填报日期", "Date"),
     );
 }
 
@@ -186,13 +210,13 @@ pub fn render_html(m: &ReportModel) -> String {
             };
             let _ = writeln!(
                 out,
-                "<tr id=\"n-{}\"><td style=\"padding-left:{}em\">{name}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"small\">{}</td><td class=\"num\">{score}</td><td class=\"small\">{}</td><td>{}</td></tr>",
+                "<tr id=\"n-{}\"><td style=\"padding-left:{}em\">{name}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"small method\">{}</td><td class=\"num\">{score}</td><td class=\"small\">{}</td><td>{}</td></tr>",
                 escape(&n.id),
                 n.depth + 1,
                 escape(&n.weight),
                 opt(n.target.as_deref()),
                 opt(n.actual.as_deref()),
-                opt(n.method.as_deref()),
+                opt(n.method_words.as_deref()),
                 opt(n.deviation_reason.as_deref()),
                 cites(&n.cites, &m.evidence_groups, l)
             );
@@ -219,6 +243,7 @@ pub fn render_html(m: &ReportModel) -> String {
             m.claims_checked
         );
     }
+    sign_block(&mut out, m);
     let _ = writeln!(
         out,
         "<h2 id=\"budget\">{}</h2>\n<table>\n<tr><th>{}</th><th>{}</th><th>{}</th></tr>",
@@ -278,7 +303,7 @@ pub fn render_html(m: &ReportModel) -> String {
                     l.pick("已确认", "acknowledged"),
                     cite(&a.cite),
                     escape(&a.author),
-                    escape(&a.recorded_at),
+                    escape(&cst(&a.recorded_at, l)),
                     escape(&a.reason)
                 ),
                 None => format!("<strong>{}</strong>", l.pick("未确认", "NOT acknowledged")),
@@ -344,7 +369,7 @@ pub fn render_html(m: &ReportModel) -> String {
                 escape(&a.reason),
                 escape(&a.basis),
                 escape(&a.author),
-                escape(&a.recorded_at),
+                escape(&cst(&a.recorded_at, l)),
                 cites(&a.cites, &m.evidence_groups, l)
             );
         }
@@ -389,7 +414,7 @@ pub fn render_html(m: &ReportModel) -> String {
         l.pick("六、引用条目", "6. Cited entries"),
         l.pick("哈希", "Hash"),
         l.pick("录入人", "Author"),
-        l.pick("时间", "Time"),
+        l.pick("时间(北京时间)", "Time (CST)"),
         l.pick("类型", "Kind"),
         l.pick("摘要", "Summary"),
         l.pick("理由", "Reason")
@@ -406,8 +431,8 @@ pub fn render_html(m: &ReportModel) -> String {
             e.seq,
             escape(&e.hash),
             escape(&e.author),
-            escape(&e.recorded_at),
-            escape(&e.kind),
+            escape(&cst(&e.recorded_at, l)),
+            escape(kind_words(&e.kind, l)),
             escape(&e.summary),
             opt(e.reason.as_deref())
         );

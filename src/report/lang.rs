@@ -1,5 +1,6 @@
 //! Words and numbers shared by every part of the report: the language of the labels, a point
-//! of history in words, and decimals shown at 2 or at most 6 places.
+//! of history in words, decimals shown at 2 or at most 6 places, entry kinds in words and
+//! recorded times in China Standard Time for human-readable output (JSON keeps UTC).
 //!
 //! Owns: those conversions. Must not: read the ledger, know about report sections, or depend
 //! on any other report module.
@@ -62,6 +63,66 @@ pub fn six(s: &str) -> String {
     )
 }
 
+/// An entry kind's stable name (`rule_set`, `budget`, ...) in the report's language: the
+/// Chinese name (`评分规则`, `预算`) or, in English, the name itself.
+#[must_use]
+pub fn kind_words(kind: &str, l: Lang) -> &str {
+    if l == Lang::En {
+        return kind;
+    }
+    match kind {
+        "genesis" => "建账",
+        "grant" => "授权",
+        "revoke" => "撤销授权",
+        "rule_set" => "评分规则",
+        "staffing" => "人员编制",
+        "budget" => "预算",
+        "target" => "绩效目标",
+        "value" => "指标实际值",
+        "fact" => "事实数据",
+        "evidence" => "佐证材料",
+        "claim" => "报告声明数",
+        "adjustment" => "评分调整",
+        "correction" => "更正",
+        "acknowledgement" => "确认发现",
+        other => other,
+    }
+}
+
+/// A recorded time as the ledger keeps it (`2023-02-15T02:00:00Z`, UTC) shown in China
+/// Standard Time (UTC+8, no daylight saving): `2023-02-15 10:00:00 北京时间` (`... CST` in
+/// English). Text that is not such a time is returned as it is.
+#[must_use]
+pub fn cst(utc: &str, l: Lang) -> String {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    let Ok(t) = time::PrimitiveDateTime::parse(utc, fmt) else {
+        return utc.to_string();
+    };
+    let Some(t) = t.checked_add(time::Duration::hours(8)) else {
+        return utc.to_string();
+    };
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} {}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        l.pick("北京时间", "CST")
+    )
+}
+
+/// The date part of [`cst`]: `2023-02-15` (or the text as it is).
+#[must_use]
+pub fn cst_date(utc: &str) -> String {
+    let full = cst(utc, Lang::Zh);
+    match full.split_once(' ') {
+        Some((d, _)) if full != utc => d.to_string(),
+        _ => utc.to_string(),
+    }
+}
+
 /// A point of history in words.
 pub trait AsOfText {
     /// `全部记录` / `latest`, `seq 41`, `2022-06-30`.
@@ -107,5 +168,28 @@ mod tests {
         assert_eq!(Lang::En.pick("总分", "Total"), "Total");
         assert_eq!(AsOf::Latest.text(Lang::Zh), "全部记录");
         assert_eq!(AsOf::Seq(7).text(Lang::En), "seq 7");
+    }
+
+    #[test]
+    fn times_in_china_standard_time() {
+        assert_eq!(
+            cst("2023-02-15T02:00:00Z", Lang::Zh),
+            "2023-02-15 10:00:00 北京时间"
+        );
+        assert_eq!(
+            cst("2022-12-31T20:30:05Z", Lang::En),
+            "2023-01-01 04:30:05 CST"
+        );
+        assert_eq!(cst_date("2022-12-31T16:00:00Z"), "2023-01-01");
+        assert_eq!(cst("", Lang::Zh), "");
+        assert_eq!(cst_date("not a time"), "not a time");
+    }
+
+    #[test]
+    fn kinds_in_words() {
+        assert_eq!(kind_words("rule_set", Lang::Zh), "评分规则");
+        assert_eq!(kind_words("budget", Lang::Zh), "预算");
+        assert_eq!(kind_words("budget", Lang::En), "budget");
+        assert_eq!(kind_words("something_new", Lang::Zh), "something_new");
     }
 }

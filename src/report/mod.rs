@@ -12,12 +12,15 @@ mod diff;
 mod html;
 mod lang;
 mod markdown;
+mod method_zh;
 mod model;
 mod scorecard;
 mod text;
 mod total;
 mod trace;
 mod width;
+mod xlsx;
+mod xlsx_sheets;
 
 pub use budget::BudgetRow;
 pub use bundle::{BUNDLE_FORMAT, Bundle, BundleMode, compact, json_kind, render_json_with_bundle};
@@ -28,8 +31,9 @@ pub use cite::{
 };
 pub use diff::{DiffModel, DiffRow};
 pub use html::{escape, render_html};
-pub use lang::{AsOfText, Lang, six, two};
+pub use lang::{AsOfText, Lang, cst, cst_date, kind_words, six, two};
 pub use markdown::render_markdown;
+pub use method_zh::formula_zh;
 pub use model::{
     AckRow, AdjustmentRow, Binding, FindingRow, Integrity, NodeRow, ReportError, ReportModel,
     SCHEMA, WarningRow,
@@ -42,6 +46,7 @@ pub use text::{render_diff, render_text, render_trace};
 pub use total::{node_score_text, pending_indicators, total_parts, total_text, total_words};
 pub use trace::{Superseded, TraceModel, TraceNode};
 pub use width::{display_width, pad, pad_left};
+pub use xlsx::{XlsxReportError, render_xlsx};
 
 /// The report as pretty-printed JSON (schema in `docs/REPORT-JSON.md`), ending in a newline.
 #[must_use]

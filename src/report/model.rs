@@ -113,6 +113,14 @@ pub struct NodeRow {
     pub deviation_reason: Option<String>,
     /// Entries behind the figure (for parents: those not behind a child, e.g. adjustments).
     pub cites: Vec<CiteItem>,
+    /// The leaf's input reference (`budget.execution_rate`, `indicator.ID`, ...), for the
+    /// 自评表 layouts; not part of the JSON report.
+    #[serde(skip)]
+    pub input: Option<String>,
+    /// The method in the report's language (Chinese for `zh`), for the printable formats;
+    /// not part of the JSON report, whose `method` stays the rule set's formula.
+    #[serde(skip)]
+    pub method_words: Option<String>,
 }
 
 /// An acknowledgement of a finding.
@@ -411,6 +419,10 @@ fn node_rows(card: &Scorecard, state: &State, lang: Lang, e: &mut Entries) -> Ve
                 .map(|v| v.value.deviation_reason.clone())
                 .filter(|r| !r.is_empty());
             let method = n.formula.clone().or_else(|| n.method.clone());
+            let method_words = match lang {
+                Lang::Zh => method_zh(state, &n.id).or_else(|| method.clone()),
+                Lang::En => method.clone(),
+            };
             NodeRow {
                 id: n.id.clone(),
                 leaf,
@@ -426,9 +438,18 @@ fn node_rows(card: &Scorecard, state: &State, lang: Lang, e: &mut Entries) -> Ve
                 pending: n.pending.clone(),
                 deviation_reason: deviation,
                 cites,
+                input: n.input.clone(),
+                method_words,
             }
         })
         .collect()
+}
+
+/// The scoring formula of node `id` in Chinese, from the rule set in force.
+fn method_zh(state: &State, id: &str) -> Option<String> {
+    let rules = state.rules.as_ref()?.parsed.as_ref().ok()?;
+    let scoring = rules.node(id)?.scoring.as_ref()?;
+    Some(super::method_zh::formula_zh(&scoring.method))
 }
 
 fn finding_rows(card: &Scorecard, state: &State, e: &mut Entries) -> Vec<FindingRow> {
