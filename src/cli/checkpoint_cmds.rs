@@ -350,13 +350,14 @@ pub(super) fn prove(a: &ProveArgs) -> Result<(), CliError> {
             )));
         }
         let hashes = ledger.entry_hashes(new.checkpoint.size)?;
-        let path = consistency_path(&hashes, old.checkpoint.size, new.checkpoint.size)
+        let path = consistency_path(v.tree, &hashes, old.checkpoint.size, new.checkpoint.size)
             .map_err(|e| CliError::Usage(e.to_string()))?;
         ConsistencyProof {
             ledger_id: v.ledger_id,
             old_checkpoint: old,
             new_checkpoint: new,
             path,
+            tree: v.tree,
         }
         .to_json()
     } else {
@@ -390,12 +391,12 @@ pub(super) fn prove(a: &ProveArgs) -> Result<(), CliError> {
             return Err(CliError::Usage(format!("checkpoint: {p}")));
         }
         let hashes = ledger.entry_hashes(size)?;
-        let path =
-            inclusion_path(&hashes, seq - 1, size).map_err(|e| CliError::Usage(e.to_string()))?;
+        let path = inclusion_path(v.tree, &hashes, seq - 1, size)
+            .map_err(|e| CliError::Usage(e.to_string()))?;
         let bytes = ledger
             .stored_bytes(seq)?
             .ok_or_else(|| CliError::Usage(format!("seq {seq}: no such entry")))?;
-        InclusionProof::new(v.ledger_id, seq, bytes, path, cp).to_json()
+        InclusionProof::new_in(v.tree, v.ledger_id, seq, bytes, path, cp).to_json()
     };
     write_text(&a.out, &text)?;
     println!("wrote {}", a.out.display());

@@ -6,7 +6,7 @@
 use super::auth::Authority;
 use super::entry::EntryHash;
 use super::error::LedgerError;
-use super::merkle::TreeHash;
+use super::merkle::{TreeAlgorithm, TreeHash};
 use crate::model::Seq;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -108,6 +108,8 @@ pub struct Verified {
     /// Recomputed Merkle roots at the tree sizes asked for and at those of the checkpoints kept
     /// in the file (those not above `size`).
     pub roots_at: BTreeMap<u64, TreeHash>,
+    /// The Merkle tree of the file's format (docs/FORMAT.md §9.1), which those roots use.
+    pub tree: TreeAlgorithm,
 }
 
 pub(super) fn fail(seq: Option<Seq>, kind: FailureKind, detail: impl Into<String>) -> Failure {

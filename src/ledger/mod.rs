@@ -14,6 +14,7 @@ mod open;
 mod overlay;
 mod proof;
 mod proof_file;
+mod proof_wire;
 mod read;
 mod restore;
 mod store;
@@ -27,20 +28,21 @@ pub use checkpoint::{
     ORIGIN_PREFIX, SignedCheckpoint, key_hash, note_name, origin_for,
 };
 pub use entry::{
-    CodecError, ENTRY_HASH_CONTEXT, Entry, EntryHash, FORMAT_VERSION, GENESIS_PREV_CONTEXT,
-    MAX_ENTRY_BYTES, Recorded,
+    CodecError, ENTRY_HASH_CONTEXT, ENVELOPE_VERSION, Entry, EntryHash, FORMAT_VERSION,
+    GENESIS_PREV_CONTEXT, MAX_ENTRY_BYTES, MIN_FORMAT_VERSION, Recorded,
 };
 pub use error::LedgerError;
 pub use failure::{Failure, FailureKind, Verified, open_failure};
 pub use merkle::{
     EMPTY_ROOT_CONTEXT, FRONTIER_VERSION, Frontier, LEAF_KEY_CONTEXT, MerkleError,
-    NODE_KEY_CONTEXT, TreeHash, consistency_path, consistency_path_by, empty_root, inclusion_path,
-    inclusion_path_by, leaf_hash, node_hash, root_of, root_streaming,
+    NODE_KEY_CONTEXT, TreeAlgorithm, TreeHash, consistency_path, consistency_path_by,
+    consistency_path_of_leaves, empty_root, inclusion_path, inclusion_path_by,
+    inclusion_path_of_leaves, leaf_hash, node_hash, root_of, root_streaming,
 };
 pub use open::INTERRUPTED_WRITE;
 pub use proof::{
-    CONSISTENCY_FORMAT, INCLUSION_FORMAT, MAX_PATH_LEN, ProofError, verify_consistency,
-    verify_inclusion,
+    CONSISTENCY_FORMAT, CONSISTENCY_FORMAT_V1, INCLUSION_FORMAT, INCLUSION_FORMAT_V1, MAX_PATH_LEN,
+    ProofError, verify_consistency, verify_inclusion, verify_inclusion_of_leaf,
 };
 pub use proof_file::{
     ConsistencyProof, InclusionProof, ProofSummary, check_proof_bytes, check_proof_text,

@@ -9,7 +9,6 @@
 use super::auth::Authority;
 use super::checkpoint::{Checkpoint, SignedCheckpoint, key_hash};
 use super::failure::{Failure, FailureKind, Verified};
-use super::merkle::empty_root;
 use super::store::{BATCHES, CHECKPOINTS, ENTRIES, HASHES, KEYS, MERKLE, META};
 use ed25519_dalek::VerifyingKey;
 use redb::{MultimapTableHandle, ReadTransaction, ReadableTable, TableError, TableHandle};
@@ -188,7 +187,7 @@ impl Verified {
             ));
         }
         let root = if c.size == 0 {
-            Some(empty_root())
+            Some(self.tree.empty())
         } else {
             self.roots_at.get(&c.size).copied()
         };
