@@ -112,7 +112,10 @@ fn the_frozen_v1_ledger_proves_with_its_own_tree_and_refuses_appends() {
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let text = std::fs::read_to_string(&out).unwrap();
-    assert!(text.contains("\"format\": \"jixiao-inclusion-proof/1\""), "{text}");
+    assert!(
+        text.contains("\"format\": \"jixiao-inclusion-proof/1\""),
+        "{text}"
+    );
     let key = dir.path().join("admin.pub");
     std::fs::write(&key, ADMIN_PUB).unwrap();
     let o = jixiao(&[
