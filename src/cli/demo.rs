@@ -116,6 +116,7 @@ pub(super) fn run(a: &DemoArgs) -> Result<(), CliError> {
             checkpoint: Some(cp_path.clone()),
             trusted_keys: vec![dir.join("admin.key.pub"), dir.join("auditor.key.pub")],
             min_signatures: 2,
+            ..Default::default()
         },
     }) {
         Ok(()) | Err(CliError::Reported(1)) => {}
@@ -142,6 +143,7 @@ pub(super) fn run(a: &DemoArgs) -> Result<(), CliError> {
         proof: consistency,
         trusted_keys: trusted.clone(),
         ledger: None,
+        ..Default::default()
     })?;
     let inclusion = dir.join("proof-158.json");
     checkpoint_cmds::prove(&ProveArgs {
@@ -155,6 +157,7 @@ pub(super) fn run(a: &DemoArgs) -> Result<(), CliError> {
         proof: inclusion,
         trusted_keys: trusted.clone(),
         ledger: None,
+        ..Default::default()
     })?;
 
     println!(
@@ -207,6 +210,7 @@ pub(super) fn run(a: &DemoArgs) -> Result<(), CliError> {
         proof: json.clone(),
         trusted_keys: trusted,
         ledger: None,
+        ..Default::default()
     })?;
     println!("\n== jixiao report {}", ledger_path.display());
     report_cmds::report(&ReportArgs {

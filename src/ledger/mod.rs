@@ -5,6 +5,7 @@
 
 mod auth;
 mod checkpoint;
+mod cosig;
 mod entry;
 mod error;
 mod failure;
@@ -27,6 +28,9 @@ pub use checkpoint::{
     Checkpoint, CheckpointError, ED25519_SIGNATURE_TYPE, MAX_SIGNATURES, NoteSignature,
     ORIGIN_PREFIX, SignedCheckpoint, key_hash, note_name, origin_for,
 };
+pub use cosig::{
+    COSIGNATURE_TYPE, VkeyError, WitnessKey, cosignature_key_hash, cosignature_message,
+};
 pub use entry::{
     CodecError, ENTRY_HASH_CONTEXT, ENVELOPE_VERSION, Entry, EntryHash, FORMAT_VERSION,
     GENESIS_PREV_CONTEXT, MAX_ENTRY_BYTES, MIN_FORMAT_VERSION, Recorded,
@@ -45,7 +49,8 @@ pub use proof::{
     ProofError, verify_consistency, verify_inclusion, verify_inclusion_of_leaf,
 };
 pub use proof_file::{
-    ConsistencyProof, InclusionProof, ProofSummary, check_proof_bytes, check_proof_text,
+    ConsistencyProof, InclusionProof, ProofSummary, check_proof_bytes, check_proof_bytes_with,
+    check_proof_text, check_proof_text_with,
 };
 pub use restore::{RestoredLedger, StoredLedger, restore};
 pub use store::{

@@ -8,6 +8,7 @@
 //! src/ledger/proof_wire.rs. Must not: open the ledger or decide which keys to trust.
 
 use super::checkpoint::{SignedCheckpoint, origin_for};
+use super::cosig::WitnessKey;
 use super::merkle::{TreeAlgorithm, TreeHash};
 use super::proof::{
     CONSISTENCY_FORMAT, CONSISTENCY_FORMAT_V1, INCLUSION_FORMAT, INCLUSION_FORMAT_V1, ProofError,
@@ -271,6 +272,17 @@ impl InclusionProof {
         &self,
         trusted: &[(N, VerifyingKey)],
     ) -> Result<ProofSummary, ProofError> {
+        self.check_with(trusted, &[], 1)
+    }
+
+    /// [`InclusionProof::check`], also counting cosignatures by `witnesses` and requiring at
+    /// least `min` distinct trusted keys on the checkpoint.
+    pub fn check_with<N: AsRef<str>>(
+        &self,
+        trusted: &[(N, VerifyingKey)],
+        witnesses: &[WitnessKey],
+        min: usize,
+    ) -> Result<ProofSummary, ProofError> {
         if self.seq == 0 {
             return Err(ProofError::SeqZero);
         }
@@ -303,7 +315,7 @@ impl InclusionProof {
         }
         let signers = self
             .checkpoint
-            .verify_signatures(trusted)
+            .verify_quorum(trusted, witnesses, min)
             .map_err(|source| ProofError::Checkpoint {
                 which: "checkpoint",
                 source,
@@ -401,18 +413,29 @@ impl ConsistencyProof {
         &self,
         trusted: &[(N, VerifyingKey)],
     ) -> Result<ProofSummary, ProofError> {
+        self.check_with(trusted, &[], 1)
+    }
+
+    /// [`ConsistencyProof::check`], also counting cosignatures by `witnesses` and requiring at
+    /// least `min` distinct trusted keys on each checkpoint.
+    pub fn check_with<N: AsRef<str>>(
+        &self,
+        trusted: &[(N, VerifyingKey)],
+        witnesses: &[WitnessKey],
+        min: usize,
+    ) -> Result<ProofSummary, ProofError> {
         check_origin(&self.ledger_id, &self.old_checkpoint)?;
         check_origin(&self.ledger_id, &self.new_checkpoint)?;
         let old_signers = self
             .old_checkpoint
-            .verify_signatures(trusted)
+            .verify_quorum(trusted, witnesses, min)
             .map_err(|source| ProofError::Checkpoint {
                 which: "old checkpoint",
                 source,
             })?;
         let new_signers = self
             .new_checkpoint
-            .verify_signatures(trusted)
+            .verify_quorum(trusted, witnesses, min)
             .map_err(|source| ProofError::Checkpoint {
                 which: "new checkpoint",
                 source,
@@ -441,11 +464,26 @@ pub fn check_proof_text<N: AsRef<str>>(
     text: &str,
     trusted: &[(N, VerifyingKey)],
 ) -> Result<ProofSummary, ProofError> {
+    check_proof_text_with(text, trusted, &[], 1)
+}
+
+/// [`check_proof_text`], also counting cosignatures by `witnesses` toward at least `min`
+/// distinct trusted keys on every checkpoint of the file.
+pub fn check_proof_text_with<N: AsRef<str>>(
+    text: &str,
+    trusted: &[(N, VerifyingKey)],
+    witnesses: &[WitnessKey],
+    min: usize,
+) -> Result<ProofSummary, ProofError> {
     check_size(text)?;
     let head: FormatOnly = from_json("proof", text)?;
     match head.format.as_str() {
-        INCLUSION_FORMAT | INCLUSION_FORMAT_V1 => InclusionProof::parse(text)?.check(trusted),
-        CONSISTENCY_FORMAT | CONSISTENCY_FORMAT_V1 => ConsistencyProof::parse(text)?.check(trusted),
+        INCLUSION_FORMAT | INCLUSION_FORMAT_V1 => {
+            InclusionProof::parse(text)?.check_with(trusted, witnesses, min)
+        }
+        CONSISTENCY_FORMAT | CONSISTENCY_FORMAT_V1 => {
+            ConsistencyProof::parse(text)?.check_with(trusted, witnesses, min)
+        }
         _ => Err(ProofError::UnknownFormat { found: head.format }),
     }
 }
@@ -455,6 +493,16 @@ pub fn check_proof_bytes<N: AsRef<str>>(
     bytes: &[u8],
     trusted: &[(N, VerifyingKey)],
 ) -> Result<ProofSummary, ProofError> {
+    check_proof_bytes_with(bytes, trusted, &[], 1)
+}
+
+/// [`check_proof_text_with`] over raw file bytes, refusing bytes that are not UTF-8.
+pub fn check_proof_bytes_with<N: AsRef<str>>(
+    bytes: &[u8],
+    trusted: &[(N, VerifyingKey)],
+    witnesses: &[WitnessKey],
+    min: usize,
+) -> Result<ProofSummary, ProofError> {
     let text = std::str::from_utf8(bytes).map_err(|e| ProofError::NotUtf8(e.valid_up_to()))?;
-    check_proof_text(text, trusted)
+    check_proof_text_with(text, trusted, witnesses, min)
 }
