@@ -12,6 +12,7 @@ mod ledger_cmds;
 mod progress;
 mod record;
 mod report_cmds;
+mod tlog_cmds;
 
 pub use error::CliError;
 
@@ -73,6 +74,8 @@ enum Command {
     Correct(record::CorrectArgs),
     /// Build the built-in seed case in a temporary directory, verify it and show it.
     Demo(demo::DemoArgs),
+    /// Upgrade a format-1 ledger to format 2 (RFC 6962 tree); entries are not touched.
+    Upgrade(tlog_cmds::UpgradeArgs),
     /// Render the self-evaluation report (text, md, json, html); every figure cites entries.
     Report(report_cmds::ReportArgs),
     /// Show how one node's score derives from the entries, down to each entry.
@@ -190,6 +193,7 @@ impl Command {
             Command::Checkpoint(a) => &a.ledger,
             Command::Cosign(a) => &a.ledger,
             Command::Prove(a) => &a.ledger,
+            Command::Upgrade(a) => &a.ledger,
             Command::Adjust(a) => &a.ledger,
             Command::Acknowledge(a) => &a.ledger,
             Command::Correct(a) => &a.ledger,
@@ -284,6 +288,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             ledger_cmds::append(&a.ledger, &a.key, vec![e])
         }
         Command::Demo(a) => demo::run(&a),
+        Command::Upgrade(a) => tlog_cmds::upgrade_cmd(&a),
         Command::Report(a) => report_cmds::report(&a),
         Command::Trace(a) => report_cmds::trace(&a),
         Command::Diff(a) => report_cmds::diff(&a),

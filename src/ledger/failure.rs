@@ -110,6 +110,10 @@ pub struct Verified {
     pub roots_at: BTreeMap<u64, TreeHash>,
     /// The Merkle tree of the file's format (docs/FORMAT.md §9.1), which those roots use.
     pub tree: TreeAlgorithm,
+    /// For a file upgraded from format 1: the keyed-BLAKE3 roots at those sizes (and at those
+    /// of its format-1 checkpoints) not beyond the upgrade, so that checkpoints issued before
+    /// the upgrade still check (docs/FORMAT.md §9.6). Empty otherwise.
+    pub v1_roots_at: BTreeMap<u64, TreeHash>,
 }
 
 pub(super) fn fail(seq: Option<Seq>, kind: FailureKind, detail: impl Into<String>) -> Failure {

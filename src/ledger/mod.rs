@@ -19,6 +19,7 @@ mod proof_wire;
 mod read;
 mod restore;
 mod store;
+mod upgrade;
 mod verify;
 mod verify_kept;
 mod verify_read;
@@ -56,4 +57,5 @@ pub use restore::{RestoredLedger, StoredLedger, restore};
 pub use store::{
     Appended, BATCH_SIGNATURE_CONTEXT, BatchRecord, Head, Ledger, MAGIC, batch_message,
 };
+pub use upgrade::{UPGRADE_ROW, UpgradeRecord, Upgraded, upgrade};
 pub use verify_kept::TABLES;

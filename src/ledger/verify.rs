@@ -425,12 +425,15 @@ impl Ledger {
             root: frontier.root(),
             roots_at,
             tree: frontier.algorithm(),
+            v1_roots_at: BTreeMap::new(),
             ledger_id,
             size,
             batches: batch_count,
             head: prev,
             authority,
         };
+        let mut verified = verified;
+        super::upgrade::check_upgraded(self, &mut verified, &sizes)?;
         check_kept(&verified, &kept)?;
         Ok(verified)
     }
