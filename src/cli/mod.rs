@@ -76,6 +76,8 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Upgrade a format-1 ledger to format 2 (RFC 6962 tree); entries are not touched.
     Upgrade(tlog_cmds::UpgradeArgs),
+    /// Submit the latest kept checkpoint to a C2SP tlog-witness and keep its cosignature.
+    Witness(tlog_cmds::WitnessArgs),
     /// Render the self-evaluation report (text, md, json, html); every figure cites entries.
     Report(report_cmds::ReportArgs),
     /// Show how one node's score derives from the entries, down to each entry.
@@ -194,6 +196,7 @@ impl Command {
             Command::Cosign(a) => &a.ledger,
             Command::Prove(a) => &a.ledger,
             Command::Upgrade(a) => &a.ledger,
+            Command::Witness(a) => &a.ledger,
             Command::Adjust(a) => &a.ledger,
             Command::Acknowledge(a) => &a.ledger,
             Command::Correct(a) => &a.ledger,
@@ -289,6 +292,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Demo(a) => demo::run(&a),
         Command::Upgrade(a) => tlog_cmds::upgrade_cmd(&a),
+        Command::Witness(a) => tlog_cmds::witness_cmd(&a),
         Command::Report(a) => report_cmds::report(&a),
         Command::Trace(a) => report_cmds::trace(&a),
         Command::Diff(a) => report_cmds::diff(&a),

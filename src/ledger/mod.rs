@@ -23,6 +23,7 @@ mod upgrade;
 mod verify;
 mod verify_kept;
 mod verify_read;
+mod witness;
 
 pub use auth::{AuthError, Authority, KeyRecord};
 pub use checkpoint::{
@@ -59,3 +60,4 @@ pub use store::{
 };
 pub use upgrade::{UPGRADE_ROW, UpgradeRecord, Upgraded, upgrade};
 pub use verify_kept::TABLES;
+pub use witness::{WitnessError, Witnessed, add_checkpoint_body, submit};
