@@ -19,7 +19,9 @@ mod proof_wire;
 mod read;
 mod restore;
 mod store;
+mod tree_hash;
 mod upgrade;
+mod upgrade_state;
 mod verify;
 mod verify_kept;
 mod verify_read;
@@ -58,6 +60,7 @@ pub use restore::{RestoredLedger, StoredLedger, restore};
 pub use store::{
     Appended, BATCH_SIGNATURE_CONTEXT, BatchRecord, Head, Ledger, MAGIC, batch_message,
 };
-pub use upgrade::{UPGRADE_ROW, UpgradeRecord, Upgraded, upgrade};
+pub use upgrade::{Upgraded, upgrade};
+pub use upgrade_state::{UPGRADE_ROW, UpgradeRecord};
 pub use verify_kept::TABLES;
 pub use witness::{WitnessError, Witnessed, add_checkpoint_body, submit};

@@ -433,8 +433,9 @@ impl Ledger {
             authority,
         };
         let mut verified = verified;
-        super::upgrade::check_upgraded(self, &mut verified, &sizes)?;
+        let kept_v1 = super::upgrade_state::check_upgraded(self, &mut verified, &sizes)?;
         check_kept(&verified, &kept)?;
+        check_kept(&verified, &kept_v1)?;
         Ok(verified)
     }
 }

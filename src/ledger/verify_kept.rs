@@ -10,7 +10,7 @@ use super::auth::Authority;
 use super::checkpoint::{Checkpoint, SignedCheckpoint, key_hash};
 use super::failure::{Failure, FailureKind, Verified};
 use super::store::{BATCHES, CHECKPOINTS, ENTRIES, HASHES, KEYS, MERKLE, META};
-use super::upgrade::{CHECKPOINTS_V1, UPGRADE_ROW};
+use super::upgrade_state::{CHECKPOINTS_V1, UPGRADE_ROW};
 use ed25519_dalek::VerifyingKey;
 use redb::{MultimapTableHandle, ReadTransaction, ReadableTable, TableError, TableHandle};
 
