@@ -1,5 +1,5 @@
-//! Witness cosignatures: C2SP `cosignature/v1` (https://c2sp.org/tlog-cosignature) on
-//! checkpoints, the witness verifier keys (`name+hash+base64`, https://c2sp.org/signed-note)
+//! Witness cosignatures: C2SP `cosignature/v1` (<https://c2sp.org/tlog-cosignature>) on
+//! checkpoints, the witness verifier keys (`name+hash+base64`, <https://c2sp.org/signed-note>)
 //! that are trusted to make them, and the count of distinct trusted signers a checkpoint needs.
 //!
 //! Owns: the cosignature message and key hash, vkey parsing, cosignature checking and signing,

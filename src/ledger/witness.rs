@@ -1,5 +1,5 @@
 //! Submitting a ledger's latest checkpoint to a C2SP tlog-witness
-//! (https://c2sp.org/tlog-witness, `add-checkpoint`) and keeping the cosignature it returns.
+//! (<https://c2sp.org/tlog-witness>, `add-checkpoint`) and keeping the cosignature it returns.
 //!
 //! Owns: the request body (`old N`, the consistency proof lines, a blank line, the signed
 //! checkpoint), the meaning of the witness's answers (200 cosignature lines; 409 with the size it
