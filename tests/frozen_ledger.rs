@@ -144,3 +144,66 @@ fn the_frozen_v1_ledger_proves_with_its_own_tree_and_refuses_appends() {
 fn admin_key() -> ed25519_dalek::VerifyingKey {
     ed25519_dalek::SigningKey::from_bytes(&[1; 32]).verifying_key()
 }
+
+/// A report bundle of the format-1 ledger is `jixiao-report-bundle/1`, and `check-proof`
+/// rebuilds it as a format-1 ledger, so its keyed-BLAKE3 root matches the checkpoint's.
+#[test]
+fn a_report_bundle_of_the_v1_ledger_checks_with_its_own_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = frozen_copy(dir.path());
+    let l = Ledger::open_read(&p).unwrap();
+    let root = TreeAlgorithm::Blake3V1.root_of(&l.entry_hashes(158).unwrap());
+    drop(l);
+    let cp = jixiao::ledger::Checkpoint::for_ledger(&[0x11; 16], 158, root)
+        .sign(&ed25519_dalek::SigningKey::from_bytes(&[1; 32]), "admin")
+        .unwrap();
+    let cp_file = dir.path().join("cp.txt");
+    std::fs::write(&cp_file, cp.to_text()).unwrap();
+    let report = dir.path().join("r.json");
+    let o = jixiao(&[
+        "report".as_ref(),
+        p.as_os_str(),
+        "--format".as_ref(),
+        "json".as_ref(),
+        "--with-proofs".as_ref(),
+        "--checkpoint".as_ref(),
+        cp_file.as_os_str(),
+        "-o".as_ref(),
+        report.as_os_str(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(&report).unwrap();
+    assert!(text.contains("\"format\": \"jixiao-report-bundle/1\""));
+    let key = dir.path().join("admin.pub");
+    std::fs::write(&key, ADMIN_PUB).unwrap();
+    let o = jixiao(&[
+        "check-proof".as_ref(),
+        report.as_os_str(),
+        "--trusted-key".as_ref(),
+        key.as_os_str(),
+    ]);
+    assert!(
+        o.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // Relabelled as a format-2 bundle, the rebuilt ledger's root is the other tree's: refused.
+    std::fs::write(
+        &report,
+        text.replace("jixiao-report-bundle/1", "jixiao-report-bundle/2"),
+    )
+    .unwrap();
+    let o = jixiao(&[
+        "check-proof".as_ref(),
+        report.as_os_str(),
+        "--trusted-key".as_ref(),
+        key.as_os_str(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+}
