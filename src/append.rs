@@ -11,7 +11,7 @@
 
 use crate::check::check_open_with;
 use crate::eval::{AsOf, EvalError, Replay, Scorecard, State, score, validate_new_events};
-use crate::ledger::{Appended, Entry, EntryHash, FORMAT_VERSION, Ledger, LedgerError, Recorded};
+use crate::ledger::{Appended, ENVELOPE_VERSION, Entry, EntryHash, Ledger, LedgerError, Recorded};
 use crate::model::{Event, KeyId};
 use crate::progress::Progress;
 use ed25519_dalek::SigningKey;
@@ -170,7 +170,7 @@ fn replay_with(
     for (i, e) in events.iter().enumerate() {
         let r = Recorded {
             entry: Entry {
-                version: FORMAT_VERSION,
+                version: ENVELOPE_VERSION,
                 seq: size + 1 + i as u64,
                 prev: EntryHash::default(),
                 recorded_at,

@@ -7,7 +7,7 @@ mod common;
 use common::{ENTRIES, Test, build, edit, fact, put_u64, set_stored_hash};
 use jixiao::ledger::keys::{KeyPair, public_text};
 use jixiao::ledger::{
-    CheckpointError, CodecError, Entry, EntryHash, FORMAT_VERSION, InclusionProof, Ledger,
+    CheckpointError, CodecError, ENVELOPE_VERSION, Entry, EntryHash, InclusionProof, Ledger,
     LedgerError, MAX_ENTRY_BYTES, ProofError, SignedCheckpoint, check_proof_text,
 };
 use jixiao::limits;
@@ -55,7 +55,7 @@ fn correction(replacement: Event) -> Event {
 
 fn entry_of(event: Event) -> Entry {
     Entry {
-        version: FORMAT_VERSION,
+        version: ENVELOPE_VERSION,
         seq: 9,
         prev: EntryHash([1; 32]),
         recorded_at: 1_672_531_200,

@@ -2,7 +2,7 @@
 #![allow(dead_code, missing_docs, clippy::new_without_default)]
 
 use jixiao::eval::{AsOf, Replay, State};
-use jixiao::ledger::{Entry, EntryHash, FORMAT_VERSION, Recorded};
+use jixiao::ledger::{ENVELOPE_VERSION, Entry, EntryHash, Recorded};
 use jixiao::model::*;
 use rust_decimal::Decimal;
 use std::str::FromStr;
@@ -61,7 +61,7 @@ impl Ledger {
         let seq = self.entries.len() as u64 + 1;
         let prev = self.entries.last().map_or(EntryHash::default(), |r| r.hash);
         let entry = Entry {
-            version: FORMAT_VERSION,
+            version: ENVELOPE_VERSION,
             seq,
             prev,
             recorded_at,

@@ -20,7 +20,11 @@ const HASH_HEX: [&str; 3] = [
     "7697841b3e2cb6fc740acca7165a3487b2a6ea3e930da050299a46a5b1b5b000",
     "7906009d88bcd1370b56a7b2c2fd6e277aca653daecee3a139385477bb7323b8",
 ];
-const ROOT_HEX: &str = "d62530cbca96407c25cd8aa7b105185144e6bb8ef54a0436dc85dec11f756f93";
+/// Format 2 (RFC 6962) root of the three entry hashes, the `merkle` frontier's root.
+const ROOT_HEX: &str = "0e055d37764929c1d78daccf27b0a53cb3324db11f35e5ef56da1f70778d106a";
+/// Format 1 (keyed BLAKE3) root of the same entry hashes, as a format-1 file of these entries
+/// keeps it.
+const ROOT_V1_HEX: &str = "d62530cbca96407c25cd8aa7b105185144e6bb8ef54a0436dc85dec11f756f93";
 const SIG_HEX: [&str; 3] = [
     "b38dfe815151a09291edb48ddbfd45915efeed4a325a29b71f74d346b0606854aaecb5072f6e87c069df4b5dd403f815c7cf20ecc56d061962e9815c554ec901",
     "3ba85276a4a68a718d7e4e8d0ced3787000566a4d22993a2bbf11d2ece3da31f24f0cffdab19cc69458ce27e90acca077bf309c14a0e4f5bf9f80677a2dcb608",
@@ -112,6 +116,36 @@ fn fixed_ledger_matches_the_documented_vectors() {
         println!("root: {}", hex::encode(root));
     }
     assert_eq!(hex::encode(root), ROOT_HEX);
+    assert_eq!(ledger.format_version(), 2);
+    let hashes = ledger.entry_hashes(3).unwrap();
+    assert_eq!(
+        hex::encode(jixiao::ledger::TreeAlgorithm::Blake3V1.root_of(&hashes)),
+        ROOT_V1_HEX
+    );
+}
+
+/// The format-2 root the way an independent verifier computes it: SHA-256 with RFC 6962's
+/// 0x00 / 0x01 prefixes over the documented entry hashes, no jixiao code.
+#[test]
+fn the_format_2_root_checks_independently() {
+    use sha2::{Digest, Sha256};
+    let leaf = |h: &str| -> [u8; 32] {
+        Sha256::new()
+            .chain_update([0u8])
+            .chain_update(hex::decode(h).unwrap())
+            .finalize()
+            .into()
+    };
+    let node = |l: &[u8; 32], r: &[u8; 32]| -> [u8; 32] {
+        Sha256::new()
+            .chain_update([1u8])
+            .chain_update(l)
+            .chain_update(r)
+            .finalize()
+            .into()
+    };
+    let l: Vec<[u8; 32]> = HASH_HEX.iter().map(|h| leaf(h)).collect();
+    assert_eq!(hex::encode(node(&node(&l[0], &l[1]), &l[2])), ROOT_HEX);
 }
 
 /// Checks the vectors the way an independent verifier would: raw blake3 and Ed25519 over the
@@ -126,7 +160,7 @@ fn vectors_check_independently() {
     for i in 0..3 {
         let bytes = hex::decode(ENTRY_HEX[i]).unwrap();
         // envelope: version varint (1), seq varint, prev 32 bytes
-        assert_eq!(bytes[0], 1, "format version");
+        assert_eq!(bytes[0], 1, "envelope version");
         assert_eq!(bytes[1], (i + 1) as u8, "seq");
         assert_eq!(&bytes[2..34], &prev, "prev of entry {}", i + 1);
         let hash = *blake3::Hasher::new_derive_key("jixiao ledger v1 entry hash")

@@ -2,7 +2,7 @@
 //! error is reported as its typed variant at the right line.
 
 use jixiao::import::{self, ImportError, RULES_DIGEST_CONTEXT};
-use jixiao::ledger::{Entry, EntryHash, FORMAT_VERSION};
+use jixiao::ledger::{ENVELOPE_VERSION, Entry, EntryHash};
 use jixiao::model::{
     Acknowledgement, BizDate, BudgetEvent, BudgetKind, BudgetLine, Claim, Correction, Direction,
     Event, Evidence, ExpenseType, Fact, FundSource, Grant, IndicatorTarget, IndicatorValue, KeyId,
@@ -289,7 +289,7 @@ fn imported_events_round_trip_through_the_entry_codec() {
     let events = import::parse_events(EVERY_KIND, &d.events, 2022).unwrap();
     for (i, event) in events.into_iter().enumerate() {
         let entry = Entry {
-            version: FORMAT_VERSION,
+            version: ENVELOPE_VERSION,
             seq: i as u64 + 2,
             prev: EntryHash::default(),
             recorded_at: 1_672_531_200,

@@ -11,8 +11,8 @@ use common::{
 use ed25519_dalek::Signer;
 use jixiao::ledger::keys::KeyPair;
 use jixiao::ledger::{
-    Entry, EntryHash, FORMAT_VERSION, FailureKind, Frontier, KeyRecord, Ledger, LedgerError,
-    batch_message,
+    ENVELOPE_VERSION, Entry, EntryHash, FORMAT_VERSION, FailureKind, Frontier, KeyRecord, Ledger,
+    LedgerError, batch_message,
 };
 use jixiao::model::{Event, Grant, KeyId, Role};
 use redb::{Database, ReadableTable};
@@ -54,7 +54,7 @@ fn forge_batch_with(
     let mut rows = Vec::new();
     for (i, event) in events.into_iter().enumerate() {
         let entry = Entry {
-            version: FORMAT_VERSION,
+            version: ENVELOPE_VERSION,
             seq: first + i as u64,
             prev,
             recorded_at: T0 + 3600,
@@ -419,7 +419,7 @@ fn an_inserted_entry_in_the_middle_is_caught() {
     let f = build();
     let prev = EntryHash::of_stored(&entry_bytes(&f.path, 9));
     let inserted = Entry {
-        version: FORMAT_VERSION,
+        version: ENVELOPE_VERSION,
         seq: 10,
         prev,
         recorded_at: T0 + 60,
@@ -454,7 +454,7 @@ fn an_inserted_entry_past_the_end_is_unsigned() {
     let f = build();
     let prev = EntryHash::of_stored(&entry_bytes(&f.path, 20));
     let extra = Entry {
-        version: FORMAT_VERSION,
+        version: ENVELOPE_VERSION,
         seq: 21,
         prev,
         recorded_at: T0 + 60,

@@ -3,10 +3,13 @@
 
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use jixiao::ledger::{
-    Checkpoint, CheckpointError, ConsistencyProof, Entry, EntryHash, FORMAT_VERSION, Frontier,
+    Checkpoint, CheckpointError, ConsistencyProof, ENVELOPE_VERSION, Entry, EntryHash, Frontier,
     InclusionProof, ProofError, ProofSummary, SignedCheckpoint, check_proof_bytes,
     check_proof_text, consistency_path, inclusion_path,
 };
+
+/// The tree these tests run on: the current format's (RFC 6962).
+const T: jixiao::ledger::TreeAlgorithm = jixiao::ledger::TreeAlgorithm::CURRENT;
 use jixiao::model::{Event, Genesis, Grant, KeyId, Principal, Role};
 
 const LEDGER: [u8; 16] = *b"conghua-2022-gov";
@@ -48,7 +51,7 @@ fn ledger(n: usize, department: &str) -> Vec<Vec<u8>> {
             })
         };
         let entry = Entry {
-            version: FORMAT_VERSION,
+            version: ENVELOPE_VERSION,
             seq,
             prev,
             recorded_at: 1_672_531_200 + seq as i64,
@@ -75,7 +78,7 @@ fn signed_at(h: &[EntryHash], size: usize) -> SignedCheckpoint {
 
 fn inclusion(entries: &[Vec<u8>], seq: u64, size: usize) -> InclusionProof {
     let h = hashes(entries);
-    let path = inclusion_path(&h, seq - 1, size as u64).unwrap();
+    let path = inclusion_path(T, &h, seq - 1, size as u64).unwrap();
     InclusionProof::new(
         LEDGER,
         seq,
@@ -91,7 +94,8 @@ fn consistency(entries: &[Vec<u8>], old: usize, new: usize) -> ConsistencyProof 
         ledger_id: LEDGER,
         old_checkpoint: signed_at(&h, old),
         new_checkpoint: signed_at(&h, new),
-        path: consistency_path(&h, old as u64, new as u64).unwrap(),
+        path: consistency_path(T, &h, old as u64, new as u64).unwrap(),
+        tree: T,
     }
 }
 
@@ -135,19 +139,47 @@ fn inclusion_file_fields_are_as_documented() {
             "entry",
             "entry_hash",
             "format",
+            "index",
             "ledger_id",
-            "path",
+            "record_hash",
+            "record_proof",
             "seq",
+            "tree_hash",
             "tree_size"
         ]
     );
-    assert_eq!(o["format"], "jixiao-inclusion-proof/1");
+    assert_eq!(o["format"], "jixiao-inclusion-proof/2");
+    // What tlog.CheckRecord(p, t, th, n, h) takes, by name: p = record_proof, t = tree_size,
+    // th = tree_hash, n = index, h = record_hash = SHA-256(0x00 ‖ entry hash).
+    use base64::Engine as _;
+    let b64 = |h: &[u8]| base64::engine::general_purpose::STANDARD.encode(h);
+    assert_eq!(o["index"], 2);
+    assert_eq!(
+        o["record_hash"],
+        b64(&jixiao::ledger::leaf_hash(&EntryHash::of_stored(
+            &entries[2]
+        )))
+    );
+    let h = hashes(&entries);
+    assert_eq!(
+        o["tree_hash"],
+        b64(&Frontier::from_hashes(&h).unwrap().root())
+    );
+    assert_eq!(
+        o["record_proof"],
+        serde_json::json!(
+            inclusion_path(T, &h, 2, 5)
+                .unwrap()
+                .iter()
+                .map(|x| b64(x))
+                .collect::<Vec<_>>()
+        )
+    );
     assert_eq!(o["ledger_id"], hex::encode(LEDGER));
     assert_eq!(o["seq"], 3);
     assert_eq!(o["tree_size"], 5);
     assert_eq!(o["entry"], hex::encode(&entries[2]));
     assert_eq!(o["entry_hash"], EntryHash::of_stored(&entries[2]).to_hex());
-    assert_eq!(o["path"].as_array().unwrap().len(), 3);
     let cp = SignedCheckpoint::parse(o["checkpoint"].as_str().unwrap()).unwrap();
     assert_eq!(cp.checkpoint.size, 5);
     assert!(text.ends_with("}\n"));
@@ -354,6 +386,7 @@ fn forks_and_rollbacks_are_refused() {
         old_checkpoint: honest.new_checkpoint.clone(),
         new_checkpoint: honest.old_checkpoint.clone(),
         path: vec![],
+        tree: T,
     };
     assert!(matches!(
         p.check(&trusted()),
@@ -365,6 +398,7 @@ fn forks_and_rollbacks_are_refused() {
         old_checkpoint: honest.new_checkpoint.clone(),
         new_checkpoint: consistency(&forked, 4, 9).new_checkpoint,
         path: vec![],
+        tree: T,
     };
     assert!(matches!(
         p.check(&trusted()),
@@ -402,7 +436,7 @@ fn malformed_files_are_typed() {
     ));
     assert!(matches!(
         check_proof_text(
-            &good.replace("jixiao-inclusion-proof/1", "jixiao-inclusion-proof/2"),
+            &good.replace("jixiao-inclusion-proof/2", "jixiao-inclusion-proof/3"),
             &t
         ),
         Err(ProofError::UnknownFormat { .. })
@@ -417,10 +451,11 @@ fn malformed_files_are_typed() {
         Err(ProofError::BadHex { .. })
     ));
     let p = InclusionProof::parse(&good).unwrap();
-    let first = hex::encode(p.path[0]);
+    use base64::Engine as _;
+    let first = base64::engine::general_purpose::STANDARD.encode(p.path[0]);
     assert!(matches!(
-        check_proof_text(&good.replace(&first, &first[..62]), &t),
-        Err(ProofError::BadHex { field, .. }) if field == "path[0]"
+        check_proof_text(&good.replace(&first, &first[..40]), &t),
+        Err(ProofError::BadBase64 { field }) if field == "record_proof[0]"
     ));
     assert!(matches!(
         check_proof_text(&good.replace("\"seq\": 2", "\"seq\": 0"), &t),
@@ -447,13 +482,125 @@ fn malformed_files_are_typed() {
     ));
     let long_path = format!(
         "[{}]",
-        vec![format!("\"{}\"", "00".repeat(32)); 129].join(",")
+        vec![format!("\"{}\"", "A".repeat(43) + "="); 129].join(",")
     );
     let v: serde_json::Value = serde_json::from_str(&good).unwrap();
     let mut o = v.as_object().unwrap().clone();
-    o.insert("path".into(), serde_json::from_str(&long_path).unwrap());
+    o.insert(
+        "record_proof".into(),
+        serde_json::from_str(&long_path).unwrap(),
+    );
     assert!(matches!(
         check_proof_text(&serde_json::to_string(&o).unwrap(), &t),
         Err(ProofError::PathLength { found: 129, .. })
+    ));
+}
+
+/// The fields `/2` restates for tlog (index, record hash, tree hash; old and new sizes and
+/// hashes) must agree with what they restate: an edit of one alone is refused, naming it.
+#[test]
+fn a_restated_tlog_field_that_disagrees_is_refused() {
+    let entries = ledger(6, "办公室");
+    let good = inclusion(&entries, 3, 6).to_json();
+    let t = trusted();
+    let edit = |text: &str, field: &str, value: serde_json::Value| {
+        let mut v: serde_json::Value = serde_json::from_str(text).unwrap();
+        v[field] = value;
+        serde_json::to_string(&v).unwrap()
+    };
+    let other = serde_json::json!("A".repeat(43) + "=");
+    for (field, value) in [
+        ("index", serde_json::json!(3)),
+        ("record_hash", other.clone()),
+        ("tree_hash", other.clone()),
+    ] {
+        let e = check_proof_text(&edit(&good, field, value), &t).unwrap_err();
+        assert!(
+            matches!(&e, ProofError::Restated { field: f, .. } if *f == field),
+            "{field}: {e:?}"
+        );
+    }
+    let good = consistency(&entries, 2, 6).to_json();
+    for (field, value) in [
+        ("old_size", serde_json::json!(3)),
+        ("new_size", serde_json::json!(5)),
+        ("old_hash", other.clone()),
+        ("new_hash", other.clone()),
+    ] {
+        let e = check_proof_text(&edit(&good, field, value), &t).unwrap_err();
+        assert!(
+            matches!(&e, ProofError::Restated { field: f, .. } if *f == field),
+            "{field}: {e:?}"
+        );
+    }
+    // A flipped hash of the proof itself is a path failure.
+    let mut v: serde_json::Value = serde_json::from_str(&good).unwrap();
+    v["tree_proof"][0] = other;
+    assert!(matches!(
+        check_proof_text(&serde_json::to_string(&v).unwrap(), &t),
+        Err(ProofError::ConsistencyRootMismatch { .. })
+    ));
+}
+
+/// Proof files of a format-1 ledger are still `/1`, over its keyed-BLAKE3 tree, and check.
+#[test]
+fn format_1_proof_files_are_still_written_and_checked() {
+    let v1 = jixiao::ledger::TreeAlgorithm::Blake3V1;
+    let entries = ledger(9, "办公室");
+    let h = hashes(&entries);
+    let signed = |n: usize| {
+        Checkpoint::for_ledger(&LEDGER, n as u64, v1.root_of(&h[..n]))
+            .sign(&dept_key(), DEPT)
+            .unwrap()
+    };
+    let p = InclusionProof::new_in(
+        v1,
+        LEDGER,
+        4,
+        entries[3].clone(),
+        inclusion_path(v1, &h, 3, 9).unwrap(),
+        signed(9),
+    );
+    let text = p.to_json();
+    let o: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut keys: Vec<&str> = o.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "checkpoint",
+            "entry",
+            "entry_hash",
+            "format",
+            "ledger_id",
+            "path",
+            "seq",
+            "tree_size"
+        ]
+    );
+    assert_eq!(o["format"], "jixiao-inclusion-proof/1");
+    assert_eq!(InclusionProof::parse(&text).unwrap(), p);
+    assert!(matches!(
+        check_proof_text(&text, &trusted()),
+        Ok(ProofSummary::Inclusion { seq: 4, .. })
+    ));
+    let c = ConsistencyProof {
+        ledger_id: LEDGER,
+        old_checkpoint: signed(5),
+        new_checkpoint: signed(9),
+        path: consistency_path(v1, &h, 5, 9).unwrap(),
+        tree: v1,
+    };
+    let text = c.to_json();
+    assert!(text.contains("\"jixiao-consistency-proof/1\""));
+    assert!(check_proof_text(&text, &trusted()).is_ok());
+    // The same path relabelled as a format-2 file checks against the other tree, and fails.
+    let relabelled = ConsistencyProof {
+        tree: jixiao::ledger::TreeAlgorithm::Rfc6962,
+        ..c
+    };
+    assert!(matches!(
+        check_proof_text(&relabelled.to_json(), &trusted()),
+        Err(ProofError::ConsistencyRootMismatch { .. })
     ));
 }

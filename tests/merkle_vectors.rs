@@ -1,11 +1,54 @@
 //! Known-answer vectors of the Merkle tree, frontier and checkpoint formats, checked against
-//! the code and against the format document, byte for byte.
+//! the code and against the format document, byte for byte: the format-2 (RFC 6962) tree and
+//! the format-1 (keyed BLAKE3) tree that older files keep. The format-2 values were computed
+//! independently of this code (Python's hashlib, straight from RFC 9162 §2.1); the published
+//! RFC 6962 vectors are checked in tests/merkle_rfc6962.rs.
 
 use ed25519_dalek::SigningKey;
 use jixiao::ledger::{
-    Checkpoint, EntryHash, Frontier, SignedCheckpoint, consistency_path, empty_root,
+    Checkpoint, EntryHash, Frontier, SignedCheckpoint, TreeAlgorithm, consistency_path, empty_root,
     inclusion_path, key_hash, leaf_hash, origin_for, root_of,
 };
+
+const V2_LEAF_D0: &str = "7f9c9e31ac8256ca2f258583df262dbc7d6f68f2a03043d5c99a4ae5a7396ce9";
+const V2_ROOTS: [(usize, &str); 6] = [
+    (
+        0,
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    ),
+    (
+        1,
+        "7f9c9e31ac8256ca2f258583df262dbc7d6f68f2a03043d5c99a4ae5a7396ce9",
+    ),
+    (
+        2,
+        "28fb81e496897e0ce886f08602392e9239b65c659041e5202163e58ad898f444",
+    ),
+    (
+        3,
+        "ba8d94b7fbcecae7b81c4c80574fe24734a6917bf9c1ecd66ff3e0c34ead4620",
+    ),
+    (
+        7,
+        "7318881c41fce3c1de3640df8e8c110c93f43f686b74204a9d1ad5b8c71c2047",
+    ),
+    (
+        8,
+        "f907f23f76aa01b755a614d31ef9832909f44638b4590073301e61e6d01f9a1d",
+    ),
+];
+const V2_FRONTIER_7: &str = "020000000000000007fdea52008cdae79fa8bf806261959e23f5e11681646a2fa2bc9b5e56b32030a2f1c176552a35e1d035f843d463220b6c85a90ea7f6644980630a6f71a3330ed3511c6562982c9bfa05ba4145ca5f2bba85a11a178a4131b5cebde26dd9ffe704";
+const V2_INCLUSION_2_7: [&str; 3] = [
+    "acaa04663a8547a2f70c60cc18f9378796b13c4f9a08f70d6adae662365b30c6",
+    "28fb81e496897e0ce886f08602392e9239b65c659041e5202163e58ad898f444",
+    "1f3f95843413191fe7521996b6b1e4147d703b1702c475a478ad25a6f6b415b4",
+];
+const V2_CONSISTENCY_3_7: [&str; 4] = [
+    "cba8c596120bdb69debbd923d92cba948bde7c7d06a465a1bb7d98d3116038fa",
+    "acaa04663a8547a2f70c60cc18f9378796b13c4f9a08f70d6adae662365b30c6",
+    "28fb81e496897e0ce886f08602392e9239b65c659041e5202163e58ad898f444",
+    "1f3f95843413191fe7521996b6b1e4147d703b1702c475a478ad25a6f6b415b4",
+];
 
 const DOC: &str = include_str!("../docs/FORMAT.md");
 
@@ -54,9 +97,9 @@ const PUBLIC_KEY: &str = "8a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf37488
 const KEY_HASH: &str = "191a18ab";
 const CHECKPOINT: &str = "jixiao/000102030405060708090a0b0c0d0e0f
 8
-jhbNh8v9KKsEjJi3CsH8EpPnkzNWkNFmnUOC8XoPaD0=
++QfyP3aqAbdVphTTHvmDKQn0Rji0WQBzMB5h5tAfmh0=
 
-\u{2014} jixiao/000102030405060708090a0b0c0d0e0f GRoYq3jyAGdErwrLVgnjfm1xCmoMD7odsUvTiJkhjHcPezp/on5MPU4AIFJLMA95/EPo+RPX8XXGnZdXlRBKIbUriwM=
+\u{2014} jixiao/000102030405060708090a0b0c0d0e0f GRoYq46eGwZ5kBo1/sJWQ7BTGQOOYV+FHU0Sl8ZYowlfea+hmQiqIQ/Ha+CE0U12mzNQng24znAOF3LG8HaC2VfKVA4=
 ";
 
 fn d(n: usize) -> Vec<EntryHash> {
@@ -68,7 +111,37 @@ fn hexes(v: &[[u8; 32]]) -> Vec<String> {
 }
 
 #[test]
-fn tree_vectors_match_code() {
+fn format_2_tree_vectors_match_code() {
+    let t = TreeAlgorithm::Rfc6962;
+    assert_eq!(TreeAlgorithm::for_format(2), Some(t));
+    assert_eq!(hex::encode(leaf_hash(&EntryHash([0; 32]))), V2_LEAF_D0);
+    assert_eq!(hex::encode(empty_root()), V2_ROOTS[0].1);
+    for (n, root) in V2_ROOTS {
+        assert_eq!(hex::encode(root_of(&d(n))), root, "size {n}");
+        assert_eq!(hex::encode(t.root_of(&d(n))), root, "size {n}");
+        assert_eq!(
+            hex::encode(Frontier::from_hashes(&d(n)).unwrap().root()),
+            root
+        );
+    }
+    assert_eq!(
+        hex::encode(Frontier::from_hashes(&d(7)).unwrap().to_bytes()),
+        V2_FRONTIER_7
+    );
+    assert_eq!(
+        hexes(&inclusion_path(t, &d(7), 2, 7).unwrap()),
+        V2_INCLUSION_2_7
+    );
+    assert_eq!(
+        hexes(&consistency_path(t, &d(7), 3, 7).unwrap()),
+        V2_CONSISTENCY_3_7
+    );
+}
+
+#[test]
+fn format_1_tree_vectors_still_match_code() {
+    let t = TreeAlgorithm::Blake3V1;
+    assert_eq!(TreeAlgorithm::for_format(1), Some(t));
     assert_eq!(
         hex::encode(blake3::derive_key("jixiao ledger v1 merkle leaf", b"")),
         K_LEAF
@@ -77,22 +150,24 @@ fn tree_vectors_match_code() {
         hex::encode(blake3::derive_key("jixiao ledger v1 merkle node", b"")),
         K_NODE
     );
-    assert_eq!(hex::encode(leaf_hash(&EntryHash([0; 32]))), LEAF_D0);
-    assert_eq!(hex::encode(empty_root()), ROOTS[0].1);
+    assert_eq!(hex::encode(t.leaf(&EntryHash([0; 32]))), LEAF_D0);
+    assert_eq!(hex::encode(t.empty()), ROOTS[0].1);
     for (n, root) in ROOTS {
-        assert_eq!(hex::encode(root_of(&d(n))), root, "size {n}");
+        assert_eq!(hex::encode(t.root_of(&d(n))), root, "size {n}");
         assert_eq!(
-            hex::encode(Frontier::from_hashes(&d(n)).unwrap().root()),
+            hex::encode(Frontier::from_hashes_with(t, &d(n)).unwrap().root()),
             root
         );
     }
+    let f7 = Frontier::from_hashes_with(t, &d(7)).unwrap();
+    assert_eq!(hex::encode(f7.to_bytes()), FRONTIER_7);
+    assert_eq!(Frontier::from_bytes(&f7.to_bytes()).unwrap().algorithm(), t);
     assert_eq!(
-        hex::encode(Frontier::from_hashes(&d(7)).unwrap().to_bytes()),
-        FRONTIER_7
+        hexes(&inclusion_path(t, &d(7), 2, 7).unwrap()),
+        INCLUSION_2_7
     );
-    assert_eq!(hexes(&inclusion_path(&d(7), 2, 7).unwrap()), INCLUSION_2_7);
     assert_eq!(
-        hexes(&consistency_path(&d(7), 3, 7).unwrap()),
+        hexes(&consistency_path(t, &d(7), 3, 7).unwrap()),
         CONSISTENCY_3_7
     );
 }
@@ -120,18 +195,27 @@ fn checkpoint_vector_matches_code() {
 
 #[test]
 fn document_states_the_same_vectors() {
-    for v in [K_LEAF, K_NODE, PUBLIC_KEY, FRONTIER_7] {
+    for v in [K_LEAF, K_NODE, PUBLIC_KEY, FRONTIER_7, V2_FRONTIER_7] {
         assert!(DOC.contains(v), "{v} missing from FORMAT.md");
     }
     assert!(DOC.contains(&format!("LEAF(d0) {LEAF_D0}\n")));
-    for (n, root) in ROOTS {
+    assert!(DOC.contains(&format!("LEAF(d0) {V2_LEAF_D0}\n")));
+    for (n, root) in ROOTS.iter().chain(&V2_ROOTS) {
         assert!(
             DOC.contains(&format!("size {n:<3} {root}\n")),
             "root of size {n} missing from FORMAT.md"
         );
     }
-    for v in INCLUSION_2_7.iter().chain(&CONSISTENCY_3_7) {
-        assert!(DOC.contains(&format!("  {v}\n")));
+    for v in INCLUSION_2_7
+        .iter()
+        .chain(&CONSISTENCY_3_7)
+        .chain(&V2_INCLUSION_2_7)
+        .chain(&V2_CONSISTENCY_3_7)
+    {
+        assert!(
+            DOC.contains(&format!("  {v}\n")),
+            "{v} missing from FORMAT.md"
+        );
     }
     assert!(DOC.contains(&format!("(key hash `{KEY_HASH}`)")));
     assert!(

@@ -12,7 +12,7 @@ use common::{
 use ed25519_dalek::{Signer, SigningKey};
 use jixiao::ledger::keys::KeyPair;
 use jixiao::ledger::{
-    Checkpoint, Entry, EntryHash, FORMAT_VERSION, FailureKind, Ledger, LedgerError,
+    Checkpoint, ENVELOPE_VERSION, Entry, EntryHash, FailureKind, Ledger, LedgerError,
     SignedCheckpoint, batch_message, empty_root, note_name,
 };
 use jixiao::model::Event;
@@ -172,7 +172,7 @@ fn forge_at(f: &Fixture, signer: &KeyPair, events: Vec<Event>, at: i64) -> u64 {
     let mut rows = Vec::new();
     for (i, event) in events.into_iter().enumerate() {
         let entry = Entry {
-            version: FORMAT_VERSION,
+            version: ENVELOPE_VERSION,
             seq: first + i as u64,
             prev,
             recorded_at: at,

@@ -8,7 +8,8 @@ use crate::eval::AsOf;
 use crate::ledger::keys::{self, KeyPair};
 use crate::ledger::{
     Authority, Checkpoint, ConsistencyProof, InclusionProof, Ledger, LedgerError, ProofSummary,
-    SignedCheckpoint, Verified, consistency_path, inclusion_path,
+    SignedCheckpoint, Verified, WitnessKey, check_proof_bytes_with, consistency_path,
+    inclusion_path,
 };
 use crate::model::Role;
 use clap::Args;
@@ -227,9 +228,21 @@ pub struct CheckpointCheck {
     /// admin and auditor keys).
     #[arg(long = "trusted-key", value_name = "PUB")]
     pub trusted_keys: Vec<PathBuf>,
-    /// How many trusted signatures the checkpoint needs.
+    /// A witness's verifier key `name+hash+base64` whose C2SP cosignature/v1 on the
+    /// checkpoint counts (repeatable).
+    #[arg(long = "witness-key", value_name = "VKEY")]
+    pub witness_keys: Vec<String>,
+    /// How many distinct trusted keys (signers and witnesses) the checkpoint needs.
     #[arg(long, default_value_t = 1)]
     pub min_signatures: usize,
+}
+
+/// The witness keys of `--witness-key` options.
+fn witness_keys(vkeys: &[String]) -> Result<Vec<WitnessKey>, CliError> {
+    vkeys
+        .iter()
+        .map(|v| WitnessKey::parse(v).map_err(|e| CliError::Usage(format!("--witness-key: {e}"))))
+        .collect()
 }
 
 /// Result of checking a checkpoint in `verify`: (ok, text, json).
@@ -242,19 +255,12 @@ pub(super) fn verify_checkpoint(
     };
     let cp = parse_checkpoint(path)?;
     let trusted = trusted_keys(&opts.trusted_keys, Some(&v.authority))?;
+    let witnesses = witness_keys(&opts.witness_keys)?;
     let mut problem = checkpoint_problem(v.ledger_id, v, &cp);
     let mut signers = Vec::new();
     if problem.is_none() {
-        match cp.verify_signatures(&trusted) {
-            Ok(s) if s.len() >= opts.min_signatures => signers = s,
-            Ok(s) => {
-                problem = Some(format!(
-                    "{} trusted signature(s) ({}), {} required",
-                    s.len(),
-                    s.join(", "),
-                    opts.min_signatures
-                ));
-            }
+        match cp.verify_quorum(&trusted, &witnesses, opts.min_signatures) {
+            Ok(s) => signers = s,
             Err(e) => problem = Some(e.to_string()),
         }
     }
@@ -350,13 +356,14 @@ pub(super) fn prove(a: &ProveArgs) -> Result<(), CliError> {
             )));
         }
         let hashes = ledger.entry_hashes(new.checkpoint.size)?;
-        let path = consistency_path(&hashes, old.checkpoint.size, new.checkpoint.size)
+        let path = consistency_path(v.tree, &hashes, old.checkpoint.size, new.checkpoint.size)
             .map_err(|e| CliError::Usage(e.to_string()))?;
         ConsistencyProof {
             ledger_id: v.ledger_id,
             old_checkpoint: old,
             new_checkpoint: new,
             path,
+            tree: v.tree,
         }
         .to_json()
     } else {
@@ -390,12 +397,12 @@ pub(super) fn prove(a: &ProveArgs) -> Result<(), CliError> {
             return Err(CliError::Usage(format!("checkpoint: {p}")));
         }
         let hashes = ledger.entry_hashes(size)?;
-        let path =
-            inclusion_path(&hashes, seq - 1, size).map_err(|e| CliError::Usage(e.to_string()))?;
+        let path = inclusion_path(v.tree, &hashes, seq - 1, size)
+            .map_err(|e| CliError::Usage(e.to_string()))?;
         let bytes = ledger
             .stored_bytes(seq)?
             .ok_or_else(|| CliError::Usage(format!("seq {seq}: no such entry")))?;
-        InclusionProof::new(v.ledger_id, seq, bytes, path, cp).to_json()
+        InclusionProof::new_in(v.tree, v.ledger_id, seq, bytes, path, cp).to_json()
     };
     write_text(&a.out, &text)?;
     println!("wrote {}", a.out.display());
@@ -403,7 +410,7 @@ pub(super) fn prove(a: &ProveArgs) -> Result<(), CliError> {
 }
 
 /// Arguments of `check-proof`.
-#[derive(Args, Debug)]
+#[derive(Args, Debug, Default)]
 pub struct CheckProofArgs {
     /// The proof file (from `prove`), or a JSON report made with `report --with-proofs`.
     pub proof: PathBuf,
@@ -414,6 +421,14 @@ pub struct CheckProofArgs {
     /// made with `--with-proofs=ledger` needs it).
     #[arg(long, value_name = "FILE")]
     pub ledger: Option<PathBuf>,
+    /// A witness's verifier key `name+hash+base64` whose cosignature/v1 on a proof file's
+    /// checkpoints counts (repeatable).
+    #[arg(long = "witness-key", value_name = "VKEY")]
+    pub witness_keys: Vec<String>,
+    /// How many distinct trusted keys (signers and witnesses) each checkpoint of a proof file
+    /// needs.
+    #[arg(long, default_value_t = 1)]
+    pub min_signatures: usize,
 }
 
 pub(super) fn check_proof(a: &CheckProofArgs) -> Result<(), CliError> {
@@ -421,6 +436,13 @@ pub(super) fn check_proof(a: &CheckProofArgs) -> Result<(), CliError> {
     let trusted = trusted_keys(&a.trusted_keys, None)?;
     let progress = super::progress::progress(false);
     let checked = check_file(&a.proof, &trusted, a.ledger.as_deref(), &*progress);
+    if matches!(checked, Ok(FileCheck::Report(_)))
+        && (!a.witness_keys.is_empty() || a.min_signatures > 1)
+    {
+        return Err(CliError::Usage(
+            "--witness-key and --min-signatures apply to proof files; a report is checked against its --trusted-key signers".into(),
+        ));
+    }
     drop(progress);
     let summary = match checked {
         Ok(FileCheck::Report(r)) => {
@@ -442,7 +464,15 @@ pub(super) fn check_proof(a: &CheckProofArgs) -> Result<(), CliError> {
             );
             return Ok(());
         }
-        Ok(FileCheck::Proof(s)) => Ok(s),
+        Ok(FileCheck::Proof(s)) if a.witness_keys.is_empty() && a.min_signatures <= 1 => Ok(s),
+        Ok(FileCheck::Proof(_)) => {
+            let bytes = std::fs::read(&a.proof).map_err(|source| CliError::Io {
+                path: a.proof.clone(),
+                source,
+            })?;
+            let witnesses = witness_keys(&a.witness_keys)?;
+            check_proof_bytes_with(&bytes, &trusted, &witnesses, a.min_signatures)
+        }
         Err(CheckError::Proof(e)) => Err(e),
         Err(CheckError::Input(m)) => return Err(CliError::Usage(m)),
         Err(CheckError::Refused { problems, more }) => {

@@ -117,6 +117,7 @@ pub(super) fn run(a: &DemoArgs) -> Result<(), CliError> {
             checkpoint: Some(cp_path.clone()),
             trusted_keys: vec![dir.join("admin.key.pub"), dir.join("auditor.key.pub")],
             min_signatures: 2,
+            ..Default::default()
         },
         point: Default::default(),
     }) {
@@ -144,6 +145,7 @@ pub(super) fn run(a: &DemoArgs) -> Result<(), CliError> {
         proof: consistency,
         trusted_keys: trusted.clone(),
         ledger: None,
+        ..Default::default()
     })?;
     let inclusion = dir.join("proof-158.json");
     checkpoint_cmds::prove(&ProveArgs {
@@ -157,6 +159,7 @@ pub(super) fn run(a: &DemoArgs) -> Result<(), CliError> {
         proof: inclusion,
         trusted_keys: trusted.clone(),
         ledger: None,
+        ..Default::default()
     })?;
 
     println!(
@@ -209,6 +212,7 @@ pub(super) fn run(a: &DemoArgs) -> Result<(), CliError> {
         proof: json.clone(),
         trusted_keys: trusted,
         ledger: None,
+        ..Default::default()
     })?;
     println!("\n== jixiao report {}", ledger_path.display());
     report_cmds::report(&ReportArgs {

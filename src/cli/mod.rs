@@ -13,6 +13,7 @@ mod ledger_cmds;
 mod progress;
 mod record;
 mod report_cmds;
+mod tlog_cmds;
 
 pub use error::CliError;
 
@@ -77,6 +78,10 @@ enum Command {
     Correct(record::CorrectArgs),
     /// Build the built-in seed case in a temporary directory, verify it and show it.
     Demo(demo::DemoArgs),
+    /// Upgrade a format-1 ledger to format 2 (RFC 6962 tree); entries are not touched.
+    Upgrade(tlog_cmds::UpgradeArgs),
+    /// Submit the latest kept checkpoint to a C2SP tlog-witness and keep its cosignature.
+    Witness(tlog_cmds::WitnessArgs),
     /// Render the self-evaluation report (text, md, json, html, xlsx); every figure cites entries.
     Report(report_cmds::ReportArgs),
     /// Show how one node's score derives from the entries, down to each entry.
@@ -195,6 +200,8 @@ impl Command {
             Command::Checkpoint(a) => &a.ledger,
             Command::Cosign(a) => &a.ledger,
             Command::Prove(a) => &a.ledger,
+            Command::Upgrade(a) => &a.ledger,
+            Command::Witness(a) => &a.ledger,
             Command::Adjust(a) => &a.ledger,
             Command::Acknowledge(a) => &a.ledger,
             Command::Correct(a) => &a.ledger,
@@ -290,6 +297,8 @@ fn run(cli: Cli) -> Result<(), CliError> {
             ledger_cmds::append(&a.ledger, &a.key, vec![e])
         }
         Command::Demo(a) => demo::run(&a),
+        Command::Upgrade(a) => tlog_cmds::upgrade_cmd(&a),
+        Command::Witness(a) => tlog_cmds::witness_cmd(&a),
         Command::Report(a) => report_cmds::report(&a),
         Command::Trace(a) => report_cmds::trace(&a),
         Command::Diff(a) => report_cmds::diff(&a),

@@ -2,7 +2,8 @@
 //! with Ed25519 signature lines, signed by the department and cosigned by witnesses.
 //!
 //! Owns: the checkpoint text (body, signature lines, key hashes), its strict parser, signing
-//! and signature checking against trusted keys.
+//! and signature checking against trusted keys. Witness cosignature lines (C2SP
+//! `cosignature/v1`) are parsed here and checked in src/ledger/cosig.rs.
 //! Must not: compute trees or read the ledger; which keys to trust is the caller's decision.
 
 use super::merkle::TreeHash;
@@ -87,7 +88,7 @@ pub enum CheckpointError {
     },
     /// A signature is not canonical base64 of a 4-byte key hash and a 64-byte Ed25519 signature.
     #[error(
-        "checkpoint line {line}: signature is not standard padded base64 of 68 bytes (4-byte key hash, 64-byte Ed25519 signature)"
+        "checkpoint line {line}: signature is not standard padded base64 of 68 bytes (4-byte key hash, 64-byte Ed25519 signature) or of 76 bytes (a cosignature/v1: key hash, 8-byte time, signature)"
     )]
     BadSignatureEncoding {
         /// 1-based line number.
@@ -149,6 +150,18 @@ pub enum CheckpointError {
         /// Trusted keys given.
         trusted: usize,
     },
+    /// Fewer distinct trusted keys signed than required.
+    #[error(
+        "{found} trusted signature(s) ({signers}), {required} required; pass more --trusted-key or --witness-key keys, or have more witnesses cosign"
+    )]
+    TooFewSignatures {
+        /// Distinct trusted keys that signed.
+        found: usize,
+        /// Required.
+        required: usize,
+        /// Their names.
+        signers: String,
+    },
     /// The key already signed this checkpoint.
     #[error("key {name:?} has already signed this checkpoint")]
     AlreadySigned {
@@ -175,8 +188,12 @@ pub struct NoteSignature {
     pub name: String,
     /// First 4 bytes of SHA-256(name || 0x0A || 0x01 || public key).
     pub key_hash: [u8; 4],
-    /// Ed25519 signature over the checkpoint body.
+    /// Ed25519 signature: over the checkpoint body, or for a cosignature over the
+    /// cosignature/v1 message of `cosigned_at` (src/ledger/cosig.rs).
     pub signature: [u8; 64],
+    /// For a C2SP `cosignature/v1` line (76 bytes: key hash, 8-byte big-endian time,
+    /// signature), the time it states, Unix seconds; `None` for a plain Ed25519 line.
+    pub cosigned_at: Option<u64>,
 }
 
 /// A checkpoint with its signature lines.
@@ -319,6 +336,7 @@ impl SignedCheckpoint {
             name: name.to_owned(),
             key_hash: kh,
             signature: sig.to_bytes(),
+            cosigned_at: None,
         });
         Ok(())
     }
@@ -330,8 +348,11 @@ impl SignedCheckpoint {
         let mut out = self.checkpoint.body();
         out.push('\n');
         for s in &self.signatures {
-            let mut blob = Vec::with_capacity(68);
+            let mut blob = Vec::with_capacity(76);
             blob.extend_from_slice(&s.key_hash);
+            if let Some(t) = s.cosigned_at {
+                blob.extend_from_slice(&t.to_be_bytes());
+            }
             blob.extend_from_slice(&s.signature);
             out.push_str(SIG_PREFIX);
             out.push_str(&s.name);
@@ -427,15 +448,28 @@ impl SignedCheckpoint {
                     name: name.to_owned(),
                 });
             }
-            let blob = decode_b64::<68>(b64)
-                .ok_or(CheckpointError::BadSignatureEncoding { line: line_no })?;
-            let (kh, sig) = blob.split_at(4);
-            let key_hash: [u8; 4] = kh
-                .try_into()
-                .map_err(|_| CheckpointError::BadSignatureEncoding { line: line_no })?;
-            let signature: [u8; 64] = sig
-                .try_into()
-                .map_err(|_| CheckpointError::BadSignatureEncoding { line: line_no })?;
+            let bad = || CheckpointError::BadSignatureEncoding { line: line_no };
+            // 68 bytes: an Ed25519 signature line; 76: a cosignature/v1 with its time.
+            let (key_hash, cosigned_at, signature) = if let Some(blob) = decode_b64::<68>(b64) {
+                let (kh, sig) = blob.split_at(4);
+                (
+                    kh.try_into().map_err(|_| bad())?,
+                    None,
+                    sig.try_into().map_err(|_| bad())?,
+                )
+            } else {
+                let blob = decode_b64::<76>(b64).ok_or_else(bad)?;
+                let (kh, rest) = blob.split_at(4);
+                let (t, sig) = rest.split_at(8);
+                let t: [u8; 8] = t.try_into().map_err(|_| bad())?;
+                (
+                    kh.try_into().map_err(|_| bad())?,
+                    Some(u64::from_be_bytes(t)),
+                    sig.try_into().map_err(|_| bad())?,
+                )
+            };
+            let key_hash: [u8; 4] = key_hash;
+            let signature: [u8; 64] = signature;
             if signatures
                 .iter()
                 .any(|s| s.name == name && s.key_hash == key_hash)
@@ -450,6 +484,7 @@ impl SignedCheckpoint {
                 name: name.to_owned(),
                 key_hash,
                 signature,
+                cosigned_at,
             });
         }
         Ok(SignedCheckpoint {
@@ -470,7 +505,8 @@ impl SignedCheckpoint {
     ) -> Result<Vec<String>, CheckpointError> {
         let body = self.checkpoint.body();
         let mut signed = vec![false; trusted.len()];
-        for s in &self.signatures {
+        // Cosignature lines are checked against witness keys (src/ledger/cosig.rs), never here.
+        for s in self.signatures.iter().filter(|s| s.cosigned_at.is_none()) {
             for (t, (name, key)) in trusted.iter().enumerate() {
                 let name = name.as_ref();
                 if s.name != name || s.key_hash != key_hash(name, key) {

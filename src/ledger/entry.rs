@@ -9,8 +9,17 @@ use crate::model::{Event, KeyId, Seq};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// Ledger format version written by this build. Stored in `meta` and in every envelope.
-pub const FORMAT_VERSION: u16 = 1;
+/// Ledger format version written by this build, stored in `meta` (docs/FORMAT.md §1). Format 2
+/// hashes the Merkle tree as RFC 6962; format 1 (keyed BLAKE3) is still read and verified, and
+/// `jixiao upgrade` turns it into format 2.
+pub const FORMAT_VERSION: u16 = 2;
+
+/// Oldest format version this build reads and verifies.
+pub const MIN_FORMAT_VERSION: u16 = 1;
+
+/// Version of the entry envelope (the `version` field of every entry). The envelope's layout is
+/// the same in formats 1 and 2, so it is `1` in both: an upgrade leaves every entry untouched.
+pub const ENVELOPE_VERSION: u16 = 1;
 
 /// Largest stored entry, in bytes, that is written or decoded (1 MiB). The largest legitimate
 /// entry is a rule set with its whole TOML text, itself capped at
@@ -76,7 +85,7 @@ impl fmt::Debug for EntryHash {
 /// One ledger entry: the envelope around an event. Field order is the on-disk format.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
-    /// Format version of this envelope ([`FORMAT_VERSION`]).
+    /// Envelope version ([`ENVELOPE_VERSION`]).
     pub version: u16,
     /// Position in the ledger, from 1, contiguous.
     pub seq: Seq,
@@ -139,7 +148,7 @@ mod tests {
             source: String::new(),
         });
         let owned = Entry {
-            version: FORMAT_VERSION,
+            version: ENVELOPE_VERSION,
             seq: 7,
             prev: EntryHash([9; 32]),
             recorded_at: -5,
@@ -147,7 +156,7 @@ mod tests {
             event: event.clone(),
         };
         let borrowed = EntryRef {
-            version: FORMAT_VERSION,
+            version: ENVELOPE_VERSION,
             seq: 7,
             prev: EntryHash([9; 32]),
             recorded_at: -5,

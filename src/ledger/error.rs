@@ -44,7 +44,7 @@ pub enum LedgerError {
         supported: u16,
     },
     /// Written by an older format that needs an upgrade step.
-    #[error("{path}: ledger format {found} needs upgrade before this build can use it", path = path.display())]
+    #[error("{path}: ledger format {found} is older than this build writes; reading and verifying it work as they are, but to append to it run `jixiao upgrade {path}` first (a format before 1 cannot be upgraded)", path = path.display())]
     NeedsUpgrade {
         /// The path.
         path: PathBuf,

@@ -6,7 +6,7 @@
 use super::auth::Authority;
 use super::entry::EntryHash;
 use super::error::LedgerError;
-use super::merkle::TreeHash;
+use super::merkle::{TreeAlgorithm, TreeHash};
 use crate::model::Seq;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -108,6 +108,12 @@ pub struct Verified {
     /// Recomputed Merkle roots at the tree sizes asked for and at those of the checkpoints kept
     /// in the file (those not above `size`).
     pub roots_at: BTreeMap<u64, TreeHash>,
+    /// The Merkle tree of the file's format (docs/FORMAT.md §9.1), which those roots use.
+    pub tree: TreeAlgorithm,
+    /// For a file upgraded from format 1: the keyed-BLAKE3 roots at those sizes (and at those
+    /// of its format-1 checkpoints) not beyond the upgrade, so that checkpoints issued before
+    /// the upgrade still check (docs/FORMAT.md §9.6). Empty otherwise.
+    pub v1_roots_at: BTreeMap<u64, TreeHash>,
 }
 
 pub(super) fn fail(seq: Option<Seq>, kind: FailureKind, detail: impl Into<String>) -> Failure {

@@ -2,28 +2,31 @@
 //! incremental frontier kept by the store, and the generation of inclusion and consistency
 //! paths.
 //!
-//! Owns: the tree shape (RFC 9162: split at the largest power of two strictly below n) and
-//! its blake3 keyed-hash domain separation, and the byte form of the frontier.
+//! Owns: the tree shape (RFC 9162: split at the largest power of two strictly below n) and the
+//! byte form of the frontier; the two hashings a ledger may use are src/ledger/tree_hash.rs.
 //! Must not: open storage, read files, or check signatures (checking proofs is `proof`'s job).
 
 use super::EntryHash;
-use std::sync::LazyLock;
+pub use super::tree_hash::{
+    EMPTY_ROOT_CONTEXT, FRONTIER_VERSION, LEAF_KEY_CONTEXT, NODE_KEY_CONTEXT, TreeAlgorithm,
+    TreeHash,
+};
 
-/// A 32-byte Merkle tree hash (leaf, interior node or root).
-pub type TreeHash = [u8; 32];
-
-/// blake3 derive-key context of the key used to hash leaves.
-pub const LEAF_KEY_CONTEXT: &str = "jixiao ledger v1 merkle leaf";
-/// blake3 derive-key context of the key used to hash interior nodes.
-pub const NODE_KEY_CONTEXT: &str = "jixiao ledger v1 merkle node";
-/// blake3 derive-key context whose output is the root of the empty tree.
-pub const EMPTY_ROOT_CONTEXT: &str = "jixiao ledger v1 merkle empty";
-
-/// Version byte that opens the frontier's byte form.
-pub const FRONTIER_VERSION: u8 = 1;
-
-static LEAF_KEY: LazyLock<[u8; 32]> = LazyLock::new(|| blake3::derive_key(LEAF_KEY_CONTEXT, b""));
-static NODE_KEY: LazyLock<[u8; 32]> = LazyLock::new(|| blake3::derive_key(NODE_KEY_CONTEXT, b""));
+impl TreeAlgorithm {
+    /// Root of the tree over any sequence of entry hashes, in one pass with O(log n) memory.
+    #[must_use]
+    pub fn root_streaming<'a>(self, hashes: impl IntoIterator<Item = &'a EntryHash>) -> TreeHash {
+        let mut f = Frontier::new_with(self);
+        for h in hashes {
+            // Cannot be full: an iterator does not yield 2^64 − 1 items in practice, and if
+            // it did the root of the leaves taken so far is still well defined.
+            if f.push(h).is_err() {
+                break;
+            }
+        }
+        f.root()
+    }
+}
 
 /// Why a Merkle computation or a stored frontier was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -66,7 +69,7 @@ pub enum MerkleError {
     FrontierTruncated(usize),
     /// Stored frontier bytes carry a version this build does not know.
     #[error(
-        "stored Merkle frontier has version {found}, this build reads version {FRONTIER_VERSION}; use a build that matches the ledger's format"
+        "stored Merkle frontier has version {found}, this build reads versions 1 (keyed BLAKE3) and 2 (RFC 6962); use a build that matches the ledger's format"
     )]
     FrontierVersion {
         /// Version byte found.
@@ -86,27 +89,22 @@ pub enum MerkleError {
     },
 }
 
-/// Hash of the leaf for one entry: `blake3::keyed_hash(K_LEAF, entry_hash)`.
+/// Leaf hash in the current format's tree (RFC 6962: `SHA-256(0x00 ‖ entry hash)`).
 #[must_use]
 pub fn leaf_hash(entry: &EntryHash) -> TreeHash {
-    *blake3::keyed_hash(&LEAF_KEY, &entry.0).as_bytes()
+    TreeAlgorithm::CURRENT.leaf(entry)
 }
 
-/// Hash of an interior node: `blake3::keyed_hash(K_NODE, left || right)`.
+/// Interior node hash in the current format's tree (RFC 6962: `SHA-256(0x01 ‖ l ‖ r)`).
 #[must_use]
 pub fn node_hash(left: &TreeHash, right: &TreeHash) -> TreeHash {
-    // One 64-byte block through the one-shot function: cheaper than a streaming `Hasher`,
-    // and this is on the append path (about one node per entry).
-    let mut block = [0u8; 64];
-    block[..32].copy_from_slice(left);
-    block[32..].copy_from_slice(right);
-    *blake3::keyed_hash(&NODE_KEY, &block).as_bytes()
+    TreeAlgorithm::CURRENT.node(left, right)
 }
 
-/// Root of the tree with no leaves: `blake3::derive_key(EMPTY_ROOT_CONTEXT, b"")`.
+/// Root of the empty tree in the current format (RFC 6962: `SHA-256("")`).
 #[must_use]
 pub fn empty_root() -> TreeHash {
-    blake3::derive_key(EMPTY_ROOT_CONTEXT, b"")
+    TreeAlgorithm::CURRENT.empty()
 }
 
 /// Largest power of two strictly below `n`, for `n ≥ 2` (callers split only such trees).
@@ -114,62 +112,76 @@ fn split_point(n: u64) -> u64 {
     1u64 << (n.saturating_sub(1).max(1)).ilog2()
 }
 
-/// Root of the tree over `hashes` by the recursive definition (RFC 9162 §2.1.1). The
-/// reference against which the streaming computations are tested.
+/// [`TreeAlgorithm::root_of`] in the current format's tree.
 #[must_use]
 pub fn root_of(hashes: &[EntryHash]) -> TreeHash {
-    match hashes {
-        [] => empty_root(),
-        [one] => leaf_hash(one),
-        _ => {
-            // At least two hashes here, so k = 2^⌊log2(len − 1)⌋ is in 1..len.
-            let k = 1usize << (hashes.len() - 1).ilog2();
-            let (left, right) = hashes.split_at(k);
-            node_hash(&root_of(left), &root_of(right))
-        }
-    }
+    TreeAlgorithm::CURRENT.root_of(hashes)
 }
 
-/// Root of the tree over any sequence of entry hashes, in one pass with O(log n) memory.
+/// [`TreeAlgorithm::root_streaming`] in the current format's tree.
 #[must_use]
 pub fn root_streaming<'a>(hashes: impl IntoIterator<Item = &'a EntryHash>) -> TreeHash {
-    let mut f = Frontier::new();
-    for h in hashes {
-        // Cannot be full: an iterator does not yield 2^64 − 1 items in practice, and if it
-        // did the root of the leaves taken so far is still well defined.
-        if f.push(h).is_err() {
-            break;
-        }
-    }
-    f.root()
+    TreeAlgorithm::CURRENT.root_streaming(hashes)
 }
 
 /// The incremental state of the tree: the roots of the perfect subtrees that make up a tree
-/// of `size` leaves, one per set bit of `size`, largest (leftmost) first.
+/// of `size` leaves, one per set bit of `size`, largest (leftmost) first, and the hashing
+/// they were made with.
 ///
 /// `push` costs O(log n) hashes amortised O(1); `root` folds the subtrees right to left.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Frontier {
+    algorithm: TreeAlgorithm,
     size: u64,
     nodes: Vec<TreeHash>,
 }
 
+impl Default for Frontier {
+    fn default() -> Frontier {
+        Frontier::new()
+    }
+}
+
 impl Frontier {
-    /// The frontier of the empty tree.
+    /// The frontier of the empty tree in the current format.
     #[must_use]
     pub fn new() -> Frontier {
-        Frontier::default()
+        Frontier::new_with(TreeAlgorithm::CURRENT)
     }
 
-    /// The frontier of the tree over `hashes`.
+    /// The frontier of the empty tree hashed with `algorithm`.
+    #[must_use]
+    pub fn new_with(algorithm: TreeAlgorithm) -> Frontier {
+        Frontier {
+            algorithm,
+            size: 0,
+            nodes: Vec::new(),
+        }
+    }
+
+    /// The frontier of the current format's tree over `hashes`.
     pub fn from_hashes<'a>(
         hashes: impl IntoIterator<Item = &'a EntryHash>,
     ) -> Result<Frontier, MerkleError> {
-        let mut f = Frontier::new();
+        Frontier::from_hashes_with(TreeAlgorithm::CURRENT, hashes)
+    }
+
+    /// The frontier of the tree over `hashes` hashed with `algorithm`.
+    pub fn from_hashes_with<'a>(
+        algorithm: TreeAlgorithm,
+        hashes: impl IntoIterator<Item = &'a EntryHash>,
+    ) -> Result<Frontier, MerkleError> {
+        let mut f = Frontier::new_with(algorithm);
         for h in hashes {
             f.push(h)?;
         }
         Ok(f)
+    }
+
+    /// The hashing of this tree.
+    #[must_use]
+    pub fn algorithm(&self) -> TreeAlgorithm {
+        self.algorithm
     }
 
     /// Number of leaves.
@@ -186,17 +198,23 @@ impl Frontier {
 
     /// Appends the leaf for `entry`.
     pub fn push(&mut self, entry: &EntryHash) -> Result<(), MerkleError> {
+        self.push_leaf(self.algorithm.leaf(entry))
+    }
+
+    /// Appends a leaf given by its leaf hash.
+    pub fn push_leaf(&mut self, leaf: TreeHash) -> Result<(), MerkleError> {
         let new_size = self
             .size
             .checked_add(1)
             .ok_or(MerkleError::Full(self.size))?;
-        let mut h = leaf_hash(entry);
+        let a = self.algorithm;
+        let mut h = leaf;
         // Each trailing set bit of the old size is a perfect subtree of the same height as
         // the one being carried; merge them as a binary counter does.
         let mut s = self.size;
         while s & 1 == 1 {
             match self.nodes.pop() {
-                Some(left) => h = node_hash(&left, &h),
+                Some(left) => h = a.node(&left, &h),
                 None => break, // unreachable: one node per set bit is an invariant
             }
             s >>= 1;
@@ -209,19 +227,20 @@ impl Frontier {
     /// Root of the tree (the empty root if there are no leaves).
     #[must_use]
     pub fn root(&self) -> TreeHash {
+        let a = self.algorithm;
         let mut it = self.nodes.iter().rev();
         match it.next() {
-            None => empty_root(),
-            Some(last) => it.fold(*last, |acc, left| node_hash(left, &acc)),
+            None => a.empty(),
+            Some(last) => it.fold(*last, |acc, left| a.node(left, &acc)),
         }
     }
 
-    /// Byte form: version byte `1`, size as u64 big-endian, then the subtree roots largest
-    /// first, 32 bytes each (1 + 8 + 32 × popcount(size) bytes).
+    /// Byte form: version byte (`1` keyed BLAKE3, `2` RFC 6962), size as u64 big-endian, then
+    /// the subtree roots largest first, 32 bytes each (1 + 8 + 32 × popcount(size) bytes).
     #[must_use]
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(9 + 32 * self.nodes.len());
-        out.push(FRONTIER_VERSION);
+        out.push(self.algorithm.frontier_byte());
         out.extend_from_slice(&self.size.to_be_bytes());
         for n in &self.nodes {
             out.extend_from_slice(n);
@@ -237,9 +256,8 @@ impl Frontier {
         let (size_bytes, hashes) = rest
             .split_first_chunk::<8>()
             .ok_or(MerkleError::FrontierTruncated(bytes.len()))?;
-        if *version != FRONTIER_VERSION {
-            return Err(MerkleError::FrontierVersion { found: *version });
-        }
+        let algorithm = TreeAlgorithm::from_frontier_byte(*version)
+            .ok_or(MerkleError::FrontierVersion { found: *version })?;
         let size = u64::from_be_bytes(*size_bytes);
         let count = size.count_ones() as usize;
         let expected = 9 + 32 * count;
@@ -252,6 +270,7 @@ impl Frontier {
             });
         }
         Ok(Frontier {
+            algorithm,
             size,
             nodes: chunks.to_vec(),
         })
@@ -260,16 +279,17 @@ impl Frontier {
 
 /// Root of the subtree over leaves `[start, start + len)`, streaming from `get`.
 fn range_root<E>(
+    algorithm: TreeAlgorithm,
     start: u64,
     len: u64,
-    get: &mut impl FnMut(u64) -> Result<EntryHash, E>,
+    get: &mut impl FnMut(u64) -> Result<TreeHash, E>,
 ) -> Result<TreeHash, E>
 where
     E: From<MerkleError>,
 {
-    let mut f = Frontier::new();
+    let mut f = Frontier::new_with(algorithm);
     for i in start..start.saturating_add(len) {
-        f.push(&get(i)?)?;
+        f.push_leaf(get(i)?)?;
     }
     Ok(f.root())
 }
@@ -288,9 +308,24 @@ fn slice_getter(hashes: &[EntryHash]) -> impl FnMut(u64) -> Result<EntryHash, Me
     }
 }
 
+/// Accessor over leaf hashes, failing with [`MerkleError::NotEnoughLeaves`] past the end.
+fn leaf_getter(leaves: &[TreeHash]) -> impl FnMut(u64) -> Result<TreeHash, MerkleError> + '_ {
+    move |i| {
+        usize::try_from(i)
+            .ok()
+            .and_then(|i| leaves.get(i))
+            .copied()
+            .ok_or(MerkleError::NotEnoughLeaves {
+                size: i.saturating_add(1),
+                available: leaves.len() as u64,
+            })
+    }
+}
+
 /// Inclusion path (RFC 9162 §2.1.3.1 `PATH`) of leaf `index` (0-based) in the tree of the
-/// first `size` hashes, siblings from the leaf upwards.
+/// first `size` hashes, siblings from the leaf upwards (the order of tlog's `RecordProof`).
 pub fn inclusion_path(
+    algorithm: TreeAlgorithm,
     hashes: &[EntryHash],
     index: u64,
     size: u64,
@@ -301,15 +336,41 @@ pub fn inclusion_path(
             available: hashes.len() as u64,
         });
     }
-    inclusion_path_by(index, size, slice_getter(hashes))
+    inclusion_path_by(algorithm, index, size, slice_getter(hashes))
 }
 
 /// [`inclusion_path`] reading entry hashes through `get(leaf_index)`, so a store can serve
 /// them from disk. Reads O(size) hashes.
 pub fn inclusion_path_by<E>(
+    algorithm: TreeAlgorithm,
     index: u64,
     size: u64,
     mut get: impl FnMut(u64) -> Result<EntryHash, E>,
+) -> Result<Vec<TreeHash>, E>
+where
+    E: From<MerkleError>,
+{
+    inclusion_path_of_leaves_by(algorithm, index, size, |i| {
+        get(i).map(|e| algorithm.leaf(&e))
+    })
+}
+
+/// Inclusion path of leaf `index` in the tree of the first `size` of `leaves`, given by their
+/// leaf hashes (for leaves that are not entry hashes, such as the RFC 6962 test vectors).
+pub fn inclusion_path_of_leaves(
+    algorithm: TreeAlgorithm,
+    leaves: &[TreeHash],
+    index: u64,
+    size: u64,
+) -> Result<Vec<TreeHash>, MerkleError> {
+    inclusion_path_of_leaves_by(algorithm, index, size, leaf_getter(leaves))
+}
+
+fn inclusion_path_of_leaves_by<E>(
+    algorithm: TreeAlgorithm,
+    index: u64,
+    size: u64,
+    mut get: impl FnMut(u64) -> Result<TreeHash, E>,
 ) -> Result<Vec<TreeHash>, E>
 where
     E: From<MerkleError>,
@@ -324,10 +385,10 @@ where
     while n > 1 {
         let k = split_point(n);
         if m < k {
-            top_down.push(range_root(offset + k, n - k, &mut get)?);
+            top_down.push(range_root(algorithm, offset + k, n - k, &mut get)?);
             n = k;
         } else {
-            top_down.push(range_root(offset, k, &mut get)?);
+            top_down.push(range_root(algorithm, offset, k, &mut get)?);
             offset += k;
             m -= k;
             n -= k;
@@ -340,6 +401,7 @@ where
 /// Consistency path (RFC 9162 §2.1.4.1 `PROOF`) from the tree of the first `old` hashes to
 /// the tree of the first `new`. Empty when `old == new`.
 pub fn consistency_path(
+    algorithm: TreeAlgorithm,
     hashes: &[EntryHash],
     old: u64,
     new: u64,
@@ -350,14 +412,44 @@ pub fn consistency_path(
             available: hashes.len() as u64,
         });
     }
-    consistency_path_by(old, new, slice_getter(hashes))
+    consistency_path_by(algorithm, old, new, slice_getter(hashes))
 }
 
 /// [`consistency_path`] reading entry hashes through `get(leaf_index)`. Reads O(new) hashes.
 pub fn consistency_path_by<E>(
+    algorithm: TreeAlgorithm,
     old: u64,
     new: u64,
     mut get: impl FnMut(u64) -> Result<EntryHash, E>,
+) -> Result<Vec<TreeHash>, E>
+where
+    E: From<MerkleError>,
+{
+    consistency_path_of_leaves_by(algorithm, old, new, |i| get(i).map(|e| algorithm.leaf(&e)))
+}
+
+/// Consistency path from the first `old` to the first `new` of `leaves`, given by their leaf
+/// hashes.
+pub fn consistency_path_of_leaves(
+    algorithm: TreeAlgorithm,
+    leaves: &[TreeHash],
+    old: u64,
+    new: u64,
+) -> Result<Vec<TreeHash>, MerkleError> {
+    if new > leaves.len() as u64 {
+        return Err(MerkleError::NotEnoughLeaves {
+            size: new,
+            available: leaves.len() as u64,
+        });
+    }
+    consistency_path_of_leaves_by(algorithm, old, new, leaf_getter(leaves))
+}
+
+fn consistency_path_of_leaves_by<E>(
+    algorithm: TreeAlgorithm,
+    old: u64,
+    new: u64,
+    mut get: impl FnMut(u64) -> Result<TreeHash, E>,
 ) -> Result<Vec<TreeHash>, E>
 where
     E: From<MerkleError>,
@@ -374,10 +466,10 @@ where
     while m != n {
         let k = split_point(n);
         if m <= k {
-            top_down.push(range_root(offset + k, n - k, &mut get)?);
+            top_down.push(range_root(algorithm, offset + k, n - k, &mut get)?);
             n = k;
         } else {
-            top_down.push(range_root(offset, k, &mut get)?);
+            top_down.push(range_root(algorithm, offset, k, &mut get)?);
             offset += k;
             m -= k;
             n -= k;
@@ -386,7 +478,7 @@ where
     }
     let mut path = Vec::with_capacity(top_down.len() + 1);
     if !whole {
-        path.push(range_root(offset, n, &mut get)?);
+        path.push(range_root(algorithm, offset, n, &mut get)?);
     }
     path.extend(top_down.into_iter().rev());
     Ok(path)

@@ -7,7 +7,7 @@
 //! Must not: read entries, verify the chain, or write anything but what recovery writes.
 
 use super::auth::Authority;
-use super::entry::FORMAT_VERSION;
+use super::entry::{FORMAT_VERSION, MIN_FORMAT_VERSION};
 use super::error::{LedgerError, guarded, storage_err};
 use super::overlay::Overlay;
 use super::store::{Appended, Db, Ledger, MAGIC, META};
@@ -204,6 +204,7 @@ impl Ledger {
                 path: path.to_path_buf(),
                 db: Db::Write(db),
                 ledger_id,
+                format_version: FORMAT_VERSION,
                 recovered: false,
             };
             let appended =
@@ -221,6 +222,12 @@ impl Ledger {
     /// the checksum of every page first; a file whose last write was interrupted is recovered
     /// in place (see [`Ledger::recovered`]).
     pub fn open(path: &Path) -> Result<Ledger, LedgerError> {
+        Self::open_write(path, false)
+    }
+
+    /// [`Ledger::open`]; with `older`, a file of an older supported format is opened too (for
+    /// `upgrade`), otherwise it is refused with [`LedgerError::NeedsUpgrade`].
+    pub(super) fn open_write(path: &Path, older: bool) -> Result<Ledger, LedgerError> {
         Self::check_exists(path)?;
         guarded(path, || {
             let recovered = interrupted(path)?;
@@ -232,9 +239,10 @@ impl Ledger {
                 path: path.to_path_buf(),
                 db: Db::Write(db),
                 ledger_id: [0; 16],
+                format_version: FORMAT_VERSION,
                 recovered,
             };
-            l.ledger_id = l.read_meta()?;
+            (l.ledger_id, l.format_version) = l.read_meta(older)?;
             Ok(l)
         })
     }
@@ -255,11 +263,27 @@ impl Ledger {
                 path: path.to_path_buf(),
                 db,
                 ledger_id: [0; 16],
+                format_version: FORMAT_VERSION,
                 recovered,
             };
-            l.ledger_id = l.read_meta()?;
+            (l.ledger_id, l.format_version) = l.read_meta(true)?;
             Ok(l)
         })
+    }
+
+    /// The file's format version (`meta.format_version`, docs/FORMAT.md §1).
+    #[must_use]
+    pub fn format_version(&self) -> u16 {
+        self.format_version
+    }
+
+    /// The Merkle tree this file keeps, chosen by its format version: every root, path and
+    /// checkpoint of this ledger uses it.
+    #[must_use]
+    pub fn tree_algorithm(&self) -> super::merkle::TreeAlgorithm {
+        // read_meta admits only versions for_format knows.
+        super::merkle::TreeAlgorithm::for_format(self.format_version)
+            .unwrap_or(super::merkle::TreeAlgorithm::CURRENT)
     }
 
     /// Did opening find the last write interrupted (the file marked as needing recovery) and
@@ -316,7 +340,10 @@ impl Ledger {
         }
     }
 
-    fn read_meta(&self) -> Result<[u8; 16], LedgerError> {
+    /// The ledger id and format version from `meta`. A version newer than this build's is
+    /// refused; an older one ([`MIN_FORMAT_VERSION`] or later) only where `older` is allowed
+    /// (reading, verifying, upgrading), never for an append.
+    fn read_meta(&self, older: bool) -> Result<([u8; 16], u16), LedgerError> {
         let not_ledger = |why: &str| LedgerError::NotALedger {
             path: self.path.clone(),
             why: why.to_string(),
@@ -352,6 +379,7 @@ impl Ledger {
                     supported: FORMAT_VERSION,
                 });
             }
+            std::cmp::Ordering::Less if older && version >= MIN_FORMAT_VERSION => {}
             std::cmp::Ordering::Less => {
                 return Err(LedgerError::NeedsUpgrade {
                     path: self.path.clone(),
@@ -360,11 +388,12 @@ impl Ledger {
             }
             std::cmp::Ordering::Equal => {}
         }
-        get("ledger_id")?
+        let id = get("ledger_id")?
             .and_then(|v| <[u8; 16]>::try_from(v.as_slice()).ok())
             .ok_or_else(|| LedgerError::Corrupt {
                 path: self.path.clone(),
                 detail: "meta.ledger_id is missing or not 16 bytes".into(),
-            })
+            })?;
+        Ok((id, version))
     }
 }

@@ -9,14 +9,20 @@
 //! most [`MAX_PATH_LEN`] hashes; the entry is decoded under the entry decoder's limits.
 
 use super::checkpoint::CheckpointError;
-use super::merkle::{TreeHash, leaf_hash, node_hash};
+use super::merkle::{TreeAlgorithm, TreeHash};
 use super::{CodecError, EntryHash};
 use crate::model::Seq;
 
-/// `format` of an inclusion proof file.
-pub const INCLUSION_FORMAT: &str = "jixiao-inclusion-proof/1";
-/// `format` of a consistency proof file.
-pub const CONSISTENCY_FORMAT: &str = "jixiao-consistency-proof/1";
+/// `format` of an inclusion proof file over an RFC 6962 tree (format-2 ledgers), carrying
+/// tlog's `CheckRecord` inputs.
+pub const INCLUSION_FORMAT: &str = "jixiao-inclusion-proof/2";
+/// `format` of a consistency proof file over an RFC 6962 tree, carrying tlog's `CheckTree`
+/// inputs.
+pub const CONSISTENCY_FORMAT: &str = "jixiao-consistency-proof/2";
+/// `format` of an inclusion proof file over a keyed-BLAKE3 tree (format-1 ledgers).
+pub const INCLUSION_FORMAT_V1: &str = "jixiao-inclusion-proof/1";
+/// `format` of a consistency proof file over a keyed-BLAKE3 tree (format-1 ledgers).
+pub const CONSISTENCY_FORMAT_V1: &str = "jixiao-consistency-proof/1";
 /// Most path elements accepted (trees of up to 2^64 leaves need at most 65).
 pub const MAX_PATH_LEN: usize = 128;
 
@@ -99,7 +105,7 @@ pub enum ProofError {
     },
     /// The file names a format this build does not read.
     #[error(
-        "proof file format {found:?} is not one this build reads ({INCLUSION_FORMAT}, {CONSISTENCY_FORMAT})"
+        "proof file format {found:?} is not one this build reads ({INCLUSION_FORMAT}, {CONSISTENCY_FORMAT}, {INCLUSION_FORMAT_V1}, {CONSISTENCY_FORMAT_V1})"
     )]
     UnknownFormat {
         /// The format found.
@@ -149,6 +155,24 @@ pub enum ProofError {
         /// seq inside the entry.
         in_entry: Seq,
     },
+    /// A base64 field is not canonical standard base64 of a 32-byte hash.
+    #[error("proof file field {field}: not canonical base64 (RFC 4648, padded) of 32 bytes")]
+    BadBase64 {
+        /// Field name (with index for path elements).
+        field: String,
+    },
+    /// A field that restates another (for tlog) disagrees with what it restates.
+    #[error(
+        "proof file field {field}: {stated} disagrees with the {derived} the other fields give; the proof was altered"
+    )]
+    Restated {
+        /// Field name.
+        field: &'static str,
+        /// Value in the proof file.
+        stated: String,
+        /// Value derived from the other fields.
+        derived: String,
+    },
     /// A stated field disagrees with the checkpoint.
     #[error("proof file field {field}: {stated} disagrees with the checkpoint's {in_checkpoint}")]
     CheckpointMismatch {
@@ -171,9 +195,22 @@ pub enum ProofError {
 }
 
 /// Checks that `path` proves `leaf_entry_hash` is leaf `index` (0-based) of the tree of
-/// `size` leaves with root `root` (RFC 9162 §2.1.3.2).
+/// `size` leaves with root `root` (RFC 9162 §2.1.3.2), in the tree hashed by `tree`.
 pub fn verify_inclusion(
+    tree: TreeAlgorithm,
     leaf_entry_hash: &EntryHash,
+    index: u64,
+    size: u64,
+    path: &[TreeHash],
+    root: &TreeHash,
+) -> Result<(), ProofError> {
+    verify_inclusion_of_leaf(tree, &tree.leaf(leaf_entry_hash), index, size, path, root)
+}
+
+/// [`verify_inclusion`] for a leaf given by its leaf hash (tlog's record hash).
+pub fn verify_inclusion_of_leaf(
+    tree: TreeAlgorithm,
+    leaf: &TreeHash,
     index: u64,
     size: u64,
     path: &[TreeHash],
@@ -187,13 +224,13 @@ pub fn verify_inclusion(
         found: path.len(),
     };
     let (mut fnode, mut snode) = (index, size - 1);
-    let mut r = leaf_hash(leaf_entry_hash);
+    let mut r = *leaf;
     for p in path {
         if snode == 0 {
             return Err(bad_len());
         }
         if fnode & 1 == 1 || fnode == snode {
-            r = node_hash(p, &r);
+            r = tree.node(p, &r);
             if fnode & 1 == 0 {
                 while fnode & 1 == 0 && fnode != 0 {
                     fnode >>= 1;
@@ -201,7 +238,7 @@ pub fn verify_inclusion(
                 }
             }
         } else {
-            r = node_hash(&r, p);
+            r = tree.node(&r, p);
         }
         fnode >>= 1;
         snode >>= 1;
@@ -219,6 +256,7 @@ pub fn verify_inclusion(
 /// size `old` with root `old_root` (RFC 9162 §2.1.4.2). Equal sizes need an empty path and
 /// equal roots; the empty tree (old = 0) is extended by every tree, with an empty path.
 pub fn verify_consistency(
+    tree: TreeAlgorithm,
     old: u64,
     new: u64,
     old_root: &TreeHash,
@@ -265,8 +303,8 @@ pub fn verify_consistency(
             return Err(bad_len());
         }
         if fnode & 1 == 1 || fnode == snode {
-            fr = node_hash(c, &fr);
-            sr = node_hash(c, &sr);
+            fr = tree.node(c, &fr);
+            sr = tree.node(c, &sr);
             if fnode & 1 == 0 {
                 while fnode & 1 == 0 && fnode != 0 {
                     fnode >>= 1;
@@ -274,7 +312,7 @@ pub fn verify_consistency(
                 }
             }
         } else {
-            sr = node_hash(&sr, c);
+            sr = tree.node(&sr, c);
         }
         fnode >>= 1;
         snode >>= 1;

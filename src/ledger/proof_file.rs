@@ -1,20 +1,26 @@
 //! The self-contained proof files an auditor checks offline with nothing but public keys:
-//! `jixiao-inclusion-proof/1` and `jixiao-consistency-proof/1` (docs/FORMAT.md §9.5).
+//! `jixiao-inclusion-proof/2` and `jixiao-consistency-proof/2` over the RFC 6962 tree of a
+//! format-2 ledger (they carry tlog's `CheckRecord` / `CheckTree` inputs), and `/1` over the
+//! keyed-BLAKE3 tree of a format-1 ledger (docs/FORMAT.md §9.5).
 //!
-//! Owns: their JSON form, parsing (strict, capped) and checking against trusted keys, with the
-//! path algorithms of src/ledger/proof.rs. Must not: open the ledger or decide which keys to
-//! trust.
+//! Owns: building and checking them against trusted keys, with the path algorithms of
+//! src/ledger/proof.rs; the file version follows the tree. Their JSON wire form is
+//! src/ledger/proof_wire.rs. Must not: open the ledger or decide which keys to trust.
 
 use super::checkpoint::{SignedCheckpoint, origin_for};
-use super::merkle::TreeHash;
+use super::cosig::WitnessKey;
+use super::merkle::{TreeAlgorithm, TreeHash};
 use super::proof::{
-    CONSISTENCY_FORMAT, INCLUSION_FORMAT, MAX_PATH_LEN, ProofError, verify_consistency,
-    verify_inclusion,
+    CONSISTENCY_FORMAT, CONSISTENCY_FORMAT_V1, INCLUSION_FORMAT, INCLUSION_FORMAT_V1, ProofError,
+    verify_consistency, verify_inclusion,
+};
+use super::proof_wire::{
+    ConsistencyV1, ConsistencyV2, FormatOnly, InclusionV1, InclusionV2, b64, b64_hash, b64_path,
+    check_size, from_json, hex_array, hex_path, hex_vec, to_json_text,
 };
 use super::{Entry, EntryHash};
 use crate::model::Seq;
 use ed25519_dalek::VerifyingKey;
-use serde::{Deserialize, Serialize};
 
 /// An inclusion proof file: one entry, its place in a tree, and the signed checkpoint of
 /// that tree.
@@ -34,6 +40,8 @@ pub struct InclusionProof {
     pub path: Vec<TreeHash>,
     /// Signed checkpoint of the tree of `tree_size` entries.
     pub checkpoint: SignedCheckpoint,
+    /// The tree's hashing: RFC 6962 (written as `/2`) or keyed BLAKE3 (`/1`).
+    pub tree: TreeAlgorithm,
 }
 
 /// A consistency proof file: two signed checkpoints of one ledger and the path between them.
@@ -47,6 +55,8 @@ pub struct ConsistencyProof {
     pub new_checkpoint: SignedCheckpoint,
     /// Consistency path from the older to the newer tree.
     pub path: Vec<TreeHash>,
+    /// The tree's hashing: RFC 6962 (written as `/2`) or keyed BLAKE3 (`/1`).
+    pub tree: TreeAlgorithm,
 }
 
 /// What a checked proof file established.
@@ -89,97 +99,30 @@ pub enum ProofSummary {
     },
 }
 
-#[derive(Deserialize)]
-struct FormatOnly {
-    format: String,
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct InclusionWire {
-    format: String,
-    ledger_id: String,
-    seq: u64,
-    entry: String,
-    entry_hash: String,
-    tree_size: u64,
-    path: Vec<String>,
-    checkpoint: String,
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ConsistencyWire {
-    format: String,
-    ledger_id: String,
-    old_checkpoint: String,
-    new_checkpoint: String,
-    path: Vec<String>,
-}
-
-fn is_lower_hex(s: &str) -> bool {
-    s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-}
-
-fn hex_array<const N: usize>(field: &str, s: &str) -> Result<[u8; N], ProofError> {
-    let err = || ProofError::BadHex {
-        field: field.to_owned(),
-        expected: (2 * N).to_string(),
-    };
-    if s.len() != 2 * N || !is_lower_hex(s) {
-        return Err(err());
-    }
-    let mut out = [0u8; N];
-    hex::decode_to_slice(s, &mut out).map_err(|_| err())?;
-    Ok(out)
-}
-
-fn hex_vec(field: &str, s: &str) -> Result<Vec<u8>, ProofError> {
-    if !s.len().is_multiple_of(2) || !is_lower_hex(s) {
-        return Err(ProofError::BadHex {
-            field: field.to_owned(),
-            expected: "an even number of".to_owned(),
+fn restated(field: &'static str, stated: u64, derived: u64) -> Result<(), ProofError> {
+    if stated != derived {
+        return Err(ProofError::Restated {
+            field,
+            stated: stated.to_string(),
+            derived: derived.to_string(),
         });
-    }
-    hex::decode(s).map_err(|_| ProofError::BadHex {
-        field: field.to_owned(),
-        expected: "an even number of".to_owned(),
-    })
-}
-
-fn hex_path(s: &[String]) -> Result<Vec<TreeHash>, ProofError> {
-    if s.len() > MAX_PATH_LEN {
-        return Err(ProofError::PathLength {
-            kind: "file",
-            found: s.len(),
-        });
-    }
-    s.iter()
-        .enumerate()
-        .map(|(i, h)| hex_array::<32>(&format!("path[{i}]"), h))
-        .collect()
-}
-
-/// Refuses a text longer than [`crate::limits::MAX_PROOF_FILE_BYTES`] before parsing it.
-fn check_size(text: &str) -> Result<(), ProofError> {
-    if text.len() as u64 > crate::limits::MAX_PROOF_FILE_BYTES {
-        return Err(ProofError::TooLarge { found: text.len() });
     }
     Ok(())
 }
 
-fn json_err(format: &str, e: &serde_json::Error) -> ProofError {
-    ProofError::Json {
-        format: format.to_owned(),
-        message: e.to_string(),
+fn restated_hash(
+    field: &'static str,
+    stated: &TreeHash,
+    derived: &TreeHash,
+) -> Result<(), ProofError> {
+    if stated != derived {
+        return Err(ProofError::Restated {
+            field,
+            stated: b64(stated),
+            derived: b64(derived),
+        });
     }
-}
-
-fn to_json_text<T: Serialize>(v: &T) -> String {
-    // Serialising structs of strings and integers into a String cannot fail.
-    let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
-    s.push('\n');
-    s
+    Ok(())
 }
 
 fn parse_checkpoint(which: &'static str, text: &str) -> Result<SignedCheckpoint, ProofError> {
@@ -199,10 +142,31 @@ fn check_origin(ledger_id: &[u8; 16], cp: &SignedCheckpoint) -> Result<(), Proof
 }
 
 impl InclusionProof {
-    /// Assembles a proof of entry `seq` from its stored bytes, its inclusion path and the
-    /// signed checkpoint the path leads to; the entry hash and tree size are derived.
+    /// Assembles a proof of entry `seq` from its stored bytes, its inclusion path in the
+    /// current format's tree and the signed checkpoint the path leads to; the entry hash and
+    /// tree size are derived.
     #[must_use]
     pub fn new(
+        ledger_id: [u8; 16],
+        seq: Seq,
+        entry: Vec<u8>,
+        path: Vec<TreeHash>,
+        checkpoint: SignedCheckpoint,
+    ) -> InclusionProof {
+        InclusionProof::new_in(
+            TreeAlgorithm::CURRENT,
+            ledger_id,
+            seq,
+            entry,
+            path,
+            checkpoint,
+        )
+    }
+
+    /// [`InclusionProof::new`] for a path in the tree hashed by `tree`.
+    #[must_use]
+    pub fn new_in(
+        tree: TreeAlgorithm,
         ledger_id: [u8; 16],
         seq: Seq,
         entry: Vec<u8>,
@@ -217,45 +181,88 @@ impl InclusionProof {
             entry,
             path,
             checkpoint,
+            tree,
         }
     }
 
-    /// The proof file text (pretty JSON, newline-terminated).
+    /// The proof file text (pretty JSON, newline-terminated): `/2` for an RFC 6962 tree, `/1`
+    /// for a keyed-BLAKE3 one.
     #[must_use]
     pub fn to_json(&self) -> String {
-        to_json_text(&InclusionWire {
-            format: INCLUSION_FORMAT.to_owned(),
-            ledger_id: hex::encode(self.ledger_id),
-            seq: self.seq,
-            entry: hex::encode(&self.entry),
-            entry_hash: self.entry_hash.to_hex(),
-            tree_size: self.tree_size,
-            path: self.path.iter().map(hex::encode).collect(),
-            checkpoint: self.checkpoint.to_text(),
-        })
+        match self.tree {
+            TreeAlgorithm::Blake3V1 => to_json_text(&InclusionV1 {
+                format: INCLUSION_FORMAT_V1.to_owned(),
+                ledger_id: hex::encode(self.ledger_id),
+                seq: self.seq,
+                entry: hex::encode(&self.entry),
+                entry_hash: self.entry_hash.to_hex(),
+                tree_size: self.tree_size,
+                path: self.path.iter().map(hex::encode).collect(),
+                checkpoint: self.checkpoint.to_text(),
+            }),
+            TreeAlgorithm::Rfc6962 => to_json_text(&InclusionV2 {
+                format: INCLUSION_FORMAT.to_owned(),
+                ledger_id: hex::encode(self.ledger_id),
+                seq: self.seq,
+                entry: hex::encode(&self.entry),
+                entry_hash: self.entry_hash.to_hex(),
+                index: self.seq.saturating_sub(1),
+                tree_size: self.tree_size,
+                record_hash: b64(&self.tree.leaf(&self.entry_hash)),
+                tree_hash: b64(&self.checkpoint.checkpoint.root),
+                record_proof: self.path.iter().map(b64).collect(),
+                checkpoint: self.checkpoint.to_text(),
+            }),
+        }
     }
 
-    /// Parses an inclusion proof file (strict: unknown fields, upper-case hex and malformed
-    /// checkpoints are refused). Checks nothing cryptographic.
+    /// Parses an inclusion proof file of either version (strict: unknown fields, upper-case
+    /// hex, non-canonical base64 and malformed checkpoints are refused; in `/2` the fields
+    /// that restate others for tlog must agree with them). Checks no signature or path.
     pub fn parse(text: &str) -> Result<InclusionProof, ProofError> {
-        check_size(text)?;
-        let w: InclusionWire =
-            serde_json::from_str(text).map_err(|e| json_err(INCLUSION_FORMAT, &e))?;
-        if w.format != INCLUSION_FORMAT {
-            return Err(ProofError::UnknownFormat { found: w.format });
-        }
-        if w.seq == 0 {
+        let head: FormatOnly = from_json("proof", text)?;
+        let p = match head.format.as_str() {
+            INCLUSION_FORMAT_V1 => {
+                let w: InclusionV1 = from_json(INCLUSION_FORMAT_V1, text)?;
+                InclusionProof {
+                    ledger_id: hex_array::<16>("ledger_id", &w.ledger_id)?,
+                    seq: w.seq,
+                    entry: hex_vec("entry", &w.entry)?,
+                    entry_hash: EntryHash(hex_array::<32>("entry_hash", &w.entry_hash)?),
+                    tree_size: w.tree_size,
+                    path: hex_path(&w.path)?,
+                    checkpoint: parse_checkpoint("checkpoint", &w.checkpoint)?,
+                    tree: TreeAlgorithm::Blake3V1,
+                }
+            }
+            INCLUSION_FORMAT => {
+                let w: InclusionV2 = from_json(INCLUSION_FORMAT, text)?;
+                if w.seq == 0 {
+                    return Err(ProofError::SeqZero);
+                }
+                let p = InclusionProof {
+                    ledger_id: hex_array::<16>("ledger_id", &w.ledger_id)?,
+                    seq: w.seq,
+                    entry: hex_vec("entry", &w.entry)?,
+                    entry_hash: EntryHash(hex_array::<32>("entry_hash", &w.entry_hash)?),
+                    tree_size: w.tree_size,
+                    path: b64_path("record_proof", &w.record_proof)?,
+                    checkpoint: parse_checkpoint("checkpoint", &w.checkpoint)?,
+                    tree: TreeAlgorithm::Rfc6962,
+                };
+                restated("index", w.index, p.seq - 1)?;
+                let record_hash = b64_hash("record_hash", &w.record_hash)?;
+                restated_hash("record_hash", &record_hash, &p.tree.leaf(&p.entry_hash))?;
+                let tree_hash = b64_hash("tree_hash", &w.tree_hash)?;
+                restated_hash("tree_hash", &tree_hash, &p.checkpoint.checkpoint.root)?;
+                p
+            }
+            _ => return Err(ProofError::UnknownFormat { found: head.format }),
+        };
+        if p.seq == 0 {
             return Err(ProofError::SeqZero);
         }
-        Ok(InclusionProof {
-            ledger_id: hex_array::<16>("ledger_id", &w.ledger_id)?,
-            seq: w.seq,
-            entry: hex_vec("entry", &w.entry)?,
-            entry_hash: EntryHash(hex_array::<32>("entry_hash", &w.entry_hash)?),
-            tree_size: w.tree_size,
-            path: hex_path(&w.path)?,
-            checkpoint: parse_checkpoint("checkpoint", &w.checkpoint)?,
-        })
+        Ok(p)
     }
 
     /// Checks the proof: the entry bytes hash to the stated hash and decode to an entry with
@@ -264,6 +271,17 @@ impl InclusionProof {
     pub fn check<N: AsRef<str>>(
         &self,
         trusted: &[(N, VerifyingKey)],
+    ) -> Result<ProofSummary, ProofError> {
+        self.check_with(trusted, &[], 1)
+    }
+
+    /// [`InclusionProof::check`], also counting cosignatures by `witnesses` and requiring at
+    /// least `min` distinct trusted keys on the checkpoint.
+    pub fn check_with<N: AsRef<str>>(
+        &self,
+        trusted: &[(N, VerifyingKey)],
+        witnesses: &[WitnessKey],
+        min: usize,
     ) -> Result<ProofSummary, ProofError> {
         if self.seq == 0 {
             return Err(ProofError::SeqZero);
@@ -297,12 +315,13 @@ impl InclusionProof {
         }
         let signers = self
             .checkpoint
-            .verify_signatures(trusted)
+            .verify_quorum(trusted, witnesses, min)
             .map_err(|source| ProofError::Checkpoint {
                 which: "checkpoint",
                 source,
             })?;
         verify_inclusion(
+            self.tree,
             &self.entry_hash,
             self.seq - 1,
             self.tree_size,
@@ -322,32 +341,70 @@ impl InclusionProof {
 }
 
 impl ConsistencyProof {
-    /// The proof file text (pretty JSON, newline-terminated).
+    /// The proof file text (pretty JSON, newline-terminated): `/2` for an RFC 6962 tree, `/1`
+    /// for a keyed-BLAKE3 one.
     #[must_use]
     pub fn to_json(&self) -> String {
-        to_json_text(&ConsistencyWire {
-            format: CONSISTENCY_FORMAT.to_owned(),
-            ledger_id: hex::encode(self.ledger_id),
-            old_checkpoint: self.old_checkpoint.to_text(),
-            new_checkpoint: self.new_checkpoint.to_text(),
-            path: self.path.iter().map(hex::encode).collect(),
-        })
+        let (old, new) = (
+            &self.old_checkpoint.checkpoint,
+            &self.new_checkpoint.checkpoint,
+        );
+        match self.tree {
+            TreeAlgorithm::Blake3V1 => to_json_text(&ConsistencyV1 {
+                format: CONSISTENCY_FORMAT_V1.to_owned(),
+                ledger_id: hex::encode(self.ledger_id),
+                old_checkpoint: self.old_checkpoint.to_text(),
+                new_checkpoint: self.new_checkpoint.to_text(),
+                path: self.path.iter().map(hex::encode).collect(),
+            }),
+            TreeAlgorithm::Rfc6962 => to_json_text(&ConsistencyV2 {
+                format: CONSISTENCY_FORMAT.to_owned(),
+                ledger_id: hex::encode(self.ledger_id),
+                old_size: old.size,
+                old_hash: b64(&old.root),
+                new_size: new.size,
+                new_hash: b64(&new.root),
+                tree_proof: self.path.iter().map(b64).collect(),
+                old_checkpoint: self.old_checkpoint.to_text(),
+                new_checkpoint: self.new_checkpoint.to_text(),
+            }),
+        }
     }
 
-    /// Parses a consistency proof file (strict, as [`InclusionProof::parse`]).
+    /// Parses a consistency proof file of either version (strict, as
+    /// [`InclusionProof::parse`]; in `/2` the sizes and hashes restated for tlog must be the
+    /// checkpoints').
     pub fn parse(text: &str) -> Result<ConsistencyProof, ProofError> {
-        check_size(text)?;
-        let w: ConsistencyWire =
-            serde_json::from_str(text).map_err(|e| json_err(CONSISTENCY_FORMAT, &e))?;
-        if w.format != CONSISTENCY_FORMAT {
-            return Err(ProofError::UnknownFormat { found: w.format });
+        let head: FormatOnly = from_json("proof", text)?;
+        match head.format.as_str() {
+            CONSISTENCY_FORMAT_V1 => {
+                let w: ConsistencyV1 = from_json(CONSISTENCY_FORMAT_V1, text)?;
+                Ok(ConsistencyProof {
+                    ledger_id: hex_array::<16>("ledger_id", &w.ledger_id)?,
+                    old_checkpoint: parse_checkpoint("old checkpoint", &w.old_checkpoint)?,
+                    new_checkpoint: parse_checkpoint("new checkpoint", &w.new_checkpoint)?,
+                    path: hex_path(&w.path)?,
+                    tree: TreeAlgorithm::Blake3V1,
+                })
+            }
+            CONSISTENCY_FORMAT => {
+                let w: ConsistencyV2 = from_json(CONSISTENCY_FORMAT, text)?;
+                let p = ConsistencyProof {
+                    ledger_id: hex_array::<16>("ledger_id", &w.ledger_id)?,
+                    old_checkpoint: parse_checkpoint("old checkpoint", &w.old_checkpoint)?,
+                    new_checkpoint: parse_checkpoint("new checkpoint", &w.new_checkpoint)?,
+                    path: b64_path("tree_proof", &w.tree_proof)?,
+                    tree: TreeAlgorithm::Rfc6962,
+                };
+                let (old, new) = (&p.old_checkpoint.checkpoint, &p.new_checkpoint.checkpoint);
+                restated("old_size", w.old_size, old.size)?;
+                restated_hash("old_hash", &b64_hash("old_hash", &w.old_hash)?, &old.root)?;
+                restated("new_size", w.new_size, new.size)?;
+                restated_hash("new_hash", &b64_hash("new_hash", &w.new_hash)?, &new.root)?;
+                Ok(p)
+            }
+            _ => Err(ProofError::UnknownFormat { found: head.format }),
         }
-        Ok(ConsistencyProof {
-            ledger_id: hex_array::<16>("ledger_id", &w.ledger_id)?,
-            old_checkpoint: parse_checkpoint("old checkpoint", &w.old_checkpoint)?,
-            new_checkpoint: parse_checkpoint("new checkpoint", &w.new_checkpoint)?,
-            path: hex_path(&w.path)?,
-        })
     }
 
     /// Checks the proof: both checkpoints name this ledger and are signed by a trusted key,
@@ -356,18 +413,29 @@ impl ConsistencyProof {
         &self,
         trusted: &[(N, VerifyingKey)],
     ) -> Result<ProofSummary, ProofError> {
+        self.check_with(trusted, &[], 1)
+    }
+
+    /// [`ConsistencyProof::check`], also counting cosignatures by `witnesses` and requiring at
+    /// least `min` distinct trusted keys on each checkpoint.
+    pub fn check_with<N: AsRef<str>>(
+        &self,
+        trusted: &[(N, VerifyingKey)],
+        witnesses: &[WitnessKey],
+        min: usize,
+    ) -> Result<ProofSummary, ProofError> {
         check_origin(&self.ledger_id, &self.old_checkpoint)?;
         check_origin(&self.ledger_id, &self.new_checkpoint)?;
         let old_signers = self
             .old_checkpoint
-            .verify_signatures(trusted)
+            .verify_quorum(trusted, witnesses, min)
             .map_err(|source| ProofError::Checkpoint {
                 which: "old checkpoint",
                 source,
             })?;
         let new_signers = self
             .new_checkpoint
-            .verify_signatures(trusted)
+            .verify_quorum(trusted, witnesses, min)
             .map_err(|source| ProofError::Checkpoint {
                 which: "new checkpoint",
                 source,
@@ -376,7 +444,9 @@ impl ConsistencyProof {
             &self.old_checkpoint.checkpoint,
             &self.new_checkpoint.checkpoint,
         );
-        verify_consistency(old.size, new.size, &old.root, &new.root, &self.path)?;
+        verify_consistency(
+            self.tree, old.size, new.size, &old.root, &new.root, &self.path,
+        )?;
         Ok(ProofSummary::Consistency {
             ledger_id: self.ledger_id,
             old_size: old.size,
@@ -394,11 +464,26 @@ pub fn check_proof_text<N: AsRef<str>>(
     text: &str,
     trusted: &[(N, VerifyingKey)],
 ) -> Result<ProofSummary, ProofError> {
+    check_proof_text_with(text, trusted, &[], 1)
+}
+
+/// [`check_proof_text`], also counting cosignatures by `witnesses` toward at least `min`
+/// distinct trusted keys on every checkpoint of the file.
+pub fn check_proof_text_with<N: AsRef<str>>(
+    text: &str,
+    trusted: &[(N, VerifyingKey)],
+    witnesses: &[WitnessKey],
+    min: usize,
+) -> Result<ProofSummary, ProofError> {
     check_size(text)?;
-    let head: FormatOnly = serde_json::from_str(text).map_err(|e| json_err("proof", &e))?;
+    let head: FormatOnly = from_json("proof", text)?;
     match head.format.as_str() {
-        INCLUSION_FORMAT => InclusionProof::parse(text)?.check(trusted),
-        CONSISTENCY_FORMAT => ConsistencyProof::parse(text)?.check(trusted),
+        INCLUSION_FORMAT | INCLUSION_FORMAT_V1 => {
+            InclusionProof::parse(text)?.check_with(trusted, witnesses, min)
+        }
+        CONSISTENCY_FORMAT | CONSISTENCY_FORMAT_V1 => {
+            ConsistencyProof::parse(text)?.check_with(trusted, witnesses, min)
+        }
         _ => Err(ProofError::UnknownFormat { found: head.format }),
     }
 }
@@ -408,6 +493,16 @@ pub fn check_proof_bytes<N: AsRef<str>>(
     bytes: &[u8],
     trusted: &[(N, VerifyingKey)],
 ) -> Result<ProofSummary, ProofError> {
+    check_proof_bytes_with(bytes, trusted, &[], 1)
+}
+
+/// [`check_proof_text_with`] over raw file bytes, refusing bytes that are not UTF-8.
+pub fn check_proof_bytes_with<N: AsRef<str>>(
+    bytes: &[u8],
+    trusted: &[(N, VerifyingKey)],
+    witnesses: &[WitnessKey],
+    min: usize,
+) -> Result<ProofSummary, ProofError> {
     let text = std::str::from_utf8(bytes).map_err(|e| ProofError::NotUtf8(e.valid_up_to()))?;
-    check_proof_text(text, trusted)
+    check_proof_text_with(text, trusted, witnesses, min)
 }

@@ -9,9 +9,9 @@
 //! checks nothing; the caller verifies the rebuilt ledger like any other file.
 
 use super::auth::Authority;
-use super::entry::{Entry, EntryHash, FORMAT_VERSION};
+use super::entry::{Entry, EntryHash};
 use super::error::{LedgerError, guarded, storage_err};
-use super::merkle::Frontier;
+use super::merkle::{Frontier, TreeAlgorithm};
 use super::store::{
     BATCHES, BatchRecord, ENTRIES, HASHES, Ledger, MAGIC, MERKLE, META, write_authority,
 };
@@ -20,14 +20,27 @@ use redb::Database;
 use std::path::Path;
 
 /// The stored bytes of a ledger's first `entries.len()` entries and its batch records.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredLedger {
     /// Ledger id (`meta.ledger_id`).
     pub ledger_id: [u8; 16],
+    /// Format version (`meta.format_version`), which chooses the rebuilt Merkle tree.
+    pub format_version: u16,
     /// Stored bytes of seq 1, 2, …, in order.
     pub entries: Vec<Vec<u8>>,
     /// Batch records, in seq order.
     pub batches: Vec<BatchRecord>,
+}
+
+impl Default for StoredLedger {
+    fn default() -> StoredLedger {
+        StoredLedger {
+            ledger_id: [0; 16],
+            format_version: super::entry::FORMAT_VERSION,
+            entries: Vec::new(),
+            batches: Vec::new(),
+        }
+    }
 }
 
 impl StoredLedger {
@@ -65,6 +78,7 @@ impl StoredLedger {
                 .collect();
             Ok(StoredLedger {
                 ledger_id: ledger.ledger_id(),
+                format_version: ledger.format_version(),
                 entries,
                 batches,
             })
@@ -120,8 +134,11 @@ fn write_tables(path: &Path, stored: &StoredLedger) -> Result<(), LedgerError> {
     {
         let mut meta = txn.open_table(META).map_err(|e| se(&e))?;
         meta.insert("magic", MAGIC).map_err(|e| se(&e))?;
-        meta.insert("format_version", FORMAT_VERSION.to_le_bytes().as_slice())
-            .map_err(|e| se(&e))?;
+        meta.insert(
+            "format_version",
+            stored.format_version.to_le_bytes().as_slice(),
+        )
+        .map_err(|e| se(&e))?;
         meta.insert("ledger_id", stored.ledger_id.as_slice())
             .map_err(|e| se(&e))?;
         let mut entries = txn.open_table(ENTRIES).map_err(|e| se(&e))?;
@@ -145,7 +162,10 @@ fn write_tables(path: &Path, stored: &StoredLedger) -> Result<(), LedgerError> {
                 .insert(b.last, block.as_slice())
                 .map_err(|e| se(&e))?;
         }
-        let frontier = Frontier::from_hashes(&hashes).map_err(|e| se(&e))?;
+        // A version without a tree (not 1 or 2) gets the current one; opening refuses it.
+        let tree =
+            TreeAlgorithm::for_format(stored.format_version).unwrap_or(TreeAlgorithm::CURRENT);
+        let frontier = Frontier::from_hashes_with(tree, &hashes).map_err(|e| se(&e))?;
         let mut merkle = txn.open_table(MERKLE).map_err(|e| se(&e))?;
         merkle
             .insert("frontier", frontier.to_bytes().as_slice())

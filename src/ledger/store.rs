@@ -6,7 +6,7 @@
 //! (src/ledger/read.rs), or judge the history (src/ledger/verify.rs).
 
 use super::auth::{Authority, KeyRecord};
-use super::entry::{Entry, EntryHash, EntryRef, FORMAT_VERSION};
+use super::entry::{ENVELOPE_VERSION, Entry, EntryHash, EntryRef, FORMAT_VERSION};
 use super::error::LedgerError;
 use super::error::{guarded, storage_err};
 use super::merkle::Frontier;
@@ -136,6 +136,8 @@ pub struct Ledger {
     pub(super) path: PathBuf,
     pub(super) db: Db,
     pub(super) ledger_id: [u8; 16],
+    /// `meta.format_version` (docs/FORMAT.md §1): which Merkle tree the file keeps.
+    pub(super) format_version: u16,
     /// The last write had been interrupted and opening recovered it.
     pub(super) recovered: bool,
 }
@@ -543,7 +545,7 @@ impl BatchInput<'_> {
                 authority.apply(event);
             }
             let entry = EntryRef {
-                version: FORMAT_VERSION,
+                version: ENVELOPE_VERSION,
                 seq,
                 prev,
                 recorded_at: self.recorded_at,

@@ -5,7 +5,7 @@
 //! thread (src/ledger/verify_read.rs) and checked here in key order, so that work overlaps.
 
 use super::auth::Authority;
-use super::entry::{CodecError, Entry, EntryHash, FORMAT_VERSION, Recorded};
+use super::entry::{CodecError, ENVELOPE_VERSION, Entry, EntryHash, Recorded};
 use super::error::guarded;
 use super::failure::{Failure, FailureKind, Verified, fail, open_failure};
 use super::merkle::Frontier;
@@ -172,7 +172,7 @@ impl Ledger {
         let mut authority: Option<Authority> = None;
         let mut batch = next_batch(1)?;
         let mut batch_count = 0u64;
-        let mut frontier = Frontier::new();
+        let mut frontier = Frontier::new_with(self.tree_algorithm());
         let mut roots_at = BTreeMap::new();
         let mut last_time = i64::MIN;
         // The entry count the hash blocks claim, for progress only (the walk checks it).
@@ -226,12 +226,12 @@ impl Ledger {
                     };
                     fail(Some(seq), kind, e.to_string())
                 })?;
-                if entry.version != FORMAT_VERSION {
+                if entry.version != ENVELOPE_VERSION {
                     return Err(fail(
                         Some(seq),
                         FailureKind::Version,
                         format!(
-                            "envelope format {} (this build writes {FORMAT_VERSION})",
+                            "envelope version {} (formats 1 and 2 have envelope version {ENVELOPE_VERSION})",
                             entry.version
                         ),
                     ));
@@ -424,13 +424,18 @@ impl Ledger {
         let verified = Verified {
             root: frontier.root(),
             roots_at,
+            tree: frontier.algorithm(),
+            v1_roots_at: BTreeMap::new(),
             ledger_id,
             size,
             batches: batch_count,
             head: prev,
             authority,
         };
+        let mut verified = verified;
+        let kept_v1 = super::upgrade_state::check_upgraded(self, &mut verified, &sizes)?;
         check_kept(&verified, &kept)?;
+        check_kept(&verified, &kept_v1)?;
         Ok(verified)
     }
 }

@@ -9,13 +9,14 @@
 use super::auth::Authority;
 use super::checkpoint::{Checkpoint, SignedCheckpoint, key_hash};
 use super::failure::{Failure, FailureKind, Verified};
-use super::merkle::empty_root;
 use super::store::{BATCHES, CHECKPOINTS, ENTRIES, HASHES, KEYS, MERKLE, META};
+use super::upgrade_state::{CHECKPOINTS_V1, UPGRADE_ROW};
 use ed25519_dalek::VerifyingKey;
 use redb::{MultimapTableHandle, ReadTransaction, ReadableTable, TableError, TableHandle};
 
 /// The tables of a ledger file (docs/FORMAT.md §2); a file with any other table fails.
-pub const TABLES: [&str; 7] = [
+/// `checkpoints_v1` exists only in a file upgraded from format 1 (§9.6).
+pub const TABLES: [&str; 8] = [
     "meta",
     "entries",
     "hashes",
@@ -23,10 +24,11 @@ pub const TABLES: [&str; 7] = [
     "merkle",
     "checkpoints",
     "keys",
+    "checkpoints_v1",
 ];
 
-/// The rows `meta` holds, exactly.
-const META_ROWS: [&str; 3] = ["format_version", "ledger_id", "magic"];
+/// The rows `meta` may hold; `upgrade_v1` only in a file upgraded from format 1.
+const META_ROWS: [&str; 4] = ["format_version", "ledger_id", "magic", UPGRADE_ROW];
 
 fn tables_failure(detail: impl Into<String>) -> Failure {
     Failure {
@@ -76,6 +78,7 @@ pub(super) fn check_tables(txn: &ReadTransaction) -> Result<(), Failure> {
     typed("merkle", txn.open_table(MERKLE).map(drop))?;
     typed("checkpoints", txn.open_table(CHECKPOINTS).map(drop))?;
     typed("keys", txn.open_table(KEYS).map(drop))?;
+    typed("checkpoints_v1", txn.open_table(CHECKPOINTS_V1).map(drop))?;
     if let Ok(meta) = txn.open_table(META) {
         for row in meta.iter().map_err(|e| storage(&e))? {
             let (k, _) = row.map_err(|e| storage(&e))?;
@@ -188,16 +191,23 @@ impl Verified {
             ));
         }
         let root = if c.size == 0 {
-            Some(empty_root())
+            Some(self.tree.empty())
         } else {
             self.roots_at.get(&c.size).copied()
         };
         match root {
             Some(root) if root == c.root => None,
+            // Issued before the upgrade from format 1: over the keyed-BLAKE3 tree.
+            _ if self.v1_roots_at.get(&c.size) == Some(&c.root) => None,
             Some(root) => Some(format!(
                 "the ledger's first {} entries have Merkle root {}, the checkpoint says {}: the history was rewritten (a fork)",
                 c.size,
                 hex::encode(root),
+                hex::encode(c.root)
+            )),
+            None if self.v1_roots_at.contains_key(&c.size) => Some(format!(
+                "the ledger's first {} entries do not have Merkle root {} in the format-1 tree they had before the upgrade: the history was rewritten (a fork)",
+                c.size,
                 hex::encode(c.root)
             )),
             None => Some(format!("no root computed at size {}", c.size)),

@@ -14,8 +14,10 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::{Map, Value, json};
 
-/// Value of `bundle.format`.
-pub const BUNDLE_FORMAT: &str = "jixiao-report-bundle/1";
+/// Value of `bundle.format` for a ledger of format 2 (RFC 6962 tree).
+pub const BUNDLE_FORMAT: &str = "jixiao-report-bundle/2";
+/// Value of `bundle.format` for a ledger of format 1 (keyed-BLAKE3 tree); still read.
+pub const BUNDLE_FORMAT_V1: &str = "jixiao-report-bundle/1";
 
 /// What `report --with-proofs=…` embeds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,6 +49,8 @@ pub struct Bundle {
     pub size: u64,
     /// Merkle root of that tree.
     pub root: TreeHash,
+    /// Format version of the ledger (which tree `root` is of): 1 for bundle `/1`, 2 for `/2`.
+    pub format_version: u16,
     /// The stored entries and batch records (`None`: rendered for checking with `--ledger`).
     pub stored: Option<StoredLedger>,
 }
@@ -67,6 +71,7 @@ impl Bundle {
             ledger_id: ledger.ledger_id(),
             size: c.size,
             root: c.root,
+            format_version: ledger.format_version(),
             stored,
         })
     }
@@ -99,7 +104,7 @@ impl Bundle {
             None => (Value::Null, Value::Null),
         };
         json!({
-            "format": BUNDLE_FORMAT,
+            "format": if self.format_version == 1 { BUNDLE_FORMAT_V1 } else { BUNDLE_FORMAT },
             "ledger_id": hex::encode(self.ledger_id),
             "size": self.size,
             "root": hex::encode(self.root),
@@ -114,11 +119,15 @@ impl Bundle {
         let at = "$.bundle";
         let m = object(v, at, &FIELDS)?;
         let format = string(field(m, at, "format")?, &format!("{at}.format"))?;
-        if format != BUNDLE_FORMAT {
-            return Err(format!(
-                "{at}.format: the report says {format:?}, this build reads {BUNDLE_FORMAT:?}"
-            ));
-        }
+        let format_version = match format {
+            BUNDLE_FORMAT => 2,
+            BUNDLE_FORMAT_V1 => 1,
+            _ => {
+                return Err(format!(
+                    "{at}.format: the report says {format:?}, this build reads {BUNDLE_FORMAT:?} and {BUNDLE_FORMAT_V1:?}"
+                ));
+            }
+        };
         let ledger_id = hex_array::<16>(field(m, at, "ledger_id")?, &format!("{at}.ledger_id"))?;
         let size = uint(field(m, at, "size")?, &format!("{at}.size"))?;
         let root = hex_array::<32>(field(m, at, "root")?, &format!("{at}.root"))?;
@@ -126,6 +135,7 @@ impl Bundle {
             (Value::Null, Value::Null) => None,
             (Value::Array(b), Value::Array(e)) => Some(StoredLedger {
                 ledger_id,
+                format_version,
                 batches: b
                     .iter()
                     .enumerate()
@@ -153,6 +163,7 @@ impl Bundle {
             ledger_id,
             size,
             root,
+            format_version,
             stored,
         })
     }
@@ -265,8 +276,10 @@ mod tests {
             ledger_id: [7; 16],
             size: 2,
             root: [9; 32],
+            format_version: 2,
             stored: Some(StoredLedger {
                 ledger_id: [7; 16],
+                format_version: 2,
                 entries: vec![vec![1, 2, 3], vec![4]],
                 batches: vec![BatchRecord {
                     first: 1,
