@@ -19,6 +19,7 @@ mod events;
 mod fields;
 mod header;
 mod report;
+mod row;
 mod table;
 mod value;
 mod workbook;
