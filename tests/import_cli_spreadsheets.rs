@@ -97,6 +97,19 @@ fn an_xlsx_imports_and_names_its_cells() {
             "clerk-openpyxl.xlsx: has no sheet `汇总`; its sheets are: 2022年支出明细, 说明",
         )
         .run();
+    // A refusal by the ledger names the row's first cell.
+    let ran = ran
+        .then()
+        .args([
+            "import",
+            L,
+            "clerk-openpyxl.xlsx",
+            "--key",
+            "d/evaluator.key",
+        ])
+        .status(2)
+        .stderr_contains("clerk-openpyxl.xlsx:2022年支出明细!A3: event #1:")
+        .run();
     let ran = ran
         .then()
         .args([

@@ -23,6 +23,19 @@ pub struct Origin<'a> {
     pub path: &'a Path,
     /// Line of each event.
     pub lines: &'a [usize],
+    /// For a workbook, the sheet: lines are its rows, named `FILE:Sheet!A<row>`.
+    pub sheet: Option<&'a str>,
+}
+
+impl Origin<'_> {
+    /// `FILE:LINE: ` (or `FILE:Sheet!A<row>: `) of event `index`, to start a message with.
+    fn at(&self, index: usize) -> String {
+        let line = self.lines.get(index).copied().unwrap_or(0);
+        match self.sheet {
+            Some(sheet) => format!("{}:{sheet}!A{line}: ", self.path.display()),
+            None => format!("{}:{line}: ", self.path.display()),
+        }
+    }
 }
 
 /// Opens the ledger for writing and appends `events` signed by `key` if the ledger verifies,
@@ -43,15 +56,7 @@ pub fn append_validated(
         eprintln!("{note}");
     }
     let count = events.len() as u64;
-    let at = |index: usize| {
-        origin.as_ref().map_or_else(String::new, |o| {
-            format!(
-                "{}:{}: ",
-                o.path.display(),
-                o.lines.get(index).copied().unwrap_or(0)
-            )
-        })
-    };
+    let at = |index: usize| origin.as_ref().map_or_else(String::new, |o| o.at(index));
     let done = match append_checked(&ledger, &key.signing, events, now()?, dry_run, progress) {
         Ok(d) => d,
         Err(Refused::Event { index, message }) => {
@@ -204,14 +209,15 @@ pub(super) fn import(a: &ImportArgs) -> Result<(), CliError> {
         let options = table_options(a, year)?;
         let t = import::read_table_file(&a.file, &options, &*progress).map_err(usage)?;
         print!("{}", t.report.text(a.dry_run));
-        let origin = t.origin();
+        let sheet = t.sheet();
         return append_validated(
             &a.ledger,
             &a.key,
             t.batch.events,
             Some(Origin {
-                path: &origin,
+                path: &a.file,
                 lines: &t.batch.lines,
+                sheet: sheet.as_deref(),
             }),
             a.dry_run,
             &*progress,
@@ -235,6 +241,7 @@ pub(super) fn import(a: &ImportArgs) -> Result<(), CliError> {
         Some(Origin {
             path: &a.file,
             lines: &batch.lines,
+            sheet: None,
         }),
         a.dry_run,
         &*progress,

@@ -96,17 +96,12 @@ pub struct TableImport {
 }
 
 impl TableImport {
-    /// The path to name in messages about a row: the file for CSV, `FILE:Sheet!A` for a
-    /// sheet, so that `PATH:ROW` reads as the row's first cell.
+    /// The sheet read, for a workbook, as a cell reference writes it (quoted if need be).
     #[must_use]
-    pub fn origin(&self) -> std::path::PathBuf {
+    pub fn sheet(&self) -> Option<String> {
         match &self.report.header_at {
-            Some(Place::Cell { file, sheet, .. }) => std::path::PathBuf::from(format!(
-                "{}:{}!A",
-                file.display(),
-                error::sheet_ref(sheet)
-            )),
-            _ => self.report.file.clone(),
+            Some(Place::Cell { sheet, .. }) => Some(error::sheet_ref(sheet)),
+            _ => None,
         }
     }
 }
