@@ -120,12 +120,14 @@ pub(super) fn read_rows(
                         .map_or(0, |i| i + 1);
                     break (h, row.at, width);
                 }
-                if report.above.len() >= HEADER_SEARCH_ROWS {
+                if report.above.len() + report.blank >= HEADER_SEARCH_ROWS {
                     return Err(no_header(first_at, origin));
                 }
-                report
-                    .above
-                    .push((row.at.line(), texts.join(" ").trim().to_string()));
+                if row.is_blank() {
+                    report.blank += 1;
+                } else {
+                    report.above.push((row.at.line(), row_text(&row)));
+                }
             }
         }
     };
