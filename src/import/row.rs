@@ -37,9 +37,15 @@ pub(super) struct Sums {
 /// The total word of a 合计/小计 row: a whole cell outside the amount column.
 pub(super) fn total_word(row: &RawRow, amount: Option<usize>) -> Option<String> {
     row.cells.iter().enumerate().find_map(|(i, c)| {
+        // Every total word starts with one of these: most cells are rejected unread.
+        let first = c.text.trim_start().chars().next()?;
+        if Some(i) == amount || !"合总小本tTgGｔＴｇＧ".contains(first) {
+            return None;
+        }
         let w = compact(&c.text);
-        let w = w.trim_end_matches(':');
-        (Some(i) != amount && TOTAL_WORDS.contains(&w)).then(|| c.text.trim().to_string())
+        TOTAL_WORDS
+            .contains(&w.trim_end_matches(':'))
+            .then(|| c.text.trim().to_string())
     })
 }
 

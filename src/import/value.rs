@@ -47,6 +47,19 @@ pub fn halfwidth(s: &str) -> String {
 /// An amount of money as a cell holds it; `unit` applies when the text has no unit of its own.
 pub fn amount(text: &str, unit: Unit) -> Result<Money, String> {
     const FORM: &str = "write it as 1923.65, 1,923.65, −200.00, 1923.65元 or 19.2365万元";
+    // Plain yuan digits (most cells of a large export) need none of the rewriting below.
+    let plain = text.trim();
+    if unit == Unit::Yuan
+        && !plain.is_empty()
+        && plain.len() < 40
+        && plain
+            .bytes()
+            .enumerate()
+            .all(|(i, b)| b.is_ascii_digit() || b == b'.' || (i == 0 && b == b'-'))
+        && let Ok(m) = Money::from_str(plain)
+    {
+        return Ok(m);
+    }
     let t: String = halfwidth(text)
         .chars()
         .filter(|c| !c.is_whitespace())
@@ -133,6 +146,13 @@ pub const DATE_FORMS: &str =
 /// number (1900 date system: 44742 = 2022-06-30).
 #[must_use]
 pub fn date(text: &str) -> Option<BizDate> {
+    let plain = text.trim();
+    if plain.len() == 10
+        && plain.as_bytes()[4] == b'-'
+        && let Ok(d) = BizDate::from_str(plain)
+    {
+        return Some(d);
+    }
     let t = halfwidth(text);
     let t = t.trim();
     let day = t.split([' ', 'T']).next().unwrap_or("");
@@ -202,6 +222,9 @@ const KIND_SYNONYMS: [(&str, BudgetKind); 14] = [
 /// A budget kind by its Chinese or snake-case name or a common synonym (`支付`, `付款`).
 #[must_use]
 pub fn kind(s: &str) -> Option<BudgetKind> {
+    if let Some(k) = BudgetKind::parse(s.trim()) {
+        return Some(k);
+    }
     let s = compact(s);
     BudgetKind::parse(&s).or_else(|| KIND_SYNONYMS.iter().find(|x| x.0 == s).map(|x| x.1))
 }
@@ -209,6 +232,9 @@ pub fn kind(s: &str) -> Option<BudgetKind> {
 /// A fund source by its Chinese or snake-case name, or with `资金`/`拨款` after it.
 #[must_use]
 pub fn fund_source(s: &str) -> Option<FundSource> {
+    if let Some(f) = FundSource::parse(s.trim()) {
+        return Some(f);
+    }
     let s = compact(s);
     FundSource::parse(&s).or_else(|| {
         ["拨款", "资金", "收入"]
@@ -220,7 +246,7 @@ pub fn fund_source(s: &str) -> Option<FundSource> {
 /// An expense type by its Chinese or snake-case name.
 #[must_use]
 pub fn expense_type(s: &str) -> Option<ExpenseType> {
-    ExpenseType::parse(&compact(s))
+    ExpenseType::parse(s.trim()).or_else(|| ExpenseType::parse(&compact(s)))
 }
 
 /// Half-width, without spaces, lower-case ASCII.
