@@ -359,6 +359,13 @@ fn payments_in_wan_with_serial_dates_and_full_width_digits() {
     assert!(events.iter().all(|e| e.kind == BudgetKind::Execution));
     assert_eq!(events[0].reason, "购买办公用品");
     assert_eq!(t.batch.lines, [2, 3]);
+    assert!(
+        t.report
+            .text(false)
+            .contains("every row is 支出 (execution), as the amount column `执行数（万元）` says"),
+        "{}",
+        t.report.text(false)
+    );
 }
 
 #[test]

@@ -107,10 +107,18 @@ impl TableReport {
             let mut absent = Vec::new();
             if let Some(k) = self.default_kind {
                 absent.push(format!(
-                    "no {} column: every row is {} ({})",
+                    "no {} column: every row is {} ({}){}",
                     Field::BudgetKind.names(),
                     k.zh(),
-                    k.name()
+                    k.name(),
+                    if h.payments && k == BudgetKind::Execution {
+                        format!(
+                            ", as the amount column `{}` says",
+                            h.header_of(Field::Amount)
+                        )
+                    } else {
+                        String::new()
+                    }
                 ));
             }
             if let Some(f) = self
