@@ -200,7 +200,7 @@ impl ColumnMap {
         };
         let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
             let line = e.span().map_or(1, |s| {
-                text[..s.start.min(text.len())].matches('\n').count() + 1
+                text.get(..s.start).unwrap_or(text).matches('\n').count() + 1
             });
             bad(
                 line,
