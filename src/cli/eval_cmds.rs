@@ -23,6 +23,19 @@ pub struct Origin<'a> {
     pub path: &'a Path,
     /// Line of each event.
     pub lines: &'a [usize],
+    /// For a workbook, the sheet: lines are its rows, named `FILE:Sheet!A<row>`.
+    pub sheet: Option<&'a str>,
+}
+
+impl Origin<'_> {
+    /// `FILE:LINE: ` (or `FILE:Sheet!A<row>: `) of event `index`, to start a message with.
+    fn at(&self, index: usize) -> String {
+        let line = self.lines.get(index).copied().unwrap_or(0);
+        match self.sheet {
+            Some(sheet) => format!("{}:{sheet}!A{line}: ", self.path.display()),
+            None => format!("{}:{line}: ", self.path.display()),
+        }
+    }
 }
 
 /// Opens the ledger for writing and appends `events` signed by `key` if the ledger verifies,
@@ -43,15 +56,7 @@ pub fn append_validated(
         eprintln!("{note}");
     }
     let count = events.len() as u64;
-    let at = |index: usize| {
-        origin.as_ref().map_or_else(String::new, |o| {
-            format!(
-                "{}:{}: ",
-                o.path.display(),
-                o.lines.get(index).copied().unwrap_or(0)
-            )
-        })
-    };
+    let at = |index: usize| origin.as_ref().map_or_else(String::new, |o| o.at(index));
     let done = match append_checked(&ledger, &key.signing, events, now()?, dry_run, progress) {
         Ok(d) => d,
         Err(Refused::Event { index, message }) => {
@@ -174,29 +179,57 @@ fn fiscal_year(path: &Path) -> Result<i32, CliError> {
 pub struct ImportArgs {
     /// The ledger.
     pub ledger: PathBuf,
-    /// Event file (TOML, docs/IMPORT.md) or budget spreadsheet (`.csv`, one budget event per
-    /// row): imported whole as one signed batch, or not at all.
+    /// Event file (TOML, docs/IMPORT.md) or budget spreadsheet (`.csv` in UTF-8, GBK or
+    /// UTF-16; `.xlsx`, `.xls`, `.ods`), one budget event per row: imported whole as one
+    /// signed batch, or not at all.
     pub file: PathBuf,
     #[command(flatten)]
     pub key: KeyArg,
-    /// Check and show the score impact without writing.
+    /// Check and show the score impact without writing; for a spreadsheet, also how each
+    /// column was read and the first rows as events.
     #[arg(long)]
     pub dry_run: bool,
+    /// Encoding of a CSV file (utf-8, gbk, utf-16le, utf-16be); detected when not given.
+    #[arg(long, value_name = "NAME")]
+    pub encoding: Option<String>,
+    /// Sheet of a workbook to import (the first when not given).
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+    /// Column mapping for a spreadsheet (TOML: `[columns]` header = field, `[defaults]`
+    /// values for missing columns; docs/IMPORT.md).
+    #[arg(long, value_name = "FILE")]
+    pub columns: Option<PathBuf>,
 }
 
 pub(super) fn import(a: &ImportArgs) -> Result<(), CliError> {
     let year = fiscal_year(&a.ledger)?;
     let progress = super::progress::progress(false);
-    let is_csv = a
-        .file
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-    let batch = if is_csv {
-        import::read_budget_csv_file_with(&a.file, &*progress)
-    } else {
-        import::read_batch_file(&a.file, year)
+    let usage = |e: import::ImportError| CliError::Usage(e.to_string());
+    if import::is_table_file(&a.file) {
+        let options = table_options(a, year)?;
+        let t = import::read_table_file(&a.file, &options, &*progress).map_err(usage)?;
+        print!("{}", t.report.text(a.dry_run));
+        let sheet = t.sheet();
+        return append_validated(
+            &a.ledger,
+            &a.key,
+            t.batch.events,
+            Some(Origin {
+                path: &a.file,
+                lines: &t.batch.lines,
+                sheet: sheet.as_deref(),
+            }),
+            a.dry_run,
+            &*progress,
+        );
     }
-    .map_err(|e| CliError::Usage(e.to_string()))?;
+    if a.encoding.is_some() || a.sheet.is_some() || a.columns.is_some() {
+        return Err(CliError::Usage(format!(
+            "{}: --encoding, --sheet and --columns are for spreadsheets (.csv, .xlsx, .xls, .ods); an event file is UTF-8 TOML",
+            a.file.display()
+        )));
+    }
+    let batch = import::read_batch_file(&a.file, year).map_err(usage)?;
     if let Some(d) = &batch.description {
         println!("{}: {d}", a.file.display());
     }
@@ -208,10 +241,35 @@ pub(super) fn import(a: &ImportArgs) -> Result<(), CliError> {
         Some(Origin {
             path: &a.file,
             lines: &batch.lines,
+            sheet: None,
         }),
         a.dry_run,
         &*progress,
     )
+}
+
+/// The spreadsheet options of `import`.
+fn table_options(a: &ImportArgs, year: i32) -> Result<import::TableOptions, CliError> {
+    let encoding = match &a.encoding {
+        None => None,
+        Some(name) => Some(import::Encoding::parse(name).ok_or_else(|| {
+            CliError::Usage(format!(
+                "--encoding `{name}` is not known; use one of: {}",
+                import::Encoding::NAMES
+            ))
+        })?),
+    };
+    let columns = match &a.columns {
+        None => import::ColumnMap::default(),
+        Some(p) => import::read_columns_file(p).map_err(|e| CliError::Usage(e.to_string()))?,
+    };
+    Ok(import::TableOptions {
+        encoding,
+        sheet: a.sheet.clone(),
+        columns,
+        year: Some(year),
+        ..import::TableOptions::default()
+    })
 }
 
 /// Refuses a batch whose `rule_set` event names a rules file that does not validate, saying

@@ -5,7 +5,7 @@ use crate::model::Role;
 use std::fmt;
 use std::path::PathBuf;
 
-/// A position in an event file (1-based line and column; columns count characters).
+/// A position in an event or CSV file (1-based line and column; columns count characters).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Location {
     /// The event file as given to the importer.
@@ -29,7 +29,7 @@ impl fmt::Display for Location {
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     /// The event file itself could not be read.
-    #[error("cannot read event file {}: {source}; check the path and its permissions", path.display())]
+    #[error("cannot read import file {}: {source}; check the path and its permissions", path.display())]
     Read {
         /// The file.
         path: PathBuf,
@@ -324,23 +324,188 @@ pub enum ImportError {
         /// Role the event needs.
         needed: Role,
     },
-    /// A row of a budget CSV file that is not a budget event.
+    /// A spreadsheet (CSV or workbook) that cannot be read as a table of budget rows: no
+    /// header, missing columns, an unreadable row, a `--columns` file at fault.
     #[error("{at}: column `{column}`: {message}")]
-    Csv {
-        /// Where (line of the row; column counted in fields).
-        at: Location,
-        /// The column header.
+    Table {
+        /// Where (file:line:column for CSV, file:Sheet!A1 for workbooks).
+        at: Place,
+        /// The column (header as written, or the field it was read as).
         column: String,
+        /// What is wrong and what to do.
+        message: String,
+    },
+    /// Rows of a spreadsheet that are not budget events: every one found (up to
+    /// [`super::MAX_ROW_ERRORS`]), so that one run shows them all. Nothing was imported.
+    #[error("{}", rows_message(file, errors, *more))]
+    Rows {
+        /// The spreadsheet.
+        file: PathBuf,
+        /// The errors, in row order.
+        errors: Vec<RowError>,
+        /// How many more errors were found but not listed.
+        more: usize,
+    },
+    /// A file that is not text in the encoding it was read in, nor a workbook.
+    #[error("{}: {message}", path.display())]
+    Decode {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, where and what to do.
+        message: String,
+    },
+    /// A workbook (`.xlsx`, `.xls`, `.ods`) that cannot be opened, or lacks the sheet asked for.
+    #[error("{}: {message}", path.display())]
+    Workbook {
+        /// The file.
+        path: PathBuf,
         /// What is wrong and what to do.
         message: String,
     },
 }
 
-impl ImportError {
-    fn csv_at(&self) -> Option<&Location> {
+/// Where in a spreadsheet: a line and column of a CSV file, or a cell of a workbook's sheet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Place {
+    /// A CSV (or columns) file: line from 1, column counted in fields from 1.
+    Line(Location),
+    /// A workbook cell.
+    Cell {
+        /// The workbook.
+        file: PathBuf,
+        /// The sheet's name.
+        sheet: String,
+        /// Row, from 1 (as the spreadsheet shows it).
+        row: usize,
+        /// Column, from 1 (A = 1).
+        col: usize,
+    },
+}
+
+impl Place {
+    /// The line (CSV) or row (sheet).
+    #[must_use]
+    pub fn line(&self) -> usize {
         match self {
-            ImportError::Csv { at, .. } => Some(at),
+            Place::Line(l) => l.line,
+            Place::Cell { row, .. } => *row,
+        }
+    }
+
+    /// The same row, another column.
+    #[must_use]
+    pub fn with_col(&self, col: usize) -> Place {
+        match self {
+            Place::Line(l) => Place::Line(Location { col, ..l.clone() }),
+            Place::Cell {
+                file, sheet, row, ..
+            } => Place::Cell {
+                file: file.clone(),
+                sheet: sheet.clone(),
+                row: *row,
+                col,
+            },
+        }
+    }
+}
+
+/// Column letters of a 1-based column number: 1 → A, 27 → AA.
+#[must_use]
+pub fn column_letters(col: usize) -> String {
+    let mut n = col.max(1);
+    let mut out = Vec::new();
+    while n > 0 {
+        let r = (n - 1) % 26;
+        out.push(char::from(b'A' + u8::try_from(r).unwrap_or(0)));
+        n = (n - 1) / 26;
+    }
+    out.iter().rev().collect()
+}
+
+/// A sheet name as a cell reference writes it: quoted when it has spaces or punctuation.
+pub(super) fn sheet_ref(name: &str) -> String {
+    if name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+        name.to_string()
+    } else {
+        format!("'{}'", name.replace('\'', "''"))
+    }
+}
+
+impl fmt::Display for Place {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Place::Line(l) => l.fmt(f),
+            Place::Cell {
+                file,
+                sheet,
+                row,
+                col,
+            } => write!(
+                f,
+                "{}:{}!{}{row}",
+                file.display(),
+                sheet_ref(sheet),
+                column_letters(*col)
+            ),
+        }
+    }
+}
+
+/// One bad cell of a spreadsheet row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RowError {
+    /// The cell.
+    pub at: Place,
+    /// The field the column is read as (`amount`, ...), with its header as written.
+    pub column: String,
+    /// What is wrong, with an accepted form.
+    pub message: String,
+}
+
+impl fmt::Display for RowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: column `{}`: {}", self.at, self.column, self.message)
+    }
+}
+
+fn rows_message(file: &std::path::Path, errors: &[RowError], more: usize) -> String {
+    let mut out: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    if more > 0 {
+        out.push(format!("... and {more} more"));
+    }
+    let rows: std::collections::BTreeSet<usize> = errors.iter().map(|e| e.at.line()).collect();
+    out.push(format!(
+        "{}: {} error(s) in {}{} row(s); nothing was imported: fix them and import the file again",
+        file.display(),
+        errors.len() + more,
+        if more > 0 { "at least " } else { "" },
+        rows.len()
+    ));
+    out.join("\n")
+}
+
+impl ImportError {
+    fn table_at(&self) -> Option<&Location> {
+        match self {
+            ImportError::Table {
+                at: Place::Line(at),
+                ..
+            } => Some(at),
+            ImportError::Rows { errors, .. } => match errors.first().map(|e| &e.at) {
+                Some(Place::Line(at)) => Some(at),
+                _ => None,
+            },
             _ => None,
+        }
+    }
+
+    /// Where in the spreadsheet the (first) error is, for CSV files and workbooks alike.
+    #[must_use]
+    pub fn place(&self) -> Option<Place> {
+        match self {
+            ImportError::Table { at, .. } => Some(at.clone()),
+            ImportError::Rows { errors, .. } => errors.first().map(|e| e.at.clone()),
+            other => other.location().cloned().map(Place::Line),
         }
     }
 
@@ -348,8 +513,11 @@ impl ImportError {
     #[must_use]
     pub fn location(&self) -> Option<&Location> {
         match self {
-            ImportError::Read { .. } | ImportError::TooLarge { .. } => None,
-            ImportError::Csv { .. } => self.csv_at(),
+            ImportError::Read { .. }
+            | ImportError::TooLarge { .. }
+            | ImportError::Decode { .. }
+            | ImportError::Workbook { .. } => None,
+            ImportError::Table { .. } | ImportError::Rows { .. } => self.table_at(),
             ImportError::Syntax { at, .. }
             | ImportError::Format { at, .. }
             | ImportError::Empty { at }

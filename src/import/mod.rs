@@ -1,23 +1,38 @@
-//! Import of event files: a TOML file (`format = "jixiao-events/1"`, one `[[event]]` table per
-//! event) becomes a validated `Vec<Event>`, one atomic batch. The format is specified in
-//! docs/IMPORT.md.
+//! Import of event files and budget spreadsheets: a TOML file (`format = "jixiao-events/1"`,
+//! one `[[event]]` table per event) becomes a validated `Vec<Event>`, one atomic batch; so
+//! does a spreadsheet of budget rows (CSV in UTF-8, GBK or UTF-16, or a `.xlsx`/`.xls`/`.ods`
+//! sheet). Both are specified in docs/IMPORT.md.
 //!
 //! Owns: the event-file format, its validation, and the reading of the files an event names
-//! (rule set, evidence, public key), each error with file:line:col, event and field.
+//! (rule set, evidence, public key), each error with file:line:col, event and field; the
+//! reading of spreadsheets (`decode`, `csv`, `workbook`, `header`, `value`, `table`, `report`),
+//! each error with file:line:col or file:Sheet!A1.
 //! Must not: open a ledger, sign, or know about keys beyond decoding public ones; return part
 //! of a batch (any error rejects the whole file). Files are read through `crate::limits`:
 //! an event or CSV file of more than 512 MiB, a rule set of more than 512 KiB and a public key
 //! file of more than 64 KiB are refused unread.
 
 mod csv;
+mod decode;
 mod error;
 mod events;
 mod fields;
 pub mod form;
+mod header;
+mod report;
+mod row;
+mod table;
+mod value;
+mod workbook;
 
-pub use csv::{parse_budget_csv, parse_budget_csv_with};
-pub use error::{ImportError, Location};
+pub use csv::{parse_budget_csv, parse_budget_csv_with, parse_csv_text};
+pub use decode::{Decoded, Encoding, decode};
+pub use error::{ImportError, Location, Place, RowError, column_letters};
 pub use events::RULES_DIGEST_CONTEXT;
+pub use header::{ColumnMap, Field as ColumnField};
+pub use report::TableReport;
+pub use table::{MAX_ROW_ERRORS, TableOptions};
+pub use value::{Unit, amount as parse_amount, date as parse_date};
 
 use crate::model::{Event, Role};
 use fields::{Ctx, Field, Fields};
@@ -70,6 +85,93 @@ pub fn read_events_file(path: &Path, year: i32) -> Result<Vec<Event>, ImportErro
 /// Reads and validates an event file, keeping its description, declared role and lines.
 pub fn read_batch_file(path: &Path, year: i32) -> Result<Batch, ImportError> {
     parse_batch(&read_import_file(path)?, path, year)
+}
+
+/// A spreadsheet read as one batch of budget events, with how it was read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TableImport {
+    /// The events; `lines` are the CSV lines or sheet rows.
+    pub batch: Batch,
+    /// How the file was read, for the import summary.
+    pub report: TableReport,
+}
+
+impl TableImport {
+    /// The sheet read, for a workbook, as a cell reference writes it (quoted if need be).
+    #[must_use]
+    pub fn sheet(&self) -> Option<String> {
+        match &self.report.header_at {
+            Some(Place::Cell { sheet, .. }) => Some(error::sheet_ref(sheet)),
+            _ => None,
+        }
+    }
+}
+
+/// Whether `path` is read as a spreadsheet rather than an event file: by its extension
+/// (`.csv`, `.tsv`, `.txt`, `.xlsx`, `.xlsm`, `.xlsb`, `.xls`, `.ods`), or for any other name
+/// but `.toml` by starting like a workbook.
+#[must_use]
+pub fn is_table_file(path: &Path) -> bool {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "csv" | "tsv" | "txt" | "xlsx" | "xlsm" | "xlsb" | "xls" | "ods" => true,
+        "toml" => false,
+        _ => {
+            let mut head = [0u8; 4];
+            std::fs::File::open(path)
+                .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+                .is_ok_and(|()| workbook::looks_like_workbook(&head))
+        }
+    }
+}
+
+/// Reads a spreadsheet of budget rows: a workbook's sheet, or a CSV file in the encoding
+/// detected (or given), as one batch (docs/IMPORT.md "Budget spreadsheets").
+pub fn read_table_file(
+    path: &Path,
+    options: &TableOptions,
+    progress: &dyn crate::progress::Progress,
+) -> Result<TableImport, ImportError> {
+    use crate::limits::{MAX_IMPORT_FILE_BYTES, ReadError, read_capped};
+    let bytes = read_capped(path, MAX_IMPORT_FILE_BYTES, "import file").map_err(|e| match e {
+        ReadError::Io { path, source } => ImportError::Read { path, source },
+        ReadError::TooLarge { path, limit, .. } => ImportError::TooLarge { path, limit },
+    })?;
+    if workbook::looks_like_workbook(&bytes) {
+        let (rows, source) = workbook::rows(bytes, path, options.sheet.as_deref())?;
+        let total = rows.len() as u64;
+        let mut t = table::read_rows(rows.into_iter().map(Ok), path, options, progress, total)?;
+        t.report.source = source;
+        return Ok(t);
+    }
+    if let Some(s) = &options.sheet {
+        return Err(ImportError::Workbook {
+            path: path.to_path_buf(),
+            message: format!(
+                "--sheet {s} is given, but the file is not a workbook (.xlsx, .xls, .ods)"
+            ),
+        });
+    }
+    let d = decode(&bytes, options.encoding, path)?;
+    drop(bytes);
+    let mut t = parse_csv_text(&d.text, path, options, progress)?;
+    t.report.source = format!(
+        "{}{} ({}), {} line ends, {}",
+        d.encoding,
+        if d.bom { " with BOM" } else { "" },
+        if d.detected { "detected" } else { "as given" },
+        d.line_ends,
+        t.report.source
+    );
+    Ok(t)
+}
+
+/// Reads a `--columns` file (docs/IMPORT.md).
+pub fn read_columns_file(path: &Path) -> Result<ColumnMap, ImportError> {
+    ColumnMap::parse(&read_import_file(path)?, path)
 }
 
 /// Reads and parses a budget CSV file (see [`parse_budget_csv`]).
