@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod append;
+pub mod bureau;
 pub mod check;
 pub mod cli;
 pub mod eval;

@@ -4,6 +4,7 @@
 //! 2 usage/input/I-O error). Must not: hold domain logic; handlers call library functions.
 
 mod args;
+mod bureau_cmds;
 mod checkpoint_cmds;
 mod demo;
 mod error;

@@ -1,0 +1,168 @@
+//! Handlers of the bureau commands: `verify` of many ledgers, `export`, `restore`.
+//!
+//! Owns: their arguments, output and exit codes. Must not: verify, export or rebuild anything
+//! itself (src/bureau and src/export do).
+
+use super::CliError;
+use super::ledger_cmds::VerifyArgs;
+use clap::{Args, ValueEnum};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Output format of `verify` over many ledgers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ManyFormat {
+    /// A table, one line per ledger, then the summary.
+    Text,
+    /// JSON Lines: one object per ledger, then `{"summary": …}` (docs/JSON.md).
+    Json,
+    /// A spreadsheet written to `-o FILE` (sheets `ledgers` and `summary`); the summary is
+    /// printed as text.
+    Xlsx,
+}
+
+/// The `verify` flags for many ledgers.
+#[derive(Args, Debug, Default)]
+pub struct ManyArgs {
+    /// More ledgers, or directories whose `*.jixiao` files are all verified (in name order).
+    /// With more than one ledger (or a directory), one row per ledger and a summary.
+    #[arg(value_name = "MORE")]
+    pub more: Vec<PathBuf>,
+    /// Ledgers verified at the same time, one per worker (default: the number of cores).
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Output of the many-ledger table (`--json` is `--format json`).
+    #[arg(long, value_enum)]
+    pub format: Option<ManyFormat>,
+    /// Where `--format xlsx` writes the spreadsheet (replaced whole, never half-written).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Whether `verify` was asked about many ledgers (more than one path, a directory, or one of
+/// the many-ledger flags).
+pub(super) fn is_many(a: &VerifyArgs) -> bool {
+    !a.many.more.is_empty()
+        || a.ledger.is_dir()
+        || a.many.jobs.is_some()
+        || a.many.format.is_some()
+        || a.many.output.is_some()
+}
+
+pub(super) fn verify_many(a: &VerifyArgs) -> Result<(), CliError> {
+    if a.checkpoint.checkpoint.is_some() {
+        return Err(CliError::Usage(
+            "--checkpoint checks one ledger against one checkpoint; give a single ledger (each ledger's kept checkpoints are re-checked anyway)".into(),
+        ));
+    }
+    let format = match (a.many.format, a.json) {
+        (Some(ManyFormat::Text) | None, true) => ManyFormat::Json,
+        (Some(f), _) => f,
+        (None, false) => ManyFormat::Text,
+    };
+    let output = match (format, &a.many.output) {
+        (ManyFormat::Xlsx, Some(p)) => Some(p.clone()),
+        (ManyFormat::Xlsx, None) => {
+            return Err(CliError::Usage(
+                "--format xlsx writes a file: give it with -o FILE.xlsx".into(),
+            ));
+        }
+        (_, Some(_)) => {
+            return Err(CliError::Usage(
+                "-o FILE is for --format xlsx; text and JSON go to standard output".into(),
+            ));
+        }
+        (_, None) => None,
+    };
+    let jobs = match a.many.jobs {
+        Some(0) => return Err(CliError::Usage("--jobs 0: give at least 1".into())),
+        Some(n) => n,
+        None => crate::bureau::default_jobs(),
+    };
+    let mut args = vec![a.ledger.clone()];
+    args.extend(a.many.more.iter().cloned());
+    let files = crate::bureau::expand(&args).map_err(|e| CliError::Usage(e.to_string()))?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let io = |e: std::io::Error| CliError::Io {
+        path: PathBuf::from("<stdout>"),
+        source: e,
+    };
+    let mut failed_write = None;
+    let mut kept = Vec::new();
+    if format == ManyFormat::Text {
+        writeln!(out, "{}", crate::bureau::render::text_header()).map_err(io)?;
+    }
+    let summary = crate::bureau::verify_many(&files, jobs, |row| {
+        let line = match format {
+            ManyFormat::Text => crate::bureau::render::text_row(row),
+            ManyFormat::Json => crate::bureau::render::json_row(row),
+            ManyFormat::Xlsx => {
+                kept.push(row.clone());
+                return;
+            }
+        };
+        if failed_write.is_none()
+            && let Err(e) = writeln!(out, "{line}").and_then(|()| out.flush())
+        {
+            failed_write = Some(e);
+        }
+    });
+    if let Some(e) = failed_write {
+        return Err(io(e));
+    }
+    match format {
+        ManyFormat::Json => {
+            writeln!(out, "{}", crate::bureau::render::json_summary(&summary)).map_err(io)?;
+        }
+        ManyFormat::Text | ManyFormat::Xlsx => {
+            if let Some(p) = &output {
+                let bytes = crate::bureau::xlsx::workbook(&kept, &summary)
+                    .map_err(|e| CliError::Usage(format!("{}: {e}", p.display())))?;
+                write_whole(p, &bytes)?;
+                writeln!(out, "wrote {}", p.display()).map_err(io)?;
+            }
+            write!(out, "{}", crate::bureau::render::text_summary(&summary)).map_err(io)?;
+        }
+    }
+    out.flush().map_err(io)?;
+    if summary.all_ok() {
+        return Ok(());
+    }
+    let names: Vec<String> = summary
+        .not_ok
+        .iter()
+        .take(20)
+        .map(|n| n.ledger.display().to_string())
+        .collect();
+    let more = summary.not_ok.len().saturating_sub(names.len());
+    eprintln!(
+        "error: {} of {} ledgers did not pass: {}{}",
+        summary.not_ok.len(),
+        summary.ledgers,
+        names.join(", "),
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        }
+    );
+    Err(CliError::Reported(1))
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory, renamed over it.
+pub(super) fn write_whole(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    let err = |e: std::io::Error| CliError::Io {
+        path: path.to_path_buf(),
+        source: e,
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
+    tmp.write_all(bytes).map_err(err)?;
+    tmp.as_file().sync_all().map_err(err)?;
+    tmp.persist(path).map_err(|e| err(e.error))?;
+    Ok(())
+}
