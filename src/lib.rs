@@ -8,6 +8,7 @@ pub mod bureau;
 pub mod check;
 pub mod cli;
 pub mod eval;
+pub mod export;
 pub mod import;
 pub mod ledger;
 pub mod limits;

@@ -166,3 +166,87 @@ pub(super) fn write_whole(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     tmp.persist(path).map_err(|e| err(e.error))?;
     Ok(())
 }
+
+/// Arguments of `export`.
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// The ledger (verified first; one that does not verify is not exported).
+    pub ledger: PathBuf,
+    /// JSON Lines (docs/JSON.md, "export"): the only format, and the default.
+    #[arg(long)]
+    pub jsonl: bool,
+    /// Write to FILE (replaced whole, never half-written) instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Arguments of `restore`.
+#[derive(Args, Debug)]
+pub struct RestoreArgs {
+    /// An export made by `jixiao export LEDGER --jsonl`.
+    pub export: PathBuf,
+    /// The ledger file to create (must not exist).
+    pub new: PathBuf,
+}
+
+fn export_error(e: crate::export::ExportError) -> CliError {
+    if e.is_integrity() {
+        eprintln!("error: {e}");
+        return CliError::Reported(1);
+    }
+    match e {
+        crate::export::ExportError::Ledger(l) => CliError::Ledger(l),
+        other => CliError::Usage(other.to_string()),
+    }
+}
+
+pub(super) fn export(a: &ExportArgs) -> Result<(), CliError> {
+    let Some(path) = &a.output else {
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::new(stdout.lock());
+        crate::export::export(&a.ledger, &mut out).map_err(export_error)?;
+        return Ok(());
+    };
+    let err = |e: std::io::Error| CliError::Io {
+        path: path.clone(),
+        source: e,
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
+    let mut out = std::io::BufWriter::new(tmp);
+    let done = crate::export::export(&a.ledger, &mut out).map_err(export_error)?;
+    let tmp = out.into_inner().map_err(|e| err(e.into_error()))?;
+    tmp.as_file().sync_all().map_err(err)?;
+    tmp.persist(path).map_err(|e| err(e.error))?;
+    let h = &done.header;
+    eprintln!(
+        "exported {}: {} entries in {} batches, {} keys, {} checkpoints, head {}, merkle root {}",
+        a.ledger.display(),
+        h.entries,
+        h.batches,
+        h.keys,
+        h.checkpoints,
+        &h.head[..16.min(h.head.len())],
+        &h.merkle_root[..16.min(h.merkle_root.len())]
+    );
+    Ok(())
+}
+
+pub(super) fn restore(a: &RestoreArgs) -> Result<(), CliError> {
+    let r = crate::export::restore(&a.export, &a.new).map_err(export_error)?;
+    println!(
+        "restored {} from {}: {} entries in {} signed batches, {} checkpoints, verified; head #{}·{}, merkle root {}",
+        r.path.display(),
+        a.export.display(),
+        r.verified.size,
+        r.verified.batches,
+        r.checkpoints,
+        r.verified.size,
+        r.verified.head.short(),
+        hex::encode(&r.verified.root[..8])
+    );
+    Ok(())
+}
