@@ -96,6 +96,16 @@ fn write_count(s: &mut Worksheet, r: u32, c: u16, n: u64) -> Result<(), XlsxErro
     Ok(())
 }
 
+/// The double whose shortest decimal text has the value of `text` (so that the cell holds
+/// exactly the figure), or `None` when there is none (then the cell is text).
+fn number_of(text: &str) -> Option<f64> {
+    use std::str::FromStr;
+    let exact = rust_decimal::Decimal::from_str(text).ok()?;
+    let v = text.parse::<f64>().ok()?;
+    let back = rust_decimal::Decimal::from_str(&v.to_string()).ok()?;
+    (back == exact).then_some(v)
+}
+
 fn write_row(s: &mut Worksheet, r: u32, row: &LedgerRow, two: &Format) -> Result<(), XlsxError> {
     let text = |s: &mut Worksheet, c: u16, v: Option<&str>| -> Result<(), XlsxError> {
         if let Some(v) = v {
@@ -128,9 +138,9 @@ fn write_row(s: &mut Worksheet, r: u32, row: &LedgerRow, two: &Format) -> Result
         if let Some(t) = &c.total {
             // The decimal text of a two-decimal score parses to the double nearest it, which
             // the file writes back as the same digits.
-            match t.parse::<f64>() {
-                Ok(v) => s.write_number_with_format(r, 13, v, two)?,
-                Err(_) => s.write_string(r, 13, t)?,
+            match number_of(t) {
+                Some(v) => s.write_number_with_format(r, 13, v, two)?,
+                None => s.write_string(r, 13, t)?,
             };
         }
         text(s, 14, c.grade.as_deref())?;
