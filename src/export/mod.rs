@@ -28,7 +28,7 @@ pub enum ExportError {
     Ledger(#[from] LedgerError),
     /// The ledger does not verify (exit 1): it is not exported, or the rebuilt one is not
     /// written.
-    #[error("{}: integrity check failed: {failure}", path.display())]
+    #[error("{}: integrity check failed: {failure} ({})", path.display(), failure.kind.name())]
     Integrity {
         /// The ledger, or the export it was rebuilt from.
         path: PathBuf,
