@@ -265,6 +265,8 @@ def check(path):
     header = lines[0]
     if header.get("type") != "ledger" or header.get("format") != "jixiao-export/1":
         raise Failed("line 1: not a jixiao-export/1 header")
+    if header.get("format_version") != 1:
+        raise Failed(f"line 1: ledger format {header.get('format_version')}; this script knows format 1")
     ledger_id = bytes.fromhex(header["ledger_id"])
     prev = derive_key("jixiao ledger v1 genesis prev", ledger_id)
     last_time = None
