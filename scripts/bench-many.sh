@@ -14,7 +14,9 @@
 # recently received files.) Then, for each directory, runs `jixiao verify DIR --json` RUNS
 # times pinned to one core (`taskset -c 0`, --jobs 1) and on all cores with each --jobs value,
 # and prints the median wall time, ledgers/s, entries/s, the peak resident memory and the
-# throughput as a multiple of the single-core run's.
+# throughput as a multiple of the single-core run's, and the median CPU time (user + system)
+# the run took: on a machine shared with other work, the wall-clock ratio says how much of the
+# machine the run got, the CPU time how much work each layout costs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SMALL=${1:-1000}
@@ -41,23 +43,24 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR
 # run NAME DIR LEDGERS ENTRIES BASE_RATE PREFIX...: prints one line, echoes the median rate
 measure() {
     local name=$1 dir=$2 ledgers=$3 entries=$4; shift 4
-    local t=() m=()
+    local t=() m=() c=()
     for _ in $(seq "$RUNS"); do
-        /usr/bin/time -f "%e %M" -o "$WORK/time" "$@" verify "$dir" --json >"$WORK/out" 2>"$WORK/err" || {
+        /usr/bin/time -f "%e %M %U %S" -o "$WORK/time" "$@" verify "$dir" --json >"$WORK/out" 2>"$WORK/err" || {
             # exit 1: the seed ledgers carry an unacknowledged finding; anything else is a failure
             rc=$?; [ $rc -eq 1 ] || { echo "$name failed ($rc):" >&2; cat "$WORK/err" >&2; exit 1; }
         }
-        n=$(grep -c '"status"' "$WORK/out" || true)
+        n=$(grep -vc '^{"summary"' "$WORK/out" || true)
         [ "$n" -eq "$ledgers" ] || { echo "$name: $n rows, expected $ledgers" >&2; exit 1; }
-        read -r secs kb < <(tail -1 "$WORK/time")
-        t+=("$secs"); m+=("$kb")
+        read -r secs kb user sys < <(tail -1 "$WORK/time")
+        t+=("$secs"); m+=("$kb"); c+=("$(awk -v u="$user" -v s="$sys" 'BEGIN {print u + s}')")
     done
-    local s mem
+    local s mem cpu
     s=$(printf '%s\n' "${t[@]}" | median)
     mem=$(printf '%s\n' "${m[@]}" | median)
-    awk -v n="$name" -v s="$s" -v l="$ledgers" -v e="$entries" -v k="$mem" -v b="${BASE:-0}" 'BEGIN {
+    cpu=$(printf '%s\n' "${c[@]}" | median)
+    awk -v n="$name" -v s="$s" -v l="$ledgers" -v e="$entries" -v k="$mem" -v c="$cpu" -v b="${BASE:-0}" 'BEGIN {
         r = (s > 0 ? l / s : 0);
-        printf "  %-22s %7.2f s  %8.1f ledgers/s  %10.0f entries/s  peak %6.1f MB", n, s, r, (s > 0 ? e / s : 0), k / 1024;
+        printf "  %-22s %7.2f s  cpu %7.2f s  %8.1f ledgers/s  %10.0f entries/s  peak %6.1f MB", n, s, c, r, (s > 0 ? e / s : 0), k / 1024;
         if (b > 0) printf "  %.2f× one core", r / b;
         printf "\n" }'
     awk -v s="$s" -v l="$ledgers" 'BEGIN {print (s > 0 ? l / s : 0)}' >"$WORK/rate"

@@ -1,7 +1,7 @@
 //! Many ledgers at once: a finance bureau's verification of every department's ledger, one
 //! row per ledger in a table (text, JSON Lines, or a spreadsheet), and a summary.
 //!
-//! Owns: expanding the arguments to ledger files ([`expand`]), verifying them on a bounded pool
+//! Owns: expanding the arguments to ledger files ([`expand()`]), verifying them on a bounded pool
 //! of worker threads, one file per worker, with rows handed over in argument order ([`pool`]),
 //! reducing each outcome to a row ([`row`]), and rendering rows and summary ([`render`],
 //! [`xlsx`]). Must not: verify anything itself (each file goes through the same check as

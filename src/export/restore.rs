@@ -120,6 +120,7 @@ pub fn restore(export: &Path, new: &Path) -> Result<Restored, ExportError> {
         .map_err(|e| io(dir, "cannot create a temporary directory", &e))?;
     let staged = tmp.path().join("restored.jixiao");
     std::fs::copy(rebuilt.ledger().path(), &staged)
+        .and_then(|_| std::fs::File::open(&staged)?.sync_all())
         .map_err(|e| io(&staged, "cannot write the rebuilt ledger", &e))?;
     drop(rebuilt);
     if !read.checkpoints.is_empty() {
@@ -131,7 +132,13 @@ pub fn restore(export: &Path, new: &Path) -> Result<Restored, ExportError> {
     let verified = Ledger::open_read(&staged)?
         .verify(&mut |_| {})
         .map_err(integrity)?;
-    std::fs::hard_link(&staged, new).map_err(|e| io(new, "cannot create the new ledger", &e))?;
+    // A link fails if `new` appeared meanwhile; where links are not supported, a rename.
+    if let Err(e) = std::fs::hard_link(&staged, new) {
+        if new.exists() {
+            return Err(io(new, "appeared while restoring; not replaced", &e));
+        }
+        std::fs::rename(&staged, new).map_err(|e| io(new, "cannot create the new ledger", &e))?;
+    }
     Ok(Restored {
         path: new.to_path_buf(),
         header: read.header,
