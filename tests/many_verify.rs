@@ -287,7 +287,12 @@ fn one_ledger_alone_keeps_the_single_ledger_output() {
     assert_eq!(v["integrity"]["entries"], 159);
     assert!(v.get("summary").is_none());
     // --format json asks for rows, even of one ledger (for schedulers that hand out one file).
-    let o = run(&["verify".as_ref(), os(&a), "--format".as_ref(), "json".as_ref()]);
+    let o = run(&[
+        "verify".as_ref(),
+        os(&a),
+        "--format".as_ref(),
+        "json".as_ref(),
+    ]);
     assert_eq!(o.code, Some(0), "{}", o.stderr);
     let lines = json_lines(&o.stdout);
     assert_eq!(lines.len(), 2);
