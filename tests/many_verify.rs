@@ -270,6 +270,15 @@ fn a_path_that_does_not_exist_is_a_usage_error_and_nothing_is_verified() {
     ]);
     assert_eq!(o.code, Some(2));
     assert!(o.stderr.contains("single ledger"), "{}", o.stderr);
+    let o = run(&[
+        "verify".as_ref(),
+        os(&a),
+        os(&a),
+        "--trusted-key".as_ref(),
+        os(&a),
+    ]);
+    assert_eq!(o.code, Some(2), "trusted keys are not silently ignored");
+    assert!(o.stderr.contains("--trusted-key"), "{}", o.stderr);
     // A directory without ledgers.
     let empty = tempfile::tempdir().unwrap();
     let o = run(&["verify".as_ref(), os(empty.path())]);

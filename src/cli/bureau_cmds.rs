@@ -55,6 +55,11 @@ pub(super) fn verify_many(a: &VerifyArgs) -> Result<(), CliError> {
             "--checkpoint checks one ledger against one checkpoint; give a single ledger (each ledger's kept checkpoints are re-checked anyway)".into(),
         ));
     }
+    if !a.checkpoint.trusted_keys.is_empty() || a.checkpoint.min_signatures != 1 {
+        return Err(CliError::Usage(
+            "--trusted-key and --min-signatures check a checkpoint given with --checkpoint, for a single ledger; over many ledgers each ledger's kept checkpoints are re-checked against its own keys".into(),
+        ));
+    }
     let format = match (a.many.format, a.json) {
         (Some(ManyFormat::Text) | None, true) => ManyFormat::Json,
         (Some(f), _) => f,
