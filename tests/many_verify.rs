@@ -2,7 +2,7 @@
 //! argument order whatever the number of workers, failed rows for damaged and foreign files
 //! without aborting, exit codes, JSON Lines and the spreadsheet.
 
-use jixiao::ledger::Ledger;
+use jixiao::ledger::{Checkpoint, Ledger};
 use jixiao::model::{Acknowledgement, Event};
 use jixiao::seed::{self, SeedKeys};
 use redb::{Database, ReadableTable, TableDefinition};
@@ -274,10 +274,14 @@ fn a_path_that_does_not_exist_is_a_usage_error_and_nothing_is_verified() {
         "verify".as_ref(),
         os(&a),
         os(&a),
-        "--trusted-key".as_ref(),
-        os(&a),
+        "--min-signatures".as_ref(),
+        "2".as_ref(),
     ]);
-    assert_eq!(o.code, Some(2), "trusted keys are not silently ignored");
+    assert_eq!(
+        o.code,
+        Some(2),
+        "a threshold without keys is not silently ignored"
+    );
     assert!(o.stderr.contains("--trusted-key"), "{}", o.stderr);
     // A directory without ledgers.
     let empty = tempfile::tempdir().unwrap();
@@ -401,4 +405,85 @@ print(json.dumps({"rows": rows, "summary": [[c.value for c in r] for r in s.iter
     let summary = v["summary"].as_array().unwrap();
     assert_eq!(summary[0], serde_json::json!(["ledgers", 5, null]));
     assert_eq!(summary[3], serde_json::json!(["failed", 2, null]));
+}
+
+/// Keeps a checkpoint of the whole ledger signed by the admin and cosigned by the auditor.
+fn cosigned_at_head(path: &Path, id: u8) {
+    let keys = SeedKeys::fixed();
+    let l = Ledger::open(path).unwrap();
+    let (size, root) = l.tree_head().unwrap();
+    let mut cp = Checkpoint::for_ledger(&[id; 16], size, root)
+        .sign(&keys.admin.signing, &keys.admin.name)
+        .unwrap();
+    cp.cosign(&keys.auditor.signing, &keys.auditor.name)
+        .unwrap();
+    l.keep_checkpoint(size, &cp.to_text()).unwrap();
+}
+
+#[test]
+fn trusted_keys_require_each_latest_kept_checkpoint_to_be_signed_by_them() {
+    let d = tempfile::tempdir().unwrap();
+    let keys = SeedKeys::fixed();
+    let bureau_pub = keys.auditor.write(&d.path().join("bureau.key")).unwrap();
+    let admin_pub = keys.admin.write(&d.path().join("admin.key")).unwrap();
+    let a = clean_at(d.path(), "a.jixiao", 0xa1);
+    cosigned_at_head(&a, 0xa1);
+    // Only the department's own mid-year checkpoint, not cosigned, not at the head.
+    let b = clean_at(d.path(), "b.jixiao", 0xb2);
+    let rows = |extra: &[&std::ffi::OsStr]| {
+        let mut args: Vec<&std::ffi::OsStr> =
+            vec!["verify".as_ref(), os(&a), os(&b), "--json".as_ref()];
+        args.extend_from_slice(extra);
+        let o = run(&args);
+        (o.code, json_lines(&o.stdout), o.stderr)
+    };
+    let (code, lines, err) = rows(&["--trusted-key".as_ref(), os(&bureau_pub)]);
+    assert_eq!(code, Some(1), "{err}");
+    let (ta, tb) = (&lines[0]["checkpoint"], &lines[1]["checkpoint"]);
+    assert_eq!(lines[0]["status"], "ok");
+    assert_eq!(ta["trusted"]["ok"], true);
+    assert_eq!(ta["trusted"]["signers"], serde_json::json!(["auditor"]));
+    assert_eq!(ta["behind"], 0);
+    assert_eq!(lines[1]["status"], "findings");
+    assert_eq!(tb["trusted"]["ok"], false);
+    assert!(
+        tb["trusted"]["problem"]
+            .as_str()
+            .unwrap()
+            .contains("the checkpoint at #"),
+        "{tb}"
+    );
+    assert!(
+        err.contains("b.jixiao") && !err.contains("a.jixiao"),
+        "{err}"
+    );
+
+    // Two distinct trusted keys required: the bureau's alone is not enough.
+    let two: [&std::ffi::OsStr; 4] = [
+        "--trusted-key".as_ref(),
+        os(&bureau_pub),
+        "--min-signatures".as_ref(),
+        "2".as_ref(),
+    ];
+    let (_, lines, _) = rows(&two);
+    assert_eq!(lines[0]["status"], "findings");
+    assert!(
+        lines[0]["checkpoint"]["trusted"]["problem"]
+            .as_str()
+            .unwrap()
+            .contains("1 trusted signature(s) (auditor), 2 required")
+    );
+    let (_, lines, _) = rows(&[
+        "--trusted-key".as_ref(),
+        os(&bureau_pub),
+        "--trusted-key".as_ref(),
+        os(&admin_pub),
+        "--min-signatures".as_ref(),
+        "2".as_ref(),
+    ]);
+    assert_eq!(lines[0]["status"], "ok", "{}", lines[0]);
+    // Without trusted keys the check is not made.
+    let (_, lines, _) = rows(&[]);
+    assert!(lines[0]["checkpoint"]["trusted"].is_null());
+    assert_eq!(lines[1]["status"], "ok");
 }

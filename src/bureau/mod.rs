@@ -15,7 +15,9 @@ pub mod row;
 pub mod xlsx;
 
 pub use expand::{EXTENSION, ExpandError, expand};
-pub use row::{CheckpointStatus, LedgerRow, Recompute, RowFailure, Status, verify_one};
+pub use row::{
+    CheckpointStatus, LedgerRow, Recompute, RowFailure, Status, Trust, TrustedCheck, verify_one,
+};
 
 use serde::Serialize;
 use std::path::PathBuf;
@@ -81,15 +83,21 @@ pub fn default_jobs() -> usize {
 }
 
 /// Verifies every file of `files` on `jobs` worker threads (each file on one worker, through
-/// the same check as `jixiao verify`) and calls `emit` with each row in the order of `files`,
-/// as soon as it and every row before it are done. Returns the summary. At most `jobs × 4`
-/// finished rows wait for `emit` at any time.
-pub fn verify_many(files: &[PathBuf], jobs: usize, mut emit: impl FnMut(&LedgerRow)) -> Summary {
+/// the same check as `jixiao verify`, and with `trust` the latest kept checkpoint's trusted
+/// signatures) and calls `emit` with each row in the order of `files`, as soon as it and every
+/// row before it are done. Returns the summary. At most `jobs × 4` finished rows wait for
+/// `emit` at any time.
+pub fn verify_many(
+    files: &[PathBuf],
+    jobs: usize,
+    trust: Option<&Trust>,
+    mut emit: impl FnMut(&LedgerRow),
+) -> Summary {
     let mut summary = Summary::default();
     pool::ordered_map(
         files,
         jobs,
-        |p| verify_one(p),
+        |p| verify_one(p, trust),
         |_, row| {
             summary.add(&row);
             emit(&row);

@@ -16,7 +16,7 @@ pub fn text_header() -> String {
         pad("YEAR", 4),
         pad_left("ENTRIES", 9),
         pad("HEAD", 16),
-        pad("CHECKPOINT", 16),
+        pad("CHECKPOINT", 18),
         pad_left("TOTAL", 6),
         pad("GRADE", 5),
         pad("FINDINGS", 12),
@@ -33,12 +33,17 @@ pub fn text_row(r: &LedgerRow) -> String {
         (Some(h), Some(n)) => format!("#{n}·{}", h.get(..6).unwrap_or(h)),
         _ => dash(),
     };
-    let cp = match (r.checkpoint.latest, r.checkpoint.behind) {
+    let mut cp = match (r.checkpoint.latest, r.checkpoint.behind) {
         (None, _) => "none".to_string(),
         (Some(s), Some(0)) => format!("#{s} (head)"),
         (Some(s), Some(b)) => format!("#{s} (+{b})"),
         (Some(s), None) => format!("#{s}"),
     };
+    match &r.checkpoint.trusted {
+        Some(t) if t.ok => cp.push_str(" trusted"),
+        Some(_) => cp.push_str(" UNTRUSTED"),
+        None => {}
+    }
     let (total, grade, findings) = match &r.recompute {
         None => (dash(), dash(), dash()),
         Some(c) if c.error.is_some() => ("error".into(), dash(), dash()),
@@ -59,7 +64,7 @@ pub fn text_row(r: &LedgerRow) -> String {
         pad(&r.year.map_or_else(dash, |y| y.to_string()), 4),
         pad_left(&r.entries.map_or_else(dash, |n| n.to_string()), 9),
         pad(&head, 16),
-        pad(&cp, 16),
+        pad(&cp, 18),
         pad_left(&total, 6),
         pad(&grade, 5),
         pad(&findings, 12),

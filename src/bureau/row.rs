@@ -7,8 +7,8 @@
 
 use crate::check::{Checked, check_open};
 use crate::eval::{AsOf, EvalError, Finding};
-use crate::ledger::{Failure, Ledger, SignedCheckpoint, open_failure};
-use crate::model::Event;
+use crate::ledger::{Authority, Failure, Ledger, SignedCheckpoint, note_name, open_failure};
+use crate::model::{Event, Principal};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -49,6 +49,30 @@ pub struct CheckpointStatus {
     pub behind: Option<u64>,
     /// Names on the latest kept checkpoint's signature lines.
     pub signed_by: Vec<String>,
+    /// With trusted keys given ([`Trust`]): whether the latest kept checkpoint carries enough
+    /// valid signatures by them; null without.
+    pub trusted: Option<TrustedCheck>,
+}
+
+/// Keys a bureau trusts, and how many of them must have signed each ledger's latest kept
+/// checkpoint (a department's checkpoint cosigned by the bureau as witness, FORMAT.md §9.4).
+#[derive(Clone, Debug)]
+pub struct Trust {
+    /// The trusted public keys, with the names of their `.pub` files.
+    pub keys: Vec<Principal>,
+    /// Distinct trusted keys that must have signed.
+    pub min_signatures: usize,
+}
+
+/// The latest kept checkpoint checked against the [`Trust`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TrustedCheck {
+    /// Enough trusted keys signed.
+    pub ok: bool,
+    /// The trusted keys that signed (one name per key).
+    pub signers: Vec<String>,
+    /// Why not, when not ok.
+    pub problem: Option<String>,
 }
 
 /// The recomputation of an intact ledger.
@@ -155,20 +179,31 @@ impl LedgerRow {
             return Some(format!("integrity failed{at}: {} ({})", f.detail, f.kind));
         }
         let r = self.recompute.as_ref()?;
+        let trust = self
+            .checkpoint
+            .trusted
+            .as_ref()
+            .and_then(|t| t.problem.clone())
+            .map(|p| format!("checkpoint: {p}"));
         if r.ok {
-            return None;
+            return trust;
         }
-        Some(match &r.error {
+        let recompute = match &r.error {
             Some(e) => format!("recompute failed: {e}"),
             None => format!("{} unacknowledged finding(s)", r.unacknowledged),
+        };
+        Some(match trust {
+            Some(t) => format!("{recompute}; {t}"),
+            None => recompute,
         })
     }
 }
 
-/// Verifies the ledger at `path` as `jixiao verify` does and reduces the outcome to a row.
+/// Verifies the ledger at `path` as `jixiao verify` does and reduces the outcome to a row;
+/// with `trust`, also checks its latest kept checkpoint's signatures by the trusted keys.
 /// Never fails: a file that cannot be opened or read is a failed row naming why.
 #[must_use]
-pub fn verify_one(path: &Path) -> LedgerRow {
+pub fn verify_one(path: &Path, trust: Option<&Trust>) -> LedgerRow {
     let ledger = match Ledger::open_read(path) {
         Ok(l) => l,
         Err(e) => {
@@ -197,10 +232,10 @@ pub fn verify_one(path: &Path) -> LedgerRow {
             return LedgerRow::failed(path, failure);
         }
     };
-    row_of(path, &ledger, &checked)
+    row_of(path, &ledger, &checked, trust)
 }
 
-fn row_of(path: &Path, ledger: &Ledger, checked: &Checked) -> LedgerRow {
+fn row_of(path: &Path, ledger: &Ledger, checked: &Checked, trust: Option<&Trust>) -> LedgerRow {
     // Department and year from entry 1: verified when integrity passed, as stored otherwise
     // (so that a bureau sees whose ledger failed).
     let genesis = ledger
@@ -239,8 +274,12 @@ fn row_of(path: &Path, ledger: &Ledger, checked: &Checked) -> LedgerRow {
             row.head = Some(v.head.to_hex());
             row.merkle_root = Some(hex::encode(v.root));
             let r = recompute(checked);
-            row.status = if r.ok { Status::Ok } else { Status::Findings };
-            row.ok = r.ok;
+            if let Some(t) = trust {
+                row.checkpoint.trusted = Some(trusted_check(&kept, t, &v.authority));
+            }
+            let ok = r.ok && row.checkpoint.trusted.as_ref().is_none_or(|t| t.ok);
+            row.status = if ok { Status::Ok } else { Status::Findings };
+            row.ok = ok;
             row.recompute = Some(r);
         }
     }
@@ -263,6 +302,59 @@ fn checkpoint_status(kept: &[(u64, String)]) -> CheckpointStatus {
         latest,
         behind: None,
         signed_by,
+        trusted: None,
+    }
+}
+
+/// The latest kept checkpoint against `trust`: each trusted key under the name of its `.pub`
+/// file and under its name in this ledger's registry (as `verify --checkpoint` trusts them),
+/// counting distinct keys.
+fn trusted_check(kept: &[(u64, String)], trust: &Trust, authority: &Authority) -> TrustedCheck {
+    let fail = |problem: String| TrustedCheck {
+        ok: false,
+        signers: Vec::new(),
+        problem: Some(problem),
+    };
+    let Some((size, text)) = kept.iter().max_by_key(|(s, _)| *s) else {
+        return fail("no checkpoint kept in the file".into());
+    };
+    let cp = match SignedCheckpoint::parse(text) {
+        Ok(c) => c,
+        Err(e) => return fail(format!("the checkpoint at #{size} does not parse: {e}")),
+    };
+    let mut pairs = Vec::new();
+    for p in &trust.keys {
+        let Ok(vk) = ed25519_dalek::VerifyingKey::from_bytes(&p.public_key) else {
+            continue;
+        };
+        let id = p.key_id();
+        let mut names = vec![note_name(&p.name, id)];
+        if let Some(rec) = authority.get(id) {
+            names.push(note_name(&rec.principal.name, id));
+        }
+        for n in names {
+            if !pairs.iter().any(|(m, k)| *m == n && *k == vk) {
+                pairs.push((n, vk));
+            }
+        }
+    }
+    match cp.verify_signatures(&pairs) {
+        Ok(signers) if signers.len() >= trust.min_signatures => TrustedCheck {
+            ok: true,
+            signers,
+            problem: None,
+        },
+        Ok(signers) => TrustedCheck {
+            ok: false,
+            problem: Some(format!(
+                "the checkpoint at #{size} has {} trusted signature(s) ({}), {} required",
+                signers.len(),
+                signers.join(", "),
+                trust.min_signatures
+            )),
+            signers,
+        },
+        Err(e) => fail(format!("the checkpoint at #{size}: {e}")),
     }
 }
 

@@ -11,7 +11,7 @@ use super::{LedgerRow, Summary};
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 
 /// The columns of sheet `ledgers`, in order.
-pub const COLUMNS: [&str; 19] = [
+pub const COLUMNS: [&str; 20] = [
     "file",
     "status",
     "ok",
@@ -25,6 +25,7 @@ pub const COLUMNS: [&str; 19] = [
     "checkpoints_kept",
     "latest_checkpoint",
     "entries_since_checkpoint",
+    "checkpoint_trusted",
     "total",
     "grade",
     "claims_checked",
@@ -134,20 +135,23 @@ fn write_row(s: &mut Worksheet, r: u32, row: &LedgerRow, two: &Format) -> Result
     count(s, 10, Some(s_u64(row.checkpoint.kept)))?;
     count(s, 11, row.checkpoint.latest)?;
     count(s, 12, row.checkpoint.behind)?;
+    if let Some(t) = &row.checkpoint.trusted {
+        s.write_boolean(r, 13, t.ok)?;
+    }
     if let Some(c) = &row.recompute {
         if let Some(t) = &c.total {
             // The decimal text of a two-decimal score parses to the double nearest it, which
             // the file writes back as the same digits.
             match number_of(t) {
-                Some(v) => s.write_number_with_format(r, 13, v, two)?,
-                None => s.write_string(r, 13, t)?,
+                Some(v) => s.write_number_with_format(r, 14, v, two)?,
+                None => s.write_string(r, 14, t)?,
             };
         }
-        text(s, 14, c.grade.as_deref())?;
-        count(s, 15, Some(s_u64(c.claims_checked)))?;
-        count(s, 16, Some(s_u64(c.findings.len())))?;
-        count(s, 17, Some(s_u64(c.unacknowledged)))?;
+        text(s, 15, c.grade.as_deref())?;
+        count(s, 16, Some(s_u64(c.claims_checked)))?;
+        count(s, 17, Some(s_u64(c.findings.len())))?;
+        count(s, 18, Some(s_u64(c.unacknowledged)))?;
     }
-    text(s, 18, row.problem().as_deref())?;
+    text(s, 19, row.problem().as_deref())?;
     Ok(())
 }

@@ -55,11 +55,26 @@ pub(super) fn verify_many(a: &VerifyArgs) -> Result<(), CliError> {
             "--checkpoint checks one ledger against one checkpoint; give a single ledger (each ledger's kept checkpoints are re-checked anyway)".into(),
         ));
     }
-    if !a.checkpoint.trusted_keys.is_empty() || a.checkpoint.min_signatures != 1 {
-        return Err(CliError::Usage(
-            "--trusted-key and --min-signatures check a checkpoint given with --checkpoint, for a single ledger; over many ledgers each ledger's kept checkpoints are re-checked against its own keys".into(),
-        ));
-    }
+    // Over many ledgers, trusted keys qualify each ledger's latest kept checkpoint.
+    let trust = if a.checkpoint.trusted_keys.is_empty() {
+        if a.checkpoint.min_signatures != 1 {
+            return Err(CliError::Usage(
+                "--min-signatures counts signatures by --trusted-key keys: give the keys".into(),
+            ));
+        }
+        None
+    } else {
+        let keys = a
+            .checkpoint
+            .trusted_keys
+            .iter()
+            .map(|p| crate::ledger::keys::read_public(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        Some(crate::bureau::Trust {
+            keys,
+            min_signatures: a.checkpoint.min_signatures,
+        })
+    };
     let format = match (a.many.format, a.json) {
         (Some(ManyFormat::Text) | None, true) => ManyFormat::Json,
         (Some(f), _) => f,
@@ -98,7 +113,7 @@ pub(super) fn verify_many(a: &VerifyArgs) -> Result<(), CliError> {
     if format == ManyFormat::Text {
         writeln!(out, "{}", crate::bureau::render::text_header()).map_err(io)?;
     }
-    let summary = crate::bureau::verify_many(&files, jobs, |row| {
+    let summary = crate::bureau::verify_many(&files, jobs, trust.as_ref(), |row| {
         let line = match format {
             ManyFormat::Text => crate::bureau::render::text_row(row),
             ManyFormat::Json => crate::bureau::render::json_row(row),
