@@ -17,8 +17,8 @@ if [ ${#debs[@]} -gt 0 ]; then
     apt-get install -y -qq --no-install-recommends "${debs[@]}" >/dev/null
 fi
 pips=()
-for p in openpyxl; do
-    python3 -c "import $p" 2>/dev/null || pips+=("$p")
+for p in openpyxl blake3 nacl; do
+    python3 -c "import $p" 2>/dev/null || pips+=("${p/nacl/pynacl}")
 done
 if [ ${#pips[@]} -gt 0 ]; then
     echo "pip install ${pips[*]}"

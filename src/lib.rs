@@ -4,9 +4,11 @@
 #![forbid(unsafe_code)]
 
 pub mod append;
+pub mod bureau;
 pub mod check;
 pub mod cli;
 pub mod eval;
+pub mod export;
 pub mod import;
 pub mod ledger;
 pub mod limits;

@@ -80,6 +80,7 @@ pub(super) fn run(a: &DemoArgs) -> Result<(), CliError> {
     // growth rate that does not reproduce), so the demo shows them and goes on.
     match ledger_cmds::verify(&VerifyArgs {
         ledger: ledger_path.clone(),
+        many: Default::default(),
         json: false,
         checkpoint: CheckpointCheck::default(),
         point: Default::default(),
@@ -112,6 +113,7 @@ pub(super) fn run(a: &DemoArgs) -> Result<(), CliError> {
     );
     match ledger_cmds::verify(&VerifyArgs {
         ledger: ledger_path.clone(),
+        many: Default::default(),
         json: false,
         checkpoint: CheckpointCheck {
             checkpoint: Some(cp_path.clone()),

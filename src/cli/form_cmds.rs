@@ -81,6 +81,7 @@ pub fn import_form(a: &ImportFormArgs) -> Result<(), CliError> {
         Some(Origin {
             path: &a.file,
             lines: &batch.rows,
+            sheet: Some(&batch.sheet),
         }),
         a.dry_run,
         &*progress,

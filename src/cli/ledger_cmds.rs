@@ -89,8 +89,10 @@ pub struct LogArgs {
 /// Arguments of `verify`.
 #[derive(Args, Debug)]
 pub struct VerifyArgs {
-    /// The ledger.
+    /// The ledger (or the first of many, or a directory of `*.jixiao` files).
     pub ledger: PathBuf,
+    #[command(flatten)]
+    pub many: super::bureau_cmds::ManyArgs,
     /// Machine-readable result (docs/JSON.md).
     #[arg(long)]
     pub json: bool,
@@ -303,6 +305,9 @@ pub(super) fn log(a: &LogArgs) -> Result<(), CliError> {
 }
 
 pub(super) fn verify(a: &VerifyArgs) -> Result<(), CliError> {
+    if super::bureau_cmds::is_many(a) {
+        return super::bureau_cmds::verify_many(a);
+    }
     let cp_size = match &a.checkpoint.checkpoint {
         Some(p) => std::fs::read_to_string(p)
             .ok()

@@ -4,6 +4,7 @@
 //! 2 usage/input/I-O error). Must not: hold domain logic; handlers call library functions.
 
 mod args;
+mod bureau_cmds;
 mod checkpoint_cmds;
 mod demo;
 mod error;
@@ -88,6 +89,11 @@ enum Command {
     Trace(report_cmds::TraceArgs),
     /// Compare the scorecards at two points of history and name the entries that changed them.
     Diff(report_cmds::DiffArgs),
+    /// Write every entry (stored bytes, hash, decoded event), batch signature, key and kept
+    /// checkpoint as JSON Lines, for re-verification by other tools and as a backup.
+    Export(bureau_cmds::ExportArgs),
+    /// Rebuild a ledger from its export as a new file, verifying everything first.
+    Restore(bureau_cmds::RestoreArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -208,6 +214,8 @@ impl Command {
             Command::Report(a) => &a.ledger,
             Command::Trace(a) => &a.ledger,
             Command::Diff(a) => &a.ledger,
+            Command::Export(a) => &a.ledger,
+            Command::Restore(a) => &a.new,
             Command::Record { command } => {
                 use record::RecordCommand as R;
                 match command {
@@ -302,5 +310,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Report(a) => report_cmds::report(&a),
         Command::Trace(a) => report_cmds::trace(&a),
         Command::Diff(a) => report_cmds::diff(&a),
+        Command::Export(a) => bureau_cmds::export(&a),
+        Command::Restore(a) => bureau_cmds::restore(&a),
     }
 }

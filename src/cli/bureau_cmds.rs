@@ -1,0 +1,272 @@
+//! Handlers of the bureau commands: `verify` of many ledgers, `export`, `restore`.
+//!
+//! Owns: their arguments, output and exit codes. Must not: verify, export or rebuild anything
+//! itself (src/bureau and src/export do).
+
+use super::CliError;
+use super::ledger_cmds::VerifyArgs;
+use clap::{Args, ValueEnum};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Output format of `verify` over many ledgers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ManyFormat {
+    /// A table, one line per ledger, then the summary.
+    Text,
+    /// JSON Lines: one object per ledger, then `{"summary": …}` (docs/JSON.md).
+    Json,
+    /// A spreadsheet written to `-o FILE` (sheets `ledgers` and `summary`); the summary is
+    /// printed as text.
+    Xlsx,
+}
+
+/// The `verify` flags for many ledgers.
+#[derive(Args, Debug, Default)]
+pub struct ManyArgs {
+    /// More ledgers, or directories whose `*.jixiao` files are all verified (in name order).
+    /// With more than one ledger (or a directory), one row per ledger and a summary.
+    #[arg(value_name = "MORE")]
+    pub more: Vec<PathBuf>,
+    /// Ledgers verified at the same time, one per worker (default: the number of cores).
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Output of the many-ledger table (`--json` is `--format json`).
+    #[arg(long, value_enum)]
+    pub format: Option<ManyFormat>,
+    /// Where `--format xlsx` writes the spreadsheet (replaced whole, never half-written).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Whether `verify` was asked about many ledgers (more than one path, a directory, or one of
+/// the many-ledger flags).
+pub(super) fn is_many(a: &VerifyArgs) -> bool {
+    !a.many.more.is_empty()
+        || a.ledger.is_dir()
+        || a.many.jobs.is_some()
+        || a.many.format.is_some()
+        || a.many.output.is_some()
+}
+
+pub(super) fn verify_many(a: &VerifyArgs) -> Result<(), CliError> {
+    if a.checkpoint.checkpoint.is_some() {
+        return Err(CliError::Usage(
+            "--checkpoint checks one ledger against one checkpoint; give a single ledger (each ledger's kept checkpoints are re-checked anyway)".into(),
+        ));
+    }
+    // Over many ledgers, trusted keys qualify each ledger's latest kept checkpoint.
+    let trust = if a.checkpoint.trusted_keys.is_empty() {
+        if a.checkpoint.min_signatures != 1 {
+            return Err(CliError::Usage(
+                "--min-signatures counts signatures by --trusted-key keys: give the keys".into(),
+            ));
+        }
+        None
+    } else {
+        let keys = a
+            .checkpoint
+            .trusted_keys
+            .iter()
+            .map(|p| crate::ledger::keys::read_public(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        Some(crate::bureau::Trust {
+            keys,
+            min_signatures: a.checkpoint.min_signatures,
+        })
+    };
+    let format = match (a.many.format, a.json) {
+        (Some(ManyFormat::Text) | None, true) => ManyFormat::Json,
+        (Some(f), _) => f,
+        (None, false) => ManyFormat::Text,
+    };
+    let output = match (format, &a.many.output) {
+        (ManyFormat::Xlsx, Some(p)) => Some(p.clone()),
+        (ManyFormat::Xlsx, None) => {
+            return Err(CliError::Usage(
+                "--format xlsx writes a file: give it with -o FILE.xlsx".into(),
+            ));
+        }
+        (_, Some(_)) => {
+            return Err(CliError::Usage(
+                "-o FILE is for --format xlsx; text and JSON go to standard output".into(),
+            ));
+        }
+        (_, None) => None,
+    };
+    let jobs = match a.many.jobs {
+        Some(0) => return Err(CliError::Usage("--jobs 0: give at least 1".into())),
+        Some(n) => n,
+        None => crate::bureau::default_jobs(),
+    };
+    let mut args = vec![a.ledger.clone()];
+    args.extend(a.many.more.iter().cloned());
+    let files = crate::bureau::expand(&args).map_err(|e| CliError::Usage(e.to_string()))?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let io = |e: std::io::Error| CliError::Io {
+        path: PathBuf::from("<stdout>"),
+        source: e,
+    };
+    let mut failed_write = None;
+    let mut kept = Vec::new();
+    if format == ManyFormat::Text {
+        writeln!(out, "{}", crate::bureau::render::text_header()).map_err(io)?;
+    }
+    let summary = crate::bureau::verify_many(&files, jobs, trust.as_ref(), |row| {
+        let line = match format {
+            ManyFormat::Text => crate::bureau::render::text_row(row),
+            ManyFormat::Json => crate::bureau::render::json_row(row),
+            ManyFormat::Xlsx => {
+                kept.push(row.clone());
+                return;
+            }
+        };
+        if failed_write.is_none()
+            && let Err(e) = writeln!(out, "{line}").and_then(|()| out.flush())
+        {
+            failed_write = Some(e);
+        }
+    });
+    if let Some(e) = failed_write {
+        return Err(io(e));
+    }
+    match format {
+        ManyFormat::Json => {
+            writeln!(out, "{}", crate::bureau::render::json_summary(&summary)).map_err(io)?;
+        }
+        ManyFormat::Text | ManyFormat::Xlsx => {
+            if let Some(p) = &output {
+                let bytes = crate::bureau::xlsx::workbook(&kept, &summary)
+                    .map_err(|e| CliError::Usage(format!("{}: {e}", p.display())))?;
+                write_whole(p, &bytes)?;
+                writeln!(out, "wrote {}", p.display()).map_err(io)?;
+            }
+            write!(out, "{}", crate::bureau::render::text_summary(&summary)).map_err(io)?;
+        }
+    }
+    out.flush().map_err(io)?;
+    if summary.all_ok() {
+        return Ok(());
+    }
+    let names: Vec<String> = summary
+        .not_ok
+        .iter()
+        .take(20)
+        .map(|n| n.ledger.display().to_string())
+        .collect();
+    let more = summary.not_ok.len().saturating_sub(names.len());
+    eprintln!(
+        "error: {} of {} ledgers did not pass: {}{}",
+        summary.not_ok.len(),
+        summary.ledgers,
+        names.join(", "),
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        }
+    );
+    Err(CliError::Reported(1))
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory, renamed over it.
+pub(super) fn write_whole(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    let err = |e: std::io::Error| CliError::Io {
+        path: path.to_path_buf(),
+        source: e,
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
+    tmp.write_all(bytes).map_err(err)?;
+    tmp.as_file().sync_all().map_err(err)?;
+    tmp.persist(path).map_err(|e| err(e.error))?;
+    Ok(())
+}
+
+/// Arguments of `export`.
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// The ledger (verified first; one that does not verify is not exported).
+    pub ledger: PathBuf,
+    /// JSON Lines (docs/JSON.md, "export"): the only format, and the default.
+    #[arg(long)]
+    pub jsonl: bool,
+    /// Write to FILE (replaced whole, never half-written) instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Arguments of `restore`.
+#[derive(Args, Debug)]
+pub struct RestoreArgs {
+    /// An export made by `jixiao export LEDGER --jsonl`.
+    pub export: PathBuf,
+    /// The ledger file to create (must not exist).
+    pub new: PathBuf,
+}
+
+fn export_error(e: crate::export::ExportError) -> CliError {
+    if e.is_integrity() {
+        eprintln!("error: {e}");
+        return CliError::Reported(1);
+    }
+    match e {
+        crate::export::ExportError::Ledger(l) => CliError::Ledger(l),
+        other => CliError::Usage(other.to_string()),
+    }
+}
+
+pub(super) fn export(a: &ExportArgs) -> Result<(), CliError> {
+    let Some(path) = &a.output else {
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::new(stdout.lock());
+        crate::export::export(&a.ledger, &mut out).map_err(export_error)?;
+        return Ok(());
+    };
+    let err = |e: std::io::Error| CliError::Io {
+        path: path.clone(),
+        source: e,
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
+    let mut out = std::io::BufWriter::new(tmp);
+    let done = crate::export::export(&a.ledger, &mut out).map_err(export_error)?;
+    let tmp = out.into_inner().map_err(|e| err(e.into_error()))?;
+    tmp.as_file().sync_all().map_err(err)?;
+    tmp.persist(path).map_err(|e| err(e.error))?;
+    let h = &done.header;
+    eprintln!(
+        "exported {}: {} entries in {} batches, {} keys, {} checkpoints, head {}, merkle root {}",
+        a.ledger.display(),
+        h.entries,
+        h.batches,
+        h.keys,
+        h.checkpoints,
+        &h.head[..16.min(h.head.len())],
+        &h.merkle_root[..16.min(h.merkle_root.len())]
+    );
+    Ok(())
+}
+
+pub(super) fn restore(a: &RestoreArgs) -> Result<(), CliError> {
+    let r = crate::export::restore(&a.export, &a.new).map_err(export_error)?;
+    println!(
+        "restored {} from {}: {} entries in {} signed batches, {} checkpoints, verified; head #{}·{}, merkle root {}",
+        r.path.display(),
+        a.export.display(),
+        r.verified.size,
+        r.verified.batches,
+        r.checkpoints,
+        r.verified.size,
+        r.verified.head.short(),
+        hex::encode(&r.verified.root[..8])
+    );
+    Ok(())
+}
