@@ -16,6 +16,7 @@ mod resolve;
 mod score;
 mod seqs;
 mod slots;
+pub mod snapshot;
 mod validate;
 mod words;
 

@@ -33,6 +33,19 @@ fn sub(a: Money, b: Money, what: &str) -> Result<Money, EvalError> {
     })
 }
 
+/// The rule set an adoption in the place of `seq` puts in force, or why it cannot.
+pub(super) fn parse_adopted(
+    seq: Seq,
+    r: &crate::model::RuleSetAdopted,
+) -> Result<RuleSet, EvalError> {
+    if rules::digest(&r.text) == r.digest {
+        RuleSet::parse(&r.text)
+            .map_err(|source: RulesError| EvalError::RuleSetInvalid { seq, source })
+    } else {
+        Err(EvalError::RuleSetDigest { seq })
+    }
+}
+
 impl LineTotals {
     /// Executed on this line as of a date (or overall): the latest cumulative figure at or
     /// before the date, plus payments dated after it (and at or before the date).
@@ -122,12 +135,7 @@ impl State {
             }
             Event::Grant(_) | Event::Revoke(_) | Event::Correction(_) => Slot::Other(ev.kind()),
             Event::RuleSetAdopted(r) => {
-                let parsed = if rules::digest(&r.text) == r.digest {
-                    RuleSet::parse(&r.text)
-                        .map_err(|source: RulesError| EvalError::RuleSetInvalid { seq, source })
-                } else {
-                    Err(EvalError::RuleSetDigest { seq })
-                };
+                let parsed = parse_adopted(seq, r);
                 self.adoptions.insert(
                     seq,
                     AdoptedRules {

@@ -5,6 +5,7 @@
 
 mod auth;
 mod checkpoint;
+mod derived;
 mod entry;
 mod error;
 mod failure;
@@ -25,6 +26,10 @@ pub use auth::{AuthError, Authority, KeyRecord};
 pub use checkpoint::{
     Checkpoint, CheckpointError, ED25519_SIGNATURE_TYPE, MAX_SIGNATURES, NoteSignature,
     ORIGIN_PREFIX, SignedCheckpoint, key_hash, note_name, origin_for,
+};
+pub use derived::{
+    DERIVED_DIGEST_CONTEXT, DERIVED_FRONTIER_CONTEXT, DERIVED_KEYS_CONTEXT, DERIVED_VERSION,
+    DerivedRow, frontier_digest,
 };
 pub use entry::{
     CodecError, ENTRY_HASH_CONTEXT, Entry, EntryHash, FORMAT_VERSION, GENESIS_PREV_CONTEXT,

@@ -6,6 +6,7 @@
 //! (src/ledger/read.rs), or judge the history (src/ledger/verify.rs).
 
 use super::auth::{Authority, KeyRecord};
+use super::derived::write_row;
 use super::entry::{Entry, EntryHash, EntryRef, FORMAT_VERSION};
 use super::error::LedgerError;
 use super::error::{guarded, storage_err};
@@ -138,6 +139,9 @@ pub struct Ledger {
     pub(super) ledger_id: [u8; 16],
     /// The last write had been interrupted and opening recovered it.
     pub(super) recovered: bool,
+    /// The storage engine checked every page's checksum when the file was opened for writing
+    /// (false only after [`Ledger::open_to_append`] found a derived state to continue from).
+    pub(super) pages_checked: bool,
 }
 
 impl Drop for Ledger {
@@ -217,7 +221,32 @@ impl Ledger {
         recorded_at: i64,
     ) -> Result<Appended, LedgerError> {
         guarded(&self.path, || {
-            self.write_batch(signer, events, recorded_at, None, true)
+            self.write_batch(signer, events, recorded_at, None, true, None)
+        })
+    }
+
+    /// [`Ledger::append`] that also keeps the derived state: `body` is the replayed state after
+    /// the batch (src/eval/snapshot.rs), computed from the state of the first `size_before`
+    /// entries; refused if the ledger no longer has that many. Written in the same transaction
+    /// as the batch, with the size, head, frontier and key index it belongs to
+    /// (docs/FORMAT.md "Derived state").
+    pub fn append_deriving(
+        &self,
+        signer: &SigningKey,
+        events: Vec<Event>,
+        recorded_at: i64,
+        size_before: u64,
+        body: &[u8],
+    ) -> Result<Appended, LedgerError> {
+        guarded(&self.path, || {
+            self.write_batch(
+                signer,
+                events,
+                recorded_at,
+                None,
+                true,
+                Some((size_before, body)),
+            )
         })
     }
 
@@ -232,7 +261,7 @@ impl Ledger {
         events: Vec<Event>,
         recorded_at: i64,
     ) -> Result<Appended, LedgerError> {
-        self.write_batch(signer, events, recorded_at, None, false)
+        self.write_batch(signer, events, recorded_at, None, false, None)
     }
 
     pub(super) fn write_batch(
@@ -242,6 +271,7 @@ impl Ledger {
         recorded_at: i64,
         genesis_authority: Option<Authority>,
         tree: bool,
+        derived: Option<(u64, &[u8])>,
     ) -> Result<Appended, LedgerError> {
         let Db::Write(db) = &self.db else {
             return Err(LedgerError::Io {
@@ -257,7 +287,7 @@ impl Ledger {
         let mut txn = db.begin_write().map_err(|e| se(&e))?;
         txn.set_two_phase_commit(true);
         let is_genesis = genesis_authority.is_some();
-        let (authority, head) = if let Some(a) = genesis_authority {
+        let (authority, head, last_time) = if let Some(a) = genesis_authority {
             let mut meta = txn.open_table(META).map_err(|e| se(&e))?;
             meta.insert("magic", MAGIC).map_err(|e| se(&e))?;
             meta.insert("format_version", FORMAT_VERSION.to_le_bytes().as_slice())
@@ -270,13 +300,23 @@ impl Ledger {
                     size: 0,
                     hash: EntryHash::genesis_prev(&self.ledger_id),
                 },
+                None,
             )
         } else {
-            (
-                read_authority_w(&self.path, &txn)?,
-                head_w(&self.path, &txn, &self.ledger_id)?,
-            )
+            let (head, last_time) = head_w(&self.path, &txn, &self.ledger_id)?;
+            (read_authority_w(&self.path, &txn)?, head, last_time)
         };
+        if let Some((size_before, _)) = derived
+            && size_before != head.size
+        {
+            return Err(LedgerError::Io {
+                path: self.path.clone(),
+                detail: format!(
+                    "the ledger has {} entries, not the {size_before} the batch was checked against; nothing was appended, try again",
+                    head.size
+                ),
+            });
+        }
         let count = events.len() as u64;
         let first = head.size + 1;
         let keys_before = authority.clone();
@@ -300,15 +340,14 @@ impl Ledger {
         let mut prior = BTreeMap::new();
         let mut entries = txn.open_table(ENTRIES).map_err(|e| se(&e))?;
         // Recorded times never go backwards (docs/FORMAT.md §6).
-        if let Some((k, v)) = entries.last().map_err(|e| se(&e))?
-            && let Ok(last) = Entry::decode(v.value())
-            && recorded_at < last.recorded_at
+        if let Some(last) = last_time
+            && recorded_at < last
         {
             return Err(LedgerError::TimeBackwards {
                 path: self.path.clone(),
                 at: time_text(recorded_at),
-                last: time_text(last.recorded_at),
-                last_seq: k.value(),
+                last: time_text(last),
+                last_seq: head.size,
             });
         }
         for event in &events {
@@ -396,12 +435,16 @@ impl Ledger {
             let mut hashes = txn.open_table(HASHES).map_err(|e| se(&e))?;
             hashes.insert(last, block.as_slice()).map_err(|e| se(&e))?;
             let mut merkle = txn.open_table(MERKLE).map_err(|e| se(&e))?;
-            merkle
-                .insert("frontier", frontier.to_bytes().as_slice())
-                .map_err(|e| se(&e))?;
             if is_genesis || authority != keys_before {
                 write_authority(&self.path, &txn, &authority)?;
             }
+            let frontier_bytes = frontier.to_bytes();
+            merkle
+                .insert("frontier", frontier_bytes.as_slice())
+                .map_err(|e| se(&e))?;
+            drop(merkle);
+            let after = derived.map(|(_, body)| (last, prev, frontier_bytes.as_slice(), body));
+            write_row(self, &txn, after)?;
         }
         txn.commit().map_err(|e| se(&e))?;
         Ok(Appended {
@@ -427,22 +470,31 @@ fn read_frontier_w(path: &Path, txn: &redb::WriteTransaction) -> Result<Frontier
     }
 }
 
+/// The head a batch extends, from the last entry's stored bytes (not from its batch's row of
+/// hashes, which holds 32 bytes for every entry of that batch and would be read whole), with
+/// that entry's recorded time.
 fn head_w(
     path: &Path,
     txn: &redb::WriteTransaction,
     ledger_id: &[u8; 16],
-) -> Result<Head, LedgerError> {
-    let t = txn.open_table(HASHES).map_err(|e| storage_err(path, e))?;
+) -> Result<(Head, Option<i64>), LedgerError> {
+    let t = txn.open_table(ENTRIES).map_err(|e| storage_err(path, e))?;
     let last = t.last().map_err(|e| storage_err(path, e))?;
     Ok(match last {
-        None => Head {
-            size: 0,
-            hash: EntryHash::genesis_prev(ledger_id),
-        },
-        Some((k, v)) => Head {
-            size: k.value(),
-            hash: last_hash(path, k.value(), v.value())?,
-        },
+        None => (
+            Head {
+                size: 0,
+                hash: EntryHash::genesis_prev(ledger_id),
+            },
+            None,
+        ),
+        Some((k, v)) => (
+            Head {
+                size: k.value(),
+                hash: EntryHash::of_stored(v.value()),
+            },
+            Entry::decode(v.value()).ok().map(|e| e.recorded_at),
+        ),
     })
 }
 

@@ -8,6 +8,7 @@
 
 use super::auth::Authority;
 use super::checkpoint::{Checkpoint, SignedCheckpoint, key_hash};
+use super::derived::{DERIVED, DERIVED_ROW};
 use super::failure::{Failure, FailureKind, Verified};
 use super::merkle::empty_root;
 use super::store::{BATCHES, CHECKPOINTS, ENTRIES, HASHES, KEYS, MERKLE, META};
@@ -15,7 +16,7 @@ use ed25519_dalek::VerifyingKey;
 use redb::{MultimapTableHandle, ReadTransaction, ReadableTable, TableError, TableHandle};
 
 /// The tables of a ledger file (docs/FORMAT.md §2); a file with any other table fails.
-pub const TABLES: [&str; 7] = [
+pub const TABLES: [&str; 8] = [
     "meta",
     "entries",
     "hashes",
@@ -23,6 +24,7 @@ pub const TABLES: [&str; 7] = [
     "merkle",
     "checkpoints",
     "keys",
+    "derived",
 ];
 
 /// The rows `meta` holds, exactly.
@@ -76,6 +78,7 @@ pub(super) fn check_tables(txn: &ReadTransaction) -> Result<(), Failure> {
     typed("merkle", txn.open_table(MERKLE).map(drop))?;
     typed("checkpoints", txn.open_table(CHECKPOINTS).map(drop))?;
     typed("keys", txn.open_table(KEYS).map(drop))?;
+    typed("derived", txn.open_table(DERIVED).map(drop))?;
     if let Ok(meta) = txn.open_table(META) {
         for row in meta.iter().map_err(|e| storage(&e))? {
             let (k, _) = row.map_err(|e| storage(&e))?;
@@ -93,6 +96,17 @@ pub(super) fn check_tables(txn: &ReadTransaction) -> Result<(), Failure> {
             if k.value() != "frontier" {
                 return Err(tables_failure(format!(
                     "table `merkle` holds a row `{}` besides `frontier`",
+                    k.value()
+                )));
+            }
+        }
+    }
+    if let Ok(derived) = txn.open_table(DERIVED) {
+        for row in derived.iter().map_err(|e| storage(&e))? {
+            let (k, _) = row.map_err(|e| storage(&e))?;
+            if k.value() != DERIVED_ROW {
+                return Err(tables_failure(format!(
+                    "table `derived` holds a row `{}` besides `{DERIVED_ROW}`",
                     k.value()
                 )));
             }
