@@ -12,7 +12,7 @@
 
 use crate::check::check_open_with;
 use crate::eval::snapshot::{self, SnapshotError};
-use crate::eval::{AsOf, EvalError, Replay, Scorecard, State, score, validate_new_events};
+use crate::eval::{AsOf, EvalError, Replay, Scorecard, SeqSet, State, score, validate_new_events};
 use crate::ledger::{
     Appended, DerivedRow, Entry, EntryHash, FORMAT_VERSION, Ledger, LedgerError, Recorded,
 };
@@ -37,13 +37,18 @@ pub enum Refused {
 }
 
 /// What an append did, or (dry run) would do.
+///
+/// Its scorecards carry every score and finding, but figures computed from budget sums cite
+/// none of the payments behind them: an append reports score changes, and the provenance of a
+/// million payments is what would make it cost O(history). `score` and `report` cite them.
 #[derive(Debug)]
 pub struct Admitted {
     /// Entries in the ledger before the batch.
     pub size: u64,
-    /// The scorecard before the batch (none when it did not replay or has no rule set).
+    /// The scorecard before the batch (none when it did not replay or has no rule set), its
+    /// budget sums without their provenance (see [`Admitted`]).
     pub before: Option<Result<Scorecard, EvalError>>,
-    /// The scorecard after the batch, as replayed before writing.
+    /// The scorecard after the batch, as replayed before writing, likewise.
     pub after: Option<Result<Scorecard, EvalError>>,
     /// Why the history did not replay before the batch, if it did not.
     pub was_failing: Option<EvalError>,
@@ -137,7 +142,7 @@ pub fn append_checked(
             message: format!("event #1: after this batch the history would not replay: {e}"),
         });
     }
-    let after = still_failing.is_none().then(|| score(&after_state));
+    let after = still_failing.is_none().then(|| impact_card(&after_state));
     // A batch after which a ledger that scored no longer does (an overflow in the sums of
     // scores) is refused like one after which it would not replay; corrections stay accepted
     // so that such a state, if ever reached, can be undone.
@@ -199,7 +204,7 @@ fn continue_from(ledger: &Ledger, row: &DerivedRow) -> Result<Base, Refused> {
         }
         (Ok(state), None) => state,
     };
-    let before = Some(score(&state));
+    let before = Some(impact_card(&state));
     Ok(Base {
         size: row.size,
         state,
@@ -231,12 +236,31 @@ fn check_whole(ledger: &Ledger, progress: &dyn Progress) -> Result<Base, Refused
             // (an entry out of order or an unreadable time: verify reports those first)
         }
     };
+    let before = checked.scorecard.is_some().then(|| impact_card(&state));
     Ok(Base {
         size,
         state,
         was_failing,
-        before: checked.scorecard,
+        before,
     })
+}
+
+/// The scorecard an append reports the impact of its batch with: every score and finding as
+/// [`score`] gives them, computed without the provenance of budget sums (which seqs each
+/// day's payments are: a million of them on a large ledger, and unions of those sets were most
+/// of an append's time). Scores depend on amounts, never on which seqs make them up; the
+/// scorecard's budget citations are left empty.
+fn impact_card(state: &State) -> Result<Scorecard, EvalError> {
+    let mut lean = state.clone();
+    for line in lean.budget.values_mut() {
+        for sum in line.by_kind.values_mut().chain(line.payments.values_mut()) {
+            sum.seqs = SeqSet::new();
+        }
+        for (_, seqs) in line.cumulatives.values_mut() {
+            *seqs = SeqSet::new();
+        }
+    }
+    score(&lean)
 }
 
 /// Continues the replay `state` of the first `size` entries with `events`; an event the

@@ -497,6 +497,104 @@ fn known_answer_the_seed_ledgers_derived_state() {
     assert_eq!(hex::encode(&bytes[bytes.len() - 32..]), ENVELOPE_DIGEST);
 }
 
-const SEED_BODY_DIGEST: &str = "5709f2640a7c1668caab583e07fc74b3c7dafea73c8bed10e61466b96c1ee255";
-const SEED_BODY_LEN: usize = 20755;
+const SEED_BODY_DIGEST: &str = "d996df51dbe404c56d89cc3fc1f36147f1212d9c0fc49c8d77c1f1f2a53e50f5";
+const SEED_BODY_LEN: usize = 20839;
 const ENVELOPE_DIGEST: &str = "61485ad687b7333fec1560783c978f6e6501c737534513ee0973a04fc294a89f";
+
+#[test]
+fn an_old_entry_changed_behind_the_tail_is_left_for_verify_at_the_same_seq() {
+    // An append reads the tail, not the history (docs/FORMAT.md §11.3): a changed old entry is
+    // not what it builds on, so it is not refused; verify reports the same first failing seq
+    // before and after, and the append is not mistaken for the damage.
+    let tmp = tempfile::tempdir().unwrap();
+    let d = with_derived(tmp.path());
+    let l = d.join(L);
+    edit(&l, |txn| {
+        let mut t = txn.open_table(ENTRIES).unwrap();
+        let mut b = t.get(50).unwrap().unwrap().value().to_vec();
+        let mid = b.len() / 2;
+        b[mid] ^= 0x01;
+        t.insert(50, b.as_slice()).unwrap();
+    });
+    let failure = |d: &Path| {
+        let (code, out, _) = run(d, "2023-03-01T12:00:00Z", &["verify", L, "--json"]);
+        assert_eq!(code, 1);
+        let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+        (
+            doc["integrity"]["failure"]["seq"].clone(),
+            doc["integrity"]["failure"]["kind"].clone(),
+        )
+    };
+    let before = failure(&d);
+    assert_eq!(before.0, 50);
+    let (code, out, err) = append_value(&d, "2023-03-01T11:00:00Z");
+    assert_eq!(code, 0, "{out} {err}");
+    assert_eq!(failure(&d), before);
+}
+
+/// The figures of a scorecard, without provenance: total, grade, every node's score, every
+/// finding's recomputed value.
+fn figures(card: &jixiao::eval::Scorecard) -> String {
+    let mut out = format!(
+        "total {} exact {} grade {:?}\n",
+        card.total,
+        card.total_exact,
+        card.grade.as_ref().map(|g| g.name.clone())
+    );
+    for n in &card.nodes {
+        out.push_str(&format!(
+            "{} {} {} {:?} {:?}\n",
+            n.id, n.score, n.score_exact, n.actual, n.raw
+        ));
+    }
+    for f in &card.findings {
+        out.push_str(&format!(
+            "{} {:?} {:?} {:?}\n",
+            f.id, f.kind, f.recomputed, f.recomputed_exact
+        ));
+    }
+    out
+}
+
+#[test]
+fn the_score_impact_an_append_reports_is_the_score_of_the_ledger_it_leaves() {
+    // The append scores without the provenance of budget sums; its figures must be those
+    // `score` gives (with provenance) on the ledger after the append.
+    let tmp = tempfile::tempdir().unwrap();
+    let d = demo(tmp.path(), "d");
+    std::fs::write(d.join("pay.csv"), payments(40)).unwrap();
+    let (code, out, err) = run(
+        &d,
+        "2023-03-01T10:00:00Z",
+        &["import", L, "pay.csv", "--key", "recorder.key"],
+    );
+    assert_eq!(code, 0, "{out} {err}");
+    let recorder = jixiao::ledger::keys::KeyPair::read(&d.join("recorder.key")).unwrap();
+    let l = d.join(L);
+    for (i, event) in [
+        common::budget(jixiao::model::BudgetKind::Execution, 123_456, ""),
+        common::fact("x.y", "x", "1", "个"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let done = {
+            let ledger = Ledger::open_to_append(&l).unwrap();
+            jixiao::append::append_checked(
+                &ledger,
+                &recorder.signing,
+                vec![event],
+                1_677_700_000 + i as i64,
+                false,
+                &jixiao::progress::Silent,
+            )
+            .unwrap()
+        };
+        let after = done.after.unwrap().unwrap();
+        let ledger = Ledger::open_read(&l).unwrap();
+        let checked = check_open(&ledger, AsOf::Latest, &[]).unwrap();
+        let full = checked.scorecard.unwrap().unwrap();
+        assert_eq!(figures(&after), figures(&full));
+        assert!(!full.findings.is_empty());
+    }
+}

@@ -19,7 +19,7 @@ use crate::model::{
     Genesis, IndicatorTarget, IndicatorValue, KeyId, Money, RuleSetAdopted, ScoreAdjustment, Seq,
     Staffing,
 };
-use serde::de::{SeqAccess, Visitor};
+use serde::de::Visitor;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
 
@@ -65,24 +65,13 @@ fn kind_of(code: u8) -> Result<EventKind, SnapshotError> {
         .ok_or_else(|| SnapshotError(format!("unknown event kind code {code}")))
 }
 
-/// A seq set as its ranges: the count, then for each the distance from the end of the one
-/// before (from 0) and its length minus one, as varints.
+/// A seq set as its canonical bytes ([`SeqSet::canonical_bytes`]), length-prefixed.
 #[derive(Clone, Debug, Default)]
 struct Seqs(SeqSet);
 
 impl Serialize for Seqs {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeTuple;
-        let ranges: Vec<(u64, u64)> = self.0.ranges().collect();
-        let mut t = s.serialize_tuple(1 + 2 * ranges.len())?;
-        t.serialize_element(&(ranges.len() as u64))?;
-        let mut end = 0u64;
-        for (from, to) in ranges {
-            t.serialize_element(&(from - end))?;
-            t.serialize_element(&(to - from))?;
-            end = to;
-        }
-        t.end()
+        s.serialize_bytes(&self.0.canonical_bytes())
     }
 }
 
@@ -92,36 +81,18 @@ impl<'de> Deserialize<'de> for Seqs {
         impl<'de> Visitor<'de> for V {
             type Value = Seqs;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a seq set")
+                f.write_str("a seq set's canonical bytes")
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Seqs, A::Error> {
-                use serde::de::Error;
-                let bad = || A::Error::custom("a malformed seq set");
-                let n: u64 = a.next_element()?.ok_or_else(bad)?;
-                let mut set = SeqSet::new();
-                let mut end = 0u64;
-                for i in 0..n {
-                    let gap: u64 = a.next_element()?.ok_or_else(bad)?;
-                    let len: u64 = a.next_element()?.ok_or_else(bad)?;
-                    // Ranges are disjoint and non-adjacent: every gap after the first is ≥ 2.
-                    let from = end.checked_add(gap).ok_or_else(bad)?;
-                    let to = from.checked_add(len).ok_or_else(bad)?;
-                    if i > 0 && gap < 2 {
-                        return Err(bad());
-                    }
-                    if from == to {
-                        set.insert(from);
-                    } else {
-                        set.insert_range(from, to);
-                    }
-                    end = to;
-                }
-                Ok(Seqs(set))
+            fn visit_bytes<E: serde::de::Error>(self, b: &[u8]) -> Result<Seqs, E> {
+                SeqSet::from_canonical_bytes(b)
+                    .map(Seqs)
+                    .ok_or_else(|| E::custom("a malformed seq set"))
+            }
+            fn visit_borrowed_bytes<E: serde::de::Error>(self, b: &'de [u8]) -> Result<Seqs, E> {
+                self.visit_bytes(b)
             }
         }
-        // The length is read from the body itself: postcard's tuples carry none, so the
-        // visitor is given room for any count and stops after the count it reads.
-        d.deserialize_tuple(usize::MAX, V)
+        d.deserialize_bytes(V)
     }
 }
 
@@ -587,10 +558,32 @@ mod tests {
     }
 
     #[test]
-    fn adjacent_or_overlapping_ranges_do_not_decode() {
-        // count 2: [3, 3] then a gap of 1 (adjacent) is not canonical.
-        let b = postcard::to_allocvec(&(2u64, 3u64, 0u64, 1u64, 0u64)).unwrap();
-        assert!(postcard::from_bytes::<Seqs>(&b).is_err());
+    fn equal_sets_built_differently_have_equal_bytes() {
+        // Built by ascending inserts, by ranges, by removals and by unions: containers of every
+        // kind (arrays, bitmaps, runs after compacting) in the making.
+        let mut a = SeqSet::new();
+        for q in (0..200_000u64).filter(|q| q % 3 != 0 || *q > 150_000) {
+            a.insert(q);
+        }
+        let mut b = SeqSet::new();
+        b.insert_range(0, 199_999);
+        for q in (0..=150_000u64).filter(|q| q % 3 == 0) {
+            b.remove(q);
+        }
+        b.compact();
+        let mut c = SeqSet::union_of([&SeqSet::of((0..100_000).filter(|q| q % 3 != 0)), &a]);
+        c.compact();
+        assert_eq!(a.canonical_bytes(), b.canonical_bytes());
+        assert_eq!(a.canonical_bytes(), c.canonical_bytes());
+        assert_eq!(round(&b).canonical_bytes(), a.canonical_bytes());
+        // Not canonical: a chunk with runs, chunks out of order, trailing bytes.
+        let mut runs = a.clone();
+        runs.compact();
+        assert_eq!(runs.canonical_bytes(), a.canonical_bytes());
+        let mut bytes = a.canonical_bytes();
+        bytes.push(0);
+        assert!(SeqSet::from_canonical_bytes(&bytes).is_none());
+        assert!(SeqSet::from_canonical_bytes(&[1, 2, 3]).is_none());
     }
 
     #[test]
