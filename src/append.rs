@@ -12,7 +12,9 @@
 
 use crate::check::check_open_with;
 use crate::eval::snapshot::{self, SnapshotError};
-use crate::eval::{AsOf, EvalError, Replay, Scorecard, SeqSet, State, score, validate_new_events};
+use crate::eval::{
+    AsOf, EvalError, LineTotals, Replay, Scorecard, SeqSet, State, Sum, score, validate_new_events,
+};
 use crate::ledger::{
     Appended, DerivedRow, Entry, EntryHash, FORMAT_VERSION, Ledger, LedgerError, Recorded,
 };
@@ -142,7 +144,10 @@ pub fn append_checked(
             message: format!("event #1: after this batch the history would not replay: {e}"),
         });
     }
-    let after = still_failing.is_none().then(|| impact_card(&after_state));
+    let mut after_state = after_state;
+    let after = still_failing
+        .is_none()
+        .then(|| impact_card(&mut after_state));
     // A batch after which a ledger that scored no longer does (an overflow in the sums of
     // scores) is refused like one after which it would not replay; corrections stay accepted
     // so that such a state, if ever reached, can be undone.
@@ -204,7 +209,8 @@ fn continue_from(ledger: &Ledger, row: &DerivedRow) -> Result<Base, Refused> {
         }
         (Ok(state), None) => state,
     };
-    let before = Some(impact_card(&state));
+    let mut state = state;
+    let before = Some(impact_card(&mut state));
     Ok(Base {
         size: row.size,
         state,
@@ -236,7 +242,8 @@ fn check_whole(ledger: &Ledger, progress: &dyn Progress) -> Result<Base, Refused
             // (an entry out of order or an unreadable time: verify reports those first)
         }
     };
-    let before = checked.scorecard.is_some().then(|| impact_card(&state));
+    let mut state = state;
+    let before = checked.scorecard.is_some().then(|| impact_card(&mut state));
     Ok(Base {
         size,
         state,
@@ -250,17 +257,31 @@ fn check_whole(ledger: &Ledger, progress: &dyn Progress) -> Result<Base, Refused
 /// day's payments are: a million of them on a large ledger, and unions of those sets were most
 /// of an append's time). Scores depend on amounts, never on which seqs make them up; the
 /// scorecard's budget citations are left empty.
-fn impact_card(state: &State) -> Result<Scorecard, EvalError> {
-    let mut lean = state.clone();
-    for line in lean.budget.values_mut() {
-        for sum in line.by_kind.values_mut().chain(line.payments.values_mut()) {
-            sum.seqs = SeqSet::new();
-        }
-        for (_, seqs) in line.cumulatives.values_mut() {
-            *seqs = SeqSet::new();
-        }
-    }
-    score(&lean)
+fn impact_card(state: &mut State) -> Result<Scorecard, EvalError> {
+    let lean = state
+        .budget
+        .iter()
+        .map(|(line, t)| {
+            let bare = |s: &Sum| Sum {
+                amount: s.amount,
+                seqs: SeqSet::new(),
+            };
+            let totals = LineTotals {
+                by_kind: t.by_kind.iter().map(|(k, s)| (*k, bare(s))).collect(),
+                payments: t.payments.iter().map(|(d, s)| (*d, bare(s))).collect(),
+                cumulatives: t
+                    .cumulatives
+                    .iter()
+                    .map(|(k, (m, _))| (*k, (*m, SeqSet::new())))
+                    .collect(),
+            };
+            (line.clone(), totals)
+        })
+        .collect();
+    let full = std::mem::replace(&mut state.budget, lean);
+    let card = score(state);
+    state.budget = full;
+    card
 }
 
 /// Continues the replay `state` of the first `size` entries with `events`; an event the

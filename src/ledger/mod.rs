@@ -6,6 +6,7 @@
 mod auth;
 mod checkpoint;
 mod derived;
+mod encode;
 mod entry;
 mod error;
 mod failure;

@@ -7,7 +7,8 @@
 
 use super::auth::{Authority, KeyRecord};
 use super::derived::write_row;
-use super::entry::{Entry, EntryHash, EntryRef, FORMAT_VERSION};
+use super::encode::{BatchInput, Encoded, EncodedChunk, PARALLEL_FROM};
+use super::entry::{Entry, EntryHash, FORMAT_VERSION};
 use super::error::LedgerError;
 use super::error::{guarded, storage_err};
 use super::merkle::Frontier;
@@ -520,126 +521,6 @@ pub(crate) fn write_authority(
             .map_err(|e| storage_err(path, e))?;
     }
     Ok(())
-}
-
-/// Entries encoded by the encoding thread: their bytes back to back, with (seq, from, to).
-struct EncodedChunk {
-    data: Vec<u8>,
-    items: Vec<(Seq, usize, usize)>,
-}
-
-/// How many entries travel in one chunk between the two halves of an append.
-const CHUNK_ENTRIES: usize = 64;
-
-/// Batches at least this large are encoded on a second thread while the first inserts.
-const PARALLEL_FROM: usize = 512;
-
-/// What the encoding thread of an append needs.
-struct BatchInput<'a> {
-    events: &'a [Event],
-    first: Seq,
-    prev: EntryHash,
-    recorded_at: i64,
-    author: KeyId,
-    genesis: bool,
-    prior: &'a BTreeMap<Seq, Event>,
-    path: &'a Path,
-    /// Maintain the Merkle frontier (always, but for the benchmark's comparison).
-    tree: bool,
-}
-
-/// What the encoding thread of an append produces besides the entries.
-struct Encoded {
-    authority: Authority,
-    frontier: Frontier,
-    block: Vec<u8>,
-    head: EntryHash,
-}
-
-impl BatchInput<'_> {
-    /// Authorises, encodes and hashes every event in order, chaining `prev`, growing the
-    /// Merkle frontier and the hash block, and hands the encoded entries to `emit` in chunks.
-    /// Stops when `emit` says the inserting side failed (it keeps its own error).
-    fn encode(
-        self,
-        mut authority: Authority,
-        mut frontier: Frontier,
-        emit: &mut dyn FnMut(EncodedChunk) -> bool,
-    ) -> Result<Encoded, LedgerError> {
-        let fail = |detail: String| LedgerError::Io {
-            path: self.path.to_path_buf(),
-            detail,
-        };
-        let mut prev = self.prev;
-        let mut block = Vec::with_capacity(self.events.len() * 32);
-        let mut chunk = EncodedChunk {
-            data: Vec::with_capacity(CHUNK_ENTRIES * 128),
-            items: Vec::with_capacity(CHUNK_ENTRIES),
-        };
-        for (i, event) in self.events.iter().enumerate() {
-            let seq = self.first + i as u64;
-            if !(self.genesis && seq == 1) {
-                let mut lookup = |s: Seq| -> Option<Event> {
-                    if s >= self.first {
-                        usize::try_from(s - self.first)
-                            .ok()
-                            .and_then(|j| self.events.get(j))
-                            .cloned()
-                    } else {
-                        self.prior.get(&s).cloned()
-                    }
-                };
-                authority
-                    .check(self.author, seq, event, &mut lookup)
-                    .map_err(|source| LedgerError::Unauthorized { seq, source })?;
-                authority.apply(event);
-            }
-            let entry = EntryRef {
-                version: FORMAT_VERSION,
-                seq,
-                prev,
-                recorded_at: self.recorded_at,
-                author: self.author,
-                event,
-            };
-            let from = chunk.data.len();
-            chunk.data = postcard::to_extend(&entry, std::mem::take(&mut chunk.data))
-                .map_err(|e| fail(e.to_string()))?;
-            let to = chunk.data.len();
-            if to - from > super::entry::MAX_ENTRY_BYTES {
-                let (len, limit) = (to - from, super::entry::MAX_ENTRY_BYTES);
-                return Err(LedgerError::EntryTooLarge { seq, len, limit });
-            }
-            let hash = EntryHash::of_stored(chunk.data.get(from..to).unwrap_or_default());
-            chunk.items.push((seq, from, to));
-            block.extend_from_slice(&hash.0);
-            if self.tree {
-                frontier.push(&hash).map_err(|e| fail(e.to_string()))?;
-            }
-            prev = hash;
-            if chunk.items.len() == CHUNK_ENTRIES {
-                let full = std::mem::replace(
-                    &mut chunk,
-                    EncodedChunk {
-                        data: Vec::with_capacity(CHUNK_ENTRIES * 128),
-                        items: Vec::with_capacity(CHUNK_ENTRIES),
-                    },
-                );
-                if !emit(full) {
-                    return Err(fail("the inserting side stopped".into()));
-                }
-            }
-        }
-        if !chunk.items.is_empty() && !emit(chunk) {
-            return Err(fail("the inserting side stopped".into()));
-        }
-        Ok(Encoded {
-            authority,
-            frontier,
-            block,
-            head: prev,
-        })
-    }
 }
 
 /// The hash of the last entry of a hash block.
