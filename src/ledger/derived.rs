@@ -46,7 +46,7 @@ pub struct DerivedRow {
     pub head: EntryHash,
     /// [`frontier_digest`] of the `merkle` frontier after entry `size`.
     pub frontier: [u8; 32],
-    /// [`keys_digest`] of the `keys` rows after entry `size`.
+    /// Digest of the `keys` rows after entry `size` (docs/FORMAT.md §11.1).
     pub keys: [u8; 32],
     /// The replayed state (src/eval/snapshot.rs).
     pub body: Vec<u8>,
