@@ -16,7 +16,8 @@ use crate::eval::{
     AsOf, EvalError, LineTotals, Replay, Scorecard, SeqSet, State, Sum, score, validate_new_events,
 };
 use crate::ledger::{
-    Appended, DerivedRow, Entry, EntryHash, FORMAT_VERSION, Ledger, LedgerError, Recorded,
+    Appended, DerivedRow, Entry, EntryHash, FORMAT_VERSION, FailureKind, Ledger, LedgerError,
+    Recorded,
 };
 use crate::model::{Event, KeyId};
 use crate::progress::Progress;
@@ -341,4 +342,40 @@ fn replay_with(
         }
     }
     Ok(replay.finish())
+}
+
+/// Rebuilds the derived state of `ledger` (opened for writing) from its entries: verifies and
+/// replays it whole, as `verify` does, and writes the state it reaches (or, for a history that
+/// does not replay, removes the row). The way out when an append refuses a derived state that
+/// does not match but `verify` finds nothing else wrong. Returns the number of entries.
+///
+/// Refused (nothing written) if the ledger fails verification for any other reason.
+pub fn rebuild_derived(ledger: &Ledger, progress: &dyn Progress) -> Result<u64, Refused> {
+    let checked = check_open_with(ledger, AsOf::Latest, &[], progress)?;
+    if let Err(f) = &checked.integrity
+        && f.kind != FailureKind::Derived
+    {
+        return Err(LedgerError::Damaged {
+            path: ledger.path().to_path_buf(),
+            seq: f.seq.unwrap_or(0),
+            detail: format!(
+                "{}; the derived state is rebuilt only from a ledger that verifies",
+                f.detail
+            ),
+        }
+        .into());
+    }
+    let (size, body) = match (&checked.state, &checked.faulted) {
+        (Ok(s), _) => (s.last_seq, snapshot::encode(s)),
+        (Err(_), Some(s)) => (s.last_seq, None),
+        (Err(e), None) => {
+            return Err(Refused::Event {
+                index: 0,
+                message: format!("the ledger's history does not replay: {e}"),
+            });
+        }
+    };
+    let size = size.unwrap_or(0);
+    ledger.replace_derived(size, body.as_deref())?;
+    Ok(size)
 }

@@ -186,7 +186,11 @@ fn compare_derived(ledger: &Ledger, state: Option<&State>) -> Result<(), Failure
     let row = match ledger.derived_tail() {
         Ok(Ok(None)) => return Ok(()),
         Ok(Ok(Some(row))) => row,
-        Ok(Err(why)) => return Err(failure(format!("table `derived`: {why}"))),
+        Ok(Err(why)) => {
+            return Err(failure(format!(
+                "table `derived`: {why}; if this is the only failure, `jixiao verify LEDGER --rebuild-derived` rebuilds it from the entries"
+            )));
+        }
         Err(e) => {
             return Err(Failure {
                 seq: None,
@@ -198,7 +202,7 @@ fn compare_derived(ledger: &Ledger, state: Option<&State>) -> Result<(), Failure
     match state.and_then(snapshot::encode) {
         Some(body) if body == row.body => Ok(()),
         Some(_) => Err(failure(
-            "table `derived`: the stored derived state differs from the state replayed from the entries; the file was altered (the next append would have continued from it)".into(),
+            "table `derived`: the stored derived state differs from the state replayed from the entries; the file was altered (the next append would have continued from it); if this is the only failure, `jixiao verify LEDGER --rebuild-derived` rebuilds it from the entries".into(),
         )),
         None => Err(failure(
             "table `derived`: a derived state is stored, but the history does not replay, so there can be none; the file was altered".into(),

@@ -598,3 +598,50 @@ fn the_score_impact_an_append_reports_is_the_score_of_the_ledger_it_leaves() {
         assert!(!full.findings.is_empty());
     }
 }
+
+#[test]
+fn verify_rebuild_derived_repairs_a_damaged_row_and_only_that() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = with_derived(tmp.path());
+    let l = d.join(L);
+    let good = stored_row(&l).unwrap();
+    let mut row = good.clone();
+    let mid = row.len() / 2;
+    row[mid] ^= 0x01;
+    put_row(&l, &row);
+    let (code, _, err) = run(&d, "2023-03-01T11:00:00Z", &["verify", L]);
+    assert_eq!(code, 1);
+    assert!(err.contains("--rebuild-derived"), "{err}");
+    let (code, out, err) = run(
+        &d,
+        "2023-03-01T11:00:00Z",
+        &["verify", L, "--rebuild-derived"],
+    );
+    assert_eq!(code, 0, "{out} {err}");
+    assert!(
+        out.contains("rebuilt from the 159 verified entries"),
+        "{out}"
+    );
+    // The rebuilt row is the one the append had written.
+    assert_eq!(stored_row(&l).unwrap(), good);
+    let (code, out, err) = append_value(&d, "2023-03-01T11:10:00Z");
+    assert_eq!(code, 0, "{out} {err}");
+
+    // A ledger whose entries do not verify is not "repaired": nothing is written.
+    edit(&l, |txn| {
+        let mut t = txn.open_table(ENTRIES).unwrap();
+        let mut b = t.get(50).unwrap().unwrap().value().to_vec();
+        let mid = b.len() / 2;
+        b[mid] ^= 0x01;
+        t.insert(50, b.as_slice()).unwrap();
+    });
+    put_row(&l, &row);
+    let (code, _, err) = run(
+        &d,
+        "2023-03-01T11:20:00Z",
+        &["verify", L, "--rebuild-derived"],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("seq 50"), "{err}");
+    assert_eq!(stored_row(&l).unwrap(), row);
+}

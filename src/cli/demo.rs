@@ -82,6 +82,7 @@ pub(super) fn run(a: &DemoArgs) -> Result<(), CliError> {
         ledger: ledger_path.clone(),
         json: false,
         checkpoint: CheckpointCheck::default(),
+        rebuild_derived: false,
     }) {
         Ok(()) | Err(CliError::Reported(1)) => {}
         Err(e) => return Err(e),
@@ -117,6 +118,7 @@ pub(super) fn run(a: &DemoArgs) -> Result<(), CliError> {
             trusted_keys: vec![dir.join("admin.key.pub"), dir.join("auditor.key.pub")],
             min_signatures: 2,
         },
+        rebuild_derived: false,
     }) {
         Ok(()) | Err(CliError::Reported(1)) => {}
         Err(e) => return Err(e),

@@ -14,7 +14,7 @@ use super::entry::{Entry, EntryHash, Recorded};
 use super::error::{LedgerError, guarded, storage_err};
 use super::merkle::Frontier;
 use super::store::{
-    BATCHES, BatchRecord, ENTRIES, HASHES, KEYS, Ledger, MERKLE, batch_message, decode_records,
+    BATCHES, BatchRecord, Db, ENTRIES, HASHES, KEYS, Ledger, MERKLE, batch_message, decode_records,
     hash_in_block,
 };
 use crate::model::Seq;
@@ -304,6 +304,54 @@ impl Ledger {
                 Ok(entry) => Ok(Ok(Some(Recorded { entry, hash }))),
                 Err(e) => Ok(Err(format!("entry {seq} does not decode: {e}"))),
             }
+        })
+    }
+}
+
+impl Ledger {
+    /// Replaces the derived-state row with one for `body`, the replayed state of the ledger's
+    /// `size` entries (none: removes it), in a transaction of its own. For a ledger that has
+    /// just been verified whole apart from its derived state; refused if the ledger no longer
+    /// has `size` entries.
+    pub fn replace_derived(&self, size: u64, body: Option<&[u8]>) -> Result<(), LedgerError> {
+        guarded(&self.path, || {
+            let se = |e: &dyn std::fmt::Display| storage_err(&self.path, e);
+            let Db::Write(db) = &self.db else {
+                return Err(LedgerError::Io {
+                    path: self.path.clone(),
+                    detail: "opened read-only".into(),
+                });
+            };
+            let mut txn = db.begin_write().map_err(|e| se(&e))?;
+            txn.set_two_phase_commit(true);
+            {
+                let entries = txn.open_table(ENTRIES).map_err(|e| se(&e))?;
+                let last = entries.last().map_err(|e| se(&e))?;
+                let head = match &last {
+                    Some((k, v)) if k.value() == size => EntryHash::of_stored(v.value()),
+                    _ => {
+                        return Err(LedgerError::Io {
+                            path: self.path.clone(),
+                            detail: format!("the ledger no longer has {size} entries"),
+                        });
+                    }
+                };
+                drop(last);
+                drop(entries);
+                let merkle = txn.open_table(MERKLE).map_err(|e| se(&e))?;
+                let frontier = merkle
+                    .get("frontier")
+                    .map_err(|e| se(&e))?
+                    .map(|f| f.value().to_vec())
+                    .unwrap_or_default();
+                drop(merkle);
+                write_row(
+                    self,
+                    &txn,
+                    body.map(|b| (size, head, frontier.as_slice(), b)),
+                )?;
+            }
+            txn.commit().map_err(|e| se(&e))
         })
     }
 }
