@@ -1,20 +1,24 @@
 #!/usr/bin/env bash
-# Time and peak memory of the read commands on ledgers of many budget payments, through the
-# release binary, against a raw redb scan of the same file.
+# Time and peak memory of the read commands and of one appended value on ledgers of many
+# budget payments, through the release binary, against a raw redb scan of the same file.
 #
 # usage: scripts/bench-cli.sh [SIZES...]      (default: 100000 400000 1000000)
 # env:   RUNS (default 3), WORK (default a temporary directory, removed at the end),
-#        COMMANDS (default "verify score report trace diff"), BIN (a jixiao binary to
+#        COMMANDS (default "verify score report trace diff append"), BIN (a jixiao binary to
 #        measure instead of building this checkout's)
 #
 # For each size it builds the seed ledger (`jixiao demo --keep`), imports that many payments
 # (scripts/gen-payments.py: five budget lines, random amounts and dates in 2022) as one batch,
 # then runs each command RUNS times and prints the median, min and max of wall time (s) and
-# peak resident memory (MB), and verify's median time as a multiple of the raw scan's.
+# peak resident memory (MB), and verify's median time as a multiple of the raw scan's. `append`
+# is `record value` of one indicator (each run appends one entry, continuing from the derived
+# state the import left); with two or more sizes the last line is the append's median at the
+# largest size as a multiple of the smallest's (e.g. `scripts/bench-cli.sh 40 1000000`: the
+# seed's 158 entries plus 40 payments, against 1M payments).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
-COMMANDS=${COMMANDS:-"verify score report trace diff"}
+COMMANDS=${COMMANDS:-"verify score report trace diff append"}
 SIZES=("$@")
 [ ${#SIZES[@]} -eq 0 ] && SIZES=(100000 400000 1000000)
 if [ -z "${WORK:-}" ]; then
@@ -67,11 +71,19 @@ for n in "${SIZES[@]}"; do
             report) run report "$BIN" report "$L" --format json -o "$WORK/r.json" ;;
             trace) run trace "$BIN" trace "$L" mgmt ;;
             diff) run diff "$BIN" diff "$L" --from 157 --to latest ;;
+            append) run append "$BIN" record value "$L" --key "$d/recorder.key" \
+                --indicator perf.output.quality.archive_loss --value 0 --date 2022-12-31 ;;
         esac
     done
     if [ -f "$WORK/median.verify" ]; then
         awk -v v="$(cat "$WORK/median.verify")" -v r="$(cat "$WORK/median.rawscan")" \
             'BEGIN {printf "  verify / raw redb scan: %.1f×\n", (r > 0 ? v / r : 0)}'
     fi
+    [ -f "$WORK/median.append" ] && echo "$n $(cat "$WORK/median.append")" >>"$WORK/appends"
     rm -f "$WORK"/median.* "$WORK/pay$n.csv"
 done
+if [ -f "$WORK/appends" ] && [ "$(wc -l <"$WORK/appends")" -ge 2 ]; then
+    sort -g "$WORK/appends" | awk 'NR == 1 {n0 = $1; t0 = $2} {n = $1; t = $2}
+        END {printf "append at %d payments / append at %d payments: %.2f× (%.3f s / %.3f s)\n", n, n0, (t0 > 0 ? t / t0 : 0), t, t0}'
+fi
+rm -f "$WORK/appends"

@@ -1,6 +1,7 @@
-//! Checked appends, as the command line makes them: verify the ledger, validate the new events
-//! against its history, replay the history with them, and append them as one signed batch only
-//! if the ledger still replays afterwards.
+//! Checked appends, as the command line makes them: check the ledger (at its tail against its
+//! derived state, or whole when it has none), validate the new events against its history,
+//! continue the replay with them, and append them as one signed batch, with the derived state
+//! after it, only if the ledger still replays afterwards.
 //!
 //! A ledger whose history does not replay (an entry that cannot be applied, e.g. a budget sum
 //! that overflows, recorded by a bulk load through the unchecked [`Ledger::append`]) still
@@ -10,8 +11,14 @@
 //! [`crate::ledger`] authorises (roles and correction targets are checked there).
 
 use crate::check::check_open_with;
-use crate::eval::{AsOf, EvalError, Replay, Scorecard, State, score, validate_new_events};
-use crate::ledger::{Appended, ENVELOPE_VERSION, Entry, EntryHash, Ledger, LedgerError, Recorded};
+use crate::eval::snapshot::{self, SnapshotError};
+use crate::eval::{
+    AsOf, EvalError, LineTotals, Replay, Scorecard, SeqSet, State, Sum, score, validate_new_events,
+};
+use crate::ledger::{
+    Appended, DerivedRow, Entry, EntryHash, ENVELOPE_VERSION, FailureKind, Ledger, LedgerError,
+    Recorded,
+};
 use crate::model::{Event, KeyId};
 use crate::progress::Progress;
 use ed25519_dalek::SigningKey;
@@ -33,13 +40,18 @@ pub enum Refused {
 }
 
 /// What an append did, or (dry run) would do.
+///
+/// Its scorecards carry every score and finding, but figures computed from budget sums cite
+/// none of the payments behind them: an append reports score changes, and the provenance of a
+/// million payments is what would make it cost O(history). `score` and `report` cite them.
 #[derive(Debug)]
 pub struct Admitted {
     /// Entries in the ledger before the batch.
     pub size: u64,
-    /// The scorecard before the batch (none when it did not replay or has no rule set).
+    /// The scorecard before the batch (none when it did not replay or has no rule set), its
+    /// budget sums without their provenance (see [`Admitted`]).
     pub before: Option<Result<Scorecard, EvalError>>,
-    /// The scorecard after the batch, as replayed before writing.
+    /// The scorecard after the batch, as replayed before writing, likewise.
     pub after: Option<Result<Scorecard, EvalError>>,
     /// Why the history did not replay before the batch, if it did not.
     pub was_failing: Option<EvalError>,
@@ -49,13 +61,31 @@ pub struct Admitted {
     pub appended: Option<Appended>,
 }
 
-/// Verifies `ledger`, checks `events` against its history and appends them signed by
-/// `signer` at `recorded_at` (unless `dry_run`), telling `progress` how far verifying the
-/// ledger has got.
+/// What a batch is checked against: the replayed state of the ledger it extends.
+struct Base {
+    /// Entries in the ledger.
+    size: u64,
+    /// Their replay (without the entries that could not be applied, if any).
+    state: State,
+    /// Why the history does not replay, if it does not.
+    was_failing: Option<EvalError>,
+    /// Its scorecard, when it replays.
+    before: Option<Result<Scorecard, EvalError>>,
+}
+
+/// Checks `ledger` and appends `events` signed by `signer` at `recorded_at` (unless
+/// `dry_run`), telling `progress` how far verifying the ledger has got when it must.
 ///
-/// Refused: a ledger that does not verify; an event that does not validate
-/// ([`validate_new_events`]); an event after which the history would not replay; on a ledger
-/// whose history already does not replay, any event that is not a correction or retraction.
+/// A ledger with a derived-state row (docs/FORMAT.md "Derived state") is checked at its tail
+/// only ([`Ledger::derived_tail`]) and its replay continues from the row: the cost is that of
+/// the batch, not of the history. A ledger without one (an older file, or one last extended
+/// by [`Ledger::append`]) is verified and replayed whole, as `verify` does. Either way the
+/// batch is written with the derived state after it.
+///
+/// Refused: a ledger that does not verify, or whose derived state or tail does not match;
+/// an event that does not validate ([`validate_new_events`]); an event after which the
+/// history would not replay; on a ledger whose history already does not replay, any event
+/// that is not a correction or retraction.
 pub fn append_checked(
     ledger: &Ledger,
     signer: &SigningKey,
@@ -64,27 +94,21 @@ pub fn append_checked(
     dry_run: bool,
     progress: &dyn Progress,
 ) -> Result<Admitted, Refused> {
-    let before = check_open_with(ledger, AsOf::Latest, &[], progress)?;
-    let verified = before
-        .integrity
-        .as_ref()
-        .map_err(|f| LedgerError::Damaged {
-            path: ledger.path().to_path_buf(),
-            seq: f.seq.unwrap_or(0),
-            detail: f.detail.clone(),
-        })?;
-    let size = verified.size;
-    let (state, was_failing) = match (&before.state, &before.faulted) {
-        (Ok(s), _) => (s, None),
-        (Err(e), Some(s)) => (s, Some(e.clone())),
-        (Err(e), None) => {
-            return Err(Refused::Event {
-                index: 0,
-                message: format!("the ledger's history does not replay: {e}"),
-            });
-            // (an entry out of order or an unreadable time: verify reports those first)
-        }
+    let mismatch = |detail: String| LedgerError::DerivedMismatch {
+        path: ledger.path().to_path_buf(),
+        detail,
     };
+    let base = match ledger.derived_tail()? {
+        Ok(Some(row)) => continue_from(ledger, &row)?,
+        Ok(None) => check_whole(ledger, progress)?,
+        Err(why) => return Err(mismatch(why).into()),
+    };
+    let Base {
+        size,
+        state,
+        was_failing,
+        before,
+    } = base;
     if let Some(e) = &was_failing
         && let Some(index) = events
             .iter()
@@ -98,14 +122,19 @@ pub fn append_checked(
             ),
         });
     }
-    if let Err(inv) = validate_new_events(state, &events) {
+    if let Err(inv) = validate_new_events(&state, &events) {
         return Err(Refused::Event {
             index: inv.index,
             message: inv.to_string(),
         });
     }
     let author = KeyId::of(&signer.verifying_key().to_bytes());
-    let after_state = replay_with(ledger, state, size, author, recorded_at, &events)?;
+    let damage = std::cell::RefCell::new(None);
+    let after_state = replay_with(ledger, &state, size, author, recorded_at, &events, &damage);
+    if let Some(why) = damage.into_inner() {
+        return Err(mismatch(why).into());
+    }
+    let after_state = after_state?;
     let still_failing = after_state.replay_fault().cloned();
     if was_failing.is_none()
         && let Some(e) = &still_failing
@@ -116,11 +145,14 @@ pub fn append_checked(
             message: format!("event #1: after this batch the history would not replay: {e}"),
         });
     }
-    let after = still_failing.is_none().then(|| score(&after_state));
+    let mut after_state = after_state;
+    let after = still_failing
+        .is_none()
+        .then(|| impact_card(&mut after_state));
     // A batch after which a ledger that scored no longer does (an overflow in the sums of
     // scores) is refused like one after which it would not replay; corrections stay accepted
     // so that such a state, if ever reached, can be undone.
-    if let (Some(Ok(_)), Some(Err(e))) = (&before.scorecard, &after)
+    if let (Some(Ok(_)), Some(Err(e))) = (&before, &after)
         && !events.iter().all(|ev| matches!(ev, Event::Correction(_)))
     {
         return Err(Refused::Event {
@@ -134,16 +166,123 @@ pub fn append_checked(
     let appended = if dry_run {
         None
     } else {
-        Some(ledger.append(signer, events, recorded_at)?)
+        Some(match snapshot::encode(&after_state) {
+            Some(body) => ledger.append_deriving(signer, events, recorded_at, size, &body)?,
+            // A history that does not replay keeps no derived state.
+            None => ledger.append(signer, events, recorded_at)?,
+        })
     };
     Ok(Admitted {
         size,
-        before: before.scorecard,
+        before,
         after,
         was_failing,
         still_failing,
         appended,
     })
+}
+
+/// The base of a ledger whose derived-state row matched its tail: the state decoded from it
+/// (its rule sets re-read from their entries, each checked against its batch's hashes).
+fn continue_from(ledger: &Ledger, row: &DerivedRow) -> Result<Base, Refused> {
+    let mut damage = None;
+    let decoded = snapshot::decode(
+        &row.body,
+        &mut |seq| match ledger.entry_against_block(seq) {
+            Ok(Ok(r)) => r.map(|r| r.entry.event),
+            Ok(Err(why)) => {
+                damage.get_or_insert(why);
+                None
+            }
+            Err(e) => {
+                damage.get_or_insert(e.to_string());
+                None
+            }
+        },
+    );
+    let state = match (decoded, damage) {
+        (_, Some(why)) | (Err(SnapshotError(why)), None) => {
+            return Err(LedgerError::DerivedMismatch {
+                path: ledger.path().to_path_buf(),
+                detail: why,
+            }
+            .into());
+        }
+        (Ok(state), None) => state,
+    };
+    let mut state = state;
+    let before = Some(impact_card(&mut state));
+    Ok(Base {
+        size: row.size,
+        state,
+        was_failing: None,
+        before,
+    })
+}
+
+/// The base of a ledger without a derived-state row: verified and replayed whole.
+fn check_whole(ledger: &Ledger, progress: &dyn Progress) -> Result<Base, Refused> {
+    let checked = check_open_with(ledger, AsOf::Latest, &[], progress)?;
+    let verified = checked
+        .integrity
+        .as_ref()
+        .map_err(|f| LedgerError::Damaged {
+            path: ledger.path().to_path_buf(),
+            seq: f.seq.unwrap_or(0),
+            detail: f.detail.clone(),
+        })?;
+    let size = verified.size;
+    let (state, was_failing) = match (checked.state, checked.faulted) {
+        (Ok(s), _) => (s, None),
+        (Err(e), Some(s)) => (s, Some(e)),
+        (Err(e), None) => {
+            return Err(Refused::Event {
+                index: 0,
+                message: format!("the ledger's history does not replay: {e}"),
+            });
+            // (an entry out of order or an unreadable time: verify reports those first)
+        }
+    };
+    let mut state = state;
+    let before = checked.scorecard.is_some().then(|| impact_card(&mut state));
+    Ok(Base {
+        size,
+        state,
+        was_failing,
+        before,
+    })
+}
+
+/// The scorecard an append reports the impact of its batch with: every score and finding as
+/// [`score`] gives them, computed without the provenance of budget sums (which seqs each
+/// day's payments are: a million of them on a large ledger, and unions of those sets were most
+/// of an append's time). Scores depend on amounts, never on which seqs make them up; the
+/// scorecard's budget citations are left empty.
+fn impact_card(state: &mut State) -> Result<Scorecard, EvalError> {
+    let lean = state
+        .budget
+        .iter()
+        .map(|(line, t)| {
+            let bare = |s: &Sum| Sum {
+                amount: s.amount,
+                seqs: SeqSet::new(),
+            };
+            let totals = LineTotals {
+                by_kind: t.by_kind.iter().map(|(k, s)| (*k, bare(s))).collect(),
+                payments: t.payments.iter().map(|(d, s)| (*d, bare(s))).collect(),
+                cumulatives: t
+                    .cumulatives
+                    .iter()
+                    .map(|(k, (m, _))| (*k, (*m, SeqSet::new())))
+                    .collect(),
+            };
+            (line.clone(), totals)
+        })
+        .collect();
+    let full = std::mem::replace(&mut state.budget, lean);
+    let card = score(state);
+    state.budget = full;
+    card
 }
 
 /// Continues the replay `state` of the first `size` entries with `events`; an event the
@@ -156,6 +295,7 @@ fn replay_with(
     author: KeyId,
     recorded_at: i64,
     events: &[Event],
+    damage: &std::cell::RefCell<Option<String>>,
 ) -> Result<State, Refused> {
     let mut replay = Replay::resume(state.clone(), |seq| {
         if seq > size {
@@ -164,7 +304,19 @@ fn replay_with(
                 .and_then(|i| events.get(i))
                 .cloned()
         } else {
-            ledger.entry(seq).ok().flatten().map(|r| r.entry.event)
+            // An entry read back (a payment a correction takes out) is checked against its
+            // batch's hashes: the derived state was checked at the tail only.
+            match ledger.entry_against_block(seq) {
+                Ok(Ok(r)) => r.map(|r| r.entry.event),
+                Ok(Err(why)) => {
+                    damage.borrow_mut().get_or_insert(why);
+                    None
+                }
+                Err(e) => {
+                    damage.borrow_mut().get_or_insert(e.to_string());
+                    None
+                }
+            }
         }
     });
     for (i, e) in events.iter().enumerate() {
@@ -190,4 +342,40 @@ fn replay_with(
         }
     }
     Ok(replay.finish())
+}
+
+/// Rebuilds the derived state of `ledger` (opened for writing) from its entries: verifies and
+/// replays it whole, as `verify` does, and writes the state it reaches (or, for a history that
+/// does not replay, removes the row). The way out when an append refuses a derived state that
+/// does not match but `verify` finds nothing else wrong. Returns the number of entries.
+///
+/// Refused (nothing written) if the ledger fails verification for any other reason.
+pub fn rebuild_derived(ledger: &Ledger, progress: &dyn Progress) -> Result<u64, Refused> {
+    let checked = check_open_with(ledger, AsOf::Latest, &[], progress)?;
+    if let Err(f) = &checked.integrity
+        && f.kind != FailureKind::Derived
+    {
+        return Err(LedgerError::Damaged {
+            path: ledger.path().to_path_buf(),
+            seq: f.seq.unwrap_or(0),
+            detail: format!(
+                "{}; the derived state is rebuilt only from a ledger that verifies",
+                f.detail
+            ),
+        }
+        .into());
+    }
+    let (size, body) = match (&checked.state, &checked.faulted) {
+        (Ok(s), _) => (s.last_seq, snapshot::encode(s)),
+        (Err(_), Some(s)) => (s.last_seq, None),
+        (Err(e), None) => {
+            return Err(Refused::Event {
+                index: 0,
+                message: format!("the ledger's history does not replay: {e}"),
+            });
+        }
+    };
+    let size = size.unwrap_or(0);
+    ledger.replace_derived(size, body.as_deref())?;
+    Ok(size)
 }

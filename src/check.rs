@@ -1,12 +1,14 @@
-//! One pass over a ledger file: verify its integrity, replay it, score it, check its claims.
+//! One pass over a ledger file: verify its integrity, replay it, compare the replay with the
+//! stored derived state (when replaying to the latest entry), score it, check its claims.
 //!
 //! Owns: the order of those steps, running the integrity walk and the replay on two threads
 //! joined by a bounded channel, and what a caller gets back. Must not: print, or show a
 //! score of a ledger that failed verification as if it were sound (callers get both and
 //! decide; every renderer marks or refuses unverified numbers).
 
+use crate::eval::snapshot;
 use crate::eval::{AsOf, EvalError, Replay, Scorecard, State, score};
-use crate::ledger::{Failure, Ledger, LedgerError, Recorded, Verified, open_failure};
+use crate::ledger::{Failure, FailureKind, Ledger, LedgerError, Recorded, Verified, open_failure};
 use crate::progress::{Progress, Silent};
 use std::path::Path;
 
@@ -158,6 +160,10 @@ pub fn check_open_with(
             }
         }
     };
+    let integrity = match (integrity, as_of) {
+        (Ok(v), AsOf::Latest) => compare_derived(ledger, state.as_ref().ok()).map(|()| v),
+        (other, _) => other,
+    };
     let scorecard = state.as_ref().ok().map(score);
     Ok(Checked {
         integrity,
@@ -166,4 +172,40 @@ pub fn check_open_with(
         scorecard,
         recovery_note: ledger.recovery_note(),
     })
+}
+
+/// The stored derived state (docs/FORMAT.md "Derived state"), if the file keeps one, matches
+/// the tail it was computed at and is, byte for byte, the body of `state`, the replay of every
+/// entry (none when the history does not replay: such a ledger keeps no derived state).
+fn compare_derived(ledger: &Ledger, state: Option<&State>) -> Result<(), Failure> {
+    let failure = |detail: String| Failure {
+        seq: None,
+        kind: FailureKind::Derived,
+        detail,
+    };
+    let row = match ledger.derived_tail() {
+        Ok(Ok(None)) => return Ok(()),
+        Ok(Ok(Some(row))) => row,
+        Ok(Err(why)) => {
+            return Err(failure(format!(
+                "table `derived`: {why}; if this is the only failure, `jixiao verify LEDGER --rebuild-derived` rebuilds it from the entries"
+            )));
+        }
+        Err(e) => {
+            return Err(Failure {
+                seq: None,
+                kind: FailureKind::Corrupt,
+                detail: format!("storage: {e}"),
+            });
+        }
+    };
+    match state.and_then(snapshot::encode) {
+        Some(body) if body == row.body => Ok(()),
+        Some(_) => Err(failure(
+            "table `derived`: the stored derived state differs from the state replayed from the entries; the file was altered (the next append would have continued from it); if this is the only failure, `jixiao verify LEDGER --rebuild-derived` rebuilds it from the entries".into(),
+        )),
+        None => Err(failure(
+            "table `derived`: a derived state is stored, but the history does not replay, so there can be none; the file was altered".into(),
+        )),
+    }
 }

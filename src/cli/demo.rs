@@ -84,6 +84,7 @@ pub(super) fn run(a: &DemoArgs) -> Result<(), CliError> {
         json: false,
         checkpoint: CheckpointCheck::default(),
         point: Default::default(),
+        rebuild_derived: false,
     }) {
         Ok(()) | Err(CliError::Reported(1)) => {}
         Err(e) => return Err(e),
@@ -122,6 +123,7 @@ pub(super) fn run(a: &DemoArgs) -> Result<(), CliError> {
             ..Default::default()
         },
         point: Default::default(),
+        rebuild_derived: false,
     }) {
         Ok(()) | Err(CliError::Reported(1)) => {}
         Err(e) => return Err(e),

@@ -51,7 +51,7 @@ pub fn append_validated(
     progress: &dyn Progress,
 ) -> Result<(), CliError> {
     let key = KeyPair::read(&key.key)?;
-    let ledger = Ledger::open(ledger_path)?;
+    let ledger = Ledger::open_to_append(ledger_path)?;
     if let Some(note) = ledger.recovery_note() {
         eprintln!("{note}");
     }

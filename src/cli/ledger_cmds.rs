@@ -102,6 +102,10 @@ pub struct VerifyArgs {
     /// check always covers the whole file).
     #[command(flatten)]
     pub point: super::args::PointArgs,
+    /// Rebuild the derived state (docs/FORMAT.md §11) from the entries, when it is all that
+    /// fails; writes the file.
+    #[arg(long, conflicts_with = "json")]
+    pub rebuild_derived: bool,
 }
 
 pub(super) fn key_new(name: &str, out: &Path) -> Result<(), CliError> {
@@ -307,6 +311,19 @@ pub(super) fn log(a: &LogArgs) -> Result<(), CliError> {
 pub(super) fn verify(a: &VerifyArgs) -> Result<(), CliError> {
     if super::bureau_cmds::is_many(a) {
         return super::bureau_cmds::verify_many(a);
+    }
+    if a.rebuild_derived {
+        let ledger = crate::ledger::Ledger::open(&a.ledger)?;
+        let progress = super::progress::progress(false);
+        let n = match crate::append::rebuild_derived(&ledger, &*progress) {
+            Ok(n) => n,
+            Err(crate::append::Refused::Ledger(e)) => return Err(e.into()),
+            Err(crate::append::Refused::Event { message, .. }) => {
+                return Err(CliError::Usage(message));
+            }
+        };
+        println!("the derived state was rebuilt from the {n} verified entries");
+        return Ok(());
     }
     let cp_size = match &a.checkpoint.checkpoint {
         Some(p) => std::fs::read_to_string(p)

@@ -21,6 +21,7 @@ mod resolve_ext;
 mod score;
 mod seqs;
 mod slots;
+pub mod snapshot;
 mod validate;
 mod words;
 

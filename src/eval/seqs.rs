@@ -64,6 +64,67 @@ impl SeqSet {
         self.set |= &other.set;
     }
 
+    /// The union of many sets at once: linear in their chunks, without the intermediate
+    /// unions that extending one set by each in turn builds (and copies) again and again.
+    #[must_use]
+    pub fn union_of<'a>(sets: impl IntoIterator<Item = &'a SeqSet>) -> SeqSet {
+        use roaring::MultiOps;
+        SeqSet {
+            set: sets.into_iter().map(|s| &s.set).union(),
+        }
+    }
+
+    /// The set's canonical bytes (docs/FORMAT.md §11.2): for each chunk of 2^16 seqs that has
+    /// members, in order, its high 32 bits (u32 LE) and its bitmap in the roaring portable
+    /// format with every container an array (up to 4096 members) or a bitmap (more), never
+    /// runs, so that equal sets have equal bytes whatever operations built them.
+    #[must_use]
+    pub fn canonical_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (hi, bitmap) in self.set.bitmaps() {
+            if bitmap.is_empty() {
+                continue;
+            }
+            let mut b = bitmap.clone();
+            b.remove_run_compression();
+            out.extend_from_slice(&hi.to_le_bytes());
+            out.extend_from_slice(&(b.serialized_size() as u64).to_le_bytes());
+            // Writing to a Vec cannot fail.
+            let _ = b.serialize_into(&mut out);
+        }
+        out
+    }
+
+    /// The set whose [`SeqSet::canonical_bytes`] are `bytes`; `None` for bytes that are not
+    /// the canonical form of any set.
+    #[must_use]
+    pub fn from_canonical_bytes(bytes: &[u8]) -> Option<SeqSet> {
+        let mut rest = bytes;
+        let mut chunks = Vec::new();
+        let mut last: Option<u32> = None;
+        while !rest.is_empty() {
+            let hi = u32::from_le_bytes(rest.get(..4)?.try_into().ok()?);
+            let len = u64::from_le_bytes(rest.get(4..12)?.try_into().ok()?);
+            let len = usize::try_from(len).ok()?;
+            let body = rest.get(12..12usize.checked_add(len)?)?;
+            rest = &rest[12 + len..];
+            if last.is_some_and(|l| l >= hi) {
+                return None;
+            }
+            last = Some(hi);
+            let bitmap = roaring::RoaringBitmap::deserialize_from(body).ok()?;
+            if bitmap.is_empty() {
+                return None;
+            }
+            chunks.push((hi, bitmap));
+        }
+        let set = SeqSet {
+            set: RoaringTreemap::from_bitmaps(chunks),
+        };
+        // Canonical: re-encoding gives the same bytes (no runs, no other container choice).
+        (set.canonical_bytes() == bytes).then_some(set)
+    }
+
     /// Removes every seq of `other`: a difference, linear in the chunks of the two sets.
     pub fn subtract(&mut self, other: &SeqSet) {
         self.set -= &other.set;

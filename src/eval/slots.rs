@@ -33,6 +33,19 @@ fn sub(a: Money, b: Money, what: &str) -> Result<Money, EvalError> {
     })
 }
 
+/// The rule set an adoption in the place of `seq` puts in force, or why it cannot.
+pub(super) fn parse_adopted(
+    seq: Seq,
+    r: &crate::model::RuleSetAdopted,
+) -> Result<RuleSet, EvalError> {
+    if rules::digest(&r.text) == r.digest {
+        RuleSet::parse(&r.text)
+            .map_err(|source: RulesError| EvalError::RuleSetInvalid { seq, source })
+    } else {
+        Err(EvalError::RuleSetDigest { seq })
+    }
+}
+
 impl LineTotals {
     /// Executed on this line as of a date (or overall): the latest cumulative figure at or
     /// before the date, plus payments dated after it (and at or before the date).
@@ -40,9 +53,10 @@ impl LineTotals {
         let upto = |d: &BizDate| as_of.is_none_or(|a| *d <= a);
         let cum = self.cumulatives.iter().rev().find(|((d, _), _)| upto(d));
         let mut out = Sum::default();
+        let mut parts = Vec::new();
         let after = cum.map(|((d, _), (m, seqs))| {
             out.amount = *m;
-            out.seqs.extend(seqs);
+            parts.push(seqs);
             *d
         });
         for (d, s) in &self.payments {
@@ -55,8 +69,11 @@ impl LineTotals {
                 .ok_or_else(|| EvalError::Overflow {
                     what: "executed amount".into(),
                 })?;
-            out.seqs.extend(&s.seqs);
+            parts.push(&s.seqs);
         }
+        // One union of every day's seqs: extending by each day in turn re-copies the growing
+        // set each time, which on a million payments made scoring most of an append's time.
+        out.seqs = SeqSet::union_of(parts);
         Ok(out)
     }
 }
@@ -122,12 +139,7 @@ impl State {
             }
             Event::Grant(_) | Event::Revoke(_) | Event::Correction(_) => Slot::Other(ev.kind()),
             Event::RuleSetAdopted(r) => {
-                let parsed = if rules::digest(&r.text) == r.digest {
-                    RuleSet::parse(&r.text)
-                        .map_err(|source: RulesError| EvalError::RuleSetInvalid { seq, source })
-                } else {
-                    Err(EvalError::RuleSetDigest { seq })
-                };
+                let parsed = parse_adopted(seq, r);
                 self.adoptions.insert(
                     seq,
                     AdoptedRules {

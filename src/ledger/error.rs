@@ -113,6 +113,15 @@ pub enum LedgerError {
         /// What failed.
         detail: String,
     },
+    /// The derived state, or the tail of the ledger it was computed at, does not match the
+    /// file (docs/FORMAT.md "Derived state"), so nothing is appended to it.
+    #[error("{path}: {detail}; nothing was appended: the file was changed or damaged, run `jixiao verify {path}` to see where", path = path.display())]
+    DerivedMismatch {
+        /// The path.
+        path: PathBuf,
+        /// What does not match.
+        detail: String,
+    },
 }
 
 impl LedgerError {
@@ -124,6 +133,7 @@ impl LedgerError {
             LedgerError::NotALedger { .. }
                 | LedgerError::Corrupt { .. }
                 | LedgerError::Damaged { .. }
+                | LedgerError::DerivedMismatch { .. }
         )
     }
 }

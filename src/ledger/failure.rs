@@ -54,6 +54,9 @@ pub enum FailureKind {
     /// The file holds a table the format does not have, a table of the wrong type, or a row
     /// of `meta` or `merkle` the format does not have.
     Tables,
+    /// The derived-state row does not match the tail it was computed at, or differs from the
+    /// state replayed from the entries (docs/FORMAT.md "Derived state").
+    Derived,
     /// A checkpoint kept in the file does not parse, does not match the ledger, or carries a
     /// signature by a registry key that does not verify (or none by a registry key).
     Checkpoint,

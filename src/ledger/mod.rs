@@ -6,6 +6,8 @@
 mod auth;
 mod checkpoint;
 mod cosig;
+mod derived;
+mod encode;
 mod entry;
 mod error;
 mod failure;
@@ -34,6 +36,10 @@ pub use checkpoint::{
 };
 pub use cosig::{
     COSIGNATURE_TYPE, VkeyError, WitnessKey, cosignature_key_hash, cosignature_message,
+};
+pub use derived::{
+    DERIVED_DIGEST_CONTEXT, DERIVED_FRONTIER_CONTEXT, DERIVED_KEYS_CONTEXT, DERIVED_VERSION,
+    DerivedRow, frontier_digest,
 };
 pub use entry::{
     CodecError, ENTRY_HASH_CONTEXT, ENVELOPE_VERSION, Entry, EntryHash, FORMAT_VERSION,

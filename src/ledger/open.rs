@@ -206,9 +206,16 @@ impl Ledger {
                 ledger_id,
                 format_version: FORMAT_VERSION,
                 recovered: false,
+                pages_checked: true,
             };
-            let appended =
-                ledger.write_batch(signer, vec![event], recorded_at, Some(authority), true)?;
+            let appended = ledger.write_batch(
+                signer,
+                vec![event],
+                recorded_at,
+                Some(authority),
+                true,
+                None,
+            )?;
             Ok((ledger, appended))
         })();
         if result.is_err() {
@@ -241,10 +248,42 @@ impl Ledger {
                 ledger_id: [0; 16],
                 format_version: FORMAT_VERSION,
                 recovered,
+                pages_checked: true,
             };
             (l.ledger_id, l.format_version) = l.read_meta(older)?;
             Ok(l)
         })
+    }
+
+    /// Opens an existing ledger for a checked append ([`crate::append::append_checked`]). A file
+    /// that keeps a derived state (docs/FORMAT.md "Derived state") is opened without the
+    /// storage engine's check of every page, which reads the whole file: the append checks the
+    /// tail it extends against the derived state instead. Any other file (none kept, or its
+    /// last write interrupted) is opened as by [`Ledger::open`], pages checked.
+    pub fn open_to_append(path: &Path) -> Result<Ledger, LedgerError> {
+        Self::check_exists(path)?;
+        let fast = guarded(path, || {
+            if interrupted(path)? {
+                return Ok(None);
+            }
+            let db = Database::builder()
+                .open(path)
+                .map_err(|e| recovery_err(path, false, e))?;
+            let mut l = Ledger {
+                path: path.to_path_buf(),
+                db: Db::Write(db),
+                ledger_id: [0; 16],
+                format_version: FORMAT_VERSION,
+                recovered: false,
+                pages_checked: false,
+            };
+            (l.ledger_id, l.format_version) = l.read_meta(false)?;
+            Ok(l.has_derived()?.then_some(l))
+        })?;
+        match fast {
+            Some(l) => Ok(l),
+            None => Self::open(path),
+        }
     }
 
     /// Opens an existing ledger read-only; never modifies the file. A file whose last write was
@@ -265,6 +304,7 @@ impl Ledger {
                 ledger_id: [0; 16],
                 format_version: FORMAT_VERSION,
                 recovered,
+                pages_checked: true,
             };
             (l.ledger_id, l.format_version) = l.read_meta(true)?;
             Ok(l)
@@ -318,6 +358,10 @@ impl Ledger {
     pub(crate) fn check_pages(&self) -> Result<(), LedgerError> {
         match &self.db {
             // Opened with the check (a writer), or recovered, which checks the same pages.
+            Db::Write(_) if !self.pages_checked => Err(LedgerError::Io {
+                path: self.path.clone(),
+                detail: "opened to append from its derived state, without the check of every page; open it with `Ledger::open` to verify it".into(),
+            }),
             Db::Write(_) | Db::View(_) | Db::Closed => Ok(()),
             Db::Read(_) => guarded(&self.path, || view(&self.path, false).map(drop)),
         }

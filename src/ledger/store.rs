@@ -6,7 +6,9 @@
 //! (src/ledger/read.rs), or judge the history (src/ledger/verify.rs).
 
 use super::auth::{Authority, KeyRecord};
-use super::entry::{ENVELOPE_VERSION, Entry, EntryHash, EntryRef, FORMAT_VERSION};
+use super::derived::write_row;
+use super::encode::{BatchInput, Encoded, EncodedChunk, PARALLEL_FROM};
+use super::entry::{Entry, EntryHash, FORMAT_VERSION};
 use super::error::LedgerError;
 use super::error::{guarded, storage_err};
 use super::merkle::Frontier;
@@ -140,6 +142,9 @@ pub struct Ledger {
     pub(super) format_version: u16,
     /// The last write had been interrupted and opening recovered it.
     pub(super) recovered: bool,
+    /// The storage engine checked every page's checksum when the file was opened for writing
+    /// (false only after [`Ledger::open_to_append`] found a derived state to continue from).
+    pub(super) pages_checked: bool,
 }
 
 impl Drop for Ledger {
@@ -219,7 +224,32 @@ impl Ledger {
         recorded_at: i64,
     ) -> Result<Appended, LedgerError> {
         guarded(&self.path, || {
-            self.write_batch(signer, events, recorded_at, None, true)
+            self.write_batch(signer, events, recorded_at, None, true, None)
+        })
+    }
+
+    /// [`Ledger::append`] that also keeps the derived state: `body` is the replayed state after
+    /// the batch (src/eval/snapshot.rs), computed from the state of the first `size_before`
+    /// entries; refused if the ledger no longer has that many. Written in the same transaction
+    /// as the batch, with the size, head, frontier and key index it belongs to
+    /// (docs/FORMAT.md "Derived state").
+    pub fn append_deriving(
+        &self,
+        signer: &SigningKey,
+        events: Vec<Event>,
+        recorded_at: i64,
+        size_before: u64,
+        body: &[u8],
+    ) -> Result<Appended, LedgerError> {
+        guarded(&self.path, || {
+            self.write_batch(
+                signer,
+                events,
+                recorded_at,
+                None,
+                true,
+                Some((size_before, body)),
+            )
         })
     }
 
@@ -234,7 +264,7 @@ impl Ledger {
         events: Vec<Event>,
         recorded_at: i64,
     ) -> Result<Appended, LedgerError> {
-        self.write_batch(signer, events, recorded_at, None, false)
+        self.write_batch(signer, events, recorded_at, None, false, None)
     }
 
     pub(super) fn write_batch(
@@ -244,6 +274,7 @@ impl Ledger {
         recorded_at: i64,
         genesis_authority: Option<Authority>,
         tree: bool,
+        derived: Option<(u64, &[u8])>,
     ) -> Result<Appended, LedgerError> {
         let Db::Write(db) = &self.db else {
             return Err(LedgerError::Io {
@@ -259,7 +290,7 @@ impl Ledger {
         let mut txn = db.begin_write().map_err(|e| se(&e))?;
         txn.set_two_phase_commit(true);
         let is_genesis = genesis_authority.is_some();
-        let (authority, head) = if let Some(a) = genesis_authority {
+        let (authority, head, last_time) = if let Some(a) = genesis_authority {
             let mut meta = txn.open_table(META).map_err(|e| se(&e))?;
             meta.insert("magic", MAGIC).map_err(|e| se(&e))?;
             meta.insert("format_version", FORMAT_VERSION.to_le_bytes().as_slice())
@@ -272,13 +303,23 @@ impl Ledger {
                     size: 0,
                     hash: EntryHash::genesis_prev(&self.ledger_id),
                 },
+                None,
             )
         } else {
-            (
-                read_authority_w(&self.path, &txn)?,
-                head_w(&self.path, &txn, &self.ledger_id)?,
-            )
+            let (head, last_time) = head_w(&self.path, &txn, &self.ledger_id)?;
+            (read_authority_w(&self.path, &txn)?, head, last_time)
         };
+        if let Some((size_before, _)) = derived
+            && size_before != head.size
+        {
+            return Err(LedgerError::Io {
+                path: self.path.clone(),
+                detail: format!(
+                    "the ledger has {} entries, not the {size_before} the batch was checked against; nothing was appended, try again",
+                    head.size
+                ),
+            });
+        }
         let count = events.len() as u64;
         let first = head.size + 1;
         let keys_before = authority.clone();
@@ -302,15 +343,14 @@ impl Ledger {
         let mut prior = BTreeMap::new();
         let mut entries = txn.open_table(ENTRIES).map_err(|e| se(&e))?;
         // Recorded times never go backwards (docs/FORMAT.md §6).
-        if let Some((k, v)) = entries.last().map_err(|e| se(&e))?
-            && let Ok(last) = Entry::decode(v.value())
-            && recorded_at < last.recorded_at
+        if let Some(last) = last_time
+            && recorded_at < last
         {
             return Err(LedgerError::TimeBackwards {
                 path: self.path.clone(),
                 at: time_text(recorded_at),
-                last: time_text(last.recorded_at),
-                last_seq: k.value(),
+                last: time_text(last),
+                last_seq: head.size,
             });
         }
         for event in &events {
@@ -398,12 +438,16 @@ impl Ledger {
             let mut hashes = txn.open_table(HASHES).map_err(|e| se(&e))?;
             hashes.insert(last, block.as_slice()).map_err(|e| se(&e))?;
             let mut merkle = txn.open_table(MERKLE).map_err(|e| se(&e))?;
-            merkle
-                .insert("frontier", frontier.to_bytes().as_slice())
-                .map_err(|e| se(&e))?;
             if is_genesis || authority != keys_before {
                 write_authority(&self.path, &txn, &authority)?;
             }
+            let frontier_bytes = frontier.to_bytes();
+            merkle
+                .insert("frontier", frontier_bytes.as_slice())
+                .map_err(|e| se(&e))?;
+            drop(merkle);
+            let after = derived.map(|(_, body)| (last, prev, frontier_bytes.as_slice(), body));
+            write_row(self, &txn, after)?;
         }
         txn.commit().map_err(|e| se(&e))?;
         Ok(Appended {
@@ -429,22 +473,31 @@ fn read_frontier_w(path: &Path, txn: &redb::WriteTransaction) -> Result<Frontier
     }
 }
 
+/// The head a batch extends, from the last entry's stored bytes (not from its batch's row of
+/// hashes, which holds 32 bytes for every entry of that batch and would be read whole), with
+/// that entry's recorded time.
 fn head_w(
     path: &Path,
     txn: &redb::WriteTransaction,
     ledger_id: &[u8; 16],
-) -> Result<Head, LedgerError> {
-    let t = txn.open_table(HASHES).map_err(|e| storage_err(path, e))?;
+) -> Result<(Head, Option<i64>), LedgerError> {
+    let t = txn.open_table(ENTRIES).map_err(|e| storage_err(path, e))?;
     let last = t.last().map_err(|e| storage_err(path, e))?;
     Ok(match last {
-        None => Head {
-            size: 0,
-            hash: EntryHash::genesis_prev(ledger_id),
-        },
-        Some((k, v)) => Head {
-            size: k.value(),
-            hash: last_hash(path, k.value(), v.value())?,
-        },
+        None => (
+            Head {
+                size: 0,
+                hash: EntryHash::genesis_prev(ledger_id),
+            },
+            None,
+        ),
+        Some((k, v)) => (
+            Head {
+                size: k.value(),
+                hash: EntryHash::of_stored(v.value()),
+            },
+            Entry::decode(v.value()).ok().map(|e| e.recorded_at),
+        ),
     })
 }
 
@@ -470,126 +523,6 @@ pub(crate) fn write_authority(
             .map_err(|e| storage_err(path, e))?;
     }
     Ok(())
-}
-
-/// Entries encoded by the encoding thread: their bytes back to back, with (seq, from, to).
-struct EncodedChunk {
-    data: Vec<u8>,
-    items: Vec<(Seq, usize, usize)>,
-}
-
-/// How many entries travel in one chunk between the two halves of an append.
-const CHUNK_ENTRIES: usize = 64;
-
-/// Batches at least this large are encoded on a second thread while the first inserts.
-const PARALLEL_FROM: usize = 512;
-
-/// What the encoding thread of an append needs.
-struct BatchInput<'a> {
-    events: &'a [Event],
-    first: Seq,
-    prev: EntryHash,
-    recorded_at: i64,
-    author: KeyId,
-    genesis: bool,
-    prior: &'a BTreeMap<Seq, Event>,
-    path: &'a Path,
-    /// Maintain the Merkle frontier (always, but for the benchmark's comparison).
-    tree: bool,
-}
-
-/// What the encoding thread of an append produces besides the entries.
-struct Encoded {
-    authority: Authority,
-    frontier: Frontier,
-    block: Vec<u8>,
-    head: EntryHash,
-}
-
-impl BatchInput<'_> {
-    /// Authorises, encodes and hashes every event in order, chaining `prev`, growing the
-    /// Merkle frontier and the hash block, and hands the encoded entries to `emit` in chunks.
-    /// Stops when `emit` says the inserting side failed (it keeps its own error).
-    fn encode(
-        self,
-        mut authority: Authority,
-        mut frontier: Frontier,
-        emit: &mut dyn FnMut(EncodedChunk) -> bool,
-    ) -> Result<Encoded, LedgerError> {
-        let fail = |detail: String| LedgerError::Io {
-            path: self.path.to_path_buf(),
-            detail,
-        };
-        let mut prev = self.prev;
-        let mut block = Vec::with_capacity(self.events.len() * 32);
-        let mut chunk = EncodedChunk {
-            data: Vec::with_capacity(CHUNK_ENTRIES * 128),
-            items: Vec::with_capacity(CHUNK_ENTRIES),
-        };
-        for (i, event) in self.events.iter().enumerate() {
-            let seq = self.first + i as u64;
-            if !(self.genesis && seq == 1) {
-                let mut lookup = |s: Seq| -> Option<Event> {
-                    if s >= self.first {
-                        usize::try_from(s - self.first)
-                            .ok()
-                            .and_then(|j| self.events.get(j))
-                            .cloned()
-                    } else {
-                        self.prior.get(&s).cloned()
-                    }
-                };
-                authority
-                    .check(self.author, seq, event, &mut lookup)
-                    .map_err(|source| LedgerError::Unauthorized { seq, source })?;
-                authority.apply(event);
-            }
-            let entry = EntryRef {
-                version: ENVELOPE_VERSION,
-                seq,
-                prev,
-                recorded_at: self.recorded_at,
-                author: self.author,
-                event,
-            };
-            let from = chunk.data.len();
-            chunk.data = postcard::to_extend(&entry, std::mem::take(&mut chunk.data))
-                .map_err(|e| fail(e.to_string()))?;
-            let to = chunk.data.len();
-            if to - from > super::entry::MAX_ENTRY_BYTES {
-                let (len, limit) = (to - from, super::entry::MAX_ENTRY_BYTES);
-                return Err(LedgerError::EntryTooLarge { seq, len, limit });
-            }
-            let hash = EntryHash::of_stored(chunk.data.get(from..to).unwrap_or_default());
-            chunk.items.push((seq, from, to));
-            block.extend_from_slice(&hash.0);
-            if self.tree {
-                frontier.push(&hash).map_err(|e| fail(e.to_string()))?;
-            }
-            prev = hash;
-            if chunk.items.len() == CHUNK_ENTRIES {
-                let full = std::mem::replace(
-                    &mut chunk,
-                    EncodedChunk {
-                        data: Vec::with_capacity(CHUNK_ENTRIES * 128),
-                        items: Vec::with_capacity(CHUNK_ENTRIES),
-                    },
-                );
-                if !emit(full) {
-                    return Err(fail("the inserting side stopped".into()));
-                }
-            }
-        }
-        if !chunk.items.is_empty() && !emit(chunk) {
-            return Err(fail("the inserting side stopped".into()));
-        }
-        Ok(Encoded {
-            authority,
-            frontier,
-            block,
-            head: prev,
-        })
-    }
 }
 
 /// The hash of the last entry of a hash block.

@@ -8,6 +8,7 @@
 
 use super::auth::Authority;
 use super::checkpoint::{Checkpoint, SignedCheckpoint, key_hash};
+use super::derived::{DERIVED, DERIVED_ROW};
 use super::failure::{Failure, FailureKind, Verified};
 use super::store::{BATCHES, CHECKPOINTS, ENTRIES, HASHES, KEYS, MERKLE, META};
 use super::upgrade_state::{CHECKPOINTS_V1, UPGRADE_ROW};
@@ -16,7 +17,7 @@ use redb::{MultimapTableHandle, ReadTransaction, ReadableTable, TableError, Tabl
 
 /// The tables of a ledger file (docs/FORMAT.md §2); a file with any other table fails.
 /// `checkpoints_v1` exists only in a file upgraded from format 1 (§9.6).
-pub const TABLES: [&str; 8] = [
+pub const TABLES: [&str; 9] = [
     "meta",
     "entries",
     "hashes",
@@ -25,6 +26,7 @@ pub const TABLES: [&str; 8] = [
     "checkpoints",
     "keys",
     "checkpoints_v1",
+    "derived",
 ];
 
 /// The rows `meta` may hold; `upgrade_v1` only in a file upgraded from format 1.
@@ -79,6 +81,7 @@ pub(super) fn check_tables(txn: &ReadTransaction) -> Result<(), Failure> {
     typed("checkpoints", txn.open_table(CHECKPOINTS).map(drop))?;
     typed("keys", txn.open_table(KEYS).map(drop))?;
     typed("checkpoints_v1", txn.open_table(CHECKPOINTS_V1).map(drop))?;
+    typed("derived", txn.open_table(DERIVED).map(drop))?;
     if let Ok(meta) = txn.open_table(META) {
         for row in meta.iter().map_err(|e| storage(&e))? {
             let (k, _) = row.map_err(|e| storage(&e))?;
@@ -96,6 +99,17 @@ pub(super) fn check_tables(txn: &ReadTransaction) -> Result<(), Failure> {
             if k.value() != "frontier" {
                 return Err(tables_failure(format!(
                     "table `merkle` holds a row `{}` besides `frontier`",
+                    k.value()
+                )));
+            }
+        }
+    }
+    if let Ok(derived) = txn.open_table(DERIVED) {
+        for row in derived.iter().map_err(|e| storage(&e))? {
+            let (k, _) = row.map_err(|e| storage(&e))?;
+            if k.value() != DERIVED_ROW {
+                return Err(tables_failure(format!(
+                    "table `derived` holds a row `{}` besides `{DERIVED_ROW}`",
                     k.value()
                 )));
             }
