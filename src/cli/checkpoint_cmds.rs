@@ -120,7 +120,7 @@ pub struct CheckpointArgs {
     pub out: Option<PathBuf>,
 }
 
-pub(super) fn checkpoint(a: &CheckpointArgs) -> Result<(), CliError> {
+pub(super) fn checkpoint(a: &CheckpointArgs, json: bool) -> Result<(), CliError> {
     let key = KeyPair::read(&a.key.key)?;
     let ledger = Ledger::open(&a.ledger)?;
     if let Some(note) = ledger.recovery_note() {
@@ -145,6 +145,19 @@ pub(super) fn checkpoint(a: &CheckpointArgs) -> Result<(), CliError> {
     let text = cp.to_text();
     ledger.keep_checkpoint(v.size, &text)?;
     drop(ledger);
+    if json {
+        if let Some(p) = &a.out {
+            write_text(p, &text)?;
+        }
+        return super::print_json(&serde_json::json!({
+            "ledger": a.ledger.display().to_string(),
+            "size": v.size,
+            "root": hex::encode(v.root),
+            "signed_by": rec.principal.name,
+            "file": a.out.as_ref().map(|p| p.display().to_string()),
+            "checkpoint": text,
+        }));
+    }
     match &a.out {
         Some(p) => {
             write_text(p, &text)?;
@@ -172,7 +185,7 @@ pub struct CosignArgs {
     pub key: KeyArg,
 }
 
-pub(super) fn cosign(a: &CosignArgs) -> Result<(), CliError> {
+pub(super) fn cosign(a: &CosignArgs, json: bool) -> Result<(), CliError> {
     let key = KeyPair::read(&a.key.key)?;
     let mut cp = parse_checkpoint(&a.checkpoint)?;
     let ledger = Ledger::open(&a.ledger)?;
@@ -208,6 +221,15 @@ pub(super) fn cosign(a: &CosignArgs) -> Result<(), CliError> {
     write_text(&a.checkpoint, &text)?;
     ledger.keep_checkpoint(cp.checkpoint.size, &text)?;
     drop(ledger);
+    if json {
+        return super::print_json(&serde_json::json!({
+            "file": a.checkpoint.display().to_string(),
+            "size": cp.checkpoint.size,
+            "root": hex::encode(cp.checkpoint.root),
+            "cosigned_by": rec.principal.name,
+            "signatures": cp.signatures.len(),
+        }));
+    }
     println!(
         "cosigned the checkpoint of {} entries as {} (auditor); {} signatures",
         cp.checkpoint.size,
@@ -322,7 +344,7 @@ fn kept_or_file(ledger: &Ledger, s: &str) -> Result<SignedCheckpoint, CliError> 
     }
 }
 
-pub(super) fn prove(a: &ProveArgs) -> Result<(), CliError> {
+pub(super) fn prove(a: &ProveArgs, json: bool) -> Result<(), CliError> {
     let ledger = Ledger::open_read(&a.ledger)?;
     if let Some(note) = ledger.recovery_note() {
         eprintln!("{note}");
@@ -398,6 +420,12 @@ pub(super) fn prove(a: &ProveArgs) -> Result<(), CliError> {
         InclusionProof::new(v.ledger_id, seq, bytes, path, cp).to_json()
     };
     write_text(&a.out, &text)?;
+    if json {
+        return super::print_json(&serde_json::json!({
+            "proof": if a.consistency.is_some() { "consistency" } else { "inclusion" },
+            "file": a.out.display().to_string(),
+        }));
+    }
     println!("wrote {}", a.out.display());
     Ok(())
 }
@@ -416,13 +444,26 @@ pub struct CheckProofArgs {
     pub ledger: Option<PathBuf>,
 }
 
-pub(super) fn check_proof(a: &CheckProofArgs) -> Result<(), CliError> {
+pub(super) fn check_proof(a: &CheckProofArgs, json: bool) -> Result<(), CliError> {
     use crate::report_check::{CheckError, FileCheck, check_file};
     let trusted = trusted_keys(&a.trusted_keys, None)?;
-    let progress = super::progress::progress(false);
+    let progress = super::progress::progress(json);
     let checked = check_file(&a.proof, &trusted, a.ledger.as_deref(), &*progress);
     drop(progress);
     let summary = match checked {
+        Ok(FileCheck::Report(r)) if json => {
+            return super::print_json(&serde_json::json!({
+                "ok": true,
+                "file": a.proof.display().to_string(),
+                "kind": "report",
+                "values": r.values,
+                "size": r.size,
+                "ledger_id": hex::encode(r.ledger_id),
+                "embedded": r.embedded,
+                "root": hex::encode(r.root),
+                "signers": r.signers,
+            }));
+        }
         Ok(FileCheck::Report(r)) => {
             println!(
                 "report ok: all {} values recomputed from the {} entries of jixiao/{} {} (Merkle root {}), checkpoint signed by {}",
@@ -445,6 +486,16 @@ pub(super) fn check_proof(a: &CheckProofArgs) -> Result<(), CliError> {
         Ok(FileCheck::Proof(s)) => Ok(s),
         Err(CheckError::Proof(e)) => Err(e),
         Err(CheckError::Input(m)) => return Err(CliError::Usage(m)),
+        Err(CheckError::Refused { problems, more }) if json => {
+            super::print_json(&serde_json::json!({
+                "ok": false,
+                "file": a.proof.display().to_string(),
+                "kind": "report",
+                "problems": problems,
+                "more": more,
+            }))?;
+            return Err(CliError::Reported(1));
+        }
         Err(CheckError::Refused { problems, more }) => {
             eprintln!(
                 "error: {}: the report does not check (each line names where, in the report or the ledger):",
@@ -459,6 +510,56 @@ pub(super) fn check_proof(a: &CheckProofArgs) -> Result<(), CliError> {
             return Err(CliError::Reported(1));
         }
     };
+    if json {
+        let doc = match &summary {
+            Ok(ProofSummary::Inclusion {
+                seq,
+                entry_hash,
+                entry,
+                tree_size,
+                root,
+                signers,
+                ..
+            }) => serde_json::json!({
+                "ok": true,
+                "file": a.proof.display().to_string(),
+                "kind": "inclusion",
+                "seq": seq,
+                "entry_hash": entry_hash.to_hex(),
+                "summary": entry.event.summary(),
+                "tree_size": tree_size,
+                "root": hex::encode(root),
+                "signers": signers,
+            }),
+            Ok(ProofSummary::Consistency {
+                old_size,
+                new_size,
+                old_signers,
+                new_signers,
+                ..
+            }) => serde_json::json!({
+                "ok": true,
+                "file": a.proof.display().to_string(),
+                "kind": "consistency",
+                "old_size": old_size,
+                "new_size": new_size,
+                "old_signers": old_signers,
+                "new_signers": new_signers,
+            }),
+            Err(e) => serde_json::json!({
+                "ok": false,
+                "file": a.proof.display().to_string(),
+                "kind": null,
+                "problem": e.to_string(),
+            }),
+        };
+        super::print_json(&doc)?;
+        return if summary.is_ok() {
+            Ok(())
+        } else {
+            Err(CliError::Reported(1))
+        };
+    }
     match summary {
         Ok(ProofSummary::Inclusion {
             seq,

@@ -6,8 +6,8 @@ use super::args::KeyArg;
 use super::checkpoint_cmds::{
     self, CheckProofArgs, CheckpointArgs, CheckpointCheck, CosignArgs, ProveArgs,
 };
-use super::ledger_cmds::{self, VerifyArgs};
 use super::report_cmds::{self, ReportArgs};
+use super::verify_cmd::{self, VerifyArgs};
 use crate::check::check;
 use crate::eval::AsOf;
 use crate::ledger::Ledger;
@@ -31,7 +31,13 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> CliError + '_ {
     }
 }
 
-pub(super) fn run(a: &DemoArgs) -> Result<(), CliError> {
+pub(super) fn run(a: &DemoArgs, json: bool) -> Result<(), CliError> {
+    if json {
+        return Err(CliError::Usage(crate::messages::text(
+            "usage.no_json",
+            &[("command", &"demo")],
+        )));
+    }
     let tmp;
     let dir: &Path = if let Some(d) = &a.keep {
         std::fs::create_dir_all(d).map_err(io(d))?;
@@ -78,11 +84,13 @@ pub(super) fn run(a: &DemoArgs) -> Result<(), CliError> {
     println!("\n== jixiao verify {}", ledger_path.display());
     // Findings make verify exit 1: that is the point of the seed case (its report states a
     // growth rate that does not reproduce), so the demo shows them and goes on.
-    match ledger_cmds::verify(&VerifyArgs {
-        ledger: ledger_path.clone(),
-        json: false,
-        checkpoint: CheckpointCheck::default(),
-    }) {
+    match verify_cmd::verify(
+        &VerifyArgs {
+            ledger: ledger_path.clone(),
+            checkpoint: CheckpointCheck::default(),
+        },
+        false,
+    ) {
         Ok(()) | Err(CliError::Reported(1)) => {}
         Err(e) => return Err(e),
     }
@@ -91,33 +99,41 @@ pub(super) fn run(a: &DemoArgs) -> Result<(), CliError> {
     println!(
         "\n== jixiao checkpoint (admin), cosign (auditor), verify --checkpoint --min-signatures 2"
     );
-    checkpoint_cmds::checkpoint(&CheckpointArgs {
-        ledger: ledger_path.clone(),
-        key: KeyArg {
-            key: dir.join("admin.key"),
+    checkpoint_cmds::checkpoint(
+        &CheckpointArgs {
+            ledger: ledger_path.clone(),
+            key: KeyArg {
+                key: dir.join("admin.key"),
+            },
+            out: Some(cp_path.clone()),
         },
-        out: Some(cp_path.clone()),
-    })?;
-    checkpoint_cmds::cosign(&CosignArgs {
-        checkpoint: cp_path.clone(),
-        ledger: ledger_path.clone(),
-        key: KeyArg {
-            key: dir.join("auditor.key"),
+        false,
+    )?;
+    checkpoint_cmds::cosign(
+        &CosignArgs {
+            checkpoint: cp_path.clone(),
+            ledger: ledger_path.clone(),
+            key: KeyArg {
+                key: dir.join("auditor.key"),
+            },
         },
-    })?;
+        false,
+    )?;
     print!(
         "{}",
         std::fs::read_to_string(&cp_path).map_err(io(&cp_path))?
     );
-    match ledger_cmds::verify(&VerifyArgs {
-        ledger: ledger_path.clone(),
-        json: false,
-        checkpoint: CheckpointCheck {
-            checkpoint: Some(cp_path.clone()),
-            trusted_keys: vec![dir.join("admin.key.pub"), dir.join("auditor.key.pub")],
-            min_signatures: 2,
+    match verify_cmd::verify(
+        &VerifyArgs {
+            ledger: ledger_path.clone(),
+            checkpoint: CheckpointCheck {
+                checkpoint: Some(cp_path.clone()),
+                trusted_keys: vec![dir.join("admin.key.pub"), dir.join("auditor.key.pub")],
+                min_signatures: 2,
+            },
         },
-    }) {
+        false,
+    ) {
         Ok(()) | Err(CliError::Reported(1)) => {}
         Err(e) => return Err(e),
     }
@@ -130,32 +146,44 @@ pub(super) fn run(a: &DemoArgs) -> Result<(), CliError> {
         .first()
         .map_or(0, |(n, _)| *n);
     let consistency = dir.join("proof-midyear-final.json");
-    checkpoint_cmds::prove(&ProveArgs {
-        ledger: ledger_path.clone(),
-        seq: None,
-        consistency: Some(vec![mid_size.to_string(), cp_path.display().to_string()]),
-        checkpoint: None,
-        out: consistency.clone(),
-    })?;
+    checkpoint_cmds::prove(
+        &ProveArgs {
+            ledger: ledger_path.clone(),
+            seq: None,
+            consistency: Some(vec![mid_size.to_string(), cp_path.display().to_string()]),
+            checkpoint: None,
+            out: consistency.clone(),
+        },
+        false,
+    )?;
     let trusted = vec![dir.join("admin.key.pub"), dir.join("auditor.key.pub")];
-    checkpoint_cmds::check_proof(&CheckProofArgs {
-        proof: consistency,
-        trusted_keys: trusted.clone(),
-        ledger: None,
-    })?;
+    checkpoint_cmds::check_proof(
+        &CheckProofArgs {
+            proof: consistency,
+            trusted_keys: trusted.clone(),
+            ledger: None,
+        },
+        false,
+    )?;
     let inclusion = dir.join("proof-158.json");
-    checkpoint_cmds::prove(&ProveArgs {
-        ledger: ledger_path.clone(),
-        seq: Some(158),
-        consistency: None,
-        checkpoint: Some(cp_path.clone()),
-        out: inclusion.clone(),
-    })?;
-    checkpoint_cmds::check_proof(&CheckProofArgs {
-        proof: inclusion,
-        trusted_keys: trusted.clone(),
-        ledger: None,
-    })?;
+    checkpoint_cmds::prove(
+        &ProveArgs {
+            ledger: ledger_path.clone(),
+            seq: Some(158),
+            consistency: None,
+            checkpoint: Some(cp_path.clone()),
+            out: inclusion.clone(),
+        },
+        false,
+    )?;
+    checkpoint_cmds::check_proof(
+        &CheckProofArgs {
+            proof: inclusion,
+            trusted_keys: trusted.clone(),
+            ledger: None,
+        },
+        false,
+    )?;
 
     println!(
         "\n== jixiao score {} --as-of {}",
@@ -203,11 +231,14 @@ pub(super) fn run(a: &DemoArgs) -> Result<(), CliError> {
         "\n== jixiao check-proof {} (offline: every figure recomputed from the entries it embeds)",
         json.display()
     );
-    checkpoint_cmds::check_proof(&CheckProofArgs {
-        proof: json.clone(),
-        trusted_keys: trusted,
-        ledger: None,
-    })?;
+    checkpoint_cmds::check_proof(
+        &CheckProofArgs {
+            proof: json.clone(),
+            trusted_keys: trusted,
+            ledger: None,
+        },
+        false,
+    )?;
     println!("\n== jixiao report {}", ledger_path.display());
     report_cmds::report(&ReportArgs {
         ledger: ledger_path.clone(),

@@ -39,3 +39,69 @@ impl CliError {
         }
     }
 }
+
+impl CliError {
+    /// Writing to standard output failed because its reader left (`jixiao log L | head`):
+    /// not worth a message; the command ends quietly (exit 2).
+    #[must_use]
+    pub fn is_closed_stdout(&self) -> bool {
+        matches!(self, CliError::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+}
+
+/// The message for a ledger argument that is plainly not a ledger (exit 2): what it is and
+/// the order the command takes, or the command line that was probably meant.
+pub(super) fn misplaced_message(
+    path: &std::path::Path,
+    m: &crate::usage::Misplaced,
+    names: &[String],
+) -> String {
+    use crate::messages::text;
+    use crate::usage::Misplaced;
+    let mut cmd = super::help::command();
+    cmd.build();
+    let mut at = cmd;
+    for n in names {
+        match at.find_subcommand(n) {
+            Some(s) => at = s.clone(),
+            None => break,
+        }
+    }
+    let usage = at.render_usage().to_string();
+    let usage = usage
+        .trim()
+        .trim_start_matches("Usage:")
+        .trim_start_matches("用法：")
+        .trim()
+        .to_string();
+    let p = path.display();
+    let body = match m {
+        Misplaced::Directory { ledgers } if ledgers.is_empty() => text(
+            "usage.ledger_is_directory",
+            &[("path", &p), ("usage", &usage)],
+        ),
+        Misplaced::Directory { ledgers } => text(
+            "usage.ledger_is_directory_with",
+            &[
+                ("path", &p),
+                ("usage", &usage),
+                (
+                    "ledgers",
+                    &ledgers
+                        .iter()
+                        .map(|l| l.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
+            ],
+        ),
+        Misplaced::InputFile { swapped: Some(v) } => text(
+            "usage.ledger_swapped",
+            &[("path", &p), ("usage", &usage), ("command", &v.join(" "))],
+        ),
+        Misplaced::InputFile { swapped: None } => {
+            text("usage.ledger_is_input", &[("path", &p), ("usage", &usage)])
+        }
+    };
+    text("error.prefix", &[("message", &body)])
+}

@@ -5,15 +5,15 @@ use super::CliError;
 use super::args::{KeyArg, now};
 use crate::append::{Refused, append_checked};
 use crate::check::{Checked, check};
-use crate::eval::{AsOf, EvalError, Scorecard, State};
+use crate::eval::{AsOf, EvalError, State};
 use crate::import;
 use crate::ledger::keys::KeyPair;
 use crate::ledger::{Ledger, LedgerError};
+use crate::messages::text;
 use crate::model::{Event, RuleSetAdopted};
 use crate::progress::{Progress, Silent};
 use crate::report::{findings_text, rule_set_changes_json, rule_set_changes_text, scorecard_table};
 use clap::Args;
-use rust_decimal::Decimal;
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
@@ -23,12 +23,14 @@ pub struct Origin<'a> {
     pub path: &'a Path,
     /// Line of each event.
     pub lines: &'a [usize],
+    /// The file's `description`, if it has one.
+    pub description: Option<&'a str>,
 }
 
 /// Opens the ledger for writing and appends `events` signed by `key` if the ledger verifies,
 /// they validate against its history and it still replays after them
-/// ([`crate::append::append_checked`]), showing `progress` of verifying it. Nothing is
-/// written if any step fails.
+/// ([`crate::append::append_checked`]), showing `progress` of verifying it, and prints what
+/// was appended (as JSON with `json`). Nothing is written if any step fails.
 pub fn append_validated(
     ledger_path: &Path,
     key: &KeyArg,
@@ -36,6 +38,7 @@ pub fn append_validated(
     origin: Option<Origin<'_>>,
     dry_run: bool,
     progress: &dyn Progress,
+    json: bool,
 ) -> Result<(), CliError> {
     let key = KeyPair::read(&key.key)?;
     let ledger = Ledger::open(ledger_path)?;
@@ -75,86 +78,18 @@ pub fn append_validated(
     // Closed before printing: a reader that leaves early must not leave the file needing
     // recovery (the storage engine does not close a file cleanly while a panic unwinds).
     drop(ledger);
-    if let Some(e) = &done.was_failing {
-        println!("note: the history did not replay before this: {e}");
+    if json {
+        let doc = super::outcome::append_doc(
+            ledger_path,
+            &done,
+            count,
+            (&key.name, key.key_id().to_string()),
+            origin.as_ref().and_then(|o| o.description),
+        );
+        return super::print_json(&doc);
     }
-    match &done.appended {
-        None => println!(
-            "dry run: {count} event(s) would be appended as #{}..#{} signed by {}; nothing written",
-            done.size + 1,
-            done.size + count,
-            key.name
-        ),
-        Some(a) if a.first == a.last => {
-            println!(
-                "appended #{}·{} signed by {}",
-                a.last,
-                a.head.short(),
-                key.name
-            );
-        }
-        Some(a) => println!(
-            "appended #{}..#{} ({} entries) signed by {}, head #{}·{}",
-            a.first,
-            a.last,
-            a.last - a.first + 1,
-            key.name,
-            a.last,
-            a.head.short()
-        ),
-    }
-    match (&done.was_failing, &done.still_failing) {
-        (_, Some(e)) => println!("the history still does not replay: {e}"),
-        (Some(_), None) => println!("the history replays again"),
-        (None, None) => {}
-    }
-    print!("{}", score_impact(done.before.as_ref(), &done.after));
+    print!("{}", super::outcome::append_text(&done, count, &key.name));
     Ok(())
-}
-
-fn total_of(card: Option<&Result<Scorecard, EvalError>>) -> Option<&Scorecard> {
-    card.and_then(|c| c.as_ref().ok())
-}
-
-/// "score 99.96 → 99.92 (−0.04): mgmt 49.96 → 49.92" lines, or nothing without scores.
-fn score_impact(
-    before: Option<&Result<Scorecard, EvalError>>,
-    after: &Option<Result<Scorecard, EvalError>>,
-) -> String {
-    let (Some(b), Some(a)) = (total_of(before), total_of(after.as_ref())) else {
-        return match after {
-            Some(Ok(a)) => format!("score now {:.2}\n", a.total),
-            _ => String::new(),
-        };
-    };
-    if a.total == b.total
-        && a.nodes
-            .iter()
-            .zip(&b.nodes)
-            .all(|(x, y)| x.score == y.score)
-    {
-        return format!("score unchanged: {:.2}\n", a.total);
-    }
-    let mut out = format!(
-        "score {:.2} → {:.2} ({:+})\n",
-        b.total,
-        a.total,
-        a.total - b.total
-    );
-    for n in &a.nodes {
-        let old = b.node(&n.id).map_or(Decimal::ZERO, |o| o.score);
-        if old != n.score {
-            out.push_str(&format!(
-                "  {} {}: {:.2} → {:.2} ({:+})\n",
-                n.id,
-                n.name,
-                old,
-                n.score,
-                n.score - old
-            ));
-        }
-    }
-    out
 }
 
 /// Genesis year of the ledger at `path` (for import validation of dates).
@@ -184,9 +119,9 @@ pub struct ImportArgs {
     pub dry_run: bool,
 }
 
-pub(super) fn import(a: &ImportArgs) -> Result<(), CliError> {
+pub(super) fn import(a: &ImportArgs, json: bool) -> Result<(), CliError> {
     let year = fiscal_year(&a.ledger)?;
-    let progress = super::progress::progress(false);
+    let progress = super::progress::progress(json);
     let is_csv = a
         .file
         .extension()
@@ -197,7 +132,7 @@ pub(super) fn import(a: &ImportArgs) -> Result<(), CliError> {
         import::read_batch_file(&a.file, year)
     }
     .map_err(|e| CliError::Usage(e.to_string()))?;
-    if let Some(d) = &batch.description {
+    if let Some(d) = batch.description.as_ref().filter(|_| !json) {
         println!("{}: {d}", a.file.display());
     }
     check_rule_sets(&a.file, &batch)?;
@@ -208,9 +143,11 @@ pub(super) fn import(a: &ImportArgs) -> Result<(), CliError> {
         Some(Origin {
             path: &a.file,
             lines: &batch.lines,
+            description: batch.description.as_deref(),
         }),
         a.dry_run,
         &*progress,
+        json,
     )
 }
 
@@ -264,7 +201,7 @@ pub struct AdoptArgs {
     pub key: KeyArg,
 }
 
-pub(super) fn adopt(a: &AdoptArgs) -> Result<(), CliError> {
+pub(super) fn adopt(a: &AdoptArgs, json: bool) -> Result<(), CliError> {
     let text =
         crate::limits::read_text_capped(&a.rules, crate::limits::MAX_RULES_BYTES, "rule set")
             .map_err(|e| match e {
@@ -278,7 +215,7 @@ pub(super) fn adopt(a: &AdoptArgs) -> Result<(), CliError> {
         digest: crate::rules::digest(&text),
         text,
     });
-    append_validated(&a.ledger, &a.key, vec![event], None, false, &Silent)
+    append_validated(&a.ledger, &a.key, vec![event], None, false, &Silent, json)
 }
 
 /// Arguments of `score`.
@@ -289,9 +226,6 @@ pub struct ScoreArgs {
     /// Score the history as of a business date (YYYY-MM-DD) or a seq.
     #[arg(long)]
     pub as_of: Option<String>,
-    /// The scorecard as JSON (docs/REPORT-JSON.md, `scorecard`).
-    #[arg(long)]
-    pub json: bool,
 }
 
 /// Refuses to go on with a ledger that failed verification (exit 1).
@@ -315,7 +249,7 @@ fn state_or_err(c: &Checked) -> Result<&State, CliError> {
         .map_err(|e| CliError::Usage(format!("the history does not replay: {e}")))
 }
 
-pub(super) fn score_cmd(a: &ScoreArgs) -> Result<(), CliError> {
+pub(super) fn score_cmd(a: &ScoreArgs, json: bool) -> Result<(), CliError> {
     let as_of = match &a.as_of {
         Some(s) => super::args::parse_as_of("--as-of", s)?,
         None => AsOf::Latest,
@@ -331,8 +265,8 @@ pub(super) fn score_cmd(a: &ScoreArgs) -> Result<(), CliError> {
         Some(Err(e)) => return Err(CliError::Usage(format!("cannot score: {e}"))),
         None => return Err(CliError::Usage("cannot score".into())),
     };
-    if a.json {
-        println!("{}", serde_json::to_string_pretty(card).unwrap_or_default());
+    if json {
+        return super::print_json(card);
     } else {
         print!("{}", scorecard_table(card));
         let authority = c.integrity.as_ref().ok().map(|v| &v.authority);
@@ -356,17 +290,17 @@ pub(super) fn score_cmd(a: &ScoreArgs) -> Result<(), CliError> {
 pub fn findings_report(c: &Checked) -> (String, serde_json::Value, bool) {
     match (&c.state, &c.scorecard) {
         (Err(e), _) => (
-            format!("recompute FAILED: the history does not replay: {e}\n"),
+            text("verify.recompute_failed_replay", &[("error", e)]) + "\n",
             json!({ "ok": false, "error": e.to_string() }),
             false,
         ),
         (Ok(_), Some(Err(EvalError::NoRuleSet)) | None) => (
-            "recompute skipped: no rule set adopted\n".into(),
+            text("verify.recompute_skipped", &[]) + "\n",
             json!({ "ok": true, "skipped": "no rule set adopted", "findings": [] }),
             true,
         ),
         (Ok(_), Some(Err(e))) => (
-            format!("recompute FAILED: {e}\n"),
+            text("verify.recompute_failed", &[("error", e)]) + "\n",
             json!({ "ok": false, "error": e.to_string() }),
             false,
         ),
@@ -376,19 +310,23 @@ pub fn findings_report(c: &Checked) -> (String, serde_json::Value, bool) {
                 .iter()
                 .filter(|f| f.acknowledged.is_none())
                 .count();
-            let mut text = format!(
-                "recompute ok: total {:.2}{} (管理效能 etc. below with `jixiao score`); {} claims checked, {} finding(s), {} unacknowledged\n",
-                card.total,
-                card.grade
-                    .as_ref()
-                    .map_or_else(String::new, |g| format!(" {}", g.name)),
-                card.claims_checked,
-                card.findings.len(),
-                open
-            );
+            let grade = card
+                .grade
+                .as_ref()
+                .map_or_else(String::new, |g| format!(" {}", g.name));
+            let mut out = text(
+                "verify.recompute_ok",
+                &[
+                    ("total", &format!("{:.2}", card.total)),
+                    ("grade", &grade),
+                    ("claims", &card.claims_checked),
+                    ("findings", &card.findings.len()),
+                    ("open", &open),
+                ],
+            ) + "\n";
             let authority = c.integrity.as_ref().ok().map(|v| &v.authority);
-            text.push_str(&rule_set_changes_text(&card.rule_set_changes, authority));
-            text.push_str(&findings_text(&card.findings));
+            out.push_str(&rule_set_changes_text(&card.rule_set_changes, authority));
+            out.push_str(&findings_text(&card.findings));
             let v = json!({
                 "ok": open == 0,
                 "total": format!("{:.2}", card.total),
@@ -398,7 +336,7 @@ pub fn findings_report(c: &Checked) -> (String, serde_json::Value, bool) {
                 "unacknowledged": open,
                 "rule_set_changes": rule_set_changes_json(&card.rule_set_changes, authority),
             });
-            (text, v, open == 0)
+            (out, v, open == 0)
         }
     }
 }

@@ -499,6 +499,6 @@ pub(super) fn correction_event(a: &CorrectArgs) -> Result<Event, CliError> {
 }
 
 /// Appends one event built by a handler.
-pub(super) fn append_one(at: &LedgerAndKey, event: Event) -> Result<(), CliError> {
-    append(&at.ledger, &at.key, vec![event])
+pub(super) fn append_one(at: &LedgerAndKey, event: Event, json: bool) -> Result<(), CliError> {
+    append(&at.ledger, &at.key, vec![event], json)
 }

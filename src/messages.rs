@@ -1,0 +1,142 @@
+//! The message catalogue: which language the user reads (Chinese or English) and the texts
+//! in it, kept in `locales/*.yml` and compiled in with `rust-i18n`.
+//!
+//! Owns: choosing the language (`--lang`, else `LC_ALL`, `LC_MESSAGES`, `LANG`), and looking
+//! texts up by key. Must not: print, or decide what a command says (callers pick the key and
+//! fill its fields); report labels have their own table (`report::lang`).
+
+use std::borrow::Cow;
+use std::ffi::OsString;
+
+/// A language the catalogue speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    /// 中文 (简体).
+    Zh,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// `zh`, `zh-CN`, `zh_CN.UTF-8`, `chinese` → Chinese; `en`, `en_US`, `C`, `POSIX` →
+    /// English; anything else is not a language the catalogue has.
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Lang> {
+        let l = s.trim().to_ascii_lowercase();
+        if l.starts_with("zh") || l == "chinese" || l == "中文" {
+            Some(Lang::Zh)
+        } else if l.starts_with("en") || l == "c" || l.starts_with("c.") || l == "posix" {
+            Some(Lang::En)
+        } else {
+            None
+        }
+    }
+
+    /// The catalogue's locale name.
+    #[must_use]
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+
+    /// The language of the environment: the first of `LC_ALL`, `LC_MESSAGES`, `LANG` that is
+    /// set and not empty; Chinese if it names Chinese (`zh_CN.UTF-8`), English otherwise.
+    #[must_use]
+    pub fn from_env() -> Lang {
+        ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+            .map_or(Lang::En, |v| {
+                if v.to_ascii_lowercase().starts_with("zh") {
+                    Lang::Zh
+                } else {
+                    Lang::En
+                }
+            })
+    }
+
+    /// The language a command line asks for: the value of its first `--lang X` or
+    /// `--lang=X` (before a `--`) when it is one the catalogue has, else the environment's.
+    #[must_use]
+    pub fn from_args(args: &[OsString]) -> Lang {
+        let mut it = args.iter().skip(1).map(|a| a.to_string_lossy());
+        while let Some(a) = it.next() {
+            if a == "--" {
+                break;
+            }
+            let value = if a == "--lang" {
+                it.next()
+            } else if let Some(v) = a.strip_prefix("--lang=") {
+                Some(Cow::Owned(v.to_string()))
+            } else {
+                continue;
+            };
+            if let Some(l) = value.as_deref().and_then(Lang::parse) {
+                return l;
+            }
+        }
+        Lang::from_env()
+    }
+}
+
+/// Makes `lang` the language of every later [`text`] and `t!`.
+pub fn set_lang(lang: Lang) {
+    rust_i18n::set_locale(lang.code());
+}
+
+/// The language in force.
+#[must_use]
+pub fn lang() -> Lang {
+    if rust_i18n::locale().starts_with("zh") {
+        Lang::Zh
+    } else {
+        Lang::En
+    }
+}
+
+/// The text of `key` in the language in force, or `None` if the catalogue has no such key
+/// (in that language or in English).
+#[must_use]
+pub fn lookup(key: &str) -> Option<String> {
+    crate::_rust_i18n_try_translate(&rust_i18n::locale(), key).map(Cow::into_owned)
+}
+
+/// The text of `key` in the language in force with each `%{name}` replaced by its value.
+/// A key the catalogue lacks yields the key itself, so that a missing text shows which.
+#[must_use]
+pub fn text(key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
+    let mut s = lookup(key).unwrap_or_else(|| key.to_string());
+    for (name, value) in args {
+        s = s.replace(&format!("%{{{name}}}"), &value.to_string());
+    }
+    s
+}
+
+/// Every key of the catalogue with its text in each language, sorted by key (for the test
+/// that every text exists in both languages with the same fields).
+#[must_use]
+pub fn catalogue_keys() -> Vec<String> {
+    let mut keys: Vec<String> = crate::_rust_i18n_backend()
+        .available_locales()
+        .iter()
+        .flat_map(|l| {
+            crate::_rust_i18n_backend()
+                .messages_for_locale(l)
+                .unwrap_or_default()
+        })
+        .map(|(k, _)| k.into_owned())
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// The text of `key` in `lang` only (no fallback), for checking the catalogue.
+#[must_use]
+pub fn text_in(lang: Lang, key: &str) -> Option<String> {
+    crate::_rust_i18n_backend()
+        .translate(lang.code(), key)
+        .map(Cow::into_owned)
+}
