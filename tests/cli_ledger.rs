@@ -37,6 +37,10 @@ struct Author {
 struct VerifyDoc {
     ledger: String,
     ok: bool,
+    /// Nothing blocks submitting the ledger.
+    ready: bool,
+    /// What blocks it, each with the commands that resolve it (tests/cli_conventions.rs).
+    blockers: Vec<serde_json::Value>,
     /// The last write had been interrupted and verify read a recovered copy.
     recovered: bool,
     integrity: Integrity,
