@@ -123,6 +123,69 @@ fn is_text_of_lines(head: &[u8]) -> bool {
             .any(|c| c.is_control() && !matches!(c, '\t' | '\r' | '\n'))
 }
 
+/// A node named on the command line that the scorecard does not have, or has more than one
+/// of by that name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", describe_unknown(given, ambiguous, examples))]
+pub struct UnknownNode {
+    /// What was typed.
+    pub given: String,
+    /// Ids of the nodes sharing that name, when it is ambiguous.
+    pub ambiguous: Vec<String>,
+    /// (id, Chinese name) of the top-level nodes, as accepted forms.
+    pub examples: Vec<(String, String)>,
+}
+
+fn describe_unknown(given: &str, ambiguous: &[String], examples: &[(String, String)]) -> String {
+    if !ambiguous.is_empty() {
+        return format!(
+            "`{given}` names {} nodes ({}); give the id of the one meant",
+            ambiguous.len(),
+            ambiguous.join(", ")
+        );
+    }
+    let e: Vec<String> = examples
+        .iter()
+        .map(|(id, name)| format!("{id} or {name}"))
+        .collect();
+    format!(
+        "`{given}` is not a node of the rule set in force; give a node id or its Chinese name, e.g. {} (`jixiao score LEDGER` lists them all)",
+        e.join(", ")
+    )
+}
+
+/// The id of the node `given` names in `card`: its id, or its Chinese name (`管理效能`) or
+/// English gloss (any case) when exactly one node has it.
+pub fn node_id<'a>(card: &'a crate::eval::Scorecard, given: &str) -> Result<&'a str, UnknownNode> {
+    let t = given.trim();
+    if let Some(n) = card.node(t) {
+        return Ok(n.id.as_str());
+    }
+    let named: Vec<&str> = card
+        .nodes
+        .iter()
+        .filter(|n| n.name == t || (!n.en.is_empty() && n.en.eq_ignore_ascii_case(t)))
+        .map(|n| n.id.as_str())
+        .collect();
+    match named.as_slice() {
+        [one] => Ok(one),
+        _ => Err(UnknownNode {
+            given: given.to_string(),
+            ambiguous: if named.len() > 1 {
+                named.iter().map(|s| (*s).to_string()).collect()
+            } else {
+                Vec::new()
+            },
+            examples: card
+                .nodes
+                .iter()
+                .filter(|n| n.depth == 1)
+                .map(|n| (n.id.clone(), n.name.clone()))
+                .collect(),
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,9 +6,9 @@ use super::args::KeyArg;
 use super::ledger_cmds::append;
 use crate::ledger::Ledger;
 use crate::model::{
-    Acknowledgement, BizDate, BudgetEvent, BudgetKind, BudgetLine, Claim, Correction, Direction,
-    Event, Evidence, ExpenseType, Fact, FundSource, IndicatorTarget, IndicatorValue, Money, Number,
-    ScoreAdjustment, Seq, Staffing,
+    Acknowledgement, BizDate, BudgetEvent, BudgetLine, Claim, Correction, Direction, Event,
+    Evidence, ExpenseType, Fact, FundSource, IndicatorTarget, IndicatorValue, Money, Number,
+    ScoreAdjustment, Seq, Staffing, budget_kind_from_input,
 };
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
@@ -303,13 +303,7 @@ pub(super) fn record_event(cmd: &RecordCommand) -> Result<(&LedgerAndKey, Event)
                     ),
                 )
             })?;
-            let kind = BudgetKind::parse(&a.kind).ok_or_else(|| {
-                let names: Vec<&str> = BudgetKind::ALL.iter().map(|k| k.2).collect();
-                bad(
-                    "kind",
-                    format!("`{}` is not one of {}", a.kind, names.join(", ")),
-                )
-            })?;
+            let kind = budget_kind_from_input(&a.kind).map_err(|e| bad("kind", e))?;
             (
                 &a.at,
                 Event::Budget(BudgetEvent {

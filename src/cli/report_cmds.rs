@@ -66,7 +66,7 @@ pub struct ReportArgs {
 pub struct TraceArgs {
     /// The ledger.
     pub ledger: PathBuf,
-    /// Node id, e.g. `mgmt` or `mgmt.perf.targets`.
+    /// Node id (`mgmt`, `mgmt.perf.targets`) or its Chinese name (`管理效能`).
     pub node: String,
     /// Point of history: a seq or a business date.
     #[arg(long)]
@@ -281,7 +281,14 @@ pub fn trace(a: &TraceArgs) -> Result<(), CliError> {
     let ledger = open(&a.ledger)?;
     let checked = check_open(&ledger, as_of, &[])?;
     gate(&a.ledger, &checked, a.unverified)?;
-    let t = TraceModel::build(&ledger, &checked, &a.node, lang, citations)
+    // A Chinese name (管理效能) or English gloss names the node as well as its id does.
+    let node = match checked.scorecard.as_ref().and_then(|c| c.as_ref().ok()) {
+        Some(card) => crate::usage::node_id(card, &a.node)
+            .map_err(|e| CliError::Usage(e.to_string()))?
+            .to_string(),
+        None => a.node.clone(),
+    };
+    let t = TraceModel::build(&ledger, &checked, &node, lang, citations)
         .map_err(|e| CliError::Usage(e.to_string()))?;
     let text = if a.format == "json" {
         json(&t)?
