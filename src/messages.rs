@@ -140,3 +140,65 @@ pub fn text_in(lang: Lang, key: &str) -> Option<String> {
         .translate(lang.code(), key)
         .map(Cow::into_owned)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The `%{name}` fields of a text, sorted.
+    fn fields(s: &str) -> Vec<&str> {
+        let mut v: Vec<&str> = s
+            .split("%{")
+            .skip(1)
+            .filter_map(|p| p.split('}').next())
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    #[test]
+    fn every_text_is_in_both_languages_with_the_same_fields() {
+        let keys = catalogue_keys();
+        assert!(keys.len() > 60, "{} keys", keys.len());
+        for k in &keys {
+            let en = text_in(Lang::En, k).unwrap_or_else(|| panic!("{k}: no English"));
+            let zh = text_in(Lang::Zh, k).unwrap_or_else(|| panic!("{k}: no Chinese"));
+            assert_eq!(fields(&en), fields(&zh), "{k}");
+            if !k.starts_with("help.template") {
+                assert_ne!(en, zh, "{k}: not translated");
+            }
+        }
+    }
+
+    #[test]
+    fn the_language_comes_from_lang_first_then_the_locale() {
+        let args = |v: &[&str]| v.iter().map(OsString::from).collect::<Vec<_>>();
+        assert_eq!(
+            Lang::from_args(&args(&["jixiao", "--lang", "zh", "log"])),
+            Lang::Zh
+        );
+        assert_eq!(
+            Lang::from_args(&args(&["jixiao", "log", "--lang=en"])),
+            Lang::En
+        );
+        assert_eq!(Lang::parse("zh_CN.UTF-8"), Some(Lang::Zh));
+        assert_eq!(Lang::parse("C.UTF-8"), Some(Lang::En));
+        assert_eq!(Lang::parse("fr"), None);
+        // After `--` nothing is an option.
+        assert_eq!(
+            Lang::from_args(&args(&["jixiao", "--", "--lang", "zh"])),
+            Lang::from_env()
+        );
+    }
+
+    #[test]
+    fn fields_are_filled_and_a_missing_key_shows_itself() {
+        set_lang(Lang::En);
+        assert_eq!(
+            text("append.score_now", &[("total", &"99.96")]),
+            "score now 99.96"
+        );
+        assert_eq!(text("no.such.key", &[]), "no.such.key");
+    }
+}

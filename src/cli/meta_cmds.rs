@@ -81,10 +81,16 @@ pub(super) fn man(a: &ManArgs, json: bool) -> Result<(), CliError> {
     built.build();
     for sub in built.get_subcommands().filter(|s| s.get_name() != "help") {
         let name = format!("jixiao-{}", sub.get_name());
-        pages.push((name.clone(), sub.clone().name(name)));
+        pages.push((
+            name.clone(),
+            sub.clone().name(name).version(env!("CARGO_PKG_VERSION")),
+        ));
         for inner in sub.get_subcommands().filter(|s| s.get_name() != "help") {
             let name = format!("jixiao-{}-{}", sub.get_name(), inner.get_name());
-            pages.push((name.clone(), inner.clone().name(name)));
+            pages.push((
+                name.clone(),
+                inner.clone().name(name).version(env!("CARGO_PKG_VERSION")),
+            ));
         }
     }
     for (name, page) in pages {

@@ -1,0 +1,719 @@
+//! The command line's conventions through the real binary: `--json` on every command that
+//! prints a result (read back with this file's own types), a quiet end on a closed pipe,
+//! usage errors for a ledger argument that is not a ledger, completions and manual pages,
+//! inputs as people type them, the closing "ready to submit" line of `verify`, and the main
+//! messages and help in English and in Chinese.
+
+mod common;
+
+use common::{Ran, Test};
+use serde::Deserialize;
+use std::process::Stdio;
+
+const L: &str = "d/conghua-2022.jixiao";
+
+/// English messages whatever the machine's locale.
+fn en(t: Test) -> Test {
+    t.env("LC_ALL", "C.UTF-8")
+}
+
+/// Chinese messages through the locale.
+fn zh(t: Test) -> Test {
+    t.env("LC_ALL", "zh_CN.UTF-8")
+}
+
+/// The seed case kept in `d/` (158 entries, one unacknowledged finding).
+fn demo() -> Ran {
+    Test::new().args(["demo", "--keep", "d"]).run()
+}
+
+/// What an appending command prints with `--json` (docs/JSON.md).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AppendDoc {
+    ledger: String,
+    dry_run: bool,
+    description: Option<String>,
+    events: u64,
+    first: u64,
+    last: u64,
+    head: Option<String>,
+    signed_by: Signer,
+    replays: bool,
+    replay_error: Option<String>,
+    was_failing: Option<String>,
+    score: Option<ScoreChange>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Signer {
+    name: String,
+    key_id: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScoreChange {
+    before: Option<String>,
+    after: String,
+    change: Option<String>,
+    nodes: Vec<NodeChange>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NodeChange {
+    id: String,
+    name: String,
+    before: String,
+    after: String,
+    change: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeyDoc {
+    name: String,
+    secret_key: String,
+    public_key: String,
+    public: String,
+    key_id: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InitDoc {
+    ledger: String,
+    ledger_id: String,
+    department: String,
+    code: String,
+    year: i32,
+    admin: Signer,
+    head: Head,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Head {
+    seq: u64,
+    hash: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckpointDoc {
+    ledger: String,
+    size: u64,
+    root: String,
+    signed_by: String,
+    file: Option<String>,
+    checkpoint: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CosignDoc {
+    file: String,
+    size: u64,
+    root: String,
+    cosigned_by: String,
+    signatures: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProveDoc {
+    proof: String,
+    file: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct CheckDoc {
+    ok: bool,
+    kind: Option<String>,
+    seq: Option<u64>,
+    tree_size: Option<u64>,
+    values: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+struct VerifyDoc {
+    ok: bool,
+    ready: bool,
+    blockers: Vec<Blocker>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Blocker {
+    kind: String,
+    seq: Option<u64>,
+    id: Option<String>,
+    commands: Vec<String>,
+}
+
+fn parse<'a, T: Deserialize<'a>>(ran: &'a Ran) -> T {
+    serde_json::from_str(&ran.stdout)
+        .unwrap_or_else(|e| panic!("{e}: not the documented JSON:\n{}", ran.stdout))
+}
+
+// --- --json ------------------------------------------------------------------------------
+
+#[test]
+fn key_new_and_init_print_json() {
+    let ran = Test::new()
+        .args(["key", "new", "管理员", "--out", "a.key", "--json"])
+        .stderr_empty()
+        .run();
+    let k: KeyDoc = parse(&ran);
+    assert_eq!(k.name, "管理员");
+    assert_eq!(k.secret_key, "a.key");
+    assert_eq!(k.public_key, "a.key.pub");
+    assert_eq!(k.public.len(), 64);
+    assert_eq!(k.key_id.len(), 16);
+    assert!(ran.path("a.key.pub").exists());
+    let ran = ran
+        .then()
+        .args(["init", "l.jixiao", "--department", "某局", "--year", "2022"])
+        .args(["--key", "a.key", "--json"])
+        .run();
+    let i: InitDoc = parse(&ran);
+    assert_eq!(i.ledger, "l.jixiao");
+    assert_eq!(i.ledger_id.len(), 32);
+    assert_eq!(
+        (i.department.as_str(), i.code.as_str(), i.year),
+        ("某局", "", 2022)
+    );
+    assert_eq!(i.admin.name, "管理员");
+    assert_eq!(i.admin.key_id, k.key_id);
+    assert_eq!(i.head.seq, 1);
+    assert_eq!(i.head.hash.len(), 64);
+}
+
+#[test]
+fn appending_commands_print_json_with_the_score_change() {
+    let ran = demo()
+        .then()
+        .args([
+            "adjust",
+            L,
+            "mgmt.perf.targets",
+            "−0.01",
+            "--reason",
+            "复核",
+        ])
+        .args(["--key", "d/evaluator.key", "--json"])
+        .stderr_empty()
+        .run();
+    let a: AppendDoc = parse(&ran);
+    assert_eq!(a.ledger, L);
+    assert!(!a.dry_run);
+    assert_eq!((a.events, a.first, a.last), (1, 159, 159));
+    assert_eq!(a.head.as_ref().map(String::len), Some(64));
+    assert_eq!(a.signed_by.name, "evaluator");
+    assert!(a.replays && a.replay_error.is_none() && a.was_failing.is_none());
+    assert!(a.description.is_none());
+    let s = a.score.unwrap();
+    assert_eq!(s.before.as_deref(), Some("99.96"));
+    assert_eq!(s.after, "99.95");
+    assert_eq!(s.change.as_deref(), Some("-0.01"));
+    let leaf = s
+        .nodes
+        .iter()
+        .find(|n| n.id == "mgmt.perf.targets")
+        .unwrap();
+    assert_eq!(
+        (
+            leaf.name.as_str(),
+            leaf.before.as_str(),
+            leaf.after.as_str(),
+            leaf.change.as_str()
+        ),
+        ("绩效目标设置质量", "3.96", "3.95", "-0.01")
+    );
+    // acknowledge, correct and record print the same object.
+    let ran = ran
+        .then()
+        .args([
+            "acknowledge",
+            L,
+            "budget.growth_rate",
+            "--reason",
+            "口径不同",
+        ])
+        .args(["--key", "d/evaluator.key", "--json"])
+        .run();
+    let a: AppendDoc = parse(&ran);
+    assert_eq!((a.first, a.last), (160, 160));
+    assert_eq!(a.score.unwrap().change.as_deref(), Some("+0.00"));
+    let ran = ran
+        .then()
+        .args(["correct", L, "159", "--value", "-0.02", "--reason", "复核"])
+        .args(["--key", "d/evaluator.key", "--json"])
+        .run();
+    let a: AppendDoc = parse(&ran);
+    assert_eq!(a.first, 161);
+    assert_eq!(a.score.unwrap().after, "99.94");
+    let ran = ran
+        .then()
+        .args([
+            "record",
+            "fact",
+            L,
+            "--fact-key",
+            "docs.extra",
+            "--name",
+            "附加",
+        ])
+        .args([
+            "--value",
+            "１２",
+            "--unit",
+            "件",
+            "--date",
+            "2022年12月31日",
+        ])
+        .args(["--key", "d/recorder.key", "--json"])
+        .run();
+    let a: AppendDoc = parse(&ran);
+    assert_eq!((a.first, a.signed_by.name.as_str()), (162, "recorder"));
+}
+
+#[test]
+fn checkpoint_cosign_prove_and_check_proof_print_json() {
+    let ran = demo()
+        .then()
+        .args([
+            "checkpoint",
+            L,
+            "--key",
+            "d/admin.key",
+            "-o",
+            "cp.txt",
+            "--json",
+        ])
+        .run();
+    let c: CheckpointDoc = parse(&ran);
+    assert_eq!((c.ledger.as_str(), c.size), (L, 158));
+    assert_eq!(c.root.len(), 64);
+    assert_eq!(c.signed_by, "admin");
+    assert_eq!(c.file.as_deref(), Some("cp.txt"));
+    assert_eq!(
+        std::fs::read_to_string(ran.path("cp.txt")).unwrap(),
+        c.checkpoint
+    );
+    let ran = ran
+        .then()
+        .args(["cosign", "cp.txt", L, "--key", "d/auditor.key", "--json"])
+        .run();
+    let s: CosignDoc = parse(&ran);
+    assert_eq!((s.file.as_str(), s.size, s.signatures), ("cp.txt", 158, 2));
+    assert_eq!(s.root, c.root);
+    assert_eq!(s.cosigned_by, "auditor");
+    let ran = ran
+        .then()
+        .args([
+            "prove",
+            L,
+            "100",
+            "--checkpoint",
+            "cp.txt",
+            "-o",
+            "p.json",
+            "--json",
+        ])
+        .run();
+    let p: ProveDoc = parse(&ran);
+    assert_eq!((p.proof.as_str(), p.file.as_str()), ("inclusion", "p.json"));
+    let ran = ran
+        .then()
+        .args([
+            "check-proof",
+            "p.json",
+            "--trusted-key",
+            "d/admin.key.pub",
+            "--json",
+        ])
+        .run();
+    let k: CheckDoc = parse(&ran);
+    assert!(k.ok);
+    assert_eq!(k.kind.as_deref(), Some("inclusion"));
+    assert_eq!((k.seq, k.tree_size), (Some(100), Some(158)));
+    let ran = ran
+        .then()
+        .args([
+            "check-proof",
+            "d/report.json",
+            "--trusted-key",
+            "d/admin.key.pub",
+            "--json",
+        ])
+        .run();
+    let k: CheckDoc = parse(&ran);
+    assert_eq!(k.kind.as_deref(), Some("report"));
+    assert!(k.values.unwrap() > 0);
+}
+
+#[test]
+fn trace_diff_and_report_take_json_as_format_json() {
+    let ran = demo().then().args(["trace", L, "mgmt", "--json"]).run();
+    let t: serde_json::Value = parse(&ran);
+    assert_eq!(t["root"]["id"], "mgmt");
+    let ran = ran
+        .then()
+        .args(["diff", L, "--from", "21", "--to", "latest", "--json"])
+        .run();
+    let d: serde_json::Value = parse(&ran);
+    assert!(d.is_object());
+    let ran = ran.then().args(["report", L, "--json"]).run();
+    let r: serde_json::Value = parse(&ran);
+    assert!(r.is_object());
+    ran.then()
+        .args(["report", L, "--json", "--format", "html"])
+        .status(2)
+        .stderr_contains("--json asks for JSON but --format html")
+        .run();
+}
+
+// --- closed pipes and usage errors ---------------------------------------------------------
+
+/// Runs `args` in `ran`'s directory with its standard output closed before anything is read.
+fn closed_stdout(ran: &Ran, args: &[&str]) -> (Option<i32>, String) {
+    let mut child = std::process::Command::new(common::bin())
+        .current_dir(ran.dir.path())
+        .env("LC_ALL", "C.UTF-8")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_closed_pipe_ends_every_command_quietly() {
+    let ran = demo();
+    for args in [
+        vec!["log", L],
+        vec!["log", L, "--json"],
+        vec!["verify", L],
+        vec!["report", L],
+        vec!["trace", L, "total"],
+        vec!["completions", "bash"],
+        vec!["man"],
+    ] {
+        let (code, stderr) = closed_stdout(&ran, &args);
+        assert_eq!(code, Some(2), "{args:?}: {stderr}");
+        assert!(!stderr.contains("Broken pipe"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn swapped_arguments_a_csv_or_a_directory_as_ledger_are_usage_errors_naming_the_order() {
+    let ran = demo();
+    std::fs::write(
+        ran.path("utf8.csv"),
+        "资金性质,支出类型\n一般公共预算,基本支出\n",
+    )
+    .unwrap();
+    let ran = en(ran.then())
+        .args(["import", "utf8.csv", L, "--key", "d/recorder.key"])
+        .status(2)
+        .stderr_contains("utf8.csv: is an input file (CSV, TOML, …), not a jixiao ledger")
+        .stderr_contains(
+            "the ledger comes first (jixiao import [OPTIONS] --key <FILE> <LEDGER> <FILE>)",
+        )
+        .stderr_contains(&format!(
+            "did you mean `jixiao import {L} utf8.csv --key d/recorder.key`?"
+        ))
+        .run();
+    let ran = zh(ran.then())
+        .args(["import", "utf8.csv", L, "--key", "d/recorder.key"])
+        .status(2)
+        .stderr_contains("错误：utf8.csv：是输入文件")
+        .stderr_contains("台账应放在前面")
+        .run();
+    let ran = en(ran.then())
+        .args(["verify", "utf8.csv"])
+        .status(2)
+        .stderr_contains(
+            "give the ledger (made by `jixiao init`) where the command takes it: jixiao verify",
+        )
+        .run();
+    let ran = en(ran.then())
+        .args(["verify", "d"])
+        .status(2)
+        .stderr_contains("d: is a directory, not a ledger file")
+        .stderr_contains("(here: d/conghua-2022.jixiao)")
+        .run();
+    zh(ran.then())
+        .args(["log", "d"])
+        .status(2)
+        .stderr_contains("d：是目录，不是台账文件")
+        .run();
+}
+
+// --- completions and man -------------------------------------------------------------------
+
+#[test]
+fn completions_for_each_shell_and_manual_pages_are_generated() {
+    for (shell, marker, json) in [
+        ("bash", "_jixiao()", "--json"),
+        ("zsh", "#compdef jixiao", "--json"),
+        ("fish", "complete -c jixiao", "-l json"),
+        ("powershell", "Register-ArgumentCompleter", "--json"),
+    ] {
+        let ran = Test::new().args(["completions", shell]).run();
+        assert!(ran.stdout.contains(marker), "{shell}: no {marker}");
+        assert!(ran.stdout.contains("check-proof"), "{shell}: no subcommand");
+        assert!(ran.stdout.contains(json), "{shell}: no --json");
+    }
+    Test::new()
+        .args(["completions", "tcsh"])
+        .status(2)
+        .stderr_contains("possible values: bash")
+        .run();
+    let ran = en(Test::new()).args(["man"]).run();
+    assert!(ran.stdout.contains(".TH jixiao 1"), "{}", ran.stdout);
+    assert!(ran.stdout.contains("check\\-proof"));
+    let ran = en(ran.then())
+        .args(["man", "--out", "man"])
+        .stdout_contains("manual pages to man")
+        .run();
+    let verify = std::fs::read_to_string(ran.path("man/jixiao-verify.1")).unwrap();
+    assert!(
+        verify.contains(".TH jixiao-verify 1  \"jixiao-verify 0.1.0\""),
+        "{verify}"
+    );
+    assert!(verify.contains("\\-\\-checkpoint"), "{verify}");
+    assert!(ran.path("man/jixiao-record-budget.1").exists());
+    let ran = zh(ran.then()).args(["man"]).run();
+    assert!(ran.stdout.contains("校验整本台账"));
+}
+
+// --- inputs as typed -----------------------------------------------------------------------
+
+#[test]
+fn amounts_numbers_and_kinds_are_read_as_typed_and_refusals_show_accepted_forms() {
+    let ran = demo();
+    let budget = |t: Test, kind: &str, amount: &str| {
+        t.args(["record", "budget", L, "--key", "d/recorder.key"])
+            .args([
+                "--fund-source",
+                "一般公共预算",
+                "--expense-type",
+                "基本支出",
+            ])
+            .args(["--kind", kind, "--amount", amount, "--date", "2022-12-30"])
+            .args(["--reason", "补录", "--json"])
+    };
+    let ran = budget(ran.then(), "支出", "1,923.65万").run();
+    let a: AppendDoc = parse(&ran);
+    assert_eq!(a.first, 159);
+    let ran = budget(ran.then(), "execution", "1.2万").run();
+    let ran = budget(ran.then(), "支出", "１２００元").run();
+    let log = ran.then().args(["log", L, "--json"]).run();
+    let lines: Vec<serde_json::Value> = log
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .filter(|v: &serde_json::Value| v.get("seq").is_some())
+        .collect();
+    let summaries: Vec<&str> = lines[158..161]
+        .iter()
+        .map(|v| v["summary"].as_str().unwrap())
+        .collect();
+    assert!(summaries[0].contains("19236500.00"), "{summaries:?}");
+    assert!(summaries[1].contains("12000.00"), "{summaries:?}");
+    assert!(summaries[2].contains("1200.00"), "{summaries:?}");
+    let ran = en(budget(log.then(), "执行数", "1"))
+        .status(2)
+        .stderr_contains("`执行数` is not a budget kind")
+        .stderr_contains("支出 (execution")
+        .stderr_contains("累计支出 (execution_cumulative")
+        .run();
+    let ran = en(budget(ran.then(), "支出", "1.2亿"))
+        .status(2)
+        .stderr_contains("--amount: `1.2亿` is not a number")
+        .stderr_contains("1,923.65万")
+        .run();
+    en(ran.then())
+        .args(["adjust", L, "mgmt.perf.targets", "3,5", "--reason", "x"])
+        .args(["--key", "d/evaluator.key"])
+        .status(2)
+        .stderr_contains("e.g. -0.04")
+        .run();
+}
+
+#[test]
+fn trace_takes_a_node_chinese_name() {
+    let ran = demo().then().args(["trace", L, "管理效能", "--json"]).run();
+    let t: serde_json::Value = parse(&ran);
+    assert_eq!(t["root"]["id"], "mgmt");
+    en(ran.then())
+        .args(["trace", L, "管理"])
+        .status(2)
+        .stderr_contains("`管理` is not a node of the rule set in force")
+        .stderr_contains("mgmt or 管理效能")
+        .run();
+}
+
+// --- ready to submit -----------------------------------------------------------------------
+
+fn last_line(s: &str) -> &str {
+    s.lines().last().unwrap_or("")
+}
+
+#[test]
+fn verify_ends_with_whether_the_ledger_is_ready_and_the_command_that_resolves_each_blocker() {
+    let ran = en(demo().then()).args(["verify", L]).status(1).run();
+    assert!(
+        last_line(&ran.stdout)
+            .starts_with("not ready to submit (未就绪): 1 thing(s) above block it"),
+        "{}",
+        ran.stdout
+    );
+    let ack = format!(
+        "run: jixiao acknowledge {L} budget.growth_rate --reason REASON --key EVALUATOR.key"
+    );
+    assert!(ran.stdout.contains(&ack), "{}", ran.stdout);
+    assert!(ran.stdout.contains(&format!(
+        "or:  jixiao correct {L} 137 --value 3.6 --reason REASON --key RECORDER.key"
+    )));
+    let ran = zh(ran.then()).args(["verify", L]).status(1).run();
+    assert!(
+        last_line(&ran.stdout).starts_with("未就绪：上面列出 1 项待处理"),
+        "{}",
+        ran.stdout
+    );
+    assert!(
+        ran.stdout.contains("完整性通过：158 条记录"),
+        "{}",
+        ran.stdout
+    );
+    let ran = ran.then().args(["verify", L, "--json"]).status(1).run();
+    let v: VerifyDoc = parse(&ran);
+    assert!(!v.ok && !v.ready);
+    assert_eq!(v.blockers.len(), 1);
+    let b = &v.blockers[0];
+    assert_eq!(
+        (b.kind.as_str(), b.seq, b.id.as_deref()),
+        ("finding", Some(137), Some("budget.growth_rate"))
+    );
+    assert_eq!(b.commands.len(), 2);
+    // Run the first command given, with a reason: the ledger becomes ready.
+    let cmd = b.commands[0]
+        .replace("REASON", "口径差异")
+        .replace("EVALUATOR.key", "d/evaluator.key");
+    let argv: Vec<&str> = cmd.split(' ').skip(1).collect();
+    let ran = ran.then().args(argv).run();
+    let ran = en(ran.then()).args(["verify", L]).run();
+    assert!(
+        last_line(&ran.stdout).starts_with("ready to submit (就绪)"),
+        "{}",
+        ran.stdout
+    );
+    let ran = zh(ran.then()).args(["verify", L]).run();
+    assert!(
+        last_line(&ran.stdout).starts_with("就绪："),
+        "{}",
+        ran.stdout
+    );
+}
+
+// --- Chinese first -------------------------------------------------------------------------
+
+#[test]
+fn help_and_messages_follow_the_locale_and_lang_overrides_it() {
+    let ran = zh(Test::new())
+        .args(["verify", "--help"])
+        .stdout_contains("用法：jixiao verify")
+        .stdout_contains("校验整本台账")
+        .stdout_contains("显示帮助")
+        .run();
+    let ran = en(ran.then())
+        .args(["verify", "--help"])
+        .stdout_contains("Usage: jixiao verify")
+        .stdout_contains("ready to submit")
+        .stdout_lacks("用法")
+        .run();
+    let ran = en(ran.then())
+        .args(["--lang", "zh", "--help"])
+        .stdout_contains("命令")
+        .stdout_contains("部门整体支出绩效自评")
+        .run();
+    let ran = zh(ran.then())
+        .args(["log", "none.jixiao", "--lang", "en"])
+        .status(2)
+        .stderr_contains("error: none.jixiao: no such ledger file")
+        .run();
+    let ran = zh(ran.then())
+        .args(["log", "none.jixiao"])
+        .status(2)
+        .stderr_contains("错误：none.jixiao: no such ledger file")
+        .run();
+    en(ran.then())
+        .args(["log", "x", "--lang", "fr"])
+        .status(2)
+        .stderr_contains("--lang fr: unknown language; use zh or en")
+        .run();
+}
+
+#[test]
+fn appends_and_key_messages_in_both_languages() {
+    let ran = en(Test::new())
+        .args(["key", "new", "a", "--out", "a.key"])
+        .stdout_contains("secret key: a.key (keep it private)")
+        .run();
+    let ran = zh(ran.then())
+        .args(["key", "new", "b", "--out", "b.key"])
+        .stdout_contains("私钥：  b.key（请妥善保管，勿外传）")
+        .run();
+    let ran = zh(ran.then())
+        .args([
+            "init",
+            "l.jixiao",
+            "--department",
+            "某局",
+            "--year",
+            "2022",
+            "--key",
+            "a.key",
+        ])
+        .stdout_contains("已创建 l.jixiao")
+        .run();
+    let ran = en(ran.then())
+        .args([
+            "grant",
+            "l.jixiao",
+            "--key",
+            "a.key",
+            "--public-key",
+            "b.key.pub",
+        ])
+        .args(["--name", "b", "--role", "recorder"])
+        .stdout_contains("appended #2·")
+        .stdout_contains("signed by a")
+        .run();
+    zh(ran.then())
+        .args([
+            "grant",
+            "l.jixiao",
+            "--key",
+            "a.key",
+            "--public-key",
+            "b.key.pub",
+        ])
+        .args(["--name", "b", "--role", "evaluator"])
+        .stdout_contains("已追加 #3·")
+        .stdout_contains("由 a 签名")
+        .run();
+}
