@@ -658,7 +658,7 @@ fn help_and_messages_follow_the_locale_and_lang_overrides_it() {
     let ran = zh(ran.then())
         .args(["log", "none.jixiao"])
         .status(2)
-        .stderr_contains("错误：none.jixiao: no such ledger file")
+        .stderr_contains("错误：none.jixiao：没有这个台账文件")
         .run();
     en(ran.then())
         .args(["log", "x", "--lang", "fr"])

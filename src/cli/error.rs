@@ -41,6 +41,36 @@ impl CliError {
 }
 
 impl CliError {
+    /// The message in the language in force: the commonest errors (no such ledger, a ledger in
+    /// use, a path that exists, not a ledger, a file that cannot be read) from the catalogue,
+    /// the others as the library words them (English).
+    #[must_use]
+    pub fn localized(&self) -> String {
+        use crate::messages::text;
+        match self {
+            CliError::Ledger(LedgerError::NotFound { path }) => {
+                text("error.not_found", &[("path", &path.display())])
+            }
+            CliError::Ledger(LedgerError::InUse { path }) => {
+                text("error.in_use", &[("path", &path.display())])
+            }
+            CliError::Ledger(LedgerError::Exists { path }) => {
+                text("error.exists", &[("path", &path.display())])
+            }
+            CliError::Ledger(LedgerError::NotALedger { path, why }) => text(
+                "error.not_a_ledger",
+                &[("path", &path.display()), ("why", why)],
+            ),
+            CliError::Key(KeyError::Exists { path }) => {
+                text("error.key_exists", &[("path", &path.display())])
+            }
+            CliError::Io { path, source } | CliError::Key(KeyError::Io { path, source }) => {
+                text("error.io", &[("path", &path.display()), ("error", source)])
+            }
+            other => other.to_string(),
+        }
+    }
+
     /// Writing to standard output failed because its reader left (`jixiao log L | head`):
     /// not worth a message; the command ends quietly (exit 2).
     #[must_use]

@@ -231,13 +231,19 @@ pub struct ScoreArgs {
 /// Refuses to go on with a ledger that failed verification (exit 1).
 pub fn require_integrity(path: &Path, c: &Checked) -> Result<(), CliError> {
     if let Err(f) = &c.integrity {
-        let at = f.seq.map_or_else(String::new, |s| format!(" at seq {s}"));
-        eprintln!(
-            "error: {}: integrity check failed{at}: {} ({}); no scores are shown for a ledger that does not verify",
-            path.display(),
-            f.detail,
-            f.kind.name()
+        let at = f
+            .seq
+            .map_or_else(String::new, |s| text("verify.at_seq", &[("seq", &s)]));
+        let message = text(
+            "error.no_scores_unverified",
+            &[
+                ("ledger", &path.display()),
+                ("at", &at),
+                ("detail", &f.detail),
+                ("kind", &f.kind.name()),
+            ],
         );
+        eprintln!("{}", text("error.prefix", &[("message", &message)]));
         return Err(CliError::Reported(1));
     }
     Ok(())

@@ -159,7 +159,7 @@ pub fn main() -> ExitCode {
         Ok(Err(e)) => {
             let code = e.exit_code();
             if !matches!(e, CliError::Reported(_)) {
-                eprintln!("{}", text("error.prefix", &[("message", &e)]));
+                eprintln!("{}", text("error.prefix", &[("message", &e.localized())]));
             }
             ExitCode::from(code)
         }

@@ -3,6 +3,13 @@
 //!
 //! Owns: the panic hook and the message of each case. Must not: catch panics (`main` does).
 
+use crate::messages::text;
+
+/// `error: …` in the language in force.
+fn error(message: &str) -> String {
+    text("error.prefix", &[("message", &message)])
+}
+
 /// What the last panic was: (in the storage engine, payload and place).
 static LAST_PANIC: std::sync::Mutex<Option<Panic>> = std::sync::Mutex::new(None);
 
@@ -28,23 +35,21 @@ pub(super) fn panic_message(ledger: Option<&std::path::Path>) -> (Option<String>
         // The reader left early (`jixiao log L | head`): an I/O error, nothing to say.
         (Panic::StdoutClosed, _) => (None, 2),
         (Panic::Engine(what), Some(p)) => (
-            Some(format!(
-                "error: {}: the ledger file is damaged: the storage engine stopped on it ({what}); run `jixiao verify {}` to see what is damaged, and restore the file from a copy",
-                p.display(),
-                p.display()
-            )),
+            Some(error(&text(
+                "error.engine_damaged",
+                &[("path", &p.display()), ("what", &what)],
+            ))),
             1,
         ),
         (Panic::Engine(what), None) => (
-            Some(format!(
-                "error: a ledger file is damaged: the storage engine stopped on it ({what}); run `jixiao verify LEDGER` to see what is damaged"
-            )),
+            Some(error(&text(
+                "error.engine_damaged_unnamed",
+                &[("what", &what)],
+            ))),
             1,
         ),
         (Panic::Other(what), _) => (
-            Some(format!(
-                "error: internal error ({what}); this is a bug in jixiao: please report it with the command that caused it"
-            )),
+            Some(error(&text("error.internal", &[("what", &what)]))),
             101,
         ),
     }

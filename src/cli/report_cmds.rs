@@ -152,7 +152,9 @@ fn open(path: &Path) -> Result<Ledger, CliError> {
 /// goes to standard error and the output carries the marker.
 fn gate(path: &Path, checked: &Checked, unverified: bool) -> Result<(), CliError> {
     if let Err(f) = &checked.integrity {
-        let at = f.seq.map_or_else(String::new, |s| format!(" at seq {s}"));
+        let at = f.seq.map_or_else(String::new, |s| {
+            crate::messages::text("verify.at_seq", &[("seq", &s)])
+        });
         if unverified {
             eprintln!(
                 "warning: {}: integrity check failed{at}: {}; output marked UNVERIFIED",
@@ -160,10 +162,17 @@ fn gate(path: &Path, checked: &Checked, unverified: bool) -> Result<(), CliError
                 f.detail
             );
         } else {
+            let message = crate::messages::text(
+                "error.refused_unverified",
+                &[
+                    ("ledger", &path.display()),
+                    ("at", &at),
+                    ("detail", &f.detail),
+                ],
+            );
             eprintln!(
-                "error: {}: integrity check failed{at}: {}; refusing to show figures (run `jixiao verify` for details, or pass --unverified to render them marked UNVERIFIED)",
-                path.display(),
-                f.detail
+                "{}",
+                crate::messages::text("error.prefix", &[("message", &message)])
             );
             return Err(CliError::Reported(1));
         }
