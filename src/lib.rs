@@ -10,6 +10,7 @@ pub mod eval;
 pub mod import;
 pub mod ledger;
 pub mod limits;
+pub mod listing;
 pub mod messages;
 pub mod model;
 pub mod progress;

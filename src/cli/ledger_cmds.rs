@@ -2,10 +2,10 @@
 
 use super::CliError;
 use super::args::{KeyArg, now};
+use crate::ledger::Ledger;
 use crate::ledger::keys::{self, KeyPair};
-use crate::ledger::{Ledger, Recorded};
 use crate::messages::text;
-use crate::model::{Event, Genesis, Grant, KeyId, Revoke, Role, Seq};
+use crate::model::{Event, Genesis, Grant, KeyId, Revoke, Role};
 use crate::report::format_time;
 use clap::Args;
 use serde_json::json;
@@ -209,84 +209,52 @@ pub(super) fn log(a: &LogArgs, json: bool) -> Result<(), CliError> {
     if let Some(note) = l.recovery_note() {
         eprintln!("{note}");
     }
-    // The listing shows what the file holds; whether it can be trusted is verify's answer,
-    // taken first so that entries from the first failing seq on are marked, and the command
-    // fails after listing them.
-    let failure = l.verify(&mut |_| {}).err();
-    let bad_from = failure.as_ref().map(|f| f.seq.unwrap_or(Seq::MAX));
-    let authority = l.authority()?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let io = |e: std::io::Error| CliError::Io {
         path: PathBuf::from("<stdout>"),
         source: e,
     };
-    let mut shown = std::collections::BTreeSet::new();
-    l.scan(1, |r: Recorded| -> Result<(), CliError> {
-        let e = &r.entry;
-        if let Some(want) = &a.subject {
-            let direct = e.event.is_about(want);
-            let corrects_shown = matches!(&e.event, crate::model::Event::Correction(c) if shown.contains(&c.supersedes));
-            if !(direct || corrects_shown) {
-                return Ok(());
+    let (checkpoints, failure) =
+        crate::listing::list(&l, a.subject.as_deref(), |e| -> Result<(), CliError> {
+            if json {
+                let line = json!({
+                    "seq": e.seq,
+                    "recorded_at": format_time(e.recorded_at),
+                    "author": { "key_id": e.author.to_string(), "name": e.author_name },
+                    "kind": e.kind,
+                    "summary": e.summary,
+                    "hash": e.hash,
+                    "verified": e.verified,
+                });
+                writeln!(out, "{line}").map_err(io)
+            } else {
+                writeln!(
+                    out,
+                    "{}{:<5} {}  {}  {}  ·{}",
+                    if e.verified { "#" } else { "!" },
+                    e.seq,
+                    format_time(e.recorded_at),
+                    crate::report::pad(&e.author_name, 10),
+                    e.summary,
+                    e.short
+                )
+                .map_err(io)
             }
-            shown.insert(e.seq);
-        }
-        let name = authority.name_of(e.author);
-        let verified = bad_from.is_none_or(|b| e.seq < b);
-        if json {
-            let line = json!({
-                "seq": e.seq,
-                "recorded_at": format_time(e.recorded_at),
-                "author": { "key_id": e.author.to_string(), "name": name },
-                "kind": e.event.kind().name(),
-                "summary": e.event.summary(),
-                "hash": r.hash.to_hex(),
-                "verified": verified,
-            });
-            writeln!(out, "{line}").map_err(io)
-        } else {
-            writeln!(
-                out,
-                "{}{:<5} {}  {}  {}  ·{}",
-                if verified { "#" } else { "!" },
-                e.seq,
-                format_time(e.recorded_at),
-                crate::report::pad(&name, 10),
-                e.event.summary(),
-                r.hash.short()
-            )
-            .map_err(io)
-        }
-    })?;
+        })?;
     // Checkpoints kept in the file (not entries: statements about the chain, re-checked by
     // `verify --checkpoint`).
-    let checkpoints = if a.subject.is_some() {
-        Vec::new()
-    } else {
-        l.checkpoints()?
-    };
-    for (size, text) in checkpoints {
-        let (root, signers) = match crate::ledger::SignedCheckpoint::parse(&text) {
-            Ok(cp) => (
-                hex::encode(cp.checkpoint.root),
-                cp.signatures
-                    .iter()
-                    .map(|s| s.name.clone())
-                    .collect::<Vec<_>>(),
-            ),
-            Err(e) => (format!("(unreadable: {e})"), Vec::new()),
-        };
+    for cp in checkpoints {
         if json {
-            let line =
-                json!({ "checkpoint": { "size": size, "root": root, "signed_by": signers } });
+            let line = json!({ "checkpoint": { "size": cp.size, "root": cp.root, "signed_by": cp.signed_by } });
             writeln!(out, "{line}").map_err(io)?;
         } else {
             writeln!(
                 out,
-                "checkpoint at #{size}: root {}…, signed by {}",
-                root.get(..16).unwrap_or(&root),
-                signers.join(", ")
+                "checkpoint at #{}: root {}…, signed by {}",
+                cp.size,
+                cp.root.get(..16).unwrap_or(&cp.root),
+                cp.signed_by.join(", ")
             )
             .map_err(io)?;
         }
@@ -296,14 +264,18 @@ pub(super) fn log(a: &LogArgs, json: bool) -> Result<(), CliError> {
         None => Ok(()),
         Some(f) => {
             let marked = match f.seq {
-                Some(s) => format!("; entries from #{s} on are not verified (marked `!`)"),
+                Some(s) => text("log.marked", &[("seq", &s)]),
                 None => String::new(),
             };
-            eprintln!(
-                "error: {}: integrity check failed: {f}{marked}; run `jixiao verify {}` for details",
-                a.ledger.display(),
-                a.ledger.display()
+            let message = text(
+                "log.failed",
+                &[
+                    ("ledger", &a.ledger.display()),
+                    ("failure", &f),
+                    ("marked", &marked),
+                ],
             );
+            eprintln!("{}", text("error.prefix", &[("message", &message)]));
             Err(CliError::Reported(1))
         }
     }
