@@ -376,6 +376,19 @@ fn trace_diff_and_report_take_json_as_format_json() {
         .run();
 }
 
+#[test]
+fn demo_json_is_the_built_ledgers_verify_document_and_completions_refuse_json() {
+    let ran = Test::new().args(["demo", "--json"]).stderr_empty().run();
+    let v: VerifyDoc = parse(&ran);
+    assert!(!v.ok && !v.ready);
+    assert_eq!(v.blockers[0].id.as_deref(), Some("budget.growth_rate"));
+    en(ran.then())
+        .args(["completions", "bash", "--json"])
+        .status(2)
+        .stderr_contains("--json: `completions` prints no result document")
+        .run();
+}
+
 // --- closed pipes and usage errors ---------------------------------------------------------
 
 /// Runs `args` in `ran`'s directory with its standard output closed before anything is read.
