@@ -127,7 +127,7 @@ impl FromStr for Money {
 
     /// Accepts `19236500`, `19236500.00`, `19236500元`, `1923.65万元`, `1,923.65万元`,
     /// `1.2万`, and each with `−` (U+2212) or full-width digits and punctuation
-    /// ([`fold_input`]).
+    /// (`fold_input` in this module).
     fn from_str(s: &str) -> Result<Money, ParseError> {
         let folded = fold_input(s);
         let t = folded.trim();
@@ -278,7 +278,7 @@ impl FromStr for Number {
     type Err = ParseError;
 
     /// A plain decimal; a trailing `%` is allowed and ignored (the unit says percent); `−`
-    /// (U+2212) and full-width digits are read as their ASCII forms ([`fold_input`]), and
+    /// (U+2212) and full-width digits are read as their ASCII forms (`fold_input` in this module), and
     /// commas between digit groups (`1,234`) are dropped.
     fn from_str(s: &str) -> Result<Number, ParseError> {
         let folded = fold_input(s);
