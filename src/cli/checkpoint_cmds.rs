@@ -452,17 +452,7 @@ pub(super) fn check_proof(a: &CheckProofArgs, json: bool) -> Result<(), CliError
     drop(progress);
     let summary = match checked {
         Ok(FileCheck::Report(r)) if json => {
-            return super::print_json(&serde_json::json!({
-                "ok": true,
-                "file": a.proof.display().to_string(),
-                "kind": "report",
-                "values": r.values,
-                "size": r.size,
-                "ledger_id": hex::encode(r.ledger_id),
-                "embedded": r.embedded,
-                "root": hex::encode(r.root),
-                "signers": r.signers,
-            }));
+            return super::print_json(&super::proof_json::report_doc(&a.proof, &r));
         }
         Ok(FileCheck::Report(r)) => {
             println!(
@@ -487,13 +477,7 @@ pub(super) fn check_proof(a: &CheckProofArgs, json: bool) -> Result<(), CliError
         Err(CheckError::Proof(e)) => Err(e),
         Err(CheckError::Input(m)) => return Err(CliError::Usage(m)),
         Err(CheckError::Refused { problems, more }) if json => {
-            super::print_json(&serde_json::json!({
-                "ok": false,
-                "file": a.proof.display().to_string(),
-                "kind": "report",
-                "problems": problems,
-                "more": more,
-            }))?;
+            super::print_json(&super::proof_json::refused_doc(&a.proof, &problems, more))?;
             return Err(CliError::Reported(1));
         }
         Err(CheckError::Refused { problems, more }) => {
@@ -511,49 +495,7 @@ pub(super) fn check_proof(a: &CheckProofArgs, json: bool) -> Result<(), CliError
         }
     };
     if json {
-        let doc = match &summary {
-            Ok(ProofSummary::Inclusion {
-                seq,
-                entry_hash,
-                entry,
-                tree_size,
-                root,
-                signers,
-                ..
-            }) => serde_json::json!({
-                "ok": true,
-                "file": a.proof.display().to_string(),
-                "kind": "inclusion",
-                "seq": seq,
-                "entry_hash": entry_hash.to_hex(),
-                "summary": entry.event.summary(),
-                "tree_size": tree_size,
-                "root": hex::encode(root),
-                "signers": signers,
-            }),
-            Ok(ProofSummary::Consistency {
-                old_size,
-                new_size,
-                old_signers,
-                new_signers,
-                ..
-            }) => serde_json::json!({
-                "ok": true,
-                "file": a.proof.display().to_string(),
-                "kind": "consistency",
-                "old_size": old_size,
-                "new_size": new_size,
-                "old_signers": old_signers,
-                "new_signers": new_signers,
-            }),
-            Err(e) => serde_json::json!({
-                "ok": false,
-                "file": a.proof.display().to_string(),
-                "kind": null,
-                "problem": e.to_string(),
-            }),
-        };
-        super::print_json(&doc)?;
+        super::print_json(&super::proof_json::summary_doc(&a.proof, &summary))?;
         return if summary.is_ok() {
             Ok(())
         } else {

@@ -14,6 +14,7 @@ mod meta_cmds;
 mod outcome;
 mod panic;
 mod progress;
+mod proof_json;
 mod record;
 mod report_cmds;
 mod verify_cmd;
