@@ -95,27 +95,7 @@ pub fn blockers(path: &Path, checked: &Checked, checkpoint_ok: Option<bool>) -> 
             commands: vec![format!("jixiao score {l}")],
         }),
         (Ok(_), Some(Ok(card))) => {
-            for f in card.findings.iter().filter(|f| f.acknowledged.is_none()) {
-                let id = sh(&f.id);
-                let mut commands = vec![format!(
-                    "jixiao acknowledge {l} {id} --reason REASON --key EVALUATOR.key"
-                )];
-                if f.kind != FindingKind::Orphaned {
-                    let value = f
-                        .recomputed
-                        .map_or_else(|| "VALUE".to_string(), |d| d.to_string());
-                    commands.push(format!(
-                        "jixiao correct {l} {} --value {value} --reason REASON --key RECORDER.key",
-                        f.claim_seq
-                    ));
-                }
-                out.push(Blocker {
-                    kind: BlockerKind::Finding,
-                    seq: Some(f.claim_seq),
-                    id: Some(f.id.clone()),
-                    commands,
-                });
-            }
+            // A value not recorded first: findings that depend on it resolve once it is.
             for n in card
                 .nodes
                 .iter()
@@ -137,6 +117,27 @@ pub fn blockers(path: &Path, checked: &Checked, checkpoint_ok: Option<bool>) -> 
                     seq: None,
                     id: Some(n.id.clone()),
                     commands: vec![command],
+                });
+            }
+            for f in card.findings.iter().filter(|f| f.acknowledged.is_none()) {
+                let id = sh(&f.id);
+                let mut commands = vec![format!(
+                    "jixiao acknowledge {l} {id} --reason REASON --key EVALUATOR.key"
+                )];
+                if f.kind != FindingKind::Orphaned {
+                    let value = f
+                        .recomputed
+                        .map_or_else(|| "VALUE".to_string(), |d| d.to_string());
+                    commands.push(format!(
+                        "jixiao correct {l} {} --value {value} --reason REASON --key RECORDER.key",
+                        f.claim_seq
+                    ));
+                }
+                out.push(Blocker {
+                    kind: BlockerKind::Finding,
+                    seq: Some(f.claim_seq),
+                    id: Some(f.id.clone()),
+                    commands,
                 });
             }
         }

@@ -306,6 +306,68 @@ fn verify_ends_with_whether_the_ledger_is_ready_and_the_command_that_resolves_ea
     );
 }
 
+#[test]
+fn a_value_not_recorded_blocks_first_with_the_record_command() {
+    let ran = demo()
+        .then()
+        .args(["correct", L, "27", "--retract", "--reason", "复核"])
+        .args(["--key", "d/recorder.key"])
+        .run();
+    let ran = en(ran.then()).args(["verify", L]).status(1).run();
+    let blocks: Vec<&str> = ran
+        .stdout
+        .lines()
+        .skip_while(|l| *l != "to resolve before submitting:")
+        .collect();
+    assert_eq!(
+        blocks.get(1).copied(),
+        Some(
+            "  - indicator perf.output.quantity.events has no recorded value (it scores 0): record it"
+        ),
+        "{}",
+        ran.stdout
+    );
+    assert_eq!(
+        blocks.get(2).copied(),
+        Some(
+            "      run: jixiao record value d/conghua-2022.jixiao --indicator perf.output.quantity.events --value VALUE --date DATE --key RECORDER.key"
+        )
+    );
+    let ran = zh(ran.then()).args(["verify", L]).status(1).run();
+    assert!(
+        ran.stdout
+            .contains("指标 perf.output.quantity.events 尚无录入值（按 0 分计）：请录入"),
+        "{}",
+        ran.stdout
+    );
+    // Recording it, as the command says, resolves it.
+    let ran = ran
+        .then()
+        .args([
+            "record",
+            "value",
+            L,
+            "--indicator",
+            "perf.output.quantity.events",
+        ])
+        .args([
+            "--value",
+            "100",
+            "--date",
+            "2022-12-31",
+            "--key",
+            "d/recorder.key",
+        ])
+        .stdout_contains("score 93.96 → 99.96 (+6.00)")
+        .run();
+    en(ran.then())
+        .args(["verify", L])
+        .status(1)
+        .stdout_lacks("has no recorded value")
+        .stdout_contains("not ready to submit (未就绪): 1 thing(s) above block it")
+        .run();
+}
+
 // --- Chinese first -------------------------------------------------------------------------
 
 #[test]
