@@ -193,6 +193,20 @@ mod tests {
     }
 
     #[test]
+    fn the_english_input_refusals_are_the_parse_errors_words() {
+        use crate::model::ParseError as P;
+        for (key, e) in [
+            ("input.not_a_number", P::NotANumber("x".into())),
+            ("input.too_precise", P::TooPrecise("x".into())),
+            ("input.out_of_range", P::OutOfRange("x".into())),
+            ("input.not_a_date", P::NotADate("x".into())),
+        ] {
+            let en = text_in(Lang::En, key).unwrap().replace("%{value}", "x");
+            assert_eq!(en, e.to_string(), "{key}");
+        }
+    }
+
+    #[test]
     fn fields_are_filled_and_a_missing_key_shows_itself() {
         set_lang(Lang::En);
         assert_eq!(

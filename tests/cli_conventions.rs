@@ -222,11 +222,18 @@ fn amounts_numbers_and_kinds_are_read_as_typed_and_refusals_show_accepted_forms(
         .stderr_contains("--amount: `1.2亿` is not a number")
         .stderr_contains("1,923.65万")
         .run();
-    en(ran.then())
+    let ran = en(ran.then())
         .args(["adjust", L, "mgmt.perf.targets", "3,5", "--reason", "x"])
         .args(["--key", "d/evaluator.key"])
         .status(2)
         .stderr_contains("e.g. -0.04")
+        .run();
+    zh(ran.then())
+        .args(["adjust", L, "mgmt.perf.targets", "3,5", "--reason", "x"])
+        .args(["--key", "d/evaluator.key"])
+        .status(2)
+        .stderr_contains("错误：--delta: `3,5` 不是数字")
+        .stderr_contains("如 -0.04")
         .run();
 }
 
