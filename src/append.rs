@@ -16,7 +16,7 @@ use crate::eval::{
     AsOf, EvalError, LineTotals, Replay, Scorecard, SeqSet, State, Sum, score, validate_new_events,
 };
 use crate::ledger::{
-    Appended, DerivedRow, Entry, EntryHash, ENVELOPE_VERSION, FailureKind, Ledger, LedgerError,
+    Appended, DerivedRow, ENVELOPE_VERSION, Entry, EntryHash, FailureKind, Ledger, LedgerError,
     Recorded,
 };
 use crate::model::{Event, KeyId};

@@ -12,10 +12,16 @@ pub mod export;
 pub mod import;
 pub mod ledger;
 pub mod limits;
+pub mod listing;
+pub mod messages;
 pub mod model;
 pub mod progress;
+pub mod readiness;
 pub mod report;
 pub mod report_check;
 pub mod rules;
 pub mod seed;
 pub mod strict_json;
+pub mod usage;
+
+rust_i18n::i18n!("locales", fallback = "en");

@@ -37,6 +37,10 @@ struct Author {
 struct VerifyDoc {
     ledger: String,
     ok: bool,
+    /// Nothing blocks submitting the ledger.
+    ready: bool,
+    /// What blocks it, each with the commands that resolve it (tests/cli_conventions.rs).
+    blockers: Vec<serde_json::Value>,
     /// The last write had been interrupted and verify read a recovered copy.
     recovered: bool,
     integrity: Integrity,
@@ -842,6 +846,10 @@ fn verify_json_of_the_seed_case_lists_the_finding() {
     let doc: VerifyDoc = serde_json::from_str(&ran.stdout).unwrap();
     assert!(!doc.ok);
     assert!(doc.integrity.ok);
+    // Not ready: the one unacknowledged finding blocks it.
+    assert!(!doc.ready);
+    assert_eq!(doc.blockers.len(), 1);
+    assert_eq!(doc.blockers[0]["id"], "budget.growth_rate");
     let r = doc.recompute.unwrap();
     assert!(!r.ok);
     assert_eq!(r.total.as_deref(), Some("99.96"));

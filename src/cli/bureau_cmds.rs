@@ -4,7 +4,7 @@
 //! itself (src/bureau and src/export do).
 
 use super::CliError;
-use super::ledger_cmds::VerifyArgs;
+use super::verify_cmd::VerifyArgs;
 use clap::{Args, ValueEnum};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -49,7 +49,7 @@ pub(super) fn is_many(a: &VerifyArgs) -> bool {
         || a.many.output.is_some()
 }
 
-pub(super) fn verify_many(a: &VerifyArgs) -> Result<(), CliError> {
+pub(super) fn verify_many(a: &VerifyArgs, json: bool) -> Result<(), CliError> {
     if a.checkpoint.checkpoint.is_some() {
         return Err(CliError::Usage(
             "--checkpoint checks one ledger against one checkpoint; give a single ledger (each ledger's kept checkpoints are re-checked anyway)".into(),
@@ -75,7 +75,7 @@ pub(super) fn verify_many(a: &VerifyArgs) -> Result<(), CliError> {
             min_signatures: a.checkpoint.min_signatures,
         })
     };
-    let format = match (a.many.format, a.json) {
+    let format = match (a.many.format, json) {
         (Some(ManyFormat::Text) | None, true) => ManyFormat::Json,
         (Some(f), _) => f,
         (None, false) => ManyFormat::Text,
@@ -220,7 +220,8 @@ fn export_error(e: crate::export::ExportError) -> CliError {
     }
 }
 
-pub(super) fn export(a: &ExportArgs) -> Result<(), CliError> {
+/// `--json` changes nothing: the export is JSON Lines already.
+pub(super) fn export(a: &ExportArgs, _json: bool) -> Result<(), CliError> {
     let Some(path) = &a.output else {
         let stdout = std::io::stdout();
         let mut out = std::io::BufWriter::new(stdout.lock());
@@ -255,8 +256,19 @@ pub(super) fn export(a: &ExportArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-pub(super) fn restore(a: &RestoreArgs) -> Result<(), CliError> {
+pub(super) fn restore(a: &RestoreArgs, json: bool) -> Result<(), CliError> {
     let r = crate::export::restore(&a.export, &a.new).map_err(export_error)?;
+    if json {
+        return super::print_json(&serde_json::json!({
+            "ledger": r.path.display().to_string(),
+            "from": a.export.display().to_string(),
+            "entries": r.verified.size,
+            "batches": r.verified.batches,
+            "checkpoints": r.checkpoints,
+            "head": r.verified.head.to_hex(),
+            "merkle_root": hex::encode(r.verified.root),
+        }));
+    }
     println!(
         "restored {} from {}: {} entries in {} signed batches, {} checkpoints, verified; head #{}·{}, merkle root {}",
         r.path.display(),

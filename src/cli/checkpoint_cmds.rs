@@ -121,7 +121,7 @@ pub struct CheckpointArgs {
     pub out: Option<PathBuf>,
 }
 
-pub(super) fn checkpoint(a: &CheckpointArgs) -> Result<(), CliError> {
+pub(super) fn checkpoint(a: &CheckpointArgs, json: bool) -> Result<(), CliError> {
     let key = KeyPair::read(&a.key.key)?;
     let ledger = Ledger::open(&a.ledger)?;
     if let Some(note) = ledger.recovery_note() {
@@ -146,6 +146,19 @@ pub(super) fn checkpoint(a: &CheckpointArgs) -> Result<(), CliError> {
     let text = cp.to_text();
     ledger.keep_checkpoint(v.size, &text)?;
     drop(ledger);
+    if json {
+        if let Some(p) = &a.out {
+            write_text(p, &text)?;
+        }
+        return super::print_json(&serde_json::json!({
+            "ledger": a.ledger.display().to_string(),
+            "size": v.size,
+            "root": hex::encode(v.root),
+            "signed_by": rec.principal.name,
+            "file": a.out.as_ref().map(|p| p.display().to_string()),
+            "checkpoint": text,
+        }));
+    }
     match &a.out {
         Some(p) => {
             write_text(p, &text)?;
@@ -173,7 +186,7 @@ pub struct CosignArgs {
     pub key: KeyArg,
 }
 
-pub(super) fn cosign(a: &CosignArgs) -> Result<(), CliError> {
+pub(super) fn cosign(a: &CosignArgs, json: bool) -> Result<(), CliError> {
     let key = KeyPair::read(&a.key.key)?;
     let mut cp = parse_checkpoint(&a.checkpoint)?;
     let ledger = Ledger::open(&a.ledger)?;
@@ -209,6 +222,15 @@ pub(super) fn cosign(a: &CosignArgs) -> Result<(), CliError> {
     write_text(&a.checkpoint, &text)?;
     ledger.keep_checkpoint(cp.checkpoint.size, &text)?;
     drop(ledger);
+    if json {
+        return super::print_json(&serde_json::json!({
+            "file": a.checkpoint.display().to_string(),
+            "size": cp.checkpoint.size,
+            "root": hex::encode(cp.checkpoint.root),
+            "cosigned_by": rec.principal.name,
+            "signatures": cp.signatures.len(),
+        }));
+    }
     println!(
         "cosigned the checkpoint of {} entries as {} (auditor); {} signatures",
         cp.checkpoint.size,
@@ -328,7 +350,7 @@ fn kept_or_file(ledger: &Ledger, s: &str) -> Result<SignedCheckpoint, CliError> 
     }
 }
 
-pub(super) fn prove(a: &ProveArgs) -> Result<(), CliError> {
+pub(super) fn prove(a: &ProveArgs, json: bool) -> Result<(), CliError> {
     let ledger = Ledger::open_read(&a.ledger)?;
     if let Some(note) = ledger.recovery_note() {
         eprintln!("{note}");
@@ -405,6 +427,12 @@ pub(super) fn prove(a: &ProveArgs) -> Result<(), CliError> {
         InclusionProof::new_in(v.tree, v.ledger_id, seq, bytes, path, cp).to_json()
     };
     write_text(&a.out, &text)?;
+    if json {
+        return super::print_json(&serde_json::json!({
+            "proof": if a.consistency.is_some() { "consistency" } else { "inclusion" },
+            "file": a.out.display().to_string(),
+        }));
+    }
     println!("wrote {}", a.out.display());
     Ok(())
 }
@@ -431,10 +459,10 @@ pub struct CheckProofArgs {
     pub min_signatures: usize,
 }
 
-pub(super) fn check_proof(a: &CheckProofArgs) -> Result<(), CliError> {
+pub(super) fn check_proof(a: &CheckProofArgs, json: bool) -> Result<(), CliError> {
     use crate::report_check::{CheckError, FileCheck, check_file};
     let trusted = trusted_keys(&a.trusted_keys, None)?;
-    let progress = super::progress::progress(false);
+    let progress = super::progress::progress(json);
     let checked = check_file(&a.proof, &trusted, a.ledger.as_deref(), &*progress);
     if matches!(checked, Ok(FileCheck::Report(_)))
         && (!a.witness_keys.is_empty() || a.min_signatures > 1)
@@ -445,6 +473,9 @@ pub(super) fn check_proof(a: &CheckProofArgs) -> Result<(), CliError> {
     }
     drop(progress);
     let summary = match checked {
+        Ok(FileCheck::Report(r)) if json => {
+            return super::print_json(&super::proof_json::report_doc(&a.proof, &r));
+        }
         Ok(FileCheck::Report(r)) => {
             println!(
                 "report ok: all {} values recomputed from the {} entries of jixiao/{} {} (Merkle root {}), checkpoint signed by {}",
@@ -475,6 +506,10 @@ pub(super) fn check_proof(a: &CheckProofArgs) -> Result<(), CliError> {
         }
         Err(CheckError::Proof(e)) => Err(e),
         Err(CheckError::Input(m)) => return Err(CliError::Usage(m)),
+        Err(CheckError::Refused { problems, more }) if json => {
+            super::print_json(&super::proof_json::refused_doc(&a.proof, &problems, more))?;
+            return Err(CliError::Reported(1));
+        }
         Err(CheckError::Refused { problems, more }) => {
             eprintln!(
                 "error: {}: the report does not check (each line names where, in the report or the ledger):",
@@ -489,6 +524,14 @@ pub(super) fn check_proof(a: &CheckProofArgs) -> Result<(), CliError> {
             return Err(CliError::Reported(1));
         }
     };
+    if json {
+        super::print_json(&super::proof_json::summary_doc(&a.proof, &summary))?;
+        return if summary.is_ok() {
+            Ok(())
+        } else {
+            Err(CliError::Reported(1))
+        };
+    }
     match summary {
         Ok(ProofSummary::Inclusion {
             seq,

@@ -5,15 +5,15 @@ use super::CliError;
 use super::args::{KeyArg, now};
 use crate::append::{Refused, append_checked};
 use crate::check::{Checked, check};
-use crate::eval::{EvalError, Scorecard, State};
+use crate::eval::{EvalError, State};
 use crate::import;
 use crate::ledger::keys::KeyPair;
 use crate::ledger::{Ledger, LedgerError};
+use crate::messages::text;
 use crate::model::{Event, RuleSetAdopted};
 use crate::progress::{Progress, Silent};
 use crate::report::{findings_text, rule_set_changes_json, rule_set_changes_text, scorecard_table};
 use clap::Args;
-use rust_decimal::Decimal;
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
@@ -23,6 +23,8 @@ pub struct Origin<'a> {
     pub path: &'a Path,
     /// Line of each event.
     pub lines: &'a [usize],
+    /// The file's `description`, if it has one.
+    pub description: Option<&'a str>,
     /// For a workbook, the sheet: lines are its rows, named `FILE:Sheet!A<row>`.
     pub sheet: Option<&'a str>,
 }
@@ -40,8 +42,8 @@ impl Origin<'_> {
 
 /// Opens the ledger for writing and appends `events` signed by `key` if the ledger verifies,
 /// they validate against its history and it still replays after them
-/// ([`crate::append::append_checked`]), showing `progress` of verifying it. Nothing is
-/// written if any step fails.
+/// ([`crate::append::append_checked`]), showing `progress` of verifying it, and prints what
+/// was appended (as JSON with `json`). Nothing is written if any step fails.
 pub fn append_validated(
     ledger_path: &Path,
     key: &KeyArg,
@@ -49,6 +51,7 @@ pub fn append_validated(
     origin: Option<Origin<'_>>,
     dry_run: bool,
     progress: &dyn Progress,
+    json: bool,
 ) -> Result<(), CliError> {
     let key = KeyPair::read(&key.key)?;
     let ledger = Ledger::open_to_append(ledger_path)?;
@@ -80,86 +83,18 @@ pub fn append_validated(
     // Closed before printing: a reader that leaves early must not leave the file needing
     // recovery (the storage engine does not close a file cleanly while a panic unwinds).
     drop(ledger);
-    if let Some(e) = &done.was_failing {
-        println!("note: the history did not replay before this: {e}");
+    if json {
+        let doc = super::outcome::append_doc(
+            ledger_path,
+            &done,
+            count,
+            (&key.name, key.key_id().to_string()),
+            origin.as_ref().and_then(|o| o.description),
+        );
+        return super::print_json(&doc);
     }
-    match &done.appended {
-        None => println!(
-            "dry run: {count} event(s) would be appended as #{}..#{} signed by {}; nothing written",
-            done.size + 1,
-            done.size + count,
-            key.name
-        ),
-        Some(a) if a.first == a.last => {
-            println!(
-                "appended #{}·{} signed by {}",
-                a.last,
-                a.head.short(),
-                key.name
-            );
-        }
-        Some(a) => println!(
-            "appended #{}..#{} ({} entries) signed by {}, head #{}·{}",
-            a.first,
-            a.last,
-            a.last - a.first + 1,
-            key.name,
-            a.last,
-            a.head.short()
-        ),
-    }
-    match (&done.was_failing, &done.still_failing) {
-        (_, Some(e)) => println!("the history still does not replay: {e}"),
-        (Some(_), None) => println!("the history replays again"),
-        (None, None) => {}
-    }
-    print!("{}", score_impact(done.before.as_ref(), &done.after));
+    print!("{}", super::outcome::append_text(&done, count, &key.name));
     Ok(())
-}
-
-fn total_of(card: Option<&Result<Scorecard, EvalError>>) -> Option<&Scorecard> {
-    card.and_then(|c| c.as_ref().ok())
-}
-
-/// "score 99.96 → 99.92 (−0.04): mgmt 49.96 → 49.92" lines, or nothing without scores.
-fn score_impact(
-    before: Option<&Result<Scorecard, EvalError>>,
-    after: &Option<Result<Scorecard, EvalError>>,
-) -> String {
-    let (Some(b), Some(a)) = (total_of(before), total_of(after.as_ref())) else {
-        return match after {
-            Some(Ok(a)) => format!("score now {:.2}\n", a.total),
-            _ => String::new(),
-        };
-    };
-    if a.total == b.total
-        && a.nodes
-            .iter()
-            .zip(&b.nodes)
-            .all(|(x, y)| x.score == y.score)
-    {
-        return format!("score unchanged: {:.2}\n", a.total);
-    }
-    let mut out = format!(
-        "score {:.2} → {:.2} ({:+})\n",
-        b.total,
-        a.total,
-        a.total - b.total
-    );
-    for n in &a.nodes {
-        let old = b.node(&n.id).map_or(Decimal::ZERO, |o| o.score);
-        if old != n.score {
-            out.push_str(&format!(
-                "  {} {}: {:.2} → {:.2} ({:+})\n",
-                n.id,
-                n.name,
-                old,
-                n.score,
-                n.score - old
-            ));
-        }
-    }
-    out
 }
 
 /// Genesis year of the ledger at `path` (for import validation of dates).
@@ -201,14 +136,16 @@ pub struct ImportArgs {
     pub columns: Option<PathBuf>,
 }
 
-pub(super) fn import(a: &ImportArgs) -> Result<(), CliError> {
+pub(super) fn import(a: &ImportArgs, json: bool) -> Result<(), CliError> {
     let year = fiscal_year(&a.ledger)?;
-    let progress = super::progress::progress(false);
+    let progress = super::progress::progress(json);
     let usage = |e: import::ImportError| CliError::Usage(e.to_string());
     if import::is_table_file(&a.file) {
         let options = table_options(a, year)?;
         let t = import::read_table_file(&a.file, &options, &*progress).map_err(usage)?;
-        print!("{}", t.report.text(a.dry_run));
+        if !json {
+            print!("{}", t.report.text(a.dry_run));
+        }
         let sheet = t.sheet();
         return append_validated(
             &a.ledger,
@@ -218,9 +155,11 @@ pub(super) fn import(a: &ImportArgs) -> Result<(), CliError> {
                 path: &a.file,
                 lines: &t.batch.lines,
                 sheet: sheet.as_deref(),
+                description: None,
             }),
             a.dry_run,
             &*progress,
+            json,
         );
     }
     if a.encoding.is_some() || a.sheet.is_some() || a.columns.is_some() {
@@ -230,7 +169,7 @@ pub(super) fn import(a: &ImportArgs) -> Result<(), CliError> {
         )));
     }
     let batch = import::read_batch_file(&a.file, year).map_err(usage)?;
-    if let Some(d) = &batch.description {
+    if let Some(d) = batch.description.as_ref().filter(|_| !json) {
         println!("{}: {d}", a.file.display());
     }
     check_rule_sets(&a.file, &batch)?;
@@ -242,9 +181,11 @@ pub(super) fn import(a: &ImportArgs) -> Result<(), CliError> {
             path: &a.file,
             lines: &batch.lines,
             sheet: None,
+            description: batch.description.as_deref(),
         }),
         a.dry_run,
         &*progress,
+        json,
     )
 }
 
@@ -322,7 +263,7 @@ pub struct AdoptArgs {
     pub key: KeyArg,
 }
 
-pub(super) fn adopt(a: &AdoptArgs) -> Result<(), CliError> {
+pub(super) fn adopt(a: &AdoptArgs, json: bool) -> Result<(), CliError> {
     let text =
         crate::limits::read_text_capped(&a.rules, crate::limits::MAX_RULES_BYTES, "rule set")
             .map_err(|e| match e {
@@ -336,7 +277,7 @@ pub(super) fn adopt(a: &AdoptArgs) -> Result<(), CliError> {
         digest: crate::rules::digest(&text),
         text,
     });
-    append_validated(&a.ledger, &a.key, vec![event], None, false, &Silent)
+    append_validated(&a.ledger, &a.key, vec![event], None, false, &Silent, json)
 }
 
 /// Arguments of `score`.
@@ -347,21 +288,24 @@ pub struct ScoreArgs {
     /// Point of history: `--as-of DATE`, `--known-at TIME|SEQ` (docs/TIME.md).
     #[command(flatten)]
     pub point: super::args::PointArgs,
-    /// The scorecard as JSON (docs/REPORT-JSON.md, `scorecard`).
-    #[arg(long)]
-    pub json: bool,
 }
 
 /// Refuses to go on with a ledger that failed verification (exit 1).
 pub fn require_integrity(path: &Path, c: &Checked) -> Result<(), CliError> {
     if let Err(f) = &c.integrity {
-        let at = f.seq.map_or_else(String::new, |s| format!(" at seq {s}"));
-        eprintln!(
-            "error: {}: integrity check failed{at}: {} ({}); no scores are shown for a ledger that does not verify",
-            path.display(),
-            f.detail,
-            f.kind.name()
+        let at = f
+            .seq
+            .map_or_else(String::new, |s| text("verify.at_seq", &[("seq", &s)]));
+        let message = text(
+            "error.no_scores_unverified",
+            &[
+                ("ledger", &path.display()),
+                ("at", &at),
+                ("detail", &f.detail),
+                ("kind", &f.kind.name()),
+            ],
         );
+        eprintln!("{}", text("error.prefix", &[("message", &message)]));
         return Err(CliError::Reported(1));
     }
     Ok(())
@@ -373,7 +317,7 @@ fn state_or_err(c: &Checked) -> Result<&State, CliError> {
         .map_err(|e| CliError::Usage(format!("the history does not replay: {e}")))
 }
 
-pub(super) fn score_cmd(a: &ScoreArgs) -> Result<(), CliError> {
+pub(super) fn score_cmd(a: &ScoreArgs, json: bool) -> Result<(), CliError> {
     let as_of = a.point.point()?;
     let c = check(&a.ledger, as_of, &[])?;
     if let Ok(v) = &c.integrity {
@@ -389,8 +333,8 @@ pub(super) fn score_cmd(a: &ScoreArgs) -> Result<(), CliError> {
         Some(Err(e)) => return Err(CliError::Usage(format!("cannot score: {e}"))),
         None => return Err(CliError::Usage("cannot score".into())),
     };
-    if a.json {
-        println!("{}", serde_json::to_string_pretty(card).unwrap_or_default());
+    if json {
+        return super::print_json(card);
     } else {
         print!("{}", scorecard_table(card));
         let authority = c.integrity.as_ref().ok().map(|v| &v.authority);
@@ -415,17 +359,17 @@ pub(super) fn score_cmd(a: &ScoreArgs) -> Result<(), CliError> {
 pub fn findings_report(c: &Checked) -> (String, serde_json::Value, bool) {
     match (&c.state, &c.scorecard) {
         (Err(e), _) => (
-            format!("recompute FAILED: the history does not replay: {e}\n"),
+            text("verify.recompute_failed_replay", &[("error", e)]) + "\n",
             json!({ "ok": false, "error": e.to_string() }),
             false,
         ),
         (Ok(_), Some(Err(EvalError::NoRuleSet)) | None) => (
-            "recompute skipped: no rule set adopted\n".into(),
+            text("verify.recompute_skipped", &[]) + "\n",
             json!({ "ok": true, "skipped": "no rule set adopted", "findings": [] }),
             true,
         ),
         (Ok(_), Some(Err(e))) => (
-            format!("recompute FAILED: {e}\n"),
+            text("verify.recompute_failed", &[("error", e)]) + "\n",
             json!({ "ok": false, "error": e.to_string() }),
             false,
         ),
@@ -435,18 +379,23 @@ pub fn findings_report(c: &Checked) -> (String, serde_json::Value, bool) {
                 .iter()
                 .filter(|f| f.acknowledged.is_none())
                 .count();
-            let mut text = format!(
-                "recompute ok: total {} = {} (details: `jixiao score`); {} claims checked, {} finding(s), {} unacknowledged\n",
-                crate::report::total_text(card, crate::report::Lang::Zh),
-                card.top_line(),
-                card.claims_checked,
-                card.findings.len(),
-                open
-            );
+            let mut out = text(
+                "verify.recompute_ok",
+                &[
+                    (
+                        "total",
+                        &crate::report::total_text(card, crate::report::Lang::Zh),
+                    ),
+                    ("top", &card.top_line()),
+                    ("claims", &card.claims_checked),
+                    ("findings", &card.findings.len()),
+                    ("open", &open),
+                ],
+            ) + "\n";
             let authority = c.integrity.as_ref().ok().map(|v| &v.authority);
-            text.push_str(&rule_set_changes_text(&card.rule_set_changes, authority));
-            text.push_str(&findings_text(&card.findings));
-            text.push_str(&crate::report::warnings_text(&card.warnings));
+            out.push_str(&rule_set_changes_text(&card.rule_set_changes, authority));
+            out.push_str(&findings_text(&card.findings));
+            out.push_str(&crate::report::warnings_text(&card.warnings));
             let v = json!({
                 "ok": open == 0,
                 "total": format!("{:.2}", card.total),
@@ -460,7 +409,7 @@ pub fn findings_report(c: &Checked) -> (String, serde_json::Value, bool) {
             if !card.warnings.is_empty() {
                 v["warnings"] = json!(card.warnings);
             }
-            (text, v, open == 0)
+            (out, v, open == 0)
         }
     }
 }

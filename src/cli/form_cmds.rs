@@ -34,7 +34,7 @@ pub struct ImportFormArgs {
 }
 
 /// `jixiao import-form`.
-pub fn import_form(a: &ImportFormArgs) -> Result<(), CliError> {
+pub fn import_form(a: &ImportFormArgs, json: bool) -> Result<(), CliError> {
     let (rules, year) = {
         let ledger = Ledger::open_read(&a.ledger)?;
         let checked = check_open(&ledger, AsOf::Latest, &[])?;
@@ -64,16 +64,18 @@ pub fn import_form(a: &ImportFormArgs) -> Result<(), CliError> {
     let batch =
         read_form(&a.file, &rules, year, mode).map_err(|e| CliError::Usage(e.to_string()))?;
     let count = |k: fn(&Event) -> bool| batch.events.iter().filter(|e| k(e)).count();
-    println!(
-        "{}: sheet {}: {} targets, {} values, {} facts, {} claims (every figure the form states)",
-        a.file.display(),
-        batch.sheet,
-        count(|e| matches!(e, Event::IndicatorTarget(_))),
-        count(|e| matches!(e, Event::IndicatorValue(_))),
-        count(|e| matches!(e, Event::Fact(_))),
-        count(|e| matches!(e, Event::Claim(_))),
-    );
-    let progress = super::progress::progress(false);
+    if !json {
+        println!(
+            "{}: sheet {}: {} targets, {} values, {} facts, {} claims (every figure the form states)",
+            a.file.display(),
+            batch.sheet,
+            count(|e| matches!(e, Event::IndicatorTarget(_))),
+            count(|e| matches!(e, Event::IndicatorValue(_))),
+            count(|e| matches!(e, Event::Fact(_))),
+            count(|e| matches!(e, Event::Claim(_))),
+        );
+    }
+    let progress = super::progress::progress(json);
     append_validated(
         &a.ledger,
         &a.key,
@@ -82,10 +84,15 @@ pub fn import_form(a: &ImportFormArgs) -> Result<(), CliError> {
             path: &a.file,
             lines: &batch.rows,
             sheet: Some(&batch.sheet),
+            description: None,
         }),
         a.dry_run,
         &*progress,
+        json,
     )?;
+    if json {
+        return Ok(());
+    }
     println!(
         "`jixiao verify {}` lists the form's figures that do not reproduce (claims `form.*`)",
         a.ledger.display()

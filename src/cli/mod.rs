@@ -10,15 +10,24 @@ mod demo;
 mod error;
 mod eval_cmds;
 mod form_cmds;
+mod help;
 mod ledger_cmds;
+mod meta_cmds;
+mod outcome;
+mod panic;
 mod progress;
+mod proof_json;
 mod record;
 mod report_cmds;
 mod tlog_cmds;
+mod verify_cmd;
 
 pub use error::CliError;
 
-use clap::{Parser, Subcommand};
+use crate::messages::{Lang, set_lang, text};
+use clap::{FromArgMatches, Parser, Subcommand};
+use panic::{panic_message, silence_storage_engine_panics};
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -29,6 +38,20 @@ use std::process::ExitCode;
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Print the result as JSON (docs/JSON.md) instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Language of messages and help: zh or en (default: from LC_ALL, LC_MESSAGES, LANG).
+    #[arg(long, global = true, value_name = "zh|en", value_parser = parse_lang)]
+    lang: Option<String>,
+}
+
+/// `--lang` as a value: one of the catalogue's languages (a string, as the report commands'
+/// own `--lang` of the same name is).
+fn parse_lang(s: &str) -> Result<String, String> {
+    Lang::parse(s)
+        .map(|l| l.code().to_string())
+        .ok_or_else(|| text("usage.lang", &[("lang", &s)]))
 }
 
 #[derive(Subcommand, Debug)]
@@ -47,7 +70,7 @@ enum Command {
     /// List entries: seq, time, author, summary, short hash.
     Log(ledger_cmds::LogArgs),
     /// Check the whole ledger: bytes, chain, hashes, signatures, roles. Exit 1 on a problem.
-    Verify(ledger_cmds::VerifyArgs),
+    Verify(verify_cmd::VerifyArgs),
     /// Import an event file (TOML) as one signed batch: all or nothing; shows the score impact.
     Import(eval_cmds::ImportArgs),
     /// Import a filled-in 自评表 (XLSX): its targets, values and every stated score as claims.
@@ -94,6 +117,10 @@ enum Command {
     Export(bureau_cmds::ExportArgs),
     /// Rebuild a ledger from its export as a new file, verifying everything first.
     Restore(bureau_cmds::RestoreArgs),
+    /// Print a shell completion script: bash, zsh, fish, powershell or elvish.
+    Completions(meta_cmds::CompletionsArgs),
+    /// Print the manual page (roff), or write one page per command into a directory.
+    Man(meta_cmds::ManArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -112,7 +139,18 @@ enum KeyCommand {
 #[must_use]
 pub fn main() -> ExitCode {
     silence_storage_engine_panics();
-    let cli = match Cli::try_parse() {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    set_lang(Lang::from_args(&args));
+    let parsed = help::command().try_get_matches_from(&args).and_then(|m| {
+        let mut names = Vec::new();
+        let mut at = &m;
+        while let Some((name, sub)) = at.subcommand() {
+            names.push(name.to_string());
+            at = sub;
+        }
+        Cli::from_arg_matches(&m).map(|c| (c, names))
+    });
+    let (cli, names) = match parsed {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
@@ -124,12 +162,20 @@ pub fn main() -> ExitCode {
         }
     };
     let ledger = cli.command.ledger().map(std::path::Path::to_path_buf);
+    if let Some(path) = &ledger
+        && !matches!(cli.command, Command::Init(_))
+        && let Some(m) = crate::usage::misplaced_ledger(path, &args)
+    {
+        eprintln!("{}", error::misplaced_message(path, &m, &names));
+        return ExitCode::from(2);
+    }
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli))) {
         Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(e)) if e.is_closed_stdout() => ExitCode::from(2),
         Ok(Err(e)) => {
             let code = e.exit_code();
             if !matches!(e, CliError::Reported(_)) {
-                eprintln!("error: {e}");
+                eprintln!("{}", text("error.prefix", &[("message", &e.localized())]));
             }
             ExitCode::from(code)
         }
@@ -143,53 +189,6 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// What the last panic was: (in the storage engine, payload and place).
-static LAST_PANIC: std::sync::Mutex<Option<Panic>> = std::sync::Mutex::new(None);
-
-/// A panic, as the hook saw it.
-enum Panic {
-    /// In the storage engine: payload and place.
-    Engine(String),
-    /// Standard output was closed by its reader.
-    StdoutClosed,
-    /// Anything else: payload and place.
-    Other(String),
-}
-
-/// The message and exit code of a panic that reached `main`: one in the storage engine is a
-/// damaged ledger file (exit 1); any other is a bug (exit 101), said as such.
-fn panic_message(ledger: Option<&std::path::Path>) -> (Option<String>, u8) {
-    let last = LAST_PANIC
-        .lock()
-        .ok()
-        .and_then(|mut g| g.take())
-        .unwrap_or_else(|| Panic::Other("unknown panic".into()));
-    match (last, ledger) {
-        // The reader left early (`jixiao log L | head`): an I/O error, nothing to say.
-        (Panic::StdoutClosed, _) => (None, 2),
-        (Panic::Engine(what), Some(p)) => (
-            Some(format!(
-                "error: {}: the ledger file is damaged: the storage engine stopped on it ({what}); run `jixiao verify {}` to see what is damaged, and restore the file from a copy",
-                p.display(),
-                p.display()
-            )),
-            1,
-        ),
-        (Panic::Engine(what), None) => (
-            Some(format!(
-                "error: a ledger file is damaged: the storage engine stopped on it ({what}); run `jixiao verify LEDGER` to see what is damaged"
-            )),
-            1,
-        ),
-        (Panic::Other(what), _) => (
-            Some(format!(
-                "error: internal error ({what}); this is a bug in jixiao: please report it with the command that caused it"
-            )),
-            101,
-        ),
-    }
-}
-
 impl Command {
     /// The ledger file the command works on, if it names one (for the message of a panic).
     fn ledger(&self) -> Option<&std::path::Path> {
@@ -198,6 +197,8 @@ impl Command {
             Command::Grant(a) => &a.ledger,
             Command::Revoke(a) => &a.ledger,
             Command::Log(a) => &a.ledger,
+            // A directory, or more than one path, is a request to verify many ledgers.
+            Command::Verify(a) if a.ledger.is_dir() || !a.many.more.is_empty() => return None,
             Command::Verify(a) => &a.ledger,
             Command::Import(a) => &a.ledger,
             Command::ImportForm(a) => &a.ledger,
@@ -228,89 +229,103 @@ impl Command {
                     R::Staffing(a) => &a.at.ledger,
                 }
             }
-            Command::Key { .. } | Command::CheckProof(_) | Command::Demo(_) => return None,
+            Command::CheckProof(a) => a.ledger.as_ref()?,
+            Command::Key { .. } | Command::Demo(_) | Command::Completions(_) | Command::Man(_) => {
+                return None;
+            }
         })
     }
 }
 
-/// The storage engine panics on some damaged files instead of returning an error; the ledger
-/// layer catches those panics and reports the file as corrupt (exit 1). This keeps the panic
-/// message, meant for the engine's developers, off the user's terminal, and remembers it: a
-/// panic that is not caught reaches `main`, which says what it was (see [`panic_message`]).
-/// Any other panic is reported as usual too.
-///
-/// Printing to a closed stdout (`jixiao score L | head`) also panics in the standard library's
-/// `println!`; that is not a fault of the program but the reader leaving early, so it ends the
-/// command quietly with exit 2 (an I/O error) instead of a panic message and backtrace. It
-/// unwinds to `main` rather than exiting on the spot, so that a ledger open for writing is
-/// closed properly and not left needing recovery.
-fn silence_storage_engine_panics() {
-    let default = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let in_engine = info.location().is_some_and(|l| l.file().contains("redb-"));
-        let payload = info
-            .payload()
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| info.payload().downcast_ref::<&str>().copied())
-            .unwrap_or("");
-        let place = info
-            .location()
-            .map_or_else(String::new, |l| format!(" at {}:{}", l.file(), l.line()));
-        let panic = if payload.starts_with("failed printing to stdout") {
-            Panic::StdoutClosed
-        } else if in_engine {
-            Panic::Engine(format!("{payload}{place}"))
-        } else {
-            default(info);
-            Panic::Other(format!("{payload}{place}"))
-        };
-        if let Ok(mut last) = LAST_PANIC.lock() {
-            *last = Some(panic);
-        }
-    }));
-}
-
 fn run(cli: Cli) -> Result<(), CliError> {
+    let json = cli.json;
+    // In force already: chosen from the raw arguments before parsing, so that the help texts
+    // are in it too (parsing only checks the value). `report`'s own `--lang` (labels, default
+    // zh) fills this field with its default, so it must not choose the messages' language.
+    drop(cli.lang);
     match cli.command {
         Command::Key {
             command: KeyCommand::New { name, out },
-        } => ledger_cmds::key_new(&name, &out),
-        Command::Init(a) => ledger_cmds::init(&a),
-        Command::Grant(a) => ledger_cmds::grant(&a),
-        Command::Revoke(a) => ledger_cmds::revoke(&a),
-        Command::Log(a) => ledger_cmds::log(&a),
-        Command::Verify(a) => ledger_cmds::verify(&a),
-        Command::Import(a) => eval_cmds::import(&a),
-        Command::ImportForm(a) => form_cmds::import_form(&a),
-        Command::Checkpoint(a) => checkpoint_cmds::checkpoint(&a),
-        Command::Cosign(a) => checkpoint_cmds::cosign(&a),
-        Command::Prove(a) => checkpoint_cmds::prove(&a),
-        Command::CheckProof(a) => checkpoint_cmds::check_proof(&a),
-        Command::Adopt(a) => eval_cmds::adopt(&a),
-        Command::Score(a) => eval_cmds::score_cmd(&a),
+        } => ledger_cmds::key_new(&name, &out, json),
+        Command::Init(a) => ledger_cmds::init(&a, json),
+        Command::Grant(a) => ledger_cmds::grant(&a, json),
+        Command::Revoke(a) => ledger_cmds::revoke(&a, json),
+        Command::Log(a) => ledger_cmds::log(&a, json),
+        Command::Verify(a) => verify_cmd::verify(&a, json),
+        Command::Import(a) => eval_cmds::import(&a, json),
+        Command::ImportForm(a) => form_cmds::import_form(&a, json),
+        Command::Checkpoint(a) => checkpoint_cmds::checkpoint(&a, json),
+        Command::Cosign(a) => checkpoint_cmds::cosign(&a, json),
+        Command::Prove(a) => checkpoint_cmds::prove(&a, json),
+        Command::CheckProof(a) => checkpoint_cmds::check_proof(&a, json),
+        Command::Adopt(a) => eval_cmds::adopt(&a, json),
+        Command::Score(a) => eval_cmds::score_cmd(&a, json),
         Command::Record { command } => {
             let (at, event) = record::record_event(&command)?;
-            record::append_one(at, event)
+            record::append_one(at, event, json)
         }
         Command::Adjust(a) => {
             let e = record::adjust_event(&a)?;
-            ledger_cmds::append(&a.ledger, &a.key, vec![e])
+            ledger_cmds::append(&a.ledger, &a.key, vec![e], json)
         }
         Command::Acknowledge(a) => {
-            ledger_cmds::append(&a.ledger, &a.key, vec![record::acknowledge_event(&a)])
+            ledger_cmds::append(&a.ledger, &a.key, vec![record::acknowledge_event(&a)], json)
         }
         Command::Correct(a) => {
             let e = record::correction_event(&a)?;
-            ledger_cmds::append(&a.ledger, &a.key, vec![e])
+            ledger_cmds::append(&a.ledger, &a.key, vec![e], json)
         }
-        Command::Demo(a) => demo::run(&a),
-        Command::Upgrade(a) => tlog_cmds::upgrade_cmd(&a),
-        Command::Witness(a) => tlog_cmds::witness_cmd(&a),
-        Command::Report(a) => report_cmds::report(&a),
-        Command::Trace(a) => report_cmds::trace(&a),
-        Command::Diff(a) => report_cmds::diff(&a),
-        Command::Export(a) => bureau_cmds::export(&a),
-        Command::Restore(a) => bureau_cmds::restore(&a),
+        Command::Demo(a) => demo::run(&a, json),
+        Command::Upgrade(a) => tlog_cmds::upgrade_cmd(&a, json),
+        Command::Witness(a) => tlog_cmds::witness_cmd(&a, json),
+        Command::Export(a) => bureau_cmds::export(&a, json),
+        Command::Restore(a) => bureau_cmds::restore(&a, json),
+        Command::Report(mut a) => {
+            a.format = json_format(json, a.format)?;
+            report_cmds::report(&a)
+        }
+        Command::Trace(mut a) => {
+            a.format = json_format(json, a.format)?;
+            report_cmds::trace(&a)
+        }
+        Command::Diff(mut a) => {
+            a.format = json_format(json, a.format)?;
+            report_cmds::diff(&a)
+        }
+        Command::Completions(a) => meta_cmds::completions(&a, json),
+        Command::Man(a) => meta_cmds::man(&a, json),
     }
+}
+
+/// `--json` on a command with `--format`: the same as `--format json`; with another explicit
+/// format it is a contradiction.
+fn json_format(json: bool, format: String) -> Result<String, CliError> {
+    match (json, format.as_str()) {
+        (false, _) | (true, "json") => Ok(format),
+        (true, "text") => Ok("json".into()),
+        (true, other) => Err(CliError::Usage(text(
+            "usage.json_and_format",
+            &[("format", &other)],
+        ))),
+    }
+}
+
+/// Prints `value` as pretty JSON and a newline on standard output.
+fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<(), CliError> {
+    let mut s = serde_json::to_string_pretty(value)
+        .map_err(|e| CliError::Usage(format!("serialising the output: {e}")))?;
+    s.push('\n');
+    print_out(&s)
+}
+
+/// Writes `s` to standard output; a closed pipe is an error the caller ends quietly on.
+fn print_out(s: &str) -> Result<(), CliError> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(s.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|source| CliError::Io {
+            path: PathBuf::from("<stdout>"),
+            source,
+        })
 }

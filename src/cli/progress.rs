@@ -34,15 +34,18 @@ impl Progress for Bar {
         }
         let bar = slot.get_or_insert_with(|| {
             let b = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-            if let Ok(style) =
-                ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} entries, {eta} left")
-            {
+            let template = crate::messages::text("progress.template", &[]);
+            if let Ok(style) = ProgressStyle::with_template(&template) {
                 b.set_style(style.progress_chars("=> "));
             }
             b
         });
-        if bar.message() != stage {
-            bar.set_message(stage);
+        // The stage's name in the language in force (`verify` → 校验), or as the library
+        // names it when the catalogue has no text for it.
+        let label = crate::messages::lookup(&format!("progress.{stage}"))
+            .unwrap_or_else(|| stage.to_string());
+        if bar.message() != label {
+            bar.set_message(label);
         }
         bar.set_length(total);
         bar.set_position(done);
@@ -68,5 +71,23 @@ pub(super) fn progress(json: bool) -> Box<dyn Progress> {
         Box::new(Bar {
             bar: Mutex::new(None),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::messages::{Lang, text_in};
+    use indicatif::ProgressStyle;
+
+    #[test]
+    fn the_bar_template_and_stage_names_exist_in_both_languages() {
+        for lang in [Lang::En, Lang::Zh] {
+            let t = text_in(lang, "progress.template").unwrap();
+            assert!(ProgressStyle::with_template(&t).is_ok(), "{t}");
+            assert!(t.contains("{bar:30}") && t.contains("{pos}/{len}"), "{t}");
+            for stage in ["verify", "parse"] {
+                assert!(text_in(lang, &format!("progress.{stage}")).is_some());
+            }
+        }
     }
 }

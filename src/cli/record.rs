@@ -5,10 +5,11 @@ use super::CliError;
 use super::args::KeyArg;
 use super::ledger_cmds::append;
 use crate::ledger::Ledger;
+use crate::messages::text;
 use crate::model::{
-    Acknowledgement, BizDate, BudgetEvent, BudgetKind, BudgetLine, Claim, Correction, Direction,
-    Event, Evidence, ExpenseType, Fact, FundSource, IndicatorTarget, IndicatorValue, Money, Number,
-    ScoreAdjustment, Seq, Staffing,
+    Acknowledgement, BizDate, BudgetEvent, BudgetLine, Claim, Correction, Direction, Event,
+    Evidence, ExpenseType, Fact, FundSource, IndicatorTarget, IndicatorValue, Money, Number,
+    ParseError, ScoreAdjustment, Seq, Staffing, budget_kind_from_input,
 };
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
@@ -269,16 +270,27 @@ fn bad(field: &str, e: impl std::fmt::Display) -> CliError {
     CliError::Usage(format!("--{field}: {e}"))
 }
 
+/// A number, amount or date refused, in the language in force, with a form accepted.
+fn refused(field: &str, e: &ParseError) -> CliError {
+    let (key, value) = match e {
+        ParseError::NotANumber(v) => ("input.not_a_number", v),
+        ParseError::TooPrecise(v) => ("input.too_precise", v),
+        ParseError::OutOfRange(v) => ("input.out_of_range", v),
+        ParseError::NotADate(v) => ("input.not_a_date", v),
+    };
+    bad(field, text(key, &[("value", value)]))
+}
+
 fn date(field: &str, s: &str) -> Result<BizDate, CliError> {
-    s.parse().map_err(|e| bad(field, e))
+    s.parse().map_err(|e| refused(field, &e))
 }
 
 fn number(field: &str, s: &str) -> Result<Number, CliError> {
-    s.parse().map_err(|e| bad(field, e))
+    s.parse().map_err(|e| refused(field, &e))
 }
 
 fn money(field: &str, s: &str) -> Result<Money, CliError> {
-    s.parse().map_err(|e| bad(field, e))
+    s.parse().map_err(|e| refused(field, &e))
 }
 
 /// Builds the event of a `record` command.
@@ -303,13 +315,7 @@ pub(super) fn record_event(cmd: &RecordCommand) -> Result<(&LedgerAndKey, Event)
                     ),
                 )
             })?;
-            let kind = BudgetKind::parse(&a.kind).ok_or_else(|| {
-                let names: Vec<&str> = BudgetKind::ALL.iter().map(|k| k.2).collect();
-                bad(
-                    "kind",
-                    format!("`{}` is not one of {}", a.kind, names.join(", ")),
-                )
-            })?;
+            let kind = budget_kind_from_input(&a.kind).map_err(|e| bad("kind", e))?;
             (
                 &a.at,
                 Event::Budget(BudgetEvent {
@@ -499,6 +505,6 @@ pub(super) fn correction_event(a: &CorrectArgs) -> Result<Event, CliError> {
 }
 
 /// Appends one event built by a handler.
-pub(super) fn append_one(at: &LedgerAndKey, event: Event) -> Result<(), CliError> {
-    append(&at.ledger, &at.key, vec![event])
+pub(super) fn append_one(at: &LedgerAndKey, event: Event, json: bool) -> Result<(), CliError> {
+    append(&at.ledger, &at.key, vec![event], json)
 }

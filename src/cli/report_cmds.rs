@@ -66,7 +66,7 @@ pub struct ReportArgs {
 pub struct TraceArgs {
     /// The ledger.
     pub ledger: PathBuf,
-    /// Node id, e.g. `mgmt` or `mgmt.perf.targets`.
+    /// Node id (`mgmt`, `mgmt.perf.targets`) or its Chinese name (`管理效能`).
     pub node: String,
     /// Point of history: `--as-of DATE`, `--known-at TIME|SEQ`.
     #[command(flatten)]
@@ -153,7 +153,9 @@ fn open(path: &Path) -> Result<Ledger, CliError> {
 /// goes to standard error and the output carries the marker.
 fn gate(path: &Path, checked: &Checked, unverified: bool) -> Result<(), CliError> {
     if let Err(f) = &checked.integrity {
-        let at = f.seq.map_or_else(String::new, |s| format!(" at seq {s}"));
+        let at = f.seq.map_or_else(String::new, |s| {
+            crate::messages::text("verify.at_seq", &[("seq", &s)])
+        });
         if unverified {
             eprintln!(
                 "warning: {}: integrity check failed{at}: {}; output marked UNVERIFIED",
@@ -161,10 +163,17 @@ fn gate(path: &Path, checked: &Checked, unverified: bool) -> Result<(), CliError
                 f.detail
             );
         } else {
+            let message = crate::messages::text(
+                "error.refused_unverified",
+                &[
+                    ("ledger", &path.display()),
+                    ("at", &at),
+                    ("detail", &f.detail),
+                ],
+            );
             eprintln!(
-                "error: {}: integrity check failed{at}: {}; refusing to show figures (run `jixiao verify` for details, or pass --unverified to render them marked UNVERIFIED)",
-                path.display(),
-                f.detail
+                "{}",
+                crate::messages::text("error.prefix", &[("message", &message)])
             );
             return Err(CliError::Reported(1));
         }
@@ -291,7 +300,14 @@ pub fn trace(a: &TraceArgs) -> Result<(), CliError> {
     let as_of = within("--known-at", as_of, ledger.head()?.size)?;
     let checked = check_open(&ledger, as_of, &[])?;
     gate(&a.ledger, &checked, a.unverified)?;
-    let t = TraceModel::build(&ledger, &checked, &a.node, lang, citations)
+    // A Chinese name (管理效能) or English gloss names the node as well as its id does.
+    let node = match checked.scorecard.as_ref().and_then(|c| c.as_ref().ok()) {
+        Some(card) => crate::usage::node_id(card, &a.node)
+            .map_err(|e| CliError::Usage(e.to_string()))?
+            .to_string(),
+        None => a.node.clone(),
+    };
+    let t = TraceModel::build(&ledger, &checked, &node, lang, citations)
         .map_err(|e| CliError::Usage(e.to_string()))?;
     let text = if a.format == "json" {
         json(&t)?

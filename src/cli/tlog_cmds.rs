@@ -4,6 +4,7 @@
 use super::CliError;
 use crate::ledger::{Upgraded, upgrade};
 use clap::Args;
+use serde_json::json;
 use std::path::PathBuf;
 
 /// Arguments of `upgrade`.
@@ -13,9 +14,32 @@ pub struct UpgradeArgs {
     pub ledger: PathBuf,
 }
 
-pub(super) fn upgrade_cmd(a: &UpgradeArgs) -> Result<(), CliError> {
+pub(super) fn upgrade_cmd(a: &UpgradeArgs, json: bool) -> Result<(), CliError> {
     let now = super::args::now()?;
-    match upgrade(&a.ledger, now)? {
+    let done = upgrade(&a.ledger, now)?;
+    if json {
+        return super::print_json(&match &done {
+            Upgraded::Done {
+                record,
+                checkpoints,
+            } => json!({
+                "ledger": a.ledger.display().to_string(),
+                "upgraded": true,
+                "format_version": 2,
+                "entries": record.size,
+                "root": hex::encode(record.v2_root),
+                "v1_root": hex::encode(record.v1_root),
+                "v1_checkpoints": checkpoints,
+            }),
+            Upgraded::AlreadyCurrent { record } => json!({
+                "ledger": a.ledger.display().to_string(),
+                "upgraded": false,
+                "format_version": 2,
+                "upgraded_from_v1_at": record.as_ref().map(|r| r.size),
+            }),
+        });
+    }
+    match done {
         Upgraded::Done {
             record,
             checkpoints,
@@ -57,7 +81,7 @@ pub struct WitnessArgs {
     pub witness_key: Option<String>,
 }
 
-pub(super) fn witness_cmd(a: &WitnessArgs) -> Result<(), CliError> {
+pub(super) fn witness_cmd(a: &WitnessArgs, json: bool) -> Result<(), CliError> {
     use crate::ledger::{Ledger, WitnessError, WitnessKey, submit};
     let key = a
         .witness_key
@@ -67,6 +91,13 @@ pub(super) fn witness_cmd(a: &WitnessArgs) -> Result<(), CliError> {
         .map_err(|e| CliError::Usage(format!("--witness-key: {e}")))?;
     let ledger = Ledger::open(&a.ledger)?;
     match submit(&ledger, &a.url, key.as_ref()) {
+        Ok(w) if json => super::print_json(&json!({
+            "ledger": a.ledger.display().to_string(),
+            "size": w.size,
+            "old_size": w.old,
+            "kept": w.names,
+            "cosignature_verified": w.checked,
+        })),
         Ok(w) => {
             println!(
                 "witness cosigned the checkpoint of {} entries (from size {}): kept {} line(s) by {}{}",

@@ -83,3 +83,64 @@ impl EventKind {
         }
     }
 }
+
+/// A budget kind as typed on the command line: the Chinese or snake-case name
+/// ([`BudgetKind::parse`](super::BudgetKind::parse)), ignoring case, surrounding space and
+/// `-` for `_`. The error says what was typed and lists every accepted name, each with its
+/// other form (`支出 (execution)`); for 执行数 and 预算数, common words that name no single
+/// kind, it says which kinds they may mean.
+pub fn budget_kind_from_input(s: &str) -> Result<super::BudgetKind, String> {
+    use super::BudgetKind;
+    let t = s.trim();
+    let folded = t.to_ascii_lowercase().replace('-', "_");
+    if let Some(k) = BudgetKind::parse(t).or_else(|| BudgetKind::parse(&folded)) {
+        return Ok(k);
+    }
+    let all: Vec<String> = BudgetKind::ALL
+        .iter()
+        .map(|(_, zh, en)| format!("{zh} ({en})"))
+        .collect();
+    let hint = match t {
+        "执行数" | "执行" | "实际支出" => {
+            "; 执行数 is either 支出 (execution: one payment) or 累计支出 (execution_cumulative: the total spent to date); "
+        }
+        "预算数" | "全年预算数" | "调整后预算" => {
+            "; a budget figure is recorded as its parts: 年初预算 (year_start) and then 追加 (adjust_add), 调减 (adjust_cut), 调剂 (reallocate); "
+        }
+        _ => "; ",
+    };
+    Err(format!(
+        "`{s}` is not a budget kind{hint}use one of {}",
+        all.join(", ")
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::budget_kind_from_input;
+    use crate::model::BudgetKind;
+
+    #[test]
+    fn budget_kinds_are_read_in_either_language_and_refusals_list_both() {
+        assert_eq!(budget_kind_from_input("支出"), Ok(BudgetKind::Execution));
+        assert_eq!(
+            budget_kind_from_input(" Execution-Cumulative "),
+            Ok(BudgetKind::ExecutionCumulative)
+        );
+        assert_eq!(
+            budget_kind_from_input("年初预算"),
+            Ok(BudgetKind::YearStart)
+        );
+        let e = budget_kind_from_input("执行数").unwrap_err();
+        assert!(
+            e.contains("支出 (execution") && e.contains("累计支出 (execution_cumulative"),
+            "{e}"
+        );
+        assert!(e.contains("年初预算 (year_start)"), "{e}");
+        let e = budget_kind_from_input("spending").unwrap_err();
+        assert!(
+            e.starts_with("`spending` is not a budget kind; use one of 年初预算 (year_start)"),
+            "{e}"
+        );
+    }
+}

@@ -21,7 +21,7 @@ pub use event::{
     Evidence, ExpenseType, Fact, FundSource, Genesis, Grant, IndicatorTarget, IndicatorValue,
     Principal, Revoke, RuleSetAdopted, ScoreAdjustment, Staffing,
 };
-pub use kind::EventKind;
+pub use kind::{EventKind, budget_kind_from_input};
 pub use num::{BizDate, Money, Number, ParseError};
 pub use replacement::may_replace;
 pub(crate) use replacement::take_refusal;

@@ -17,7 +17,9 @@ use std::str::FromStr;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ParseError {
     /// Not a decimal number at all.
-    #[error("`{0}` is not a number (expected digits with an optional sign and decimal point)")]
+    #[error(
+        "`{0}` is not a number: write digits with an optional sign and decimal point, e.g. -0.04, 3.5 or 1923.65 (an amount also as 1,923.65万, 1923.65万元 or 19236500元)"
+    )]
     NotANumber(String),
     /// A yuan amount with more than two decimals (finer than one fen).
     #[error(
@@ -30,7 +32,7 @@ pub enum ParseError {
     )]
     OutOfRange(String),
     /// Not a calendar date in `YYYY-MM-DD` form.
-    #[error("`{0}` is not a date (expected YYYY-MM-DD, e.g. 2022-06-30)")]
+    #[error("`{0}` is not a date: write YYYY-MM-DD, e.g. 2022-06-30 (or 2022年6月30日)")]
     NotADate(String),
 }
 
@@ -123,17 +125,23 @@ impl Money {
 impl FromStr for Money {
     type Err = ParseError;
 
-    /// Accepts `19236500`, `19236500.00`, `19236500元`, `1923.65万元`, `1,923.65万元`.
+    /// Accepts `19236500`, `19236500.00`, `19236500元`, `1923.65万元`, `1,923.65万元`,
+    /// `1.2万`, and each with `−` (U+2212) or full-width digits and punctuation
+    /// (`fold_input` in this module).
     fn from_str(s: &str) -> Result<Money, ParseError> {
-        let t = s.trim();
+        let folded = fold_input(s);
+        let t = folded.trim();
         let (digits, wan) = if let Some(d) = t.strip_suffix("万元") {
+            (d, true)
+        } else if let Some(d) = t.strip_suffix('万') {
             (d, true)
         } else if let Some(d) = t.strip_suffix('元') {
             (d, false)
         } else {
             (t, false)
         };
-        let digits: String = digits.trim().chars().filter(|c| *c != ',').collect();
+        let digits = drop_group_commas(digits.trim())
+            .ok_or_else(|| ParseError::NotANumber(s.to_string()))?;
         let d = parse_decimal(&digits).map_err(|_| ParseError::NotANumber(s.to_string()))?;
         let yuan = if wan {
             d.checked_mul(Decimal::from(10_000))
@@ -165,6 +173,41 @@ impl<'de> Deserialize<'de> for Money {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Money, D::Error> {
         i64::deserialize(d).map(Money::from_fen)
     }
+}
+
+/// The forms people type, folded to the plain ASCII one: full-width digits and punctuation
+/// (`０`–`９`, `．`, `，`, `＋`, `－`, `％`, the ideographic space), and the minus signs `−`
+/// (U+2212, as jixiao itself prints `−0.04`) and `﹣`. Anything else is left as it is.
+#[must_use]
+pub fn fold_input(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+            '．' => '.',
+            '，' => ',',
+            '＋' => '+',
+            '－' | '−' | '﹣' => '-',
+            '％' => '%',
+            '\u{3000}' => ' ',
+            other => other,
+        })
+        .collect()
+}
+
+/// `1,923.65` → `1923.65`: commas only between groups of three digits of the integer part
+/// (so `3,5`, a decimal comma, is refused rather than read as 35); `None` otherwise.
+fn drop_group_commas(s: &str) -> Option<String> {
+    if !s.contains(',') {
+        return Some(s.to_string());
+    }
+    let unsigned = s.trim_start_matches(['-', '+']);
+    let int = unsigned.split('.').next().unwrap_or("");
+    let mut groups = int.split(',');
+    let first = groups.next().unwrap_or("");
+    let ok = (1..=3).contains(&first.len())
+        && groups.all(|g| g.len() == 3)
+        && !unsigned[int.len()..].contains(',');
+    ok.then(|| s.replace(',', ""))
 }
 
 /// Parses a plain decimal (`-12.50`, `100.0`, `3`), keeping its scale.
@@ -234,11 +277,15 @@ impl From<i64> for Number {
 impl FromStr for Number {
     type Err = ParseError;
 
-    /// A plain decimal; a trailing `%` is allowed and ignored (the unit says percent).
+    /// A plain decimal; a trailing `%` is allowed and ignored (the unit says percent); `−`
+    /// (U+2212) and full-width digits are read as their ASCII forms (`fold_input` in this module), and
+    /// commas between digit groups (`1,234`) are dropped.
     fn from_str(s: &str) -> Result<Number, ParseError> {
-        let t = s.trim();
+        let folded = fold_input(s);
+        let t = folded.trim();
         let t = t.strip_suffix('%').unwrap_or(t).trim();
-        parse_decimal(t)
+        let t = drop_group_commas(t).ok_or_else(|| ParseError::NotANumber(s.to_string()))?;
+        parse_decimal(&t)
             .map(Number)
             .map_err(|_| ParseError::NotANumber(s.to_string()))
     }
@@ -290,9 +337,16 @@ impl BizDate {
 impl FromStr for BizDate {
     type Err = ParseError;
 
+    /// `2022-06-30`, also `2022年6月30日` and either with full-width digits.
     fn from_str(s: &str) -> Result<BizDate, ParseError> {
         let bad = || ParseError::NotADate(s.to_string());
-        let mut parts = s.trim().splitn(3, '-');
+        let folded = fold_input(s);
+        let t = folded.trim();
+        let dashed = match t.strip_suffix('日') {
+            Some(rest) => rest.replacen('年', "-", 1).replacen('月', "-", 1),
+            None => t.to_string(),
+        };
+        let mut parts = dashed.splitn(3, '-');
         let y = parts
             .next()
             .and_then(|p| p.parse::<i32>().ok())
@@ -349,6 +403,45 @@ mod tests {
         assert_eq!(m.wan().to_string(), "1923.650000");
         assert_eq!("19236500元".parse::<Money>().unwrap(), m);
         assert_eq!("19,236,500.00".parse::<Money>().unwrap(), m);
+    }
+
+    #[test]
+    fn typed_forms_fold_to_the_same_amounts_and_numbers() {
+        let m: Money = "1923.65万元".parse().unwrap();
+        for s in [
+            "1,923.65万",
+            "1923.65万",
+            "１９２３．６５万元",
+            "19,236,500元",
+            "１９，２３６，５００元",
+        ] {
+            assert_eq!(s.parse::<Money>().unwrap(), m, "{s}");
+        }
+        assert_eq!("1.2万".parse::<Money>().unwrap().fen(), 1_200_000);
+        assert_eq!("−1.5万".parse::<Money>().unwrap().fen(), -1_500_000);
+        let d: Number = "−0.04".parse().unwrap();
+        assert_eq!(d, "-0.04".parse::<Number>().unwrap());
+        assert_eq!(d.scale(), 2);
+        assert_eq!("－０．０４".parse::<Number>().unwrap(), d);
+        assert_eq!("９８．５％".parse::<Number>().unwrap().to_string(), "98.5");
+        assert_eq!("1,234".parse::<Number>().unwrap().to_string(), "1234");
+        // A decimal comma is not a thousands separator.
+        assert!("3,5".parse::<Number>().is_err());
+        assert!("1,9,2".parse::<Money>().is_err());
+        assert!("1.234,5".parse::<Number>().is_err());
+        assert_eq!(
+            "2022年6月30日".parse::<BizDate>().unwrap(),
+            "2022-06-30".parse::<BizDate>().unwrap()
+        );
+        assert_eq!(
+            "２０２２-０６-３０".parse::<BizDate>().unwrap(),
+            "2022-06-30".parse::<BizDate>().unwrap()
+        );
+        // Refusals show an accepted form.
+        let e = "1.2亿".parse::<Money>().unwrap_err().to_string();
+        assert!(e.contains("1,923.65万") && e.contains("-0.04"), "{e}");
+        let e = "June 30".parse::<BizDate>().unwrap_err().to_string();
+        assert!(e.contains("2022-06-30"), "{e}");
     }
 
     #[test]

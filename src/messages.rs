@@ -1,0 +1,218 @@
+//! The message catalogue: which language the user reads (Chinese or English) and the texts
+//! in it, kept in `locales/*.yml` and compiled in with `rust-i18n`.
+//!
+//! Owns: choosing the language (`--lang`, else `LC_ALL`, `LC_MESSAGES`, `LANG`), and looking
+//! texts up by key. Must not: print, or decide what a command says (callers pick the key and
+//! fill its fields); report labels have their own table (`report::lang`).
+
+use std::borrow::Cow;
+use std::ffi::OsString;
+
+/// A language the catalogue speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    /// 中文 (简体).
+    Zh,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// `zh`, `zh-CN`, `zh_CN.UTF-8`, `chinese` → Chinese; `en`, `en_US`, `C`, `POSIX` →
+    /// English; anything else is not a language the catalogue has.
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Lang> {
+        let l = s.trim().to_ascii_lowercase();
+        if l.starts_with("zh") || l == "chinese" || l == "中文" {
+            Some(Lang::Zh)
+        } else if l.starts_with("en") || l == "c" || l.starts_with("c.") || l == "posix" {
+            Some(Lang::En)
+        } else {
+            None
+        }
+    }
+
+    /// The catalogue's locale name.
+    #[must_use]
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+
+    /// The language of the environment: the first of `LC_ALL`, `LC_MESSAGES`, `LANG` that is
+    /// set and not empty; Chinese if it names Chinese (`zh_CN.UTF-8`), English otherwise.
+    #[must_use]
+    pub fn from_env() -> Lang {
+        ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+            .map_or(Lang::En, |v| {
+                if v.to_ascii_lowercase().starts_with("zh") {
+                    Lang::Zh
+                } else {
+                    Lang::En
+                }
+            })
+    }
+
+    /// The language a command line asks for: the value of its first `--lang X` or
+    /// `--lang=X` (before a `--`) when it is one the catalogue has, else the environment's.
+    #[must_use]
+    pub fn from_args(args: &[OsString]) -> Lang {
+        let mut it = args.iter().skip(1).map(|a| a.to_string_lossy());
+        while let Some(a) = it.next() {
+            if a == "--" {
+                break;
+            }
+            let value = if a == "--lang" {
+                it.next()
+            } else if let Some(v) = a.strip_prefix("--lang=") {
+                Some(Cow::Owned(v.to_string()))
+            } else {
+                continue;
+            };
+            if let Some(l) = value.as_deref().and_then(Lang::parse) {
+                return l;
+            }
+        }
+        Lang::from_env()
+    }
+}
+
+/// Makes `lang` the language of every later [`text`] and `t!`.
+pub fn set_lang(lang: Lang) {
+    rust_i18n::set_locale(lang.code());
+}
+
+/// The language in force.
+#[must_use]
+pub fn lang() -> Lang {
+    if rust_i18n::locale().starts_with("zh") {
+        Lang::Zh
+    } else {
+        Lang::En
+    }
+}
+
+/// The text of `key` in the language in force, or `None` if the catalogue has no such key
+/// (in that language or in English).
+#[must_use]
+pub fn lookup(key: &str) -> Option<String> {
+    crate::_rust_i18n_try_translate(&rust_i18n::locale(), key).map(Cow::into_owned)
+}
+
+/// The text of `key` in the language in force with each `%{name}` replaced by its value.
+/// A key the catalogue lacks yields the key itself, so that a missing text shows which.
+#[must_use]
+pub fn text(key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
+    let mut s = lookup(key).unwrap_or_else(|| key.to_string());
+    for (name, value) in args {
+        s = s.replace(&format!("%{{{name}}}"), &value.to_string());
+    }
+    s
+}
+
+/// Every key of the catalogue with its text in each language, sorted by key (for the test
+/// that every text exists in both languages with the same fields).
+#[must_use]
+pub fn catalogue_keys() -> Vec<String> {
+    let mut keys: Vec<String> = crate::_rust_i18n_backend()
+        .available_locales()
+        .iter()
+        .flat_map(|l| {
+            crate::_rust_i18n_backend()
+                .messages_for_locale(l)
+                .unwrap_or_default()
+        })
+        .map(|(k, _)| k.into_owned())
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// The text of `key` in `lang` only (no fallback), for checking the catalogue.
+#[must_use]
+pub fn text_in(lang: Lang, key: &str) -> Option<String> {
+    crate::_rust_i18n_backend()
+        .translate(lang.code(), key)
+        .map(Cow::into_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The `%{name}` fields of a text, sorted.
+    fn fields(s: &str) -> Vec<&str> {
+        let mut v: Vec<&str> = s
+            .split("%{")
+            .skip(1)
+            .filter_map(|p| p.split('}').next())
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    #[test]
+    fn every_text_is_in_both_languages_with_the_same_fields() {
+        let keys = catalogue_keys();
+        assert!(keys.len() > 60, "{} keys", keys.len());
+        for k in &keys {
+            let en = text_in(Lang::En, k).unwrap_or_else(|| panic!("{k}: no English"));
+            let zh = text_in(Lang::Zh, k).unwrap_or_else(|| panic!("{k}: no Chinese"));
+            assert_eq!(fields(&en), fields(&zh), "{k}");
+            if !k.starts_with("help.template") {
+                assert_ne!(en, zh, "{k}: not translated");
+            }
+        }
+    }
+
+    #[test]
+    fn the_language_comes_from_lang_first_then_the_locale() {
+        let args = |v: &[&str]| v.iter().map(OsString::from).collect::<Vec<_>>();
+        assert_eq!(
+            Lang::from_args(&args(&["jixiao", "--lang", "zh", "log"])),
+            Lang::Zh
+        );
+        assert_eq!(
+            Lang::from_args(&args(&["jixiao", "log", "--lang=en"])),
+            Lang::En
+        );
+        assert_eq!(Lang::parse("zh_CN.UTF-8"), Some(Lang::Zh));
+        assert_eq!(Lang::parse("C.UTF-8"), Some(Lang::En));
+        assert_eq!(Lang::parse("fr"), None);
+        // After `--` nothing is an option.
+        assert_eq!(
+            Lang::from_args(&args(&["jixiao", "--", "--lang", "zh"])),
+            Lang::from_env()
+        );
+    }
+
+    #[test]
+    fn the_english_input_refusals_are_the_parse_errors_words() {
+        use crate::model::ParseError as P;
+        for (key, e) in [
+            ("input.not_a_number", P::NotANumber("x".into())),
+            ("input.too_precise", P::TooPrecise("x".into())),
+            ("input.out_of_range", P::OutOfRange("x".into())),
+            ("input.not_a_date", P::NotADate("x".into())),
+        ] {
+            let en = text_in(Lang::En, key).unwrap().replace("%{value}", "x");
+            assert_eq!(en, e.to_string(), "{key}");
+        }
+    }
+
+    #[test]
+    fn fields_are_filled_and_a_missing_key_shows_itself() {
+        set_lang(Lang::En);
+        assert_eq!(
+            text("append.score_now", &[("total", &"99.96")]),
+            "score now 99.96"
+        );
+        assert_eq!(text("no.such.key", &[]), "no.such.key");
+    }
+}
