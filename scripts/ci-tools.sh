@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the programs the ignored tests drive (`cargo test -- --ignored`): Go with the
 # golang.org/x/mod sources (transparency-log interop), Chromium and pdftotext (print test),
-# CJK fonts, and Python packages that read our spreadsheets or re-verify an export.
+# LibreOffice (regenerates the spreadsheet fixtures), CJK fonts, and Python packages that
+# read our spreadsheets or re-verify an export.
 # Idempotent: installs only what is missing. Needs root (as CI runs) for apt-get.
 set -euo pipefail
 debs=()
@@ -9,6 +10,7 @@ command -v go >/dev/null || debs+=(golang-go)
 [ -d /usr/share/gocode/src/golang.org/x/mod/sumdb ] || debs+=(golang-golang-x-mod-dev)
 command -v chromium >/dev/null || debs+=(chromium)
 command -v pdftotext >/dev/null || debs+=(poppler-utils)
+command -v soffice >/dev/null || debs+=(libreoffice-calc-nogui)
 fc-list 2>/dev/null | grep -qi "noto.*cjk" || debs+=(fonts-noto-cjk)
 if [ ${#debs[@]} -gt 0 ]; then
     echo "apt-get install ${debs[*]}"
