@@ -264,3 +264,22 @@ fn a_not_applicable_parent_takes_its_children_along_unscored() {
         "{notes:?}"
     );
 }
+
+#[test]
+fn the_html_report_takes_the_form_title_and_heading_from_the_rule_set() {
+    let (_d, path) = with_rules("project-demo", &template("project-10hao.toml")).close();
+    let html = Test::new()
+        .args(["report", "--format", "html", "--unverified"])
+        .arg(&path)
+        .run()
+        .stdout;
+    assert!(html.contains("<h1>项目支出绩效自评表 — "), "{html}");
+    assert!(
+        html.contains("<h2 id=\"table\">一、绩效指标</h2>"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("部门整体支出绩效自评报告"),
+        "a project form must not carry the department report's title"
+    );
+}

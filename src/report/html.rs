@@ -120,12 +120,13 @@ fn sign_block(out: &mut String, m: &ReportModel) {
 pub fn render_html(m: &ReportModel) -> String {
     let l = m.lang;
     let mut out = String::new();
+    // The rule set's own form title (`[form]`, docs/RULES.md), else the 部门整体 report's.
     let title = format!(
         "{} — {} {}",
-        l.pick(
+        m.title.as_deref().unwrap_or(l.pick(
             "部门整体支出绩效自评报告",
             "Department overall expenditure performance self-evaluation"
-        ),
+        )),
         m.department,
         m.year.map(|y| y.to_string()).unwrap_or_default()
     );
@@ -167,11 +168,11 @@ pub fn render_html(m: &ReportModel) -> String {
             escape(&super::change_sentence(c, l))
         );
     }
-    let _ = writeln!(
-        out,
-        "<h2 id=\"table\">{}</h2>",
-        l.pick("一、自评表", "1. Self-evaluation table")
-    );
+    let heading = match &m.scores_heading {
+        Some(h) => format!("{}{h}", l.pick("一、", "1. ")),
+        None => l.pick("一、自评表", "1. Self-evaluation table").to_string(),
+    };
+    let _ = writeln!(out, "<h2 id=\"table\">{}</h2>", escape(&heading));
     if let Some(e) = &m.score_error {
         let _ = writeln!(
             out,
@@ -222,6 +223,9 @@ pub fn render_html(m: &ReportModel) -> String {
             );
         }
         let _ = writeln!(out, "</table>");
+    }
+    for note in &m.scoring_notes {
+        let _ = writeln!(out, "<p class=\"small\">* {}</p>", escape(note));
     }
     if let Some(t) = &m.total {
         let (figure, note) = total_parts(t, m.grade.as_deref(), m.pending_indicators, l);
