@@ -283,3 +283,28 @@ fn the_html_report_takes_the_form_title_and_heading_from_the_rule_set() {
         "a project form must not carry the department report's title"
     );
 }
+
+#[test]
+fn a_level_is_recorded_by_one_of_its_codes_and_any_other_value_is_refused() {
+    use jixiao::eval::validate_new_events;
+    use jixiao::model::{BizDate, Event, IndicatorValue};
+    let b = with_rules("department-demo", &template("department.toml"));
+    let state = b.checked().state.expect("replays");
+    let value = |v: &str| {
+        Event::IndicatorValue(IndicatorValue {
+            indicator: "process.mgmt.disclosure".into(),
+            value: v.parse().unwrap(),
+            date: BizDate::from_ymd(2024, 12, 31).unwrap(),
+            deviation_reason: String::new(),
+            evidence: Vec::new(),
+        })
+    };
+    validate_new_events(&state, &[value("2")]).expect("良 (code 2) is a level");
+    let refused = validate_new_events(&state, &[value("5")]).unwrap_err();
+    let text = refused.to_string();
+    assert!(
+        text.contains("5 is not a level of `process.mgmt.disclosure`") && text.contains("2 (良)"),
+        "{text}"
+    );
+    assert!(validate_new_events(&state, &[value("2.5")]).is_err());
+}

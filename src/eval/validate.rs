@@ -28,6 +28,23 @@ pub struct Invalid {
 }
 
 /// Indicator ids the rule set reads (directly or through derivations).
+/// The level codes (with their names) an indicator scored by `levels` may take: `None` when no
+/// node scores it by levels (docs/RULES.md, "levels").
+fn level_codes(rules: &RuleSet, indicator: &str) -> Option<Vec<(rust_decimal::Decimal, String)>> {
+    let mut out: Option<Vec<_>> = None;
+    for n in rules.nodes.values() {
+        if let Some(s) = &n.scoring
+            && let (Reference::Indicator(id), crate::rules::Method::Levels { levels }) =
+                (&s.input, &s.method)
+            && id == indicator
+        {
+            out.get_or_insert_with(Vec::new)
+                .extend(levels.iter().map(|l| (l.code, l.name.clone())));
+        }
+    }
+    out
+}
+
 fn indicators(rules: &RuleSet) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     let mut add = |r: &Reference| {
@@ -150,7 +167,8 @@ pub fn validate_new_events(state: &State, events: &[Event]) -> Result<(), Invali
                         ),
                     ));
                 }
-                let known = indicators(need_rules("indicator")?);
+                let in_force = need_rules("indicator")?;
+                let known = indicators(in_force);
                 if !known.contains(&v.indicator) {
                     return Err(bad(
                         "indicator",
@@ -158,6 +176,23 @@ pub fn validate_new_events(state: &State, events: &[Event]) -> Result<(), Invali
                             "`{}` is not an indicator of the rule set in force; known: {}",
                             v.indicator,
                             known.iter().cloned().collect::<Vec<_>>().join(", ")
+                        ),
+                    ));
+                }
+                if let Some(codes) = level_codes(in_force, &v.indicator)
+                    && !codes.iter().any(|(c, _)| *c == v.value.value())
+                {
+                    return Err(bad(
+                        "value",
+                        format!(
+                            "{} is not a level of `{}`: record one of {}",
+                            v.value,
+                            v.indicator,
+                            codes
+                                .iter()
+                                .map(|(c, name)| format!("{c} ({name})"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         ),
                     ));
                 }
