@@ -6,7 +6,7 @@
 
 use super::CliError;
 use crate::eval::{AsOf, KnownAt};
-use clap::Args;
+use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 
 /// `--key FILE` (or `JIXIAO_KEY`): the secret key that signs.
@@ -134,4 +134,34 @@ pub fn parse_as_of(flag: &str, s: &str) -> Result<AsOf, CliError> {
             "{flag} {s}: not a seq or a date ({e}); give a seq number (41), a date (2022-06-30) or `latest`"
         ))
     })
+}
+
+/// Output format of `verify` over many ledgers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ManyFormat {
+    /// A table, one line per ledger, then the summary.
+    Text,
+    /// JSON Lines: one object per ledger, then `{"summary": …}` (docs/JSON.md).
+    Json,
+    /// A spreadsheet written to `-o FILE` (sheets `ledgers` and `summary`); the summary is
+    /// printed as text.
+    Xlsx,
+}
+
+/// The `verify` flags for many ledgers.
+#[derive(Args, Debug, Default)]
+pub struct ManyArgs {
+    /// More ledgers, or directories whose `*.jixiao` files are all verified (in name order).
+    /// With more than one ledger (or a directory), one row per ledger and a summary.
+    #[arg(value_name = "MORE")]
+    pub more: Vec<PathBuf>,
+    /// Ledgers verified at the same time, one per worker (default: the number of cores).
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Output of the many-ledger table (`--json` is `--format json`).
+    #[arg(long, value_enum)]
+    pub format: Option<ManyFormat>,
+    /// Where `--format xlsx` writes the spreadsheet (replaced whole, never half-written).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }

@@ -4,40 +4,11 @@
 //! itself (src/bureau and src/export do).
 
 use super::CliError;
+use super::args::ManyFormat;
 use super::verify_cmd::VerifyArgs;
-use clap::{Args, ValueEnum};
+use clap::Args;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-
-/// Output format of `verify` over many ledgers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum ManyFormat {
-    /// A table, one line per ledger, then the summary.
-    Text,
-    /// JSON Lines: one object per ledger, then `{"summary": …}` (docs/JSON.md).
-    Json,
-    /// A spreadsheet written to `-o FILE` (sheets `ledgers` and `summary`); the summary is
-    /// printed as text.
-    Xlsx,
-}
-
-/// The `verify` flags for many ledgers.
-#[derive(Args, Debug, Default)]
-pub struct ManyArgs {
-    /// More ledgers, or directories whose `*.jixiao` files are all verified (in name order).
-    /// With more than one ledger (or a directory), one row per ledger and a summary.
-    #[arg(value_name = "MORE")]
-    pub more: Vec<PathBuf>,
-    /// Ledgers verified at the same time, one per worker (default: the number of cores).
-    #[arg(long, value_name = "N")]
-    pub jobs: Option<usize>,
-    /// Output of the many-ledger table (`--json` is `--format json`).
-    #[arg(long, value_enum)]
-    pub format: Option<ManyFormat>,
-    /// Where `--format xlsx` writes the spreadsheet (replaced whole, never half-written).
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
-}
 
 /// Whether `verify` was asked about many ledgers (more than one path, a directory, or one of
 /// the many-ledger flags).

@@ -251,6 +251,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Grant(a) => ledger_cmds::grant(&a, json),
         Command::Revoke(a) => ledger_cmds::revoke(&a, json),
         Command::Log(a) => ledger_cmds::log(&a, json),
+        Command::Verify(a) if bureau_cmds::is_many(&a) => bureau_cmds::verify_many(&a, json),
         Command::Verify(a) => verify_cmd::verify(&a, json),
         Command::Import(a) => eval_cmds::import(&a, json),
         Command::ImportForm(a) => form_cmds::import_form(&a, json),

@@ -18,7 +18,7 @@ pub struct VerifyArgs {
     /// The ledger (or the first of many, or a directory of `*.jixiao` files).
     pub ledger: PathBuf,
     #[command(flatten)]
-    pub many: super::bureau_cmds::ManyArgs,
+    pub many: super::args::ManyArgs,
     #[command(flatten)]
     pub checkpoint: super::checkpoint_cmds::CheckpointCheck,
     /// The recompute's point of history: `--as-of DATE`, `--known-at TIME|SEQ` (the integrity
@@ -31,10 +31,8 @@ pub struct VerifyArgs {
     pub rebuild_derived: bool,
 }
 
+/// One ledger (`bureau_cmds::verify_many` takes many).
 pub(super) fn verify(a: &VerifyArgs, json: bool) -> Result<(), CliError> {
-    if super::bureau_cmds::is_many(a) {
-        return super::bureau_cmds::verify_many(a, json);
-    }
     if a.rebuild_derived {
         if json {
             return Err(CliError::Usage(

@@ -15,6 +15,7 @@ mod extras;
 mod faults;
 mod orphans;
 mod plausible;
+mod prints;
 mod replay;
 mod resolve;
 mod resolve_ext;

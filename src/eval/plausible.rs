@@ -3,16 +3,14 @@
 //! payment recorded twice (same line, date, amount and reason). They are warnings, never
 //! failures: `verify` still passes, and the score is computed as recorded.
 //!
-//! Owns: those checks and the fingerprints of payments they use. Must not: change the state
-//! or the score, or print.
+//! Owns: those checks (the fingerprints of payments that find a duplicate are
+//! `prints.rs`). Must not: change the state or the score, or print.
 
 use super::replay::{LineTotals, State};
 use super::seqs::SeqSet;
-use crate::model::{BudgetEvent, BudgetKind, BudgetLine, Money, Seq};
+use crate::model::{BudgetKind, BudgetLine, Money};
 use rust_decimal::Decimal;
 use serde::Serialize;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 /// What a warning is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -160,48 +158,4 @@ pub fn warnings(state: &State) -> Vec<Warning> {
         });
     }
     out
-}
-
-/// Fingerprints of the payments seen so far, to find one recorded twice. Keeps a 64-bit
-/// fingerprint (SipHash of line, date, amount and reason) and the seq per payment.
-#[derive(Debug, Default)]
-pub(super) struct PaymentPrints(HashMap<u64, Seq, BuildHasherDefault<Prehashed>>);
-
-/// The map's keys are fingerprints already: use them as their own hash.
-#[derive(Debug, Default)]
-pub(super) struct Prehashed(u64);
-
-impl Hasher for Prehashed {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        // Only u64 keys are hashed; fold anything else in, for completeness.
-        for b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
-impl PaymentPrints {
-    /// Notes a payment; the seq of an earlier one with the same line, date, amount and reason.
-    pub(super) fn seen(&mut self, seq: Seq, b: &BudgetEvent) -> Option<Seq> {
-        if b.kind != BudgetKind::Execution {
-            return None;
-        }
-        let mut h = std::hash::DefaultHasher::new();
-        (&b.line, b.date, b.amount.fen(), &b.reason).hash(&mut h);
-        match self.0.entry(h.finish()) {
-            std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(seq);
-                None
-            }
-        }
-    }
 }

@@ -13,7 +13,7 @@
 use super::EvalError;
 pub use super::as_of::AsOf;
 use super::as_of::{Dating, dating, own_date, statement_date};
-use super::plausible::PaymentPrints;
+use super::prints::PaymentPrints;
 use super::seqs::SeqSet;
 use super::words::describe;
 use crate::ledger::Recorded;

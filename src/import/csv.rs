@@ -7,7 +7,8 @@
 
 use super::decode::normalise_line_ends;
 use super::error::{ImportError, Location, Place};
-use super::table::{Cell, RawRow, TableOptions, read_rows};
+use super::rows::{Cell, RawRow};
+use super::table::{TableOptions, read_rows};
 use super::{Batch, TableImport};
 use crate::progress::{Progress, Silent};
 use std::path::Path;

@@ -21,6 +21,7 @@ pub mod form;
 mod header;
 mod report;
 mod row;
+mod rows;
 mod table;
 mod value;
 mod workbook;

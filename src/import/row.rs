@@ -7,7 +7,7 @@
 use super::error::RowError;
 use super::header::{ColumnMap, Field, Header};
 use super::report::TableReport;
-use super::table::RawRow;
+use super::rows::RawRow;
 use super::value::{self, Unit, compact, yuan_text};
 use crate::model::{BudgetEvent, BudgetKind, BudgetLine, ExpenseType, FundSource};
 

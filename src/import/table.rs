@@ -10,8 +10,9 @@ use super::error::{ImportError, Place, RowError};
 use super::header::{ColumnMap, Field, Header, read_header};
 use super::report::TableReport;
 use super::row::{RowReader, Sums, check_total, total_word};
+use super::rows::RawRow;
 use super::{Batch, TableImport};
-use crate::model::{BizDate, BudgetKind, Event, Role};
+use crate::model::{BudgetKind, Event, Role};
 use crate::progress::{EVERY, Progress};
 use std::path::Path;
 
@@ -45,54 +46,6 @@ impl Default for TableOptions {
             year: None,
             max_errors: MAX_ROW_ERRORS,
         }
-    }
-}
-
-/// One cell as read: its text, and for workbook cells whether it was a number or a date.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Cell {
-    /// The text (for a number cell, its shortest exact decimal form).
-    pub text: String,
-    /// The date of a date cell.
-    pub date: Option<BizDate>,
-}
-
-impl Cell {
-    /// A text cell.
-    #[must_use]
-    pub fn text(text: String) -> Cell {
-        Cell { text, date: None }
-    }
-}
-
-/// One row with the place of its first cell.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RawRow {
-    /// The place of the row's first cell (index 0).
-    pub at: Place,
-    /// The cells, from the first column.
-    pub cells: Vec<Cell>,
-}
-
-impl RawRow {
-    /// The place of the cell at `index`.
-    #[must_use]
-    pub fn place(&self, index: usize) -> Place {
-        let first = match &self.at {
-            Place::Line(l) => l.col,
-            Place::Cell { col, .. } => *col,
-        };
-        self.at.with_col(first + index)
-    }
-
-    pub(super) fn get(&self, index: Option<usize>) -> &str {
-        index
-            .and_then(|i| self.cells.get(i))
-            .map_or("", |c| c.text.trim())
-    }
-
-    fn is_blank(&self) -> bool {
-        self.cells.iter().all(|c| c.text.trim().is_empty())
     }
 }
 

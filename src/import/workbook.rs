@@ -7,7 +7,7 @@
 
 use super::ImportError;
 use super::error::Place;
-use super::table::{Cell, RawRow};
+use super::rows::{Cell, RawRow};
 use crate::model::BizDate;
 use calamine::{Data, Reader};
 use std::io::Cursor;

@@ -7,6 +7,7 @@ mod auth;
 mod checkpoint;
 mod cosig;
 mod derived;
+mod derived_row;
 mod encode;
 mod entry;
 mod error;
@@ -37,7 +38,7 @@ pub use checkpoint::{
 pub use cosig::{
     COSIGNATURE_TYPE, VkeyError, WitnessKey, cosignature_key_hash, cosignature_message,
 };
-pub use derived::{
+pub use derived_row::{
     DERIVED_DIGEST_CONTEXT, DERIVED_FRONTIER_CONTEXT, DERIVED_KEYS_CONTEXT, DERIVED_VERSION,
     DerivedRow, frontier_digest,
 };

@@ -6,7 +6,7 @@
 //! (src/ledger/read.rs), or judge the history (src/ledger/verify.rs).
 
 use super::auth::{Authority, KeyRecord};
-use super::derived::write_row;
+use super::derived_row::{DERIVED, DERIVED_ROW, DerivedRow, frontier_digest, keys_digest};
 use super::encode::{BatchInput, Encoded, EncodedChunk, PARALLEL_FROM};
 use super::entry::{Entry, EntryHash, FORMAT_VERSION};
 use super::error::LedgerError;
@@ -559,4 +559,37 @@ pub(crate) fn decode_records(
         out.push(rec);
     }
     Ok(out)
+}
+
+/// Writes the row for the state after a batch, or removes it (`body` none), in `txn`.
+pub(super) fn write_row(
+    ledger: &Ledger,
+    txn: &redb::WriteTransaction,
+    after: Option<(u64, EntryHash, &[u8], &[u8])>,
+) -> Result<(), LedgerError> {
+    let se = |e: &dyn std::fmt::Display| storage_err(&ledger.path, e);
+    let mut table = txn.open_table(DERIVED).map_err(|e| se(&e))?;
+    let Some((size, head, frontier_bytes, body)) = after else {
+        table.remove(DERIVED_ROW).map_err(|e| se(&e))?;
+        return Ok(());
+    };
+    let keys_table = txn.open_table(KEYS).map_err(|e| se(&e))?;
+    let keys = keys_digest(
+        keys_table
+            .iter()
+            .map_err(|e| se(&e))?
+            .map(|r| r.map(|(k, v)| (k.value().to_vec(), v.value().to_vec()))),
+    )
+    .map_err(|e| se(&e))?;
+    let row = DerivedRow {
+        size,
+        head,
+        frontier: frontier_digest(frontier_bytes),
+        keys,
+        body: body.to_vec(),
+    };
+    table
+        .insert(DERIVED_ROW, row.to_bytes().as_slice())
+        .map_err(|e| se(&e))?;
+    Ok(())
 }

@@ -8,7 +8,7 @@
 
 use super::auth::Authority;
 use super::checkpoint::{Checkpoint, SignedCheckpoint, key_hash};
-use super::derived::{DERIVED, DERIVED_ROW};
+use super::derived_row::{DERIVED, DERIVED_ROW};
 use super::failure::{Failure, FailureKind, Verified};
 use super::store::{BATCHES, CHECKPOINTS, ENTRIES, HASHES, KEYS, MERKLE, META};
 use super::upgrade_state::{CHECKPOINTS_V1, UPGRADE_ROW};

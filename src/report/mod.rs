@@ -20,6 +20,7 @@ mod total;
 mod trace;
 mod width;
 mod xlsx;
+mod xlsx_cells;
 mod xlsx_sheets;
 
 pub use budget::BudgetRow;

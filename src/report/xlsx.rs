@@ -10,115 +10,22 @@
 //! amounts as numbers (Excel holds them as binary doubles; the shortest decimal of each is the
 //! model's figure), targets, actuals and rates as the text the report shows.
 
-use super::cite::{CiteGroup, CiteItem, EntryDetail};
+use super::cite::CiteItem;
 use super::lang::{Lang, cst, kind_words};
 use super::model::{NodeRow, ReportModel};
+use super::xlsx_cells::{CELL_CITES, Formats, cite_text, detail, figure, group_words};
 use super::xlsx_sheets::{evidence_sheet, findings_sheets, ledger_sheet};
 use crate::import::form::{
     BUDGET_HEADERS, FORM_SHEET, LEVEL_HEADERS, REASON_HEADER, SCORE_HEADER, SIGN_BLOCK,
     TARGET_HEADER, TOTAL_LABEL, WEIGHT_HEADER,
 };
-use rust_xlsxwriter::{
-    DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Note, Workbook, Worksheet,
-    XlsxError,
-};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Note, Workbook, Worksheet, XlsxError};
 
 /// Why the workbook could not be written (a limit of the format, e.g. a text over 32767
 /// characters in one cell).
 #[derive(Debug, thiserror::Error)]
 #[error("writing the XLSX report: {0}")]
 pub struct XlsxReportError(#[from] XlsxError);
-
-/// The cell formats of the workbook.
-pub(super) struct Formats {
-    pub title: Format,
-    pub head: Format,
-    pub text: Format,
-    pub wrap: Format,
-    pub bold: Format,
-    pub num: Format,
-    pub mono: Format,
-    pub marker: Format,
-    pub line: Format,
-}
-
-impl Formats {
-    fn new() -> Formats {
-        let cell = Format::new()
-            .set_border(FormatBorder::Thin)
-            .set_font_name("Noto Sans CJK SC")
-            .set_font_size(10);
-        Formats {
-            title: Format::new()
-                .set_bold()
-                .set_font_size(16)
-                .set_align(FormatAlign::Center),
-            head: cell
-                .clone()
-                .set_bold()
-                .set_background_color(0x00EE_EEEE)
-                .set_align(FormatAlign::Center)
-                .set_text_wrap(),
-            text: cell.clone(),
-            wrap: cell.clone().set_text_wrap(),
-            bold: cell.clone().set_bold(),
-            num: cell.clone().set_num_format("0.00"),
-            mono: cell
-                .clone()
-                .set_font_name("Noto Sans Mono")
-                .set_font_size(8)
-                .set_text_wrap(),
-            marker: Format::new()
-                .set_bold()
-                .set_font_size(14)
-                .set_font_color(0x00BB_0000)
-                .set_border(FormatBorder::Thick),
-            line: Format::new().set_border_bottom(FormatBorder::Thin),
-        }
-    }
-}
-
-/// A decimal figure (`"99.96"`) as the number Excel stores, or `None` when it is not one.
-pub(super) fn number(s: &str) -> Option<f64> {
-    s.parse::<rust_decimal::Decimal>().ok()?;
-    s.parse::<f64>().ok()
-}
-
-/// Writes `s` as a number when it is one, else as text.
-pub(super) fn figure(
-    ws: &mut Worksheet,
-    row: u32,
-    col: u16,
-    s: &str,
-    f: &Formats,
-) -> Result<(), XlsxError> {
-    match number(s) {
-        Some(v) => ws.write_number_with_format(row, col, v, &f.num)?,
-        None => ws.write_string_with_format(row, col, s, &f.text)?,
-    };
-    Ok(())
-}
-
-/// At most this many citations are written in one cell or note (a cell holds 32767
-/// characters); the rest are counted, and every cited entry has its row in 引用条目.
-const CELL_CITES: usize = 200;
-
-/// Citations as one line of text: `#6·5fc760 #25·4bea82`, groups as their range.
-pub(super) fn cite_text(c: &[CiteItem]) -> String {
-    let mut s = c
-        .iter()
-        .take(CELL_CITES)
-        .map(|i| match i {
-            CiteItem::Entry(c) => c.to_string(),
-            CiteItem::Group(g) => g.range(),
-        })
-        .collect::<Vec<_>>()
-        .join(" ");
-    if c.len() > CELL_CITES {
-        s.push_str(&format!(" … (+{})", c.len() - CELL_CITES));
-    }
-    s
-}
 
 /// The note on a figure: each cited entry with its kind, author, time and summary.
 fn cite_note(c: &[CiteItem], m: &ReportModel) -> Option<Note> {
@@ -160,17 +67,6 @@ fn cite_note(c: &[CiteItem], m: &ReportModel) -> Option<Note> {
             .set_width(420)
             .set_height(height),
     )
-}
-
-pub(super) fn group_words(g: &CiteGroup, l: Lang) -> String {
-    g.words(l)
-}
-
-pub(super) fn detail(evidence: &[EntryDetail], seq: u64) -> Option<&EntryDetail> {
-    evidence
-        .binary_search_by_key(&seq, |e| e.seq)
-        .ok()
-        .and_then(|i| evidence.get(i))
 }
 
 /// Writes a figure and, when it cites entries, its note.
@@ -464,6 +360,7 @@ fn node_row(
 
 #[cfg(test)]
 mod tests {
+    use super::super::xlsx_cells::number;
     use super::*;
     use crate::report::Cite;
 

@@ -6,7 +6,7 @@
 
 use super::lang::{cst, kind_words, six};
 use super::model::ReportModel;
-use super::xlsx::{Formats, cite_text, figure, group_words};
+use super::xlsx_cells::{Formats, cite_text, figure, group_words};
 use rust_xlsxwriter::{Workbook, Worksheet, XlsxError};
 
 fn heads(ws: &mut Worksheet, r: u32, hs: &[&str], f: &Formats) -> Result<(), XlsxError> {

@@ -5,7 +5,7 @@
 //! Owns: these pure functions and their parameter types. Must not: read recorded data; the
 //! raw score they return is capped and floored by [`super::clamp`] afterwards.
 
-use super::method::{MethodError, Partial, Tier, tiers_points};
+use super::basics::{MethodError, Partial, Tier, tiers_points};
 use rust_decimal::Decimal;
 use serde::Serialize;
 

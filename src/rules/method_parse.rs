@@ -4,8 +4,9 @@
 //! Owns: method parameter validation. Must not: score (method.rs and bands.rs do).
 
 use super::bands::{Level, LevelGives, Side};
+use super::basics::{Partial, Tier};
 use super::error::{RulesError, pos_of};
-use super::method::{ChecklistItem, METHOD_NAMES, Method, Partial, Tier};
+use super::method::{ChecklistItem, METHOD_NAMES, Method};
 use super::raw::{Ctx, RawNode, RawNum, RawTier};
 use rust_decimal::Decimal;
 use toml::Spanned;

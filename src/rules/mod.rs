@@ -9,6 +9,7 @@
 //! `eval`).
 
 mod bands;
+mod basics;
 mod checks;
 mod error;
 mod expr;
@@ -21,12 +22,13 @@ mod reference;
 mod rounding;
 
 pub use bands::{Level, LevelGives, Side, beyond_limit, deviation, deviation_of, level_score};
+pub use basics::{MethodError, Partial, Tier, tiers_points};
 pub use error::RulesError;
 pub use expr::{EvalFail, Expr, Func, Op};
 pub use extras::{Extra, ExtraKind, Form};
 pub use method::{
-    ChecklistItem, Method, MethodError, Partial, Tier, clamp, linear_penalty, qualitative,
-    ratio_higher, ratio_lower, step_deduction, tiers_points, zero_tolerance,
+    ChecklistItem, Method, clamp, linear_penalty, qualitative, ratio_higher, ratio_lower,
+    step_deduction, zero_tolerance,
 };
 pub use reference::{BudgetMetric, Reference};
 pub use rounding::{Rounding, RoundingMode, RoundingWhen, round_half_up};
