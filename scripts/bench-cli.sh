@@ -37,21 +37,24 @@ RAW=${RAW:-$PWD/target/release/examples/raw_scan}
 export JIXIAO_TIME=2023-03-01T10:00:00Z
 
 # median/min/max of the numbers on stdin
-stats() { sort -g | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.2f [%.2f–%.2f]", m, a[1], a[NR]}'; }
+stats() { sort -g | awk -v p="${1:-2}" '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.*f [%.*f–%.*f]", p, m, p, a[1], p, a[NR]}'; }
 
 run() { # name, command...
     local name=$1; shift
     local t=() m=()
     for _ in $(seq "$RUNS"); do
+        local t0; t0=$(date +%s%N)
         /usr/bin/time -f "%e %M" -o "$WORK/time" "$@" >/dev/null 2>"$WORK/err" || {
             # verify and report exit 1 on unacknowledged findings; anything else is a failure
             rc=$?; [ $rc -eq 1 ] || { echo "$name failed ($rc):" >&2; cat "$WORK/err" >&2; exit 1; }
         }
-        read -r secs kb < <(tail -1 "$WORK/time")
-        t+=("$secs"); m+=("$(awk -v k="$kb" 'BEGIN{printf "%.1f", k/1024}')")
+        local t1; t1=$(date +%s%N)
+        read -r _ kb < <(tail -1 "$WORK/time")
+        # wall time to the millisecond (GNU time's %e has two decimals)
+        t+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", (b - a) / 1e9}')"); m+=("$(awk -v k="$kb" 'BEGIN{printf "%.1f", k/1024}')")
     done
     printf "  %-8s time %s s   peak %s MB\n" "$name" \
-        "$(printf '%s\n' "${t[@]}" | stats)" "$(printf '%s\n' "${m[@]}" | stats)"
+        "$(printf '%s\n' "${t[@]}" | stats 3)" "$(printf '%s\n' "${m[@]}" | stats)"
     printf '%s\n' "${t[@]}" | sort -g | awk '{a[NR]=$1} END {print a[(NR+1)/2]}' >"$WORK/median.$name"
 }
 
