@@ -10,6 +10,7 @@ pub mod cli;
 pub mod eval;
 pub mod export;
 pub mod import;
+pub mod json_compare;
 pub mod ledger;
 pub mod limits;
 pub mod listing;

@@ -9,6 +9,7 @@ mod bundle;
 mod changes;
 mod cite;
 mod diff;
+mod figures;
 mod html;
 mod lang;
 mod markdown;

@@ -2,15 +2,16 @@
 //! adjustments, the ledger binding and the details of every cited entry, built from a
 //! [`Checked`] and the open ledger.
 //!
-//! Owns: what a report says and which entries every figure cites, and the node wording that
-//! `trace` and `diff` share. Must not: format for a particular output (renderers do), compute
+//! Owns: what a report says and which entries every figure cites (the node wording that
+//! `trace` and `diff` share is figures.rs). Must not: format for a particular output (renderers do), compute
 //! scores (the evaluator does), write files, or import `trace` or `diff` (they import it).
 
 use super::budget::{BudgetRow, budget_rows};
 use super::cite::{Citations, Cite, CiteGroup, CiteItem, Entries, EntryDetail};
+pub(super) use super::figures::{actual_text, indicator_of, node_name, own_seqs, target_text};
 use super::lang::{AsOfText, Lang, two};
 use crate::check::Checked;
-use crate::eval::{AsOf, NodeScore, Scorecard, SeqSet, State};
+use crate::eval::{AsOf, Scorecard, SeqSet, State};
 use crate::ledger::Ledger;
 use crate::model::Seq;
 use rust_decimal::Decimal;
@@ -308,93 +309,6 @@ fn binding_of(ledger: &Ledger, checked: &Checked) -> Binding {
             }
         }
     }
-}
-
-pub(super) fn node_name(n: &NodeScore, lang: Lang) -> String {
-    match lang {
-        Lang::Zh => n.name.clone(),
-        Lang::En if n.en.is_empty() => n.name.clone(),
-        Lang::En => n.en.clone(),
-    }
-}
-
-/// The seqs of a node not behind any of its children.
-pub(super) fn own_seqs(card: &Scorecard, n: &NodeScore) -> SeqSet {
-    let mut s = n.seqs.clone();
-    for c in &n.children {
-        if let Some(child) = card.node(c) {
-            for q in child.seqs.iter() {
-                s.remove(q);
-            }
-        }
-    }
-    s
-}
-
-fn indicator_of(n: &NodeScore) -> Option<&str> {
-    n.input
-        .as_deref()
-        .and_then(|i| i.strip_prefix("indicator."))
-}
-
-/// The target shown for a leaf: the one it was scored against, else the recorded target of
-/// its indicator (qualitative items are judged against it), with that entry's seq.
-pub(super) fn target_text(n: &NodeScore, state: &State) -> (Option<String>, Option<Seq>) {
-    if let Some(t) = &n.target {
-        let (value, unit) = if is_ratio(n) && t.unit.is_none() {
-            (t.value * Decimal::ONE_HUNDRED, "%")
-        } else {
-            (t.value, t.unit.as_deref().unwrap_or(""))
-        };
-        let text = format!(
-            "{}{}{unit}",
-            t.direction.as_deref().unwrap_or(""),
-            value.normalize(),
-        );
-        return (Some(text), t.seq);
-    }
-    match indicator_of(n)
-        .and_then(|i| state.targets.get(i))
-        .and_then(|h| h.latest())
-    {
-        Some(v) => {
-            let t = &v.value;
-            let value = t.adjusted.unwrap_or(t.year_start);
-            (
-                Some(format!(
-                    "{}{}{}",
-                    t.direction.symbol(),
-                    value.value().normalize(),
-                    t.unit
-                )),
-                Some(v.seq),
-            )
-        }
-        None => (None, None),
-    }
-}
-
-/// The leaf's input is a budget ratio (a fraction, shown as a percentage).
-fn is_ratio(n: &NodeScore) -> bool {
-    n.input.as_deref().is_some_and(|i| i.starts_with("budget."))
-        && n.input_definition
-            .as_deref()
-            .is_some_and(|d| d.contains(" / "))
-}
-
-/// The actual value with its unit; budget ratios (fractions) as percentages.
-pub(super) fn actual_text(n: &NodeScore, state: &State) -> Option<String> {
-    let a = n.actual?;
-    if is_ratio(n) {
-        return Some(format!("{}%", (a * Decimal::ONE_HUNDRED).normalize()));
-    }
-    let unit = indicator_of(n)
-        .and_then(|i| state.targets.get(i))
-        .and_then(|h| h.latest())
-        .map(|t| t.value.unit.clone())
-        .or_else(|| n.target.as_ref().and_then(|t| t.unit.clone()))
-        .unwrap_or_default();
-    Some(format!("{}{unit}", a.normalize()))
 }
 
 fn node_rows(card: &Scorecard, state: &State, lang: Lang, e: &mut Entries) -> Vec<NodeRow> {
