@@ -167,3 +167,21 @@ fn vkeys_are_parsed_strictly() {
         assert!(WitnessKey::parse(&bad).is_err(), "{bad}");
     }
 }
+
+#[test]
+fn one_witness_under_two_names_counts_once() {
+    // The cosigned message does not include the name, so anyone can copy a witness's
+    // cosignature under a second name (recomputing the key hash needs no secret). Trusting the
+    // same key under both names must still count it once.
+    let w1 = witness(11);
+    let cp = cosigned(&[
+        ("w1.example", &w1, 1_700_000_000),
+        ("alias.example", &w1, 1_700_000_000),
+    ]);
+    let ws = [wk("w1.example", &w1), wk("alias.example", &w1)];
+    assert_eq!(cp.verify_quorum(&trusted(), &ws, 2).unwrap().len(), 2);
+    assert!(matches!(
+        cp.verify_quorum(&trusted(), &ws, 3),
+        Err(CheckpointError::TooFewSignatures { found: 2, .. })
+    ));
+}
