@@ -285,3 +285,86 @@ fn check_proof_passes_honest_bounded_and_full_reports_and_refuses_forged_groups(
     );
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// Grouping that takes the replay's plain payment sums whole (`Entries::knowing`) cites
+/// exactly what grouping entry by entry cites: the same singles and the same groups (range,
+/// count, Σ), for a figure of all payments, of half the year, and of days a correction
+/// touched (a retraction and a changed amount).
+#[test]
+fn grouping_from_the_replays_sums_equals_grouping_entry_by_entry() {
+    use jixiao::eval::SeqSet;
+    use jixiao::model::{Correction, Role};
+    use jixiao::report::Entries;
+    let dir = tempfile::tempdir().unwrap();
+    let path = ledger(dir.path(), 3000);
+    let keys = SeedKeys::fixed();
+    let l = Ledger::open(&path).unwrap();
+    let first_payment = l.head().unwrap().size - 2999;
+    let changed = |seq: u64| {
+        let Some(r) = l.entry(seq).unwrap() else {
+            panic!("no entry {seq}")
+        };
+        let Event::Budget(mut b) = r.entry.event else {
+            panic!("not a payment")
+        };
+        b.amount = Money::from_fen(b.amount.fen() + 77);
+        Event::Budget(b)
+    };
+    let fixes = vec![
+        Event::Correction(Correction {
+            supersedes: first_payment + 10,
+            reason: "重复录入".into(),
+            replacement: None,
+            retracted_kind_role: Role::Recorder,
+        }),
+        Event::Correction(Correction {
+            supersedes: first_payment + 20,
+            reason: "金额有误".into(),
+            replacement: Some(Box::new(changed(first_payment + 20))),
+            retracted_kind_role: Role::Recorder,
+        }),
+    ];
+    l.append(&keys.recorder.signing, fixes, 1_677_000_100)
+        .unwrap();
+    drop(l);
+    let l = Ledger::open_read(&path).unwrap();
+    let size = l.head().unwrap().size;
+    let checked = check_open(&l, AsOf::Latest, &[size]).unwrap();
+    let state = checked.state.as_ref().unwrap();
+    let days: Vec<_> = state
+        .budget
+        .values()
+        .flat_map(|t| t.payments.iter())
+        .collect();
+    let all = SeqSet::union_of(days.iter().map(|(_, s)| &s.seqs));
+    let half = SeqSet::union_of(
+        days.iter()
+            .filter(|(d, _)| d.0.month() as u8 <= 6)
+            .map(|(_, s)| &s.seqs),
+    );
+    // The days the corrections touched, and the second half of the year.
+    let touched = SeqSet::union_of(
+        days.iter()
+            .filter(|(d, s)| {
+                s.seqs.contains(size - 1) || s.seqs.contains(size) || d.0.month() as u8 > 6
+            })
+            .map(|(_, s)| &s.seqs),
+    );
+    let mut with_rules = all.clone();
+    with_rules.extend(&SeqSet::of(1..=40));
+    assert!(touched.contains(size) && touched.contains(size - 1));
+    for (name, set) in [
+        ("all", &all),
+        ("half", &half),
+        ("touched", &touched),
+        ("all and the seed's first entries", &with_rules),
+    ] {
+        let slow = Entries::new(&l).citing(Citations::Bounded).split(set);
+        let fast = Entries::new(&l)
+            .citing(Citations::Bounded)
+            .knowing(state)
+            .split(set);
+        assert_eq!(slow, fast, "{name}");
+        assert!(!fast.1.is_empty(), "{name}: grouped");
+    }
+}

@@ -355,8 +355,9 @@ pub(super) fn score_cmd(a: &ScoreArgs, json: bool) -> Result<(), CliError> {
     Ok(())
 }
 
-/// The findings part of `verify`: text lines and JSON, and whether it is clean.
-pub fn findings_report(c: &Checked) -> (String, serde_json::Value, bool) {
+/// The findings part of `verify`: text lines and (with `json`; null otherwise: on a large
+/// ledger the seqs a warning cites make it tens of megabytes) JSON, and whether it is clean.
+pub fn findings_report(c: &Checked, json: bool) -> (String, serde_json::Value, bool) {
     match (&c.state, &c.scorecard) {
         (Err(e), _) => (
             text("verify.recompute_failed_replay", &[("error", e)]) + "\n",
@@ -396,6 +397,9 @@ pub fn findings_report(c: &Checked) -> (String, serde_json::Value, bool) {
             out.push_str(&rule_set_changes_text(&card.rule_set_changes, authority));
             out.push_str(&findings_text(&card.findings));
             out.push_str(&crate::report::warnings_text(&card.warnings));
+            if !json {
+                return (out, serde_json::Value::Null, open == 0);
+            }
             let v = json!({
                 "ok": open == 0,
                 "total": format!("{:.2}", card.total),

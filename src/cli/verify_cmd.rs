@@ -76,7 +76,7 @@ pub(super) fn verify(a: &VerifyArgs, json: bool) -> Result<(), CliError> {
         Err(_) => None,
     };
     let (findings_text, findings_json, findings_ok) = if integrity_ok {
-        super::eval_cmds::findings_report(&checked)
+        super::eval_cmds::findings_report(&checked, json)
     } else {
         (String::new(), json!(null), false)
     };

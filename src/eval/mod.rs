@@ -14,6 +14,7 @@ mod error;
 mod extras;
 mod faults;
 mod orphans;
+mod payments;
 mod plausible;
 mod prints;
 mod replay;
@@ -36,6 +37,7 @@ pub use changes::score;
 pub use claims::check_claims;
 pub use error::EvalError;
 pub use orphans::orphan_id;
+pub use payments::PaymentDay;
 pub use plausible::{Warning, WarningKind, warnings};
 pub use replay::{
     AdoptedRules, AsOf, CorrectionRecord, History, LineTotals, Lookup, Replay, State, Sum,

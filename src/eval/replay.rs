@@ -512,10 +512,8 @@ impl<'a> Replay<'a> {
             }
             ev if in_view(ev) => {
                 st.put(seq, ev, Vec::new())?;
-                if let Event::Budget(b) = ev
-                    && let Some(first) = self.prints.seen(seq, b)
-                {
-                    st.duplicate_payments.push((first, seq));
+                if let Event::Budget(b) = ev {
+                    self.prints.note(seq, b);
                 }
                 Ok(None)
             }
@@ -537,7 +535,10 @@ impl<'a> Replay<'a> {
     /// The replayed state.
     #[must_use]
     pub fn finish(self) -> State {
-        self.state
+        let mut state = self.state;
+        // A resumed replay's repeats come after those of the state it resumed.
+        state.duplicate_payments.extend(self.prints.repeats());
+        state
     }
 }
 

@@ -136,6 +136,18 @@ impl SeqSet {
         self.set.optimize();
     }
 
+    /// Is every seq of the set in `other`? Linear in the chunks of the two sets.
+    #[must_use]
+    pub fn is_subset(&self, other: &SeqSet) -> bool {
+        self.set.is_subset(&other.set)
+    }
+
+    /// Do the two sets have no seq in common?
+    #[must_use]
+    pub fn is_disjoint(&self, other: &SeqSet) -> bool {
+        self.set.is_disjoint(&other.set)
+    }
+
     /// Is `s` in the set?
     #[must_use]
     pub fn contains(&self, s: Seq) -> bool {

@@ -65,7 +65,7 @@ pub use proof_file::{
 };
 pub use restore::{RestoredLedger, StoredLedger, restore};
 pub use store::{
-    Appended, BATCH_SIGNATURE_CONTEXT, BatchRecord, Head, Ledger, MAGIC, batch_message,
+    Appended, BATCH_SIGNATURE_CONTEXT, BatchRecord, Head, Ledger, MAGIC, MAX_BATCH, batch_message,
 };
 pub use upgrade::{Upgraded, upgrade};
 pub use upgrade_state::{UPGRADE_ROW, UpgradeRecord};

@@ -8,6 +8,10 @@
 use super::auth::{Authority, KeyRecord};
 use super::derived_row::{DERIVED, DERIVED_ROW, DerivedRow, frontier_digest, keys_digest};
 use super::encode::{BatchInput, Encoded, EncodedChunk, PARALLEL_FROM};
+
+/// The most entries one signed batch holds (docs/FORMAT.md §5): a larger append is stored as
+/// several batches in one transaction. 2^16 entries keep a batch's `hashes` row at 2 MiB.
+pub const MAX_BATCH: usize = 1 << 16;
 use super::entry::{Entry, EntryHash, FORMAT_VERSION};
 use super::error::LedgerError;
 use super::error::{guarded, storage_err};
@@ -422,21 +426,35 @@ impl Ledger {
             head: prev,
         } = encoded?;
         let last = first + count - 1;
-        let message = batch_message(&self.ledger_id, first, last, &prev);
-        let signature = signer.sign(&message).to_bytes();
+        if block.len() as u64 != count * 32 {
+            return Err(se(&"hash block does not match the batch"));
+        }
         {
+            // A large append is stored as consecutive batches of at most `MAX_BATCH` entries,
+            // each signed over its own last entry's hash (docs/FORMAT.md §5), so that no
+            // `hashes` row is larger than 2 MiB and `verify` reads one at a time.
             let mut batches = txn.open_table(BATCHES).map_err(|e| se(&e))?;
-            let rec = BatchRecord {
-                first,
-                last,
-                author,
-                signature,
-            };
-            batches
-                .insert(last, rec.to_bytes().as_slice())
-                .map_err(|e| se(&e))?;
             let mut hashes = txn.open_table(HASHES).map_err(|e| se(&e))?;
-            hashes.insert(last, block.as_slice()).map_err(|e| se(&e))?;
+            for (i, part) in block.chunks(MAX_BATCH * 32).enumerate() {
+                let part_first = first + (i * MAX_BATCH) as u64;
+                let part_last = part_first + (part.len() / 32) as u64 - 1;
+                let part_head = part
+                    .get(part.len() - 32..)
+                    .and_then(|h| <[u8; 32]>::try_from(h).ok())
+                    .map(EntryHash)
+                    .ok_or_else(|| se(&"hash block shorter than the batch"))?;
+                let message = batch_message(&self.ledger_id, part_first, part_last, &part_head);
+                let rec = BatchRecord {
+                    first: part_first,
+                    last: part_last,
+                    author,
+                    signature: signer.sign(&message).to_bytes(),
+                };
+                batches
+                    .insert(part_last, rec.to_bytes().as_slice())
+                    .map_err(|e| se(&e))?;
+                hashes.insert(part_last, part).map_err(|e| se(&e))?;
+            }
             let mut merkle = txn.open_table(MERKLE).map_err(|e| se(&e))?;
             if is_genesis || authority != keys_before {
                 write_authority(&self.path, &txn, &authority)?;

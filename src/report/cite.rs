@@ -9,10 +9,11 @@
 //! which entries stay cited one by one. Must not: decide which entries a figure cites (the
 //! report model does), format for an output, or write anything.
 
-use super::lang::{Lang, two};
+use super::grouping::{GroupKey, PaidLine};
+use super::lang::Lang;
 use crate::eval::SeqSet;
 use crate::ledger::Ledger;
-use crate::model::{BudgetKind, BudgetLine, Event, Money, Seq};
+use crate::model::{BudgetKind, Event, Money, Seq};
 use serde::{Serialize, Serializer};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -73,13 +74,14 @@ pub fn format_time(t: i64) -> String {
 
 /// Reads entry details from the ledger, caching them.
 pub struct Entries<'a> {
-    ledger: &'a Ledger,
+    pub(super) ledger: &'a Ledger,
     names: BTreeMap<crate::model::KeyId, String>,
     cache: BTreeMap<Seq, EntryDetail>,
-    citations: Citations,
-    classes: BTreeMap<Seq, (usize, Option<Money>)>,
-    keys: Vec<GroupKey>,
-    groups: BTreeSet<CiteGroup>,
+    pub(super) citations: Citations,
+    pub(super) classes: BTreeMap<Seq, (usize, Option<Money>)>,
+    pub(super) keys: Vec<GroupKey>,
+    pub(super) groups: BTreeSet<CiteGroup>,
+    pub(super) paid: Vec<PaidLine>,
 }
 
 impl<'a> Entries<'a> {
@@ -102,6 +104,7 @@ impl<'a> Entries<'a> {
             classes: BTreeMap::new(),
             keys: Vec::new(),
             groups: BTreeSet::new(),
+            paid: Vec::new(),
         }
     }
 
@@ -329,164 +332,6 @@ impl Serialize for CiteItem {
             CiteItem::Entry(c) => c.serialize(s),
             CiteItem::Group(g) => Wrapped { group: g.as_ref() }.serialize(s),
         }
-    }
-}
-
-/// What grouping needs of one entry: its group key and amount.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(super) struct GroupKey {
-    kind: &'static str,
-    budget_kind: Option<BudgetKind>,
-    line: Option<BudgetLine>,
-}
-
-#[derive(Default)]
-struct Acc {
-    from: Seq,
-    to: Seq,
-    count: u64,
-    sum: Option<Money>,
-    first: Vec<Seq>,
-    all: Vec<Seq>,
-    overflow: bool,
-}
-
-impl Entries<'_> {
-    /// The class of the entry at `seq` (key index, amount of a budget event), cached.
-    fn class(&mut self, seq: Seq) -> (usize, Option<Money>) {
-        if let Some(c) = self.classes.get(&seq) {
-            return *c;
-        }
-        let key = match self.ledger.entry(seq) {
-            Ok(Some(r)) => {
-                let ev = &r.entry.event;
-                let amount = match ev {
-                    Event::Budget(b) => Some(b.amount),
-                    _ => None,
-                };
-                let target = match ev {
-                    Event::Correction(c) if c.replacement.is_none() => self
-                        .ledger
-                        .entry(c.supersedes)
-                        .ok()
-                        .flatten()
-                        .map(|r| r.entry.event),
-                    _ => None,
-                };
-                let budget = |e: &Event| match e {
-                    Event::Budget(b) => Some((b.kind, b.line.clone())),
-                    Event::Correction(c) => c.replacement.as_deref().and_then(|r| match r {
-                        Event::Budget(b) => Some((b.kind, b.line.clone())),
-                        _ => None,
-                    }),
-                    _ => None,
-                };
-                let (budget_kind, line) = budget(ev)
-                    .or_else(|| target.as_ref().and_then(budget))
-                    .map_or((None, None), |(k, l)| (Some(k), Some(l)));
-                (
-                    GroupKey {
-                        kind: ev.kind().name(),
-                        budget_kind,
-                        line,
-                    },
-                    amount,
-                )
-            }
-            _ => (
-                GroupKey {
-                    kind: "unreadable",
-                    budget_kind: None,
-                    line: None,
-                },
-                None,
-            ),
-        };
-        let idx = match self.keys.iter().position(|k| *k == key.0) {
-            Some(i) => i,
-            None => {
-                self.keys.push(key.0);
-                self.keys.len() - 1
-            }
-        };
-        self.classes.insert(seq, (idx, key.1));
-        (idx, key.1)
-    }
-
-    /// The citations of `seqs` under the report's [`Citations`]: every entry, or, for more
-    /// than [`CITE_LIMIT`] in bounded mode, one group per kind and budget line with the
-    /// entries of groups smaller than [`GROUP_MIN`] cited one by one; ascending by first seq.
-    pub fn cite_set(&mut self, seqs: &SeqSet) -> Vec<CiteItem> {
-        let (single, groups) = self.split(seqs);
-        let mut out: Vec<CiteItem> = single
-            .into_iter()
-            .map(|q| CiteItem::Entry(self.cite(q)))
-            .chain(groups.into_iter().map(|g| CiteItem::Group(Box::new(g))))
-            .collect();
-        out.sort_by_key(CiteItem::first);
-        out
-    }
-
-    /// The seqs of `seqs` cited one by one and the groups the rest form (see
-    /// [`Entries::cite_set`]); the groups are remembered for the evidence table.
-    pub fn split(&mut self, seqs: &SeqSet) -> (Vec<Seq>, Vec<CiteGroup>) {
-        if self.citations == Citations::All || seqs.len() <= CITE_LIMIT {
-            return (seqs.iter().collect(), Vec::new());
-        }
-        let mut accs: BTreeMap<usize, Acc> = BTreeMap::new();
-        for q in seqs.iter() {
-            let (k, amount) = self.class(q);
-            let a = accs.entry(k).or_insert_with(|| Acc {
-                from: q,
-                ..Acc::default()
-            });
-            a.to = q;
-            a.count += 1;
-            if a.first.len() < GROUP_MIN as usize {
-                a.first.push(q);
-            }
-            if self.keys[k].line.is_none() {
-                a.all.push(q);
-            }
-            if let Some(m) = amount {
-                match a.sum.unwrap_or(Money::ZERO).checked_add(m) {
-                    Some(s) => a.sum = Some(s),
-                    None => a.overflow = true,
-                }
-            }
-        }
-        let mut single = Vec::new();
-        let mut groups = Vec::new();
-        for (k, a) in accs {
-            let key = &self.keys[k];
-            if key.line.is_none() {
-                // Not on a budget line: entries of the rule set's own items (targets, values,
-                // facts, claims), as many as the rule set has, each cited.
-                single.extend(a.all);
-                continue;
-            }
-            if a.count < GROUP_MIN {
-                single.extend(a.first);
-                continue;
-            }
-            let sum = a.sum.filter(|_| !a.overflow && key.kind == "budget");
-            let g = CiteGroup {
-                from: a.from,
-                to: a.to,
-                count: a.count,
-                kind: key.kind.to_string(),
-                budget_kind: key.budget_kind.map(|b| b.name().to_string()),
-                line: key.line.as_ref().map(BudgetLine::path),
-                subject: key.line.as_ref().map(BudgetLine::subject),
-                sum: sum.map(|m| two(m.wan())),
-                sum_exact: sum.map(|m| m.yuan().to_string()),
-            };
-            self.groups.insert(g.clone());
-            groups.push(g);
-        }
-        single.sort_unstable();
-        groups.sort();
-        (single, groups)
     }
 }
 

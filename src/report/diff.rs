@@ -68,7 +68,10 @@ impl DiffModel {
         let (cb, sb) = scored(b)?;
         let lo = sa.last_seq.unwrap_or(0);
         let hi = sb.last_seq.unwrap_or(0);
-        let mut e = Entries::new(ledger).citing(citations);
+        let mut e = Entries::new(ledger)
+            .citing(citations)
+            .knowing(sb)
+            .knowing(sa);
         let mut changed = Vec::new();
         let mut ids: Vec<&NodeScore> = cb.nodes.iter().collect();
         let in_b: BTreeSet<&str> = cb.nodes.iter().map(|n| n.id.as_str()).collect();

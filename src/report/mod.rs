@@ -10,6 +10,7 @@ mod changes;
 mod cite;
 mod diff;
 mod figures;
+mod grouping;
 mod html;
 mod lang;
 mod markdown;

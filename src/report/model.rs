@@ -443,6 +443,9 @@ impl ReportModel {
         citations: Citations,
     ) -> ReportModel {
         let mut e = Entries::new(ledger).citing(citations);
+        if let Ok(s) = &checked.state {
+            e = e.knowing(s);
+        }
         let integrity = integrity_of(checked);
         let binding = binding_of(ledger, checked);
         let (department, year, as_of, last_seq) = match &checked.state {

@@ -174,7 +174,7 @@ impl TraceModel {
         let n = card.node(node).ok_or_else(|| ReportError::UnknownNode {
             node: node.to_string(),
         })?;
-        let mut e = Entries::new(ledger).citing(citations);
+        let mut e = Entries::new(ledger).citing(citations).knowing(state);
         Ok(TraceModel {
             as_of: state.as_of,
             citations,
