@@ -11,13 +11,13 @@
 //! [`crate::ledger`] authorises (roles and correction targets are checked there).
 
 use crate::check::check_open_with;
-use crate::eval::snapshot::{self, SnapshotError};
+use crate::eval::snapshot::{self, Days, SnapshotError};
 use crate::eval::{
     AsOf, EvalError, LineTotals, Replay, Scorecard, SeqSet, State, Sum, score, validate_new_events,
 };
 use crate::ledger::{
-    Appended, DerivedRow, ENVELOPE_VERSION, Entry, EntryHash, FailureKind, Ledger, LedgerError,
-    Recorded,
+    Appended, DayRows, DerivedRow, ENVELOPE_VERSION, Entry, EntryHash, FailureKind, Ledger,
+    LedgerError, Recorded,
 };
 use crate::model::{Event, KeyId};
 use crate::progress::Progress;
@@ -99,7 +99,7 @@ pub fn append_checked(
         detail,
     };
     let base = match ledger.derived_tail()? {
-        Ok(Some(row)) => continue_from(ledger, &row)?,
+        Ok(Some(row)) => continue_from(ledger, &row, &events)?,
         Ok(None) => check_whole(ledger, progress)?,
         Err(why) => return Err(mismatch(why).into()),
     };
@@ -167,7 +167,17 @@ pub fn append_checked(
         None
     } else {
         Some(match snapshot::encode(&after_state) {
-            Some(body) => ledger.append_deriving(signer, events, recorded_at, size, &body)?,
+            Some(enc) => ledger.append_deriving(
+                signer,
+                events,
+                recorded_at,
+                size,
+                &enc.body,
+                DayRows {
+                    rows: &enc.days,
+                    all: enc.all_days,
+                },
+            )?,
             // A history that does not replay keeps no derived state.
             None => ledger.append(signer, events, recorded_at)?,
         })
@@ -183,8 +193,22 @@ pub fn append_checked(
 }
 
 /// The base of a ledger whose derived-state row matched its tail: the state decoded from it
-/// (its rule sets re-read from their entries, each checked against its batch's hashes).
-fn continue_from(ledger: &Ledger, row: &DerivedRow) -> Result<Base, Refused> {
+/// (its rule sets re-read from their entries, each checked against its batch's hashes), with
+/// the seqs of only the payment days `events` touch read from their day rows.
+fn continue_from(ledger: &Ledger, row: &DerivedRow, events: &[Event]) -> Result<Base, Refused> {
+    let touched = snapshot::days_touched(events);
+    let (want, keys) = match &touched {
+        Some(set) => (
+            Days::Only(set),
+            Some(
+                set.iter()
+                    .map(|(line, date)| snapshot::day_key(line, *date))
+                    .collect::<Vec<_>>(),
+            ),
+        ),
+        None => (Days::All, None),
+    };
+    let rows = ledger.derived_days(keys.as_deref())?;
     let mut damage = None;
     let decoded = snapshot::decode(
         &row.body,
@@ -199,6 +223,8 @@ fn continue_from(ledger: &Ledger, row: &DerivedRow) -> Result<Base, Refused> {
                 None
             }
         },
+        &mut |key| Ok(rows.get(key).cloned()),
+        want,
     );
     let state = match (decoded, damage) {
         (_, Some(why)) | (Err(SnapshotError(why)), None) => {
@@ -365,7 +391,7 @@ pub fn rebuild_derived(ledger: &Ledger, progress: &dyn Progress) -> Result<u64, 
         }
         .into());
     }
-    let (size, body) = match (&checked.state, &checked.faulted) {
+    let (size, enc) = match (&checked.state, &checked.faulted) {
         (Ok(s), _) => (s.last_seq, snapshot::encode(s)),
         (Err(_), Some(s)) => (s.last_seq, None),
         (Err(e), None) => {
@@ -376,6 +402,17 @@ pub fn rebuild_derived(ledger: &Ledger, progress: &dyn Progress) -> Result<u64, 
         }
     };
     let size = size.unwrap_or(0);
-    ledger.replace_derived(size, body.as_deref())?;
+    ledger.replace_derived(
+        size,
+        enc.as_ref().map(|e| {
+            (
+                e.body.as_slice(),
+                DayRows {
+                    rows: &e.days,
+                    all: true,
+                },
+            )
+        }),
+    )?;
     Ok(size)
 }

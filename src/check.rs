@@ -199,13 +199,33 @@ fn compare_derived(ledger: &Ledger, state: Option<&State>) -> Result<(), Failure
             });
         }
     };
-    match state.and_then(snapshot::encode) {
-        Some(body) if body == row.body => Ok(()),
-        Some(_) => Err(failure(
+    let differs = || {
+        failure(
             "table `derived`: the stored derived state differs from the state replayed from the entries; the file was altered (the next append would have continued from it); if this is the only failure, `jixiao verify LEDGER --rebuild-derived` rebuilds it from the entries".into(),
-        )),
-        None => Err(failure(
+        )
+    };
+    let Some(state) = state.filter(|s| s.replay_fault().is_none()) else {
+        return Err(failure(
             "table `derived`: a derived state is stored, but the history does not replay, so there can be none; the file was altered".into(),
-        )),
-    }
+        ));
+    };
+    let stored_days = ledger.derived_days(None).map_err(|e| Failure {
+        seq: None,
+        kind: FailureKind::Corrupt,
+        detail: format!("storage: {e}"),
+    })?;
+    let matches = if snapshot::body_version(&row.body) == Some(snapshot::SNAPSHOT_VERSION_INLINE) {
+        // A row an earlier build wrote, every day's seqs inline (and no day rows).
+        snapshot::encode_inline(state).is_some_and(|b| b == row.body) && stored_days.is_empty()
+    } else {
+        snapshot::encode(state).is_some_and(|e| {
+            e.body == row.body
+                && e.days.len() == stored_days.len()
+                && e.days
+                    .iter()
+                    .zip(&stored_days)
+                    .all(|(a, b)| a.0 == *b.0 && a.1 == *b.1)
+        })
+    };
+    if matches { Ok(()) } else { Err(differs()) }
 }

@@ -175,15 +175,23 @@ fn an_append_from_the_derived_state_answers_as_one_that_replays_the_whole_ledger
     let l = Ledger::open_read(&fl).unwrap();
     let checked = check_open(&l, AsOf::Latest, &[]).unwrap();
     assert!(checked.integrity.is_ok(), "{:?}", checked.integrity);
-    let body = snapshot::encode(checked.state.as_ref().unwrap()).unwrap();
-    assert_eq!(kept.body, body);
+    let enc = snapshot::encode(checked.state.as_ref().unwrap()).unwrap();
+    assert_eq!(kept.body, enc.body);
     assert_eq!(kept.size, size(&fl));
+    // Its day rows too, every one of them (the appends wrote only the days they touched).
+    let stored_days: Vec<_> = l.derived_days(None).unwrap().into_iter().collect();
+    assert!(stored_days.len() > 5, "{} day rows", stored_days.len());
+    assert_eq!(stored_days, enc.days);
     // And it decodes to a state that encodes to the same bytes.
-    let decoded = snapshot::decode(&kept.body, &mut |seq| {
-        l.entry(seq).ok().flatten().map(|r| r.entry.event)
-    })
+    let days = l.derived_days(None).unwrap();
+    let decoded = snapshot::decode(
+        &kept.body,
+        &mut |seq| l.entry(seq).ok().flatten().map(|r| r.entry.event),
+        &mut |k| Ok(days.get(k).cloned()),
+        snapshot::Days::All,
+    )
     .unwrap();
-    assert_eq!(snapshot::encode(&decoded).unwrap(), kept.body);
+    assert_eq!(snapshot::encode(&decoded).unwrap(), enc);
     // Both ledgers verify (exit 1 only for the seed's unacknowledged findings, as before).
     for d in [&fast, &full] {
         let (code, out, err) = run(d, "2023-03-01T12:00:00Z", &["verify", L, "--json"]);
@@ -235,14 +243,42 @@ fn known_answer_the_seed_ledgers_derived_state() {
     .unwrap();
     let l = Ledger::open_read(&path).unwrap();
     let checked = check_open(&l, AsOf::Latest, &[]).unwrap();
-    let body = snapshot::encode(checked.state.as_ref().unwrap()).unwrap();
+    let state = checked.state.as_ref().unwrap();
+    // Layout 1 (an earlier build's rows, still compared by verify): unchanged.
+    let inline = snapshot::encode_inline(state).unwrap();
     assert_eq!(
-        hex::encode(body_digest(&body)),
+        hex::encode(body_digest(&inline)),
         SEED_BODY_DIGEST,
         "{} bytes",
-        body.len()
+        inline.len()
     );
-    assert_eq!(body.len(), SEED_BODY_LEN);
+    assert_eq!(inline.len(), SEED_BODY_LEN);
+    // Layout 2: the body (the seed records no payments, so it has no day rows), and the
+    // key, value and digest of a fixed day row.
+    let enc = snapshot::encode(state).unwrap();
+    assert!(enc.days.is_empty());
+    assert_eq!(
+        (hex::encode(body_digest(&enc.body)).as_str(), enc.body.len()),
+        SEED_V2
+    );
+    let line = jixiao::model::BudgetLine {
+        fund_source: jixiao::model::FundSource::GeneralPublic,
+        expense_type: jixiao::model::ExpenseType::Basic,
+        project: String::new(),
+    };
+    let key = snapshot::day_key(
+        &line,
+        jixiao::model::BizDate::from_ymd(2022, 3, 15).unwrap(),
+    );
+    let value = jixiao::eval::SeqSet::of([159, 161, 200]).canonical_bytes();
+    assert_eq!(
+        (
+            hex::encode(&key).as_str(),
+            hex::encode(&value).as_str(),
+            hex::encode(snapshot::day_digest(&key, &value)).as_str(),
+        ),
+        DAY_VECTOR
+    );
     // The envelope around a fixed body.
     let row = DerivedRow {
         size: 158,
@@ -258,6 +294,18 @@ fn known_answer_the_seed_ledgers_derived_state() {
 
 const SEED_BODY_DIGEST: &str = "d996df51dbe404c56d89cc3fc1f36147f1212d9c0fc49c8d77c1f1f2a53e50f5";
 const SEED_BODY_LEN: usize = 20839;
+/// Layout 2 of the same state: body digest and length.
+const SEED_V2: (&str, usize) = (
+    "d4974a61b9df18f65d664dda4515ca7f2f3f6a3120340facd9bdec93a9ed13bf",
+    20839,
+);
+/// The day row of 一般公共预算/基本支出 on 2022-03-15 holding seqs 159, 161 and 200: key,
+/// value, digest.
+const DAY_VECTOR: (&str, &str, &str) = (
+    "000000cc1f030f",
+    "0000000016000000000000003a3000000100000000000200100000009f00a100c800",
+    "e1bb131004f7200d95c4f200400684fa",
+);
 const ENVELOPE_DIGEST: &str = "61485ad687b7333fec1560783c978f6e6501c737534513ee0973a04fc294a89f";
 
 #[test]

@@ -35,15 +35,19 @@ fn a_consistently_rewritten_derived_state_is_caught_by_verify() {
     let mut row = DerivedRow::from_bytes(&stored_row(&l).unwrap()).unwrap();
     let state = {
         let ledger = Ledger::open_read(&l).unwrap();
-        snapshot::decode(&row.body, &mut |seq| {
-            ledger.entry(seq).ok().flatten().map(|r| r.entry.event)
-        })
+        let days = ledger.derived_days(None).unwrap();
+        snapshot::decode(
+            &row.body,
+            &mut |seq| ledger.entry(seq).ok().flatten().map(|r| r.entry.event),
+            &mut |k| Ok(days.get(k).cloned()),
+            snapshot::Days::All,
+        )
         .unwrap()
     };
     let mut state = state;
     let removed = state.facts.pop_first();
     assert!(removed.is_some());
-    row.body = snapshot::encode(&state).unwrap();
+    row.body = snapshot::encode(&state).unwrap().body;
     put_row(&l, &row.to_bytes());
     let (code, out, _) = run(&d, "2023-03-01T11:00:00Z", &["verify", L, "--json"]);
     assert_eq!(code, 1);

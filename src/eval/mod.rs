@@ -24,6 +24,7 @@ mod score;
 mod seqs;
 mod slots;
 pub mod snapshot;
+mod snapshot_parts;
 mod validate;
 mod words;
 

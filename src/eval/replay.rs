@@ -246,6 +246,10 @@ pub struct State {
     pub(super) faults: BTreeMap<Seq, Fault>,
     /// Payments in view recorded twice: (the first, the repeat), by the repeat's seq.
     pub(super) duplicate_payments: Vec<(Seq, Seq)>,
+    /// Days of payments whose seqs were not read from the derived state (an append reads
+    /// only the days its batch touches: src/eval/snapshot.rs), with their rows' digests.
+    /// Their sums are right, their seq sets empty. Empty for a replayed state.
+    pub(super) unloaded: BTreeMap<(BudgetLine, BizDate), [u8; 16]>,
 }
 
 /// An entry the replay could not apply. It is left out of the state; a later correction of
@@ -339,6 +343,7 @@ impl<'a> Replay<'a> {
                 current: (0, KeyId([0; 8])),
                 faults: BTreeMap::new(),
                 duplicate_payments: Vec::new(),
+                unloaded: BTreeMap::new(),
             },
             expected: 1,
             lookup,

@@ -237,16 +237,17 @@ impl State {
             }
         };
         let what = "budget line total";
-        // The new sum is computed before anything changes, so an overflow leaves no trace.
-        let current = self.budget.get(&b.line).and_then(|l| match b.kind {
-            BudgetKind::Execution => l.payments.get(&b.date).map(|s| s.amount),
-            BudgetKind::ExecutionCumulative => None,
-            kind => l.by_kind.get(&kind).map(|s| s.amount),
-        });
-        let total = add(current.unwrap_or(Money::ZERO), b.amount, what)?;
-        let line = self.budget.entry(b.line.clone()).or_default();
+        // The new sum is computed before anything changes, so an overflow leaves no trace. A
+        // line seen before is found with one lookup and not cloned (this runs per payment).
+        let mut fresh = None;
+        let line = match self.budget.get_mut(&b.line) {
+            Some(l) => l,
+            None => fresh.insert(LineTotals::default()),
+        };
         match b.kind {
             BudgetKind::Execution => {
+                let current = line.payments.get(&b.date).map_or(Money::ZERO, |s| s.amount);
+                let total = add(current, b.amount, what)?;
                 let s = line.payments.entry(b.date).or_default();
                 s.amount = total;
                 add_seqs(&mut s.seqs);
@@ -257,10 +258,15 @@ impl State {
                 line.cumulatives.insert((b.date, seq), (b.amount, seqs));
             }
             kind => {
+                let current = line.by_kind.get(&kind).map_or(Money::ZERO, |s| s.amount);
+                let total = add(current, b.amount, what)?;
                 let s = line.by_kind.entry(kind).or_default();
                 s.amount = total;
                 add_seqs(&mut s.seqs);
             }
+        }
+        if let Some(l) = fresh {
+            self.budget.insert(b.line.clone(), l);
         }
         Ok(keep.then(|| {
             let mut seqs = SeqSet::new();

@@ -1,155 +1,50 @@
 //! The replayed [`State`] of a whole ledger as bytes: the body of the ledger's derived-state
-//! row (docs/FORMAT.md "Derived state"), so that an append continues the replay from it
-//! instead of replaying every entry.
+//! row and its day rows (docs/FORMAT.md "Derived state"), so that an append continues the
+//! replay from it instead of replaying every entry.
 //!
 //! Owns: that byte form (postcard of a mirror of the state, versioned, deterministic: maps in
-//! key order, seq sets as canonical ranges) and rebuilding a [`State`] from it. Rule sets are
-//! kept by reference (the seq of the entry holding their text, with its recorded digest) and
-//! re-read and re-parsed through the caller's lookup. Must not: open the ledger, or be trusted:
-//! `verify` encodes its own replay and compares the bytes.
+//! key order, seq sets as canonical bytes) and rebuilding a [`State`] from it. The seqs of each
+//! day's payments on a line (the part that grows with the ledger) are kept in day rows of
+//! their own, each bound to the body by its digest, so that an append reads and writes only
+//! the days its batch touches. Rule sets are kept by reference (the seq of the entry holding
+//! their text, with its recorded digest) and re-read and re-parsed through the caller's
+//! lookup. Layout 1 (every day's seqs inline) is still read, and encoded for `verify` to
+//! compare. Must not: open the ledger, or be trusted: `verify` encodes its own replay and
+//! compares the bytes.
 
-use super::replay::{
-    AdoptedRules, AsOf, BudgetSlot, CorrectionRecord, History, LineTotals, Slot, State, Sum,
-    Versioned,
-};
+use super::replay::{AdoptedRules, AsOf, CorrectionRecord, LineTotals, State, Sum};
 use super::seqs::SeqSet;
 use super::slots::parse_adopted;
-use crate::model::{
-    Acknowledgement, BizDate, BudgetKind, BudgetLine, Claim, Event, EventKind, Evidence, Fact,
-    Genesis, IndicatorTarget, IndicatorValue, KeyId, Money, RuleSetAdopted, ScoreAdjustment, Seq,
-    Staffing,
+use super::snapshot_parts::{
+    CorrS, H, KINDS, RulesRef, Seqs, SlotS, V, hists, hists_back, kind_code, kind_of, rules_ref,
+    slot_back, slot_s,
 };
-use serde::de::Visitor;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use std::collections::BTreeMap;
+use crate::model::{
+    Acknowledgement, BizDate, BudgetKind, BudgetLine, Claim, Event, Evidence, Fact, Genesis,
+    IndicatorTarget, IndicatorValue, KeyId, Money, RuleSetAdopted, ScoreAdjustment, Seq, Staffing,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
 
-/// Version of the body's layout (its first field).
-pub const SNAPSHOT_VERSION: u16 = 1;
+pub use super::snapshot_parts::SnapshotError;
 
-/// Why a body could not be turned back into a state. Any of these means the row does not
-/// belong to this ledger: the append is refused and `verify` says more.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct SnapshotError(pub String);
+/// Version of the body's layout (its first field): 2, payments' seqs in day rows.
+pub const SNAPSHOT_VERSION: u16 = 2;
 
-/// Every kind, in the order of its code in the body.
-const KINDS: [EventKind; 14] = [
-    EventKind::Genesis,
-    EventKind::Grant,
-    EventKind::Revoke,
-    EventKind::RuleSetAdopted,
-    EventKind::Staffing,
-    EventKind::Budget,
-    EventKind::IndicatorTarget,
-    EventKind::IndicatorValue,
-    EventKind::Fact,
-    EventKind::Evidence,
-    EventKind::Claim,
-    EventKind::ScoreAdjustment,
-    EventKind::Correction,
-    EventKind::Acknowledgement,
-];
+/// The layout before day rows: every day's seqs inline in the body.
+pub const SNAPSHOT_VERSION_INLINE: u16 = 1;
 
-fn kind_code(k: EventKind) -> u8 {
-    KINDS
-        .iter()
-        .position(|x| *x == k)
-        .and_then(|i| u8::try_from(i).ok())
-        .unwrap_or(u8::MAX)
-}
+/// blake3 `derive_key` context of a day row's digest (its first 16 bytes are kept).
+pub const DAY_DIGEST_CONTEXT: &str = "jixiao derived state v2 day";
 
-fn kind_of(code: u8) -> Result<EventKind, SnapshotError> {
-    KINDS
-        .get(usize::from(code))
-        .copied()
-        .ok_or_else(|| SnapshotError(format!("unknown event kind code {code}")))
-}
-
-/// A seq set as its canonical bytes ([`SeqSet::canonical_bytes`]), length-prefixed.
-#[derive(Clone, Debug, Default)]
-struct Seqs(SeqSet);
-
-impl Serialize for Seqs {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_bytes(&self.0.canonical_bytes())
-    }
-}
-
-impl<'de> Deserialize<'de> for Seqs {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Seqs, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Seqs;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a seq set's canonical bytes")
-            }
-            fn visit_bytes<E: serde::de::Error>(self, b: &[u8]) -> Result<Seqs, E> {
-                SeqSet::from_canonical_bytes(b)
-                    .map(Seqs)
-                    .ok_or_else(|| E::custom("a malformed seq set"))
-            }
-            fn visit_borrowed_bytes<E: serde::de::Error>(self, b: &'de [u8]) -> Result<Seqs, E> {
-                self.visit_bytes(b)
-            }
-        }
-        d.deserialize_bytes(V)
-    }
-}
-
+/// One day's payments on a line in layout 2: the sum, and the digest of its day row.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-struct V<T> {
-    seq: Seq,
-    corrected_by: Vec<Seq>,
-    value: T,
+struct DayS {
+    amount: Money,
+    digest: [u8; 16],
 }
 
-impl<T: Clone> V<T> {
-    fn of(v: &Versioned<T>) -> V<T> {
-        V {
-            seq: v.seq,
-            corrected_by: v.corrected_by.clone(),
-            value: v.value.clone(),
-        }
-    }
-    fn back(self) -> Versioned<T> {
-        Versioned {
-            seq: self.seq,
-            corrected_by: self.corrected_by,
-            value: self.value,
-        }
-    }
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-struct H<T> {
-    entries: Vec<V<T>>,
-    retractions: Vec<Seq>,
-}
-
-fn hists<T: Clone>(m: &BTreeMap<String, History<T>>) -> BTreeMap<String, H<T>> {
-    m.iter()
-        .map(|(k, h)| {
-            let h = H {
-                entries: h.entries.iter().map(V::of).collect(),
-                retractions: h.retractions.clone(),
-            };
-            (k.clone(), h)
-        })
-        .collect()
-}
-
-fn hists_back<T: Clone>(m: BTreeMap<String, H<T>>) -> BTreeMap<String, History<T>> {
-    m.into_iter()
-        .map(|(k, h)| {
-            let h = History {
-                entries: h.entries.into_iter().map(V::back).collect(),
-                retractions: h.retractions,
-            };
-            (k, h)
-        })
-        .collect()
-}
-
+/// A sum with its seqs inline (layout 1's payments; both layouts' other sums).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct SumS {
     amount: Money,
@@ -172,70 +67,23 @@ impl SumS {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
-struct LineS {
+struct LineS<P> {
     by_kind: BTreeMap<BudgetKind, SumS>,
-    payments: BTreeMap<BizDate, SumS>,
+    payments: BTreeMap<BizDate, P>,
     cumulatives: BTreeMap<(BizDate, Seq), (Money, Seqs)>,
 }
 
-/// A rule-set adoption by reference: `source` is the entry holding its text (the adoption, or
-/// the correction whose replacement it is), `digest` the digest recorded there and
-/// `text_matches` whether the text hashed to it.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-struct RulesRef {
-    seq: Seq,
-    corrected_by: Vec<Seq>,
-    source: Seq,
-    digest: [u8; 32],
-    text_matches: bool,
-    recorded_at: i64,
-    author: KeyId,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-enum SlotS {
-    Genesis,
-    Other(u8),
-    RuleSet,
-    Staffing(String),
-    Budget {
-        line: BudgetLine,
-        kind: BudgetKind,
-        amount: Money,
-        date: BizDate,
-        seqs: Seqs,
-    },
-    Target(String),
-    Value(String),
-    Fact(String),
-    Evidence,
-    Claim(String),
-    Adjustment,
-    Ack(String),
-    Correction(Seq),
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-struct CorrS {
-    correction_seq: Seq,
-    superseded: Seq,
-    slot: Seq,
-    kind: u8,
-    reason: String,
-    old_value: Option<String>,
-    new_value: Option<String>,
-}
-
 /// The body: every field of [`State`] but the parsed rule sets (kept by reference), the
-/// replay point (always the latest) and the faults (a state with faults has no body).
+/// replay point (always the latest) and the faults (a state with faults has no body). `P` is
+/// a day's payments: [`DayS`] in layout 2, [`SumS`] in layout 1.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-struct Snap {
+struct Snap<P> {
     version: u16,
     last_seq: Option<Seq>,
     genesis: Option<V<Genesis>>,
     rules: Option<RulesRef>,
     staffing: BTreeMap<String, H<Staffing>>,
-    budget: BTreeMap<BudgetLine, LineS>,
+    budget: BTreeMap<BudgetLine, LineS<P>>,
     targets: BTreeMap<String, H<IndicatorTarget>>,
     values: BTreeMap<String, H<IndicatorValue>>,
     facts: BTreeMap<String, H<Fact>>,
@@ -250,78 +98,127 @@ struct Snap {
     current: (i64, KeyId),
 }
 
-fn rules_ref(r: &AdoptedRules) -> RulesRef {
-    RulesRef {
-        seq: r.seq,
-        corrected_by: r.corrected_by.clone(),
-        source: r.corrected_by.last().copied().unwrap_or(r.seq),
-        digest: r.digest,
-        text_matches: crate::rules::digest(&r.text) == r.digest,
-        recorded_at: r.recorded_at,
-        author: r.author,
-    }
+/// The key of a day row: postcard of (line, date).
+#[must_use]
+pub fn day_key(line: &BudgetLine, date: BizDate) -> Vec<u8> {
+    postcard::to_allocvec(&(line, date)).unwrap_or_default()
 }
 
-fn slot_s(s: &Slot) -> SlotS {
-    match s {
-        Slot::Genesis => SlotS::Genesis,
-        Slot::Other(k) => SlotS::Other(kind_code(*k)),
-        Slot::RuleSet => SlotS::RuleSet,
-        Slot::Staffing(k) => SlotS::Staffing(k.clone()),
-        Slot::Budget(b) => SlotS::Budget {
-            line: b.line.clone(),
-            kind: b.kind,
-            amount: b.amount,
-            date: b.date,
-            seqs: Seqs(b.seqs.clone()),
-        },
-        Slot::Target(k) => SlotS::Target(k.clone()),
-        Slot::Value(k) => SlotS::Value(k.clone()),
-        Slot::Fact(k) => SlotS::Fact(k.clone()),
-        Slot::Evidence => SlotS::Evidence,
-        Slot::Claim(k) => SlotS::Claim(k.clone()),
-        Slot::Adjustment => SlotS::Adjustment,
-        Slot::Ack(k) => SlotS::Ack(k.clone()),
-        Slot::Correction { slot } => SlotS::Correction(*slot),
-    }
+/// The digest binding a day row to the body: the first 16 bytes of
+/// `derive_key(DAY_DIGEST_CONTEXT, len(key) u32 LE ‖ key ‖ value)`.
+#[must_use]
+pub fn day_digest(key: &[u8], value: &[u8]) -> [u8; 16] {
+    let mut h = blake3::Hasher::new_derive_key(DAY_DIGEST_CONTEXT);
+    h.update(&u32::try_from(key.len()).unwrap_or(u32::MAX).to_le_bytes());
+    h.update(key);
+    h.update(value);
+    let mut out = [0; 16];
+    out.copy_from_slice(&h.finalize().as_bytes()[..16]);
+    out
 }
 
-fn slot_back(s: SlotS) -> Result<Slot, SnapshotError> {
-    Ok(match s {
-        SlotS::Genesis => Slot::Genesis,
-        SlotS::Other(k) => Slot::Other(kind_of(k)?),
-        SlotS::RuleSet => Slot::RuleSet,
-        SlotS::Staffing(k) => Slot::Staffing(k),
-        SlotS::Budget {
-            line,
-            kind,
-            amount,
-            date,
-            seqs,
-        } => Slot::Budget(BudgetSlot {
-            line,
-            kind,
-            amount,
-            date,
-            seqs: seqs.0,
-        }),
-        SlotS::Target(k) => Slot::Target(k),
-        SlotS::Value(k) => Slot::Value(k),
-        SlotS::Fact(k) => Slot::Fact(k),
-        SlotS::Evidence => Slot::Evidence,
-        SlotS::Claim(k) => Slot::Claim(k),
-        SlotS::Adjustment => Slot::Adjustment,
-        SlotS::Ack(k) => Slot::Ack(k),
-        SlotS::Correction(slot) => Slot::Correction { slot },
+/// A state as stored: the body, and the day rows to write with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Encoded {
+    /// The body (layout [`SNAPSHOT_VERSION`]).
+    pub body: Vec<u8>,
+    /// Day rows (key, canonical seq-set bytes), in key order.
+    pub days: Vec<(Vec<u8>, Vec<u8>)>,
+    /// `days` are all the rows there are (the stored ones are replaced by them); otherwise
+    /// they are the rows of the days the state had loaded, written over the stored ones.
+    pub all_days: bool,
+}
+
+/// Which day rows [`decode`] reads.
+#[derive(Clone, Copy, Debug)]
+pub enum Days<'a> {
+    /// All of them.
+    All,
+    /// Only these (line, date) days: the others keep their sums, not their seqs.
+    Only(&'a BTreeSet<(BudgetLine, BizDate)>),
+}
+
+/// The days a batch of events touches, or `None` if it may touch any (a correction can take
+/// out a payment of any day): the payments' (line, date).
+#[must_use]
+pub fn days_touched(events: &[Event]) -> Option<BTreeSet<(BudgetLine, BizDate)>> {
+    let mut out = BTreeSet::new();
+    for e in events {
+        match e {
+            Event::Budget(b) if b.kind == BudgetKind::Execution => {
+                out.insert((b.line.clone(), b.date));
+            }
+            Event::Correction(_) => return None,
+            _ => {}
+        }
+    }
+    Some(out)
+}
+
+/// The stored form of `state`, the lean replay of a whole ledger
+/// ([`super::Replay::with_lookup`] as of [`AsOf::Latest`]), or of one resumed from a body
+/// decoded with [`Days::Only`] (then only the loaded days' rows are given). `None` for any
+/// other state, for one with entries that could not be applied ([`State::replay_fault`]):
+/// such a ledger keeps no derived state and every append to it replays the whole history;
+/// and for a state whose unloaded day was changed (the caller named too few days).
+#[must_use]
+pub fn encode(state: &State) -> Option<Encoded> {
+    let mut days = Vec::new();
+    let snap = snap_of(state, &mut |line, date, s| {
+        if let Some(digest) = state.unloaded.get(&(line.clone(), *date)) {
+            // A day not loaded keeps its seqs' row; a seq added to it means it was touched.
+            return s.seqs.is_empty().then_some(DayS {
+                amount: s.amount,
+                digest: *digest,
+            });
+        }
+        let key = day_key(line, *date);
+        let value = s.seqs.canonical_bytes();
+        let digest = day_digest(&key, &value);
+        days.push((key, value));
+        Some(DayS {
+            amount: s.amount,
+            digest,
+        })
+    })?;
+    let body = postcard::to_allocvec(&Snap {
+        version: SNAPSHOT_VERSION,
+        ..snap
+    })
+    .ok()?;
+    days.sort_unstable();
+    Some(Encoded {
+        body,
+        days,
+        all_days: state.unloaded.is_empty(),
     })
 }
 
-/// The body for `state`, the lean replay of a whole ledger ([`super::Replay::with_lookup`] as
-/// of [`AsOf::Latest`]); `None` for any other state, and for one with entries that could not
-/// be applied ([`State::replay_fault`]): such a ledger keeps no derived state and every append
-/// to it replays the whole history.
+/// The body of `state` in layout 1 (every day's seqs inline), for comparing with a row an
+/// earlier build wrote. `None` as for [`encode`], and for a state with unloaded days.
 #[must_use]
-pub fn encode(state: &State) -> Option<Vec<u8>> {
+pub fn encode_inline(state: &State) -> Option<Vec<u8>> {
+    if !state.unloaded.is_empty() {
+        return None;
+    }
+    let snap = snap_of(state, &mut |_, _, s| Some(SumS::of(s)))?;
+    postcard::to_allocvec(&Snap {
+        version: SNAPSHOT_VERSION_INLINE,
+        ..snap
+    })
+    .ok()
+}
+
+/// The layout version a body says it has.
+#[must_use]
+pub fn body_version(body: &[u8]) -> Option<u16> {
+    body.first().map(|&b| u16::from(b))
+}
+
+fn snap_of<P>(
+    state: &State,
+    day: &mut dyn FnMut(&BudgetLine, &BizDate, &Sum) -> Option<P>,
+) -> Option<Snap<P>> {
     let State {
         as_of,
         last_seq,
@@ -345,6 +242,7 @@ pub fn encode(state: &State) -> Option<Vec<u8>> {
         faults,
         // Warnings only, recomputed by a whole replay (docs/TIME.md): not kept.
         duplicate_payments: _,
+        unloaded: _,
     } = state;
     if *as_of != AsOf::Latest || !*lean || !faults.is_empty() {
         return None;
@@ -362,27 +260,30 @@ pub fn encode(state: &State) -> Option<Vec<u8>> {
             new_value: c.new_value.clone(),
         });
     }
-    let snap = Snap {
-        version: SNAPSHOT_VERSION,
+    let mut lines = BTreeMap::new();
+    for (line, t) in budget {
+        let mut payments = BTreeMap::new();
+        for (d, s) in &t.payments {
+            payments.insert(*d, day(line, d, s)?);
+        }
+        let l = LineS {
+            by_kind: t.by_kind.iter().map(|(k, s)| (*k, SumS::of(s))).collect(),
+            payments,
+            cumulatives: t
+                .cumulatives
+                .iter()
+                .map(|(k, (m, s))| (*k, (*m, Seqs(s.clone()))))
+                .collect(),
+        };
+        lines.insert(line.clone(), l);
+    }
+    Some(Snap {
+        version: 0,
         last_seq: *last_seq,
         genesis: genesis.as_ref().map(V::of),
         rules: rules.as_ref().map(rules_ref),
         staffing: hists(staffing),
-        budget: budget
-            .iter()
-            .map(|(line, t)| {
-                let l = LineS {
-                    by_kind: t.by_kind.iter().map(|(k, s)| (*k, SumS::of(s))).collect(),
-                    payments: t.payments.iter().map(|(d, s)| (*d, SumS::of(s))).collect(),
-                    cumulatives: t
-                        .cumulatives
-                        .iter()
-                        .map(|(k, (m, s))| (*k, (*m, Seqs(s.clone()))))
-                        .collect(),
-                };
-                (line.clone(), l)
-            })
-            .collect(),
+        budget: lines,
         targets: hists(targets),
         values: hists(values),
         facts: hists(facts),
@@ -395,29 +296,90 @@ pub fn encode(state: &State) -> Option<Vec<u8>> {
         adoptions: adoptions.iter().map(|(k, r)| (*k, rules_ref(r))).collect(),
         absent: absent.iter().map(|(k, v)| (*k, kind_code(*v))).collect(),
         current: *current,
-    };
-    postcard::to_allocvec(&snap).ok()
+    })
 }
 
+/// Reads a day row by key: `Ok(None)` if there is none, `Err` if it cannot be read.
+pub type DayLookup<'a> = dyn FnMut(&[u8]) -> Result<Option<Vec<u8>>, String> + 'a;
+
 /// The state a body stands for. `lookup(seq)` reads the event stored at a seq (the rule
-/// sets' texts are re-read through it and must carry the digests the body records).
+/// sets' texts are re-read through it and must carry the digests the body records);
+/// `day(key)` reads a day row, for the days `want` names (layout 2; a layout-1 body holds
+/// every day's seqs itself), each checked against the digest the body records.
 pub fn decode(
     body: &[u8],
     lookup: &mut dyn FnMut(Seq) -> Option<Event>,
+    day: &mut DayLookup<'_>,
+    want: Days<'_>,
 ) -> Result<State, SnapshotError> {
-    let version = body.first().copied();
-    if version != Some(SNAPSHOT_VERSION as u8) {
-        return Err(SnapshotError(format!(
-            "a derived state of layout {version:?}; this build reads {SNAPSHOT_VERSION}"
-        )));
+    match body_version(body) {
+        Some(SNAPSHOT_VERSION) => {
+            let snap: Snap<DayS> = take(body, SNAPSHOT_VERSION)?;
+            let mut unloaded = BTreeMap::new();
+            let mut days = |line: &BudgetLine, date: BizDate, d: DayS| {
+                let wanted = match want {
+                    Days::All => true,
+                    Days::Only(set) => set.contains(&(line.clone(), date)),
+                };
+                if !wanted {
+                    unloaded.insert((line.clone(), date), d.digest);
+                    return Ok(Sum {
+                        amount: d.amount,
+                        seqs: SeqSet::new(),
+                    });
+                }
+                let key = day_key(line, date);
+                let value = day(&key).map_err(SnapshotError)?.ok_or_else(|| {
+                    SnapshotError(format!(
+                        "the day row of {} on {date} is missing",
+                        line.path()
+                    ))
+                })?;
+                let seqs = SeqSet::from_canonical_bytes(&value)
+                    .filter(|_| day_digest(&key, &value) == d.digest)
+                    .ok_or_else(|| {
+                        SnapshotError(format!(
+                            "the day row of {} on {date} differs from the one the derived state was computed with",
+                            line.path()
+                        ))
+                    })?;
+                Ok(Sum {
+                    amount: d.amount,
+                    seqs,
+                })
+            };
+            let mut state = state_of(snap, lookup, &mut days)?;
+            state.unloaded = unloaded;
+            Ok(state)
+        }
+        Some(SNAPSHOT_VERSION_INLINE) => {
+            let snap: Snap<SumS> = take(body, SNAPSHOT_VERSION_INLINE)?;
+            state_of(snap, lookup, &mut |_, _, s| Ok(s.back()))
+        }
+        v => Err(SnapshotError(format!(
+            "a derived state of layout {v:?}; this build reads {SNAPSHOT_VERSION_INLINE} and {SNAPSHOT_VERSION}"
+        ))),
     }
-    let (snap, rest): (Snap, &[u8]) = postcard::take_from_bytes(body)
+}
+
+fn take<P: for<'de> Deserialize<'de>>(body: &[u8], version: u16) -> Result<Snap<P>, SnapshotError> {
+    let (snap, rest): (Snap<P>, &[u8]) = postcard::take_from_bytes(body)
         .map_err(|e| SnapshotError(format!("the derived state does not decode: {e}")))?;
-    if !rest.is_empty() || snap.version != SNAPSHOT_VERSION {
+    if !rest.is_empty() || snap.version != version {
         return Err(SnapshotError(
             "the derived state has bytes after its end".into(),
         ));
     }
+    Ok(snap)
+}
+
+type DayBack<'a, P> = dyn FnMut(&BudgetLine, BizDate, P) -> Result<Sum, SnapshotError> + 'a;
+
+fn state_of<P>(
+    snap: Snap<P>,
+    lookup: &mut dyn FnMut(Seq) -> Option<Event>,
+    day: &mut DayBack<'_, P>,
+) -> Result<State, SnapshotError> {
     let mut adopted = |r: RulesRef| -> Result<AdoptedRules, SnapshotError> {
         let text_of = |e: Event| -> Option<RuleSetAdopted> {
             match e {
@@ -477,22 +439,23 @@ pub fn decode(
     for (k, c) in snap.absent {
         absent.insert(k, kind_of(c)?);
     }
-    let budget = snap
-        .budget
-        .into_iter()
-        .map(|(line, l)| {
-            let t = LineTotals {
-                by_kind: l.by_kind.into_iter().map(|(k, s)| (k, s.back())).collect(),
-                payments: l.payments.into_iter().map(|(d, s)| (d, s.back())).collect(),
-                cumulatives: l
-                    .cumulatives
-                    .into_iter()
-                    .map(|(k, (m, s))| (k, (m, s.0)))
-                    .collect(),
-            };
-            (line, t)
-        })
-        .collect();
+    let mut budget = BTreeMap::new();
+    for (line, l) in snap.budget {
+        let mut payments = BTreeMap::new();
+        for (d, p) in l.payments {
+            payments.insert(d, day(&line, d, p)?);
+        }
+        let t = LineTotals {
+            by_kind: l.by_kind.into_iter().map(|(k, s)| (k, s.back())).collect(),
+            payments,
+            cumulatives: l
+                .cumulatives
+                .into_iter()
+                .map(|(k, (m, s))| (k, (m, s.0)))
+                .collect(),
+        };
+        budget.insert(line, t);
+    }
     Ok(State {
         as_of: AsOf::Latest,
         last_seq: snap.last_seq,
@@ -523,6 +486,7 @@ pub fn decode(
         duplicate_payments: Vec::new(),
         current: snap.current,
         faults: BTreeMap::new(),
+        unloaded: BTreeMap::new(),
     })
 }
 
@@ -531,70 +495,4 @@ pub fn decode(
 #[must_use]
 pub fn body_digest(body: &[u8]) -> [u8; 32] {
     blake3::derive_key("jixiao derived state v1 body", body)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn round(set: &SeqSet) -> SeqSet {
-        let b = postcard::to_allocvec(&Seqs(set.clone())).unwrap();
-        let (back, rest): (Seqs, _) = postcard::take_from_bytes(&b).unwrap();
-        assert!(rest.is_empty());
-        back.0
-    }
-
-    #[test]
-    fn seq_sets_round_trip_through_their_ranges() {
-        for set in [
-            SeqSet::new(),
-            SeqSet::of([0]),
-            SeqSet::of([1, 2, 3, 7, 9, 10, 1 << 40]),
-            SeqSet::of((0..5000).map(|i| i * 5 + 3)),
-        ] {
-            let back = round(&set);
-            assert_eq!(
-                back.ranges().collect::<Vec<_>>(),
-                set.ranges().collect::<Vec<_>>()
-            );
-        }
-    }
-
-    #[test]
-    fn equal_sets_built_differently_have_equal_bytes() {
-        // Built by ascending inserts, by ranges, by removals and by unions: containers of every
-        // kind (arrays, bitmaps, runs after compacting) in the making.
-        let mut a = SeqSet::new();
-        for q in (0..200_000u64).filter(|q| q % 3 != 0 || *q > 150_000) {
-            a.insert(q);
-        }
-        let mut b = SeqSet::new();
-        b.insert_range(0, 199_999);
-        for q in (0..=150_000u64).filter(|q| q % 3 == 0) {
-            b.remove(q);
-        }
-        b.compact();
-        let mut c = SeqSet::union_of([&SeqSet::of((0..100_000).filter(|q| q % 3 != 0)), &a]);
-        c.compact();
-        assert_eq!(a.canonical_bytes(), b.canonical_bytes());
-        assert_eq!(a.canonical_bytes(), c.canonical_bytes());
-        assert_eq!(round(&b).canonical_bytes(), a.canonical_bytes());
-        // Not canonical: a chunk with runs, chunks out of order, trailing bytes.
-        let mut runs = a.clone();
-        runs.compact();
-        assert_eq!(runs.canonical_bytes(), a.canonical_bytes());
-        let mut bytes = a.canonical_bytes();
-        bytes.push(0);
-        assert!(SeqSet::from_canonical_bytes(&bytes).is_none());
-        assert!(SeqSet::from_canonical_bytes(&[1, 2, 3]).is_none());
-    }
-
-    #[test]
-    fn every_kind_has_its_own_code() {
-        for (i, k) in KINDS.iter().enumerate() {
-            assert_eq!(usize::from(kind_code(*k)), i);
-            assert_eq!(kind_of(kind_code(*k)).unwrap(), *k);
-        }
-        assert!(kind_of(14).is_err());
-    }
 }

@@ -9,13 +9,16 @@
 //! for anything before the tail: `verify` rebuilds the body from the entries and compares.
 
 use super::auth::Authority;
-use super::derived_row::{DERIVED, DERIVED_ROW, DerivedRow, frontier_digest, keys_digest};
+use super::derived_row::{
+    DERIVED, DERIVED_DAYS, DERIVED_ROW, DayRows, DerivedRow, frontier_digest, keys_digest,
+};
+use super::derived_write::{After, write_row};
 use super::entry::{Entry, EntryHash, Recorded};
 use super::error::{LedgerError, guarded, storage_err};
 use super::merkle::Frontier;
 use super::store::{
     BATCHES, BatchRecord, Db, ENTRIES, HASHES, KEYS, Ledger, MERKLE, batch_message, decode_records,
-    hash_in_block, write_row,
+    hash_in_block, keys_digest_w,
 };
 use crate::model::Seq;
 use ed25519_dalek::{Signature, VerifyingKey};
@@ -135,6 +138,41 @@ impl Ledger {
         Ok(Ok(Some(row)))
     }
 
+    /// The stored day rows of the derived state (docs/FORMAT.md §11.2) whose keys are in
+    /// `keys` (all of them for `None`), by key. Not checked here: each is checked against the
+    /// digest the row's body holds for it when it is decoded, and `verify` compares them all.
+    pub fn derived_days(
+        &self,
+        keys: Option<&[Vec<u8>]>,
+    ) -> Result<std::collections::BTreeMap<Vec<u8>, Vec<u8>>, LedgerError> {
+        guarded(&self.path, || {
+            let se = |e: &dyn std::fmt::Display| storage_err(&self.path, e);
+            let txn = self.begin_read()?;
+            let table = match txn.open_table(DERIVED_DAYS) {
+                Ok(t) => t,
+                Err(TableError::TableDoesNotExist(_)) => return Ok(Default::default()),
+                Err(e) => return Err(se(&e)),
+            };
+            let mut out = std::collections::BTreeMap::new();
+            match keys {
+                Some(keys) => {
+                    for k in keys {
+                        if let Some(v) = table.get(k.as_slice()).map_err(|e| se(&e))? {
+                            out.insert(k.clone(), v.value().to_vec());
+                        }
+                    }
+                }
+                None => {
+                    for row in table.iter().map_err(|e| se(&e))? {
+                        let (k, v) = row.map_err(|e| se(&e))?;
+                        out.insert(k.value().to_vec(), v.value().to_vec());
+                    }
+                }
+            }
+            Ok(out)
+        })
+    }
+
     /// Does the file keep a derived-state row (matching or not)?
     pub(super) fn has_derived(&self) -> Result<bool, LedgerError> {
         let txn = self.begin_read()?;
@@ -188,7 +226,11 @@ impl Ledger {
     /// `size` entries (none: removes it), in a transaction of its own. For a ledger that has
     /// just been verified whole apart from its derived state; refused if the ledger no longer
     /// has `size` entries.
-    pub fn replace_derived(&self, size: u64, body: Option<&[u8]>) -> Result<(), LedgerError> {
+    pub fn replace_derived(
+        &self,
+        size: u64,
+        body: Option<(&[u8], DayRows<'_>)>,
+    ) -> Result<(), LedgerError> {
         guarded(&self.path, || {
             let se = |e: &dyn std::fmt::Display| storage_err(&self.path, e);
             let Db::Write(db) = &self.db else {
@@ -220,11 +262,18 @@ impl Ledger {
                     .map(|f| f.value().to_vec())
                     .unwrap_or_default();
                 drop(merkle);
-                write_row(
-                    self,
-                    &txn,
-                    body.map(|b| (size, head, frontier.as_slice(), b)),
-                )?;
+                let after = match body {
+                    Some((body, days)) => Some(After {
+                        size,
+                        head,
+                        frontier_bytes: frontier.as_slice(),
+                        keys: keys_digest_w(&self.path, &txn)?,
+                        body,
+                        days,
+                    }),
+                    None => None,
+                };
+                write_row(&self.path, &txn, after)?;
             }
             txn.commit().map_err(|e| se(&e))
         })

@@ -12,6 +12,19 @@ use redb::TableDefinition;
 pub(crate) const DERIVED: TableDefinition<&str, &[u8]> = TableDefinition::new("derived");
 /// The one row of the `derived` table.
 pub(crate) const DERIVED_ROW: &str = "state";
+/// `derived_days`: day key → the seqs of that day's payments on a line (docs/FORMAT.md §11.2),
+/// each bound to the `derived` row's body by the digest the body holds.
+pub(crate) const DERIVED_DAYS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("derived_days");
+
+/// Day rows to write with a derived-state row.
+#[derive(Clone, Copy, Debug)]
+pub struct DayRows<'a> {
+    /// (key, value) rows.
+    pub rows: &'a [(Vec<u8>, Vec<u8>)],
+    /// The rows are all there are: every stored day row is replaced by them. Otherwise each
+    /// is written over the stored row of its key, and the others stay.
+    pub all: bool,
+}
 /// Version of the row's envelope.
 pub const DERIVED_VERSION: u16 = 1;
 /// blake3 `derive_key` context of the row's digest.

@@ -8,6 +8,7 @@ mod checkpoint;
 mod cosig;
 mod derived;
 mod derived_row;
+mod derived_write;
 mod encode;
 mod entry;
 mod error;
@@ -40,7 +41,7 @@ pub use cosig::{
 };
 pub use derived_row::{
     DERIVED_DIGEST_CONTEXT, DERIVED_FRONTIER_CONTEXT, DERIVED_KEYS_CONTEXT, DERIVED_VERSION,
-    DerivedRow, frontier_digest,
+    DayRows, DerivedRow, frontier_digest,
 };
 pub use entry::{
     CodecError, ENTRY_HASH_CONTEXT, ENVELOPE_VERSION, Entry, EntryHash, FORMAT_VERSION,

@@ -112,6 +112,11 @@ fn open_read_only_retrying(path: &Path) -> Result<ReadOnlyDatabase, DatabaseErro
     }
 }
 
+/// Page cache of a ledger opened for writing. The storage engine keeps a transaction's dirty
+/// pages in up to half of it before writing them out early: with its default (1 GiB), a
+/// million-entry import held all 160 MB of its new pages in memory until the commit.
+const WRITE_CACHE_BYTES: usize = 64 << 20;
+
 /// Page cache of a view opened only to check the pages.
 const CHECK_CACHE_BYTES: usize = 16 << 20;
 
@@ -241,6 +246,7 @@ impl Ledger {
         guarded(path, || {
             let recovered = interrupted(path)?;
             let db = Database::builder()
+                .set_cache_size(WRITE_CACHE_BYTES)
                 .set_check_integrity_on_open(true)
                 .open(path)
                 .map_err(|e| recovery_err(path, recovered, e))?;
@@ -269,6 +275,7 @@ impl Ledger {
                 return Ok(None);
             }
             let db = Database::builder()
+                .set_cache_size(WRITE_CACHE_BYTES)
                 .open(path)
                 .map_err(|e| recovery_err(path, false, e))?;
             let mut l = Ledger {

@@ -6,7 +6,8 @@
 //! (src/ledger/read.rs), or judge the history (src/ledger/verify.rs).
 
 use super::auth::{Authority, KeyRecord};
-use super::derived_row::{DERIVED, DERIVED_ROW, DerivedRow, frontier_digest, keys_digest};
+use super::derived_row::{DayRows, keys_digest};
+use super::derived_write::{After, write_row};
 use super::encode::{BatchInput, Encoded, EncodedChunk, PARALLEL_FROM};
 
 /// The most entries one signed batch holds (docs/FORMAT.md §5): a larger append is stored as
@@ -244,6 +245,7 @@ impl Ledger {
         recorded_at: i64,
         size_before: u64,
         body: &[u8],
+        days: DayRows<'_>,
     ) -> Result<Appended, LedgerError> {
         guarded(&self.path, || {
             self.write_batch(
@@ -252,7 +254,7 @@ impl Ledger {
                 recorded_at,
                 None,
                 true,
-                Some((size_before, body)),
+                Some((size_before, body, days)),
             )
         })
     }
@@ -278,7 +280,7 @@ impl Ledger {
         recorded_at: i64,
         genesis_authority: Option<Authority>,
         tree: bool,
-        derived: Option<(u64, &[u8])>,
+        derived: Option<(u64, &[u8], DayRows<'_>)>,
     ) -> Result<Appended, LedgerError> {
         let Db::Write(db) = &self.db else {
             return Err(LedgerError::Io {
@@ -313,7 +315,7 @@ impl Ledger {
             let (head, last_time) = head_w(&self.path, &txn, &self.ledger_id)?;
             (read_authority_w(&self.path, &txn)?, head, last_time)
         };
-        if let Some((size_before, _)) = derived
+        if let Some((size_before, _, _)) = derived
             && size_before != head.size
         {
             return Err(LedgerError::Io {
@@ -464,8 +466,18 @@ impl Ledger {
                 .insert("frontier", frontier_bytes.as_slice())
                 .map_err(|e| se(&e))?;
             drop(merkle);
-            let after = derived.map(|(_, body)| (last, prev, frontier_bytes.as_slice(), body));
-            write_row(self, &txn, after)?;
+            let after = match derived {
+                Some((_, body, days)) => Some(After {
+                    size: last,
+                    head: prev,
+                    frontier_bytes: frontier_bytes.as_slice(),
+                    keys: keys_digest_w(&self.path, &txn)?,
+                    body,
+                    days,
+                }),
+                None => None,
+            };
+            write_row(&self.path, &txn, after)?;
         }
         txn.commit().map_err(|e| se(&e))?;
         Ok(Appended {
@@ -579,35 +591,18 @@ pub(crate) fn decode_records(
     Ok(out)
 }
 
-/// Writes the row for the state after a batch, or removes it (`body` none), in `txn`.
-pub(super) fn write_row(
-    ledger: &Ledger,
+/// The digest of the `keys` rows as `txn` has them (docs/FORMAT.md §11.1).
+pub(super) fn keys_digest_w(
+    path: &Path,
     txn: &redb::WriteTransaction,
-    after: Option<(u64, EntryHash, &[u8], &[u8])>,
-) -> Result<(), LedgerError> {
-    let se = |e: &dyn std::fmt::Display| storage_err(&ledger.path, e);
-    let mut table = txn.open_table(DERIVED).map_err(|e| se(&e))?;
-    let Some((size, head, frontier_bytes, body)) = after else {
-        table.remove(DERIVED_ROW).map_err(|e| se(&e))?;
-        return Ok(());
-    };
+) -> Result<[u8; 32], LedgerError> {
+    let se = |e: &dyn std::fmt::Display| storage_err(path, e);
     let keys_table = txn.open_table(KEYS).map_err(|e| se(&e))?;
-    let keys = keys_digest(
+    keys_digest(
         keys_table
             .iter()
             .map_err(|e| se(&e))?
             .map(|r| r.map(|(k, v)| (k.value().to_vec(), v.value().to_vec()))),
     )
-    .map_err(|e| se(&e))?;
-    let row = DerivedRow {
-        size,
-        head,
-        frontier: frontier_digest(frontier_bytes),
-        keys,
-        body: body.to_vec(),
-    };
-    table
-        .insert(DERIVED_ROW, row.to_bytes().as_slice())
-        .map_err(|e| se(&e))?;
-    Ok(())
+    .map_err(|e| se(&e))
 }

@@ -8,7 +8,7 @@
 
 use super::auth::Authority;
 use super::checkpoint::{Checkpoint, SignedCheckpoint, key_hash};
-use super::derived_row::{DERIVED, DERIVED_ROW};
+use super::derived_row::{DERIVED, DERIVED_DAYS, DERIVED_ROW};
 use super::failure::{Failure, FailureKind, Verified};
 use super::store::{BATCHES, CHECKPOINTS, ENTRIES, HASHES, KEYS, MERKLE, META};
 use super::upgrade_state::{CHECKPOINTS_V1, UPGRADE_ROW};
@@ -17,7 +17,7 @@ use redb::{MultimapTableHandle, ReadTransaction, ReadableTable, TableError, Tabl
 
 /// The tables of a ledger file (docs/FORMAT.md §2); a file with any other table fails.
 /// `checkpoints_v1` exists only in a file upgraded from format 1 (§9.6).
-pub const TABLES: [&str; 9] = [
+pub const TABLES: [&str; 10] = [
     "meta",
     "entries",
     "hashes",
@@ -27,6 +27,7 @@ pub const TABLES: [&str; 9] = [
     "keys",
     "checkpoints_v1",
     "derived",
+    "derived_days",
 ];
 
 /// The rows `meta` may hold; `upgrade_v1` only in a file upgraded from format 1.
@@ -82,6 +83,7 @@ pub(super) fn check_tables(txn: &ReadTransaction) -> Result<(), Failure> {
     typed("keys", txn.open_table(KEYS).map(drop))?;
     typed("checkpoints_v1", txn.open_table(CHECKPOINTS_V1).map(drop))?;
     typed("derived", txn.open_table(DERIVED).map(drop))?;
+    typed("derived_days", txn.open_table(DERIVED_DAYS).map(drop))?;
     if let Ok(meta) = txn.open_table(META) {
         for row in meta.iter().map_err(|e| storage(&e))? {
             let (k, _) = row.map_err(|e| storage(&e))?;

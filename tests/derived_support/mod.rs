@@ -11,6 +11,28 @@ use std::process::Command;
 /// `derived`: "state" → the row.
 pub const DERIVED: TableDefinition<&str, &[u8]> = TableDefinition::new("derived");
 
+/// `derived_days`: day key → that day's payment seqs on a line.
+pub const DERIVED_DAYS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("derived_days");
+
+/// Every stored day row, by key.
+pub fn day_rows(ledger: &Path) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let db = redb::Database::open(ledger).unwrap();
+    let txn = db.begin_read().unwrap();
+    let t = match txn.open_table(DERIVED_DAYS) {
+        Ok(t) => t,
+        Err(redb::TableError::TableDoesNotExist(_)) => return Vec::new(),
+        Err(e) => panic!("{e}"),
+    };
+    use redb::ReadableTable;
+    t.iter()
+        .unwrap()
+        .map(|r| {
+            let (k, v) = r.unwrap();
+            (k.value().to_vec(), v.value().to_vec())
+        })
+        .collect()
+}
+
 /// The ledger inside a `demo --keep` directory.
 pub const L: &str = "conghua-2022.jixiao";
 
