@@ -104,7 +104,20 @@ pub fn check_open_with(
     tree_sizes: &[u64],
     progress: &dyn Progress,
 ) -> Result<Checked, LedgerError> {
-    let (integrity, replay, replay_error) = std::thread::scope(|s| {
+    let mut all = check_open_points(ledger, &[as_of], tree_sizes, progress)?;
+    Ok(all.remove(0))
+}
+
+/// [`check_open_with`] for several replay points at once (`diff`'s two): the file is verified
+/// once, and every entry that passed is fed to one replay per point. One [`Checked`] per
+/// point, in order, each with the same integrity result.
+pub fn check_open_points(
+    ledger: &Ledger,
+    points: &[AsOf],
+    tree_sizes: &[u64],
+    progress: &dyn Progress,
+) -> Result<Vec<Checked>, LedgerError> {
+    let (integrity, replays) = std::thread::scope(|s| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Recorded>>(CHUNKS_IN_FLIGHT);
         let walk = s.spawn(move || {
             let mut chunk = Vec::with_capacity(CHUNK);
@@ -128,50 +141,67 @@ pub fn check_open_with(
             }
             integrity
         });
-        let mut replay = Replay::with_lookup(as_of, |seq| {
-            ledger.entry(seq).ok().flatten().map(|r| r.entry.event)
-        });
+        let mut replays: Vec<(Replay, Option<EvalError>)> = points
+            .iter()
+            .map(|p| {
+                let replay = Replay::with_lookup(*p, |seq| {
+                    ledger.entry(seq).ok().flatten().map(|r| r.entry.event)
+                });
+                (replay, None)
+            })
+            .collect();
         // An entry the replay cannot apply is left out and the replay goes on (a later
         // correction may undo it); only a broken order or time stops it.
-        let mut replay_error = None;
         'feed: for chunk in &rx {
-            for r in &chunk {
-                if let Err(e) = replay.apply(r)
-                    && !replay.left_out(r.entry.seq)
-                {
-                    replay_error = Some(e);
-                    break 'feed;
+            for (replay, replay_error) in &mut replays {
+                if replay_error.is_some() {
+                    continue;
                 }
+                for r in &chunk {
+                    if let Err(e) = replay.apply(r)
+                        && !replay.left_out(r.entry.seq)
+                    {
+                        *replay_error = Some(e);
+                        break;
+                    }
+                }
+            }
+            if replays.iter().all(|(_, e)| e.is_some()) {
+                break 'feed;
             }
         }
         drop(rx);
         let integrity = walk
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (integrity, replay, replay_error)
+        (integrity, replays)
     });
-    let (state, faulted) = match replay_error {
-        Some(e) => (Err(e), None),
-        None => {
-            let s = replay.finish();
-            match s.replay_fault() {
-                Some(e) => (Err(e.clone()), Some(s)),
-                None => (Ok(s), None),
+    let mut out = Vec::with_capacity(points.len());
+    for ((replay, replay_error), as_of) in replays.into_iter().zip(points) {
+        let (state, faulted) = match replay_error {
+            Some(e) => (Err(e), None),
+            None => {
+                let s = replay.finish();
+                match s.replay_fault() {
+                    Some(e) => (Err(e.clone()), Some(s)),
+                    None => (Ok(s), None),
+                }
             }
-        }
-    };
-    let integrity = match (integrity, as_of) {
-        (Ok(v), AsOf::Latest) => compare_derived(ledger, state.as_ref().ok()).map(|()| v),
-        (other, _) => other,
-    };
-    let scorecard = state.as_ref().ok().map(score);
-    Ok(Checked {
-        integrity,
-        state,
-        faulted,
-        scorecard,
-        recovery_note: ledger.recovery_note(),
-    })
+        };
+        let integrity = match (integrity.clone(), as_of) {
+            (Ok(v), AsOf::Latest) => compare_derived(ledger, state.as_ref().ok()).map(|()| v),
+            (other, _) => other,
+        };
+        let scorecard = state.as_ref().ok().map(score);
+        out.push(Checked {
+            integrity,
+            state,
+            faulted,
+            scorecard,
+            recovery_note: ledger.recovery_note(),
+        });
+    }
+    Ok(out)
 }
 
 /// The stored derived state (docs/FORMAT.md "Derived state"), if the file keeps one, matches

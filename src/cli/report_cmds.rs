@@ -332,8 +332,10 @@ pub fn diff(a: &DiffArgs) -> Result<(), CliError> {
     let ledger = open(&a.ledger)?;
     let size = ledger.head()?.size;
     let (from, to) = (within("--from", from, size)?, within("--to", to, size)?);
-    let ca = check_open(&ledger, from, &[])?;
-    let cb = check_open(&ledger, to, &[])?;
+    // Verified once, replayed to both points in the same pass.
+    let mut both =
+        crate::check::check_open_points(&ledger, &[from, to], &[], &crate::progress::Silent)?;
+    let (ca, cb) = (both.remove(0), both.remove(0));
     gate(&a.ledger, &cb, a.unverified)?;
     let d = DiffModel::build(&ledger, &ca, &cb, lang, citations)
         .map_err(|e| CliError::Usage(e.to_string()))?;
