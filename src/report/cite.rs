@@ -9,11 +9,10 @@
 //! which entries stay cited one by one. Must not: decide which entries a figure cites (the
 //! report model does), format for an output, or write anything.
 
-use super::grouping::{GroupKey, PaidLine};
 use super::lang::Lang;
 use crate::eval::SeqSet;
 use crate::ledger::Ledger;
-use crate::model::{BudgetKind, Event, Money, Seq};
+use crate::model::{BudgetKind, BudgetLine, Event, Money, Seq};
 use serde::{Serialize, Serializer};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -333,6 +332,31 @@ impl Serialize for CiteItem {
             CiteItem::Group(g) => Wrapped { group: g.as_ref() }.serialize(s),
         }
     }
+}
+
+/// What grouping needs of one entry: its group key and amount.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct GroupKey {
+    pub(super) kind: &'static str,
+    pub(super) budget_kind: Option<BudgetKind>,
+    pub(super) line: Option<BudgetLine>,
+}
+
+/// Payments the replay summed by line and date, untouched by corrections
+/// ([`crate::eval::State::plain_payment_days`]): what a figure built from many payments is
+/// mostly made of. Kept by [`Entries`]; built and used by grouping.rs.
+pub(super) struct PaidLine {
+    pub(super) key: GroupKey,
+    /// Every plain payment of the line, and their Σ.
+    pub(super) all: PaidSet,
+    /// The same by business date.
+    pub(super) days: Vec<PaidSet>,
+}
+
+/// Plain payments and their Σ (none if it overflowed).
+pub(super) struct PaidSet {
+    pub(super) seqs: SeqSet,
+    pub(super) amount: Option<Money>,
 }
 
 #[cfg(test)]

@@ -7,19 +7,13 @@
 //! remaining entries one by one. Must not: decide which entries a figure cites (the report
 //! model does), format for an output, or write anything.
 
-use super::cite::{CITE_LIMIT, Citations, CiteGroup, CiteItem, Entries, GROUP_MIN};
+use super::cite::{
+    CITE_LIMIT, Citations, CiteGroup, CiteItem, Entries, GROUP_MIN, GroupKey, PaidLine, PaidSet,
+};
 use super::lang::two;
 use crate::eval::{SeqSet, State};
 use crate::model::{BudgetKind, BudgetLine, Event, EventKind, Money, Seq};
 use std::collections::BTreeMap;
-
-/// What grouping needs of one entry: its group key and amount.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(super) struct GroupKey {
-    kind: &'static str,
-    budget_kind: Option<BudgetKind>,
-    line: Option<BudgetLine>,
-}
 
 /// A group being summed up.
 struct Acc {
@@ -51,21 +45,6 @@ impl Acc {
             None => self.overflow = true,
         }
     }
-}
-
-/// Payments the replay summed by line and date, untouched by corrections
-/// ([`State::plain_payment_days`]): what a figure built from many payments is mostly made of.
-pub(super) struct PaidLine {
-    key: GroupKey,
-    /// Every plain payment of the line, and their Σ.
-    all: PaidSet,
-    /// The same by business date.
-    days: Vec<PaidSet>,
-}
-
-struct PaidSet {
-    seqs: SeqSet,
-    amount: Option<Money>,
 }
 
 impl Entries<'_> {
