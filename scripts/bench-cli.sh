@@ -33,11 +33,13 @@ fi
 mkdir -p "$WORK"
 command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 2; }
 if [ -z "${BIN:-}" ]; then
-    cargo build --release --quiet --bin jixiao --example raw_scan --example ledger_verify
+    cargo build --release --quiet --bin jixiao --example raw_scan --example ledger_verify --example raw_insert
     BIN=$PWD/target/release/jixiao
 fi
 RAW=${RAW:-$PWD/target/release/examples/raw_scan}
 [ -x "$RAW" ] || cargo build --release --quiet --example raw_scan
+INSERT=${INSERT:-$PWD/target/release/examples/raw_insert}
+[ -x "$INSERT" ] || cargo build --release --quiet --example raw_insert
 LAYER=${LAYER:-$PWD/target/release/examples/ledger_verify}
 [ -x "$LAYER" ] || cargo build --release --quiet --example ledger_verify
 # After the seed's last entry (2023-02-15): recorded times never go backwards.
@@ -84,6 +86,10 @@ for n in "${SIZES[@]}"; do
     read -r isecs ikb < <(tail -1 "$WORK/time")
     echo "== $n payments ($(du -m "$L" | cut -f1) MB ledger)"
     awk -v s="$isecs" -v k="$ikb" -v n="$n" 'BEGIN {printf "  import   one CSV: %.2f s (%.0f rows/s)   peak %.1f MB\n", s, (s > 0 ? n / s : 0), k / 1024}'
+    # The same stored bytes inserted with redb alone, one transaction (examples/raw_insert.rs).
+    read -r _ rows _ _ _ rsecs < <("$INSERT" "$L" "$WORK/raw.redb")
+    rm -f "$WORK/raw.redb"
+    awk -v s="$isecs" -v r="$rsecs" -v n="$rows" 'BEGIN {printf "  raw redb insert of its %d entries: %.2f s; import rate / raw insert rate: %.2f×\n", n, r, (s > 0 ? r / s : 0)}'
     if [ -n "${BATCHES:-}" ]; then
         b="$WORK/b$n"
         rm -rf "$b" "$WORK/parts"
