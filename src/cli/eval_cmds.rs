@@ -27,6 +27,8 @@ pub struct Origin<'a> {
     pub description: Option<&'a str>,
     /// For a workbook, the sheet: lines are its rows, named `FILE:Sheet!A<row>`.
     pub sheet: Option<&'a str>,
+    /// For a 自评表 (`import-form`), what was read from it (the JSON's `form`).
+    pub form: Option<super::outcome::FormSummary>,
 }
 
 impl Origin<'_> {
@@ -90,6 +92,7 @@ pub fn append_validated(
             count,
             (&key.name, key.key_id().to_string()),
             origin.as_ref().and_then(|o| o.description),
+            origin.as_ref().and_then(|o| o.form.clone()),
         );
         return super::print_json(&doc);
     }
@@ -156,6 +159,7 @@ pub(super) fn import(a: &ImportArgs, json: bool) -> Result<(), CliError> {
                 lines: &t.batch.lines,
                 sheet: sheet.as_deref(),
                 description: None,
+                form: None,
             }),
             a.dry_run,
             &*progress,
@@ -182,6 +186,7 @@ pub(super) fn import(a: &ImportArgs, json: bool) -> Result<(), CliError> {
             lines: &batch.lines,
             sheet: None,
             description: batch.description.as_deref(),
+            form: None,
         }),
         a.dry_run,
         &*progress,

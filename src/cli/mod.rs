@@ -6,6 +6,7 @@
 mod args;
 mod bureau_cmds;
 mod checkpoint_cmds;
+mod clap_zh;
 mod demo;
 mod error;
 mod eval_cmds;
@@ -153,7 +154,15 @@ pub fn main() -> ExitCode {
     let (cli, names) = match parsed {
         Ok(c) => c,
         Err(e) => {
-            let _ = e.print();
+            match clap_zh::render(&e) {
+                Some(s) => {
+                    use std::io::Write;
+                    let _ = std::io::stderr().write_all(s.as_bytes());
+                }
+                None => {
+                    let _ = e.print();
+                }
+            }
             return if e.use_stderr() {
                 ExitCode::from(2)
             } else {
