@@ -34,9 +34,10 @@ pub fn render(e: &clap::Error) -> Option<String> {
         }
     }
     if let Some(ContextValue::StyledStrs(tips)) = e.get(ContextKind::Suggested) {
+        out.push('\n');
         for t in tips {
             out.push_str("\n  ");
-            out.push_str(&text("clap.tip", &[("tip", t)]));
+            out.push_str(&tip(&t.to_string()));
         }
     }
     if let Some(ContextValue::StyledStr(usage)) = e.get(ContextKind::Usage) {
@@ -49,6 +50,19 @@ pub fn render(e: &clap::Error) -> Option<String> {
     out.push_str(&text("clap.more", &[]));
     out.push('\n');
     Some(out)
+}
+
+/// One of clap's tips: the one it gives for a value that looks like an option (`to pass
+/// '-x' as a value, use '-- -x'`) in the catalogue's words, any other as clap words it.
+fn tip(t: &str) -> String {
+    let escaped = t
+        .strip_prefix("to pass '")
+        .and_then(|r| r.split_once("' as a value, use '"))
+        .map(|(arg, _)| arg.to_string());
+    match escaped {
+        Some(arg) => text("clap.tip_escape", &[("arg", &arg)]),
+        None => text("clap.tip", &[("tip", &t)]),
+    }
 }
 
 /// A context value as clap names it: `'a'`, or `'a', 'b'`.
