@@ -11,6 +11,7 @@ use crate::ledger::{
     SignedCheckpoint, Verified, WitnessKey, check_proof_bytes_with, consistency_path,
     inclusion_path,
 };
+use crate::messages::text as t;
 use crate::model::Role;
 use clap::Args;
 use ed25519_dalek::VerifyingKey;
@@ -163,11 +164,16 @@ pub(super) fn checkpoint(a: &CheckpointArgs, json: bool) -> Result<(), CliError>
         Some(p) => {
             write_text(p, &text)?;
             println!(
-                "checkpoint of {} entries (root {}) signed by {} → {}",
-                v.size,
-                hex::encode(&v.root[..8]),
-                rec.principal.name,
-                p.display()
+                "{}",
+                t(
+                    "checkpoint.issued",
+                    &[
+                        ("size", &v.size),
+                        ("root", &hex::encode(&v.root[..8])),
+                        ("signer", &rec.principal.name),
+                        ("file", &p.display()),
+                    ],
+                )
             );
         }
         None => print!("{text}"),
@@ -232,10 +238,15 @@ pub(super) fn cosign(a: &CosignArgs, json: bool) -> Result<(), CliError> {
         }));
     }
     println!(
-        "cosigned the checkpoint of {} entries as {} (auditor); {} signatures",
-        cp.checkpoint.size,
-        rec.principal.name,
-        cp.signatures.len()
+        "{}",
+        t(
+            "checkpoint.cosigned",
+            &[
+                ("size", &cp.checkpoint.size),
+                ("signer", &rec.principal.name),
+                ("count", &cp.signatures.len()),
+            ],
+        )
     );
     Ok(())
 }
@@ -288,13 +299,17 @@ pub(super) fn verify_checkpoint(
     }
     let ok = problem.is_none();
     let text = match &problem {
-        None => format!(
-            "checkpoint ok: {} entries, root {}, signed by {}\n",
-            cp.checkpoint.size,
-            hex::encode(&cp.checkpoint.root[..8]),
-            signers.join(", ")
-        ),
-        Some(p) => format!("checkpoint FAILED: {p}\n"),
+        None => {
+            t(
+                "checkpoint.ok",
+                &[
+                    ("size", &cp.checkpoint.size),
+                    ("root", &hex::encode(&cp.checkpoint.root[..8])),
+                    ("signers", &signers.join(", ")),
+                ],
+            ) + "\n"
+        }
+        Some(p) => t("checkpoint.failed", &[("problem", p)]) + "\n",
     };
     let json = serde_json::json!({
         "ok": ok,
@@ -433,7 +448,7 @@ pub(super) fn prove(a: &ProveArgs, json: bool) -> Result<(), CliError> {
             "file": a.out.display().to_string(),
         }));
     }
-    println!("wrote {}", a.out.display());
+    println!("{}", t("prove.wrote", &[("file", &a.out.display())]));
     Ok(())
 }
 
@@ -477,21 +492,30 @@ pub(super) fn check_proof(a: &CheckProofArgs, json: bool) -> Result<(), CliError
             return super::print_json(&super::proof_json::report_doc(&a.proof, &r));
         }
         Ok(FileCheck::Report(r)) => {
+            let source = if r.embedded {
+                t("check_proof.embedded", &[])
+            } else {
+                t(
+                    "check_proof.in_ledger",
+                    &[(
+                        "ledger",
+                        &a.ledger.as_deref().unwrap_or(Path::new("")).display(),
+                    )],
+                )
+            };
             println!(
-                "report ok: all {} values recomputed from the {} entries of jixiao/{} {} (Merkle root {}), checkpoint signed by {}",
-                r.values,
-                r.size,
-                hex::encode(r.ledger_id),
-                if r.embedded {
-                    "embedded in the report".to_string()
-                } else {
-                    format!(
-                        "in {}",
-                        a.ledger.as_deref().unwrap_or(Path::new("")).display()
-                    )
-                },
-                hex::encode(&r.root[..8]),
-                r.signers.join(", ")
+                "{}",
+                t(
+                    "check_proof.report_ok",
+                    &[
+                        ("values", &r.values),
+                        ("size", &r.size),
+                        ("id", &hex::encode(r.ledger_id)),
+                        ("source", &source),
+                        ("root", &hex::encode(&r.root[..8])),
+                        ("signers", &r.signers.join(", ")),
+                    ],
+                )
             );
             return Ok(());
         }
@@ -511,15 +535,13 @@ pub(super) fn check_proof(a: &CheckProofArgs, json: bool) -> Result<(), CliError
             return Err(CliError::Reported(1));
         }
         Err(CheckError::Refused { problems, more }) => {
-            eprintln!(
-                "error: {}: the report does not check (each line names where, in the report or the ledger):",
-                a.proof.display()
-            );
+            let m = t("check_proof.refused", &[("file", &a.proof.display())]);
+            eprintln!("{}", t("error.prefix", &[("message", &m)]));
             for p in &problems {
                 eprintln!("  {p}");
             }
             if more > 0 {
-                eprintln!("  … and {more} more");
+                eprintln!("  {}", t("import.rows_more", &[("more", &more)]));
             }
             return Err(CliError::Reported(1));
         }
@@ -543,10 +565,17 @@ pub(super) fn check_proof(a: &CheckProofArgs, json: bool) -> Result<(), CliError
             ..
         }) => {
             println!(
-                "proof ok: entry #{seq}·{} is in the ledger's tree of {tree_size} entries (root {}), checkpoint signed by {}",
-                entry_hash.short(),
-                hex::encode(&root[..8]),
-                signers.join(", ")
+                "{}",
+                t(
+                    "check_proof.inclusion_ok",
+                    &[
+                        ("seq", &seq),
+                        ("hash", &entry_hash.short()),
+                        ("size", &tree_size),
+                        ("root", &hex::encode(&root[..8])),
+                        ("signers", &signers.join(", ")),
+                    ],
+                )
             );
             println!("  #{seq}: {}", entry.event.summary());
             Ok(())
@@ -559,14 +588,21 @@ pub(super) fn check_proof(a: &CheckProofArgs, json: bool) -> Result<(), CliError
             ..
         }) => {
             println!(
-                "proof ok: the ledger of {new_size} entries extends the one of {old_size} entries (nothing before was changed or removed); old checkpoint signed by {}, new by {}",
-                old_signers.join(", "),
-                new_signers.join(", ")
+                "{}",
+                t(
+                    "check_proof.consistency_ok",
+                    &[
+                        ("new_size", &new_size),
+                        ("old_size", &old_size),
+                        ("old_signers", &old_signers.join(", ")),
+                        ("new_signers", &new_signers.join(", ")),
+                    ],
+                )
             );
             Ok(())
         }
         Err(e) => {
-            println!("proof FAILED: {e}");
+            println!("{}", t("check_proof.failed", &[("error", &e)]));
             Err(CliError::Reported(1))
         }
     }

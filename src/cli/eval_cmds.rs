@@ -319,7 +319,7 @@ pub fn require_integrity(path: &Path, c: &Checked) -> Result<(), CliError> {
 fn state_or_err(c: &Checked) -> Result<&State, CliError> {
     c.state
         .as_ref()
-        .map_err(|e| CliError::Usage(format!("the history does not replay: {e}")))
+        .map_err(|e| CliError::Usage(text("score.no_replay", &[("error", e)])))
 }
 
 pub(super) fn score_cmd(a: &ScoreArgs, json: bool) -> Result<(), CliError> {
@@ -335,8 +335,8 @@ pub(super) fn score_cmd(a: &ScoreArgs, json: bool) -> Result<(), CliError> {
     state_or_err(&c)?;
     let card = match &c.scorecard {
         Some(Ok(card)) => card,
-        Some(Err(e)) => return Err(CliError::Usage(format!("cannot score: {e}"))),
-        None => return Err(CliError::Usage("cannot score".into())),
+        Some(Err(e)) => return Err(CliError::Usage(text("score.cannot", &[("error", e)]))),
+        None => return Err(CliError::Usage(text("score.cannot_bare", &[]))),
     };
     if json {
         return super::print_json(card);
@@ -349,9 +349,14 @@ pub(super) fn score_cmd(a: &ScoreArgs, json: bool) -> Result<(), CliError> {
         );
         if !card.findings.is_empty() {
             println!(
-                "\nfindings ({} of {} claims do not reproduce):",
-                card.findings.len(),
-                card.claims_checked
+                "\n{}",
+                text(
+                    "score.findings",
+                    &[
+                        ("count", &card.findings.len()),
+                        ("claims", &card.claims_checked)
+                    ],
+                )
             );
             print!("{}", findings_text(&card.findings));
         }
