@@ -307,7 +307,7 @@ pub fn require_integrity(path: &Path, c: &Checked) -> Result<(), CliError> {
                 ("ledger", &path.display()),
                 ("at", &at),
                 ("detail", &f.detail),
-                ("kind", &f.kind.name()),
+                ("kind", &f.kind.label()),
             ],
         );
         eprintln!("{}", text("error.prefix", &[("message", &message)]));

@@ -33,6 +33,7 @@ fn localize(cmd: Command, parent: &str) -> Command {
     } else {
         format!("help.{path}")
     };
+    let zh = crate::messages::lang() == crate::messages::Lang::Zh;
     let mut cmd = cmd;
     if let Some(about) = lookup(&about_key) {
         cmd = cmd.about(about);
@@ -54,7 +55,10 @@ fn localize(cmd: Command, parent: &str) -> Command {
         let help = lookup(&own).or_else(|| lookup(&shared));
         cmd = cmd.mut_arg(id, |a| {
             let h = heading(&a);
+            // A long help (a documentation comment of several paragraphs) is what `--help`
+            // shows; in Chinese it is the catalogue's text too.
             let a = match help {
+                Some(t) if zh => a.help(t.clone()).long_help(t),
                 Some(t) => a.help(t),
                 None => a,
             };
@@ -97,4 +101,57 @@ fn localize(cmd: Command, parent: &str) -> Command {
         cmd = cmd.mut_subcommand(name, |s| localize(s, &p));
     }
     cmd
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::messages::{Lang, text_in};
+    use clap::CommandFactory;
+
+    /// `(key, English help)` of every argument of `cmd` and its subcommands that has neither
+    /// its own text in `lang` nor a shared one.
+    fn missing(cmd: &clap::Command, parent: &str, lang: Lang, out: &mut Vec<String>) {
+        let path = match (parent, cmd.get_name()) {
+            ("", "jixiao") => String::new(),
+            ("", n) => n.to_string(),
+            (p, n) => format!("{p}.{n}"),
+        };
+        let about = if path.is_empty() {
+            "help.jixiao".to_string()
+        } else {
+            format!("help.{path}")
+        };
+        if text_in(lang, &about).is_none() {
+            out.push(format!(
+                "{about}\t{}",
+                cmd.get_about().map(ToString::to_string).unwrap_or_default()
+            ));
+        }
+        for a in cmd.get_arguments() {
+            let id = a.get_id().as_str();
+            if ["help", "version"].contains(&id) {
+                continue;
+            }
+            if text_in(lang, &format!("{about}.{id}")).is_none()
+                && text_in(lang, &format!("help.arg.{id}")).is_none()
+            {
+                let help = a
+                    .get_long_help()
+                    .or(a.get_help())
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
+                out.push(format!("{about}.{id}\t{help}"));
+            }
+        }
+        for s in cmd.get_subcommands() {
+            missing(s, &path, lang, out);
+        }
+    }
+
+    #[test]
+    fn every_command_and_argument_has_its_help_in_chinese() {
+        let mut out = Vec::new();
+        missing(&super::Cli::command(), "", Lang::Zh, &mut out);
+        assert!(out.is_empty(), "no Chinese help:\n{}", out.join("\n"));
+    }
 }

@@ -268,14 +268,15 @@ pub(super) fn log(a: &LogArgs, json: bool) -> Result<(), CliError> {
             let line = json!({ "checkpoint": { "size": cp.size, "root": cp.root, "signed_by": cp.signed_by } });
             writeln!(out, "{line}").map_err(io)?;
         } else {
-            writeln!(
-                out,
-                "checkpoint at #{}: root {}…, signed by {}",
-                cp.size,
-                cp.root.get(..16).unwrap_or(&cp.root),
-                cp.signed_by.join(", ")
-            )
-            .map_err(io)?;
+            let line = text(
+                "log.checkpoint",
+                &[
+                    ("size", &cp.size),
+                    ("root", &cp.root.get(..16).unwrap_or(&cp.root)),
+                    ("signers", &cp.signed_by.join(", ")),
+                ],
+            );
+            writeln!(out, "{line}").map_err(io)?;
         }
     }
     out.flush().map_err(io)?;

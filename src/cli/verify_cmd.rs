@@ -136,7 +136,11 @@ pub(super) fn verify(a: &VerifyArgs, json: bool) -> Result<(), CliError> {
                     .map_or_else(String::new, |s| text("verify.at_seq", &[("seq", &s)]));
                 out += &(text(
                     "verify.integrity_failed",
-                    &[("at", &at), ("detail", &f.detail), ("kind", &f.kind.name())],
+                    &[
+                        ("at", &at),
+                        ("detail", &f.detail),
+                        ("kind", &f.kind.label()),
+                    ],
                 ) + "\n");
                 out += &(text("verify.not_recomputed", &[]) + "\n");
             }
@@ -165,7 +169,7 @@ pub(super) fn verify(a: &VerifyArgs, json: bool) -> Result<(), CliError> {
                             ("ledger", &a.ledger.display()),
                             ("at", &at),
                             ("detail", &f.detail),
-                            ("kind", &f.kind.name()),
+                            ("kind", &f.kind.label()),
                         ],
                     )
                 )]
