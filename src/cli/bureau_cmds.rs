@@ -66,7 +66,12 @@ pub(super) fn verify_many(a: &VerifyArgs, json: bool) -> Result<(), CliError> {
         (_, None) => None,
     };
     let jobs = match a.many.jobs {
-        Some(0) => return Err(CliError::Usage("--jobs 0: give at least 1".into())),
+        Some(0) => {
+            return Err(CliError::Usage(crate::messages::text(
+                "usage.bureau.jobs_give_at_least",
+                &[],
+            )));
+        }
         Some(n) => n,
         None => crate::bureau::default_jobs(),
     };
@@ -108,8 +113,12 @@ pub(super) fn verify_many(a: &VerifyArgs, json: bool) -> Result<(), CliError> {
         }
         ManyFormat::Text | ManyFormat::Xlsx => {
             if let Some(p) = &output {
-                let bytes = crate::bureau::xlsx::workbook(&kept, &summary)
-                    .map_err(|e| CliError::Usage(format!("{}: {e}", p.display())))?;
+                let bytes = crate::bureau::xlsx::workbook(&kept, &summary).map_err(|e| {
+                    CliError::Usage(crate::messages::text(
+                        "usage.bureau.message",
+                        &[("p", &p.display()), ("e", &e)],
+                    ))
+                })?;
                 write_whole(p, &bytes)?;
                 writeln!(out, "wrote {}", p.display()).map_err(io)?;
             }

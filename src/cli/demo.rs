@@ -3,9 +3,8 @@
 
 use super::CliError;
 use super::args::KeyArg;
-use super::checkpoint_cmds::{
-    self, CheckProofArgs, CheckpointArgs, CheckpointCheck, CosignArgs, ProveArgs,
-};
+use super::checkpoint_cmds::{self, CheckpointArgs, CheckpointCheck, CosignArgs};
+use super::proof_cmds::{self, CheckProofArgs, ProveArgs};
 use super::report_cmds::{self, ReportArgs};
 use super::verify_cmd::{self, VerifyArgs};
 use crate::check::check;
@@ -170,7 +169,7 @@ pub(super) fn run(a: &DemoArgs, json: bool) -> Result<(), CliError> {
         .first()
         .map_or(0, |(n, _)| *n);
     let consistency = dir.join("proof-midyear-final.json");
-    checkpoint_cmds::prove(
+    proof_cmds::prove(
         &ProveArgs {
             ledger: ledger_path.clone(),
             seq: None,
@@ -181,7 +180,7 @@ pub(super) fn run(a: &DemoArgs, json: bool) -> Result<(), CliError> {
         false,
     )?;
     let trusted = vec![dir.join("admin.key.pub"), dir.join("auditor.key.pub")];
-    checkpoint_cmds::check_proof(
+    proof_cmds::check_proof(
         &CheckProofArgs {
             proof: consistency,
             trusted_keys: trusted.clone(),
@@ -191,7 +190,7 @@ pub(super) fn run(a: &DemoArgs, json: bool) -> Result<(), CliError> {
         false,
     )?;
     let inclusion = dir.join("proof-158.json");
-    checkpoint_cmds::prove(
+    proof_cmds::prove(
         &ProveArgs {
             ledger: ledger_path.clone(),
             seq: Some(158),
@@ -201,7 +200,7 @@ pub(super) fn run(a: &DemoArgs, json: bool) -> Result<(), CliError> {
         },
         false,
     )?;
-    checkpoint_cmds::check_proof(
+    proof_cmds::check_proof(
         &CheckProofArgs {
             proof: inclusion,
             trusted_keys: trusted.clone(),
@@ -264,7 +263,7 @@ pub(super) fn run(a: &DemoArgs, json: bool) -> Result<(), CliError> {
         "\n{}",
         text("demo.check_proof", &[("file", &json.display())])
     );
-    checkpoint_cmds::check_proof(
+    proof_cmds::check_proof(
         &CheckProofArgs {
             proof: json.clone(),
             trusted_keys: trusted,

@@ -65,19 +65,22 @@ pub fn append_validated(
     let done = match append_checked(&ledger, &key.signing, events, now()?, dry_run, progress) {
         Ok(d) => d,
         Err(Refused::Event { index, message }) => {
-            return Err(CliError::Usage(format!(
-                "{}{message}; nothing was appended",
-                at(index)
+            return Err(CliError::Usage(crate::messages::text(
+                "usage.eval.nothing_was_appended",
+                &[("arg0", &at(index)), ("message", &message)],
             )));
         }
         Err(Refused::Ledger(LedgerError::Unauthorized { seq, source })) if origin.is_some() => {
             // Point at the event in the file: the seq it would have had exists nowhere.
             let size = ledger.head().map(|h| h.size).unwrap_or(0);
             let index = usize::try_from(seq.saturating_sub(size + 1)).unwrap_or(0);
-            return Err(CliError::Usage(format!(
-                "{}event #{}: {source}; nothing was appended",
-                at(index),
-                index + 1
+            return Err(CliError::Usage(crate::messages::text(
+                "usage.eval.event_nothing_was_appended",
+                &[
+                    ("arg0", &at(index)),
+                    ("arg1", &(index + 1)),
+                    ("source", &source),
+                ],
             )));
         }
         Err(Refused::Ledger(e)) => return Err(e.into()),
@@ -167,9 +170,9 @@ pub(super) fn import(a: &ImportArgs, json: bool) -> Result<(), CliError> {
         );
     }
     if a.encoding.is_some() || a.sheet.is_some() || a.columns.is_some() {
-        return Err(CliError::Usage(format!(
-            "{}: --encoding, --sheet and --columns are for spreadsheets (.csv, .xlsx, .xls, .ods); an event file is UTF-8 TOML",
-            a.file.display()
+        return Err(CliError::Usage(crate::messages::text(
+            "usage.eval.encoding_sheet_columns_are",
+            &[("file", &a.file.display())],
         )));
     }
     let batch = import::read_batch_file(&a.file, year).map_err(usage)?;
@@ -199,9 +202,9 @@ fn table_options(a: &ImportArgs, year: i32) -> Result<import::TableOptions, CliE
     let encoding = match &a.encoding {
         None => None,
         Some(name) => Some(import::Encoding::parse(name).ok_or_else(|| {
-            CliError::Usage(format!(
-                "--encoding `{name}` is not known; use one of: {}",
-                import::Encoding::NAMES
+            CliError::Usage(crate::messages::text(
+                "usage.eval.encoding_not_known_use",
+                &[("name", &name), ("arg0", &import::Encoding::NAMES)],
             ))
         })?),
     };
@@ -229,10 +232,15 @@ fn check_rule_sets(file: &Path, batch: &import::Batch) -> Result<(), CliError> {
             let line = batch.lines.get(i).copied().unwrap_or(0);
             let rules = rules_file_of(file, i)
                 .map_or_else(|| "the rules file".to_string(), |p| p.display().to_string());
-            return Err(CliError::Usage(format!(
-                "{}:{line}: event #{} (rule_set): {rules}: {e}; nothing was appended",
-                file.display(),
-                i + 1
+            return Err(CliError::Usage(crate::messages::text(
+                "usage.eval.event_rule_set_nothing",
+                &[
+                    ("file", &file.display()),
+                    ("line", &line),
+                    ("arg1", &(i + 1)),
+                    ("rules", &rules),
+                    ("e", &e),
+                ],
             )));
         }
     }
@@ -275,8 +283,12 @@ pub(super) fn adopt(a: &AdoptArgs, json: bool) -> Result<(), CliError> {
                 crate::limits::ReadError::Io { path, source } => CliError::Io { path, source },
                 too_large => CliError::Usage(too_large.to_string()),
             })?;
-    let parsed = crate::rules::RuleSet::parse(&text)
-        .map_err(|e| CliError::Usage(format!("{}: {e}", a.rules.display())))?;
+    let parsed = crate::rules::RuleSet::parse(&text).map_err(|e| {
+        CliError::Usage(crate::messages::text(
+            "usage.eval.message_2",
+            &[("rules", &a.rules.display()), ("e", &e)],
+        ))
+    })?;
     let event = Event::RuleSetAdopted(RuleSetAdopted {
         name: parsed.name.clone(),
         digest: crate::rules::digest(&text),

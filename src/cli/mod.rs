@@ -17,6 +17,7 @@ mod meta_cmds;
 mod outcome;
 mod panic;
 mod progress;
+mod proof_cmds;
 mod proof_json;
 mod record;
 mod report_cmds;
@@ -86,10 +87,10 @@ enum Command {
     /// Add an auditor's witness signature to a checkpoint after checking it against the ledger.
     Cosign(checkpoint_cmds::CosignArgs),
     /// Write an inclusion proof of one entry, or a consistency proof between two checkpoints.
-    Prove(checkpoint_cmds::ProveArgs),
+    Prove(proof_cmds::ProveArgs),
     /// Check a proof file, or a JSON report by recomputing every figure in it, offline with the
     /// trusted public keys (`--ledger FILE` for a report made with `--with-proofs=ledger`).
-    CheckProof(checkpoint_cmds::CheckProofArgs),
+    CheckProof(proof_cmds::CheckProofArgs),
     /// Append one recorded fact: budget, target, value, fact, claim, evidence, staffing.
     Record {
         #[command(subcommand)]
@@ -266,8 +267,8 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::ImportForm(a) => form_cmds::import_form(&a, json),
         Command::Checkpoint(a) => checkpoint_cmds::checkpoint(&a, json),
         Command::Cosign(a) => checkpoint_cmds::cosign(&a, json),
-        Command::Prove(a) => checkpoint_cmds::prove(&a, json),
-        Command::CheckProof(a) => checkpoint_cmds::check_proof(&a, json),
+        Command::Prove(a) => proof_cmds::prove(&a, json),
+        Command::CheckProof(a) => proof_cmds::check_proof(&a, json),
         Command::Adopt(a) => eval_cmds::adopt(&a, json),
         Command::Score(a) => eval_cmds::score_cmd(&a, json),
         Command::Record { command } => {
@@ -322,8 +323,12 @@ fn json_format(json: bool, format: String) -> Result<String, CliError> {
 
 /// Prints `value` as pretty JSON and a newline on standard output.
 fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<(), CliError> {
-    let mut s = serde_json::to_string_pretty(value)
-        .map_err(|e| CliError::Usage(format!("serialising the output: {e}")))?;
+    let mut s = serde_json::to_string_pretty(value).map_err(|e| {
+        CliError::Usage(crate::messages::text(
+            "usage.mod.serialising_output_2",
+            &[("e", &e)],
+        ))
+    })?;
     s.push('\n');
     print_out(&s)
 }

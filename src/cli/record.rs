@@ -267,6 +267,7 @@ pub struct CorrectArgs {
 }
 
 fn bad(field: &str, e: impl std::fmt::Display) -> CliError {
+    // `--FLAG: ` then the value's message, already in the language in force.
     CliError::Usage(format!("--{field}: {e}"))
 }
 
@@ -443,10 +444,9 @@ pub(super) fn correction_event(a: &CorrectArgs) -> Result<Event, CliError> {
     let old = ledger
         .entry(a.seq)?
         .ok_or_else(|| {
-            CliError::Usage(format!(
-                "seq {}: no such entry in {}",
-                a.seq,
-                a.ledger.display()
+            CliError::Usage(crate::messages::text(
+                "usage.record.seq_no_such_entry_2",
+                &[("seq", &a.seq), ("ledger", &a.ledger.display())],
             ))
         })?
         .entry
@@ -467,10 +467,13 @@ pub(super) fn correction_event(a: &CorrectArgs) -> Result<Event, CliError> {
     }
     let mut new = old.clone();
     let unsupported = |what: &str| {
-        CliError::Usage(format!(
-            "seq {}: a {} entry has no {what} to correct; use --retract and record a new entry",
-            a.seq,
-            old.kind().name()
+        CliError::Usage(crate::messages::text(
+            "usage.record.seq_entry_has_no",
+            &[
+                ("seq", &a.seq),
+                ("arg1", &old.kind().name()),
+                ("what", &what),
+            ],
         ))
     };
     if let Some(v) = &a.value {

@@ -88,7 +88,12 @@ pub(super) fn witness_cmd(a: &WitnessArgs, json: bool) -> Result<(), CliError> {
         .as_deref()
         .map(WitnessKey::parse)
         .transpose()
-        .map_err(|e| CliError::Usage(format!("--witness-key: {e}")))?;
+        .map_err(|e| {
+            CliError::Usage(crate::messages::text(
+                "usage.tlog.witness_key_2",
+                &[("e", &e)],
+            ))
+        })?;
     let ledger = Ledger::open(&a.ledger)?;
     match submit(&ledger, &a.url, key.as_ref()) {
         Ok(w) if json => super::print_json(&json!({
