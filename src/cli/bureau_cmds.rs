@@ -6,6 +6,7 @@
 use super::CliError;
 use super::args::ManyFormat;
 use super::verify_cmd::VerifyArgs;
+use crate::messages::text;
 use clap::Args;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -136,17 +137,20 @@ pub(super) fn verify_many(a: &VerifyArgs, json: bool) -> Result<(), CliError> {
         .map(|n| n.ledger.display().to_string())
         .collect();
     let more = summary.not_ok.len().saturating_sub(names.len());
-    eprintln!(
-        "error: {} of {} ledgers did not pass: {}{}",
-        summary.not_ok.len(),
-        summary.ledgers,
-        names.join(", "),
-        if more > 0 {
-            format!(" and {more} more")
-        } else {
-            String::new()
-        }
-    );
+    let more = if more > 0 {
+        text("many.and_more", &[("more", &more)])
+    } else {
+        String::new()
+    };
+    super::eprint_error(&text(
+        "many.not_passed",
+        &[
+            ("failed", &summary.not_ok.len()),
+            ("ledgers", &summary.ledgers),
+            ("names", &names.join(", ")),
+            ("more", &more),
+        ],
+    ));
     Err(CliError::Reported(1))
 }
 
@@ -191,7 +195,7 @@ pub struct RestoreArgs {
 
 fn export_error(e: crate::export::ExportError) -> CliError {
     if e.is_integrity() {
-        eprintln!("error: {e}");
+        super::eprint_error(&e.to_string());
         return CliError::Reported(1);
     }
     match e {
@@ -224,14 +228,19 @@ pub(super) fn export(a: &ExportArgs, _json: bool) -> Result<(), CliError> {
     tmp.persist(path).map_err(|e| err(e.error))?;
     let h = &done.header;
     eprintln!(
-        "exported {}: {} entries in {} batches, {} keys, {} checkpoints, head {}, merkle root {}",
-        a.ledger.display(),
-        h.entries,
-        h.batches,
-        h.keys,
-        h.checkpoints,
-        &h.head[..16.min(h.head.len())],
-        &h.merkle_root[..16.min(h.merkle_root.len())]
+        "{}",
+        text(
+            "export.done",
+            &[
+                ("ledger", &a.ledger.display()),
+                ("entries", &h.entries),
+                ("batches", &h.batches),
+                ("keys", &h.keys),
+                ("checkpoints", &h.checkpoints),
+                ("head", &&h.head[..16.min(h.head.len())]),
+                ("root", &&h.merkle_root[..16.min(h.merkle_root.len())]),
+            ],
+        )
     );
     Ok(())
 }
@@ -250,15 +259,19 @@ pub(super) fn restore(a: &RestoreArgs, json: bool) -> Result<(), CliError> {
         }));
     }
     println!(
-        "restored {} from {}: {} entries in {} signed batches, {} checkpoints, verified; head #{}·{}, merkle root {}",
-        r.path.display(),
-        a.export.display(),
-        r.verified.size,
-        r.verified.batches,
-        r.checkpoints,
-        r.verified.size,
-        r.verified.head.short(),
-        hex::encode(&r.verified.root[..8])
+        "{}",
+        text(
+            "restore.done",
+            &[
+                ("ledger", &r.path.display()),
+                ("export", &a.export.display()),
+                ("entries", &r.verified.size),
+                ("batches", &r.verified.batches),
+                ("checkpoints", &r.checkpoints),
+                ("hash", &r.verified.head.short()),
+                ("root", &hex::encode(&r.verified.root[..8])),
+            ],
+        )
     );
     Ok(())
 }

@@ -119,7 +119,7 @@ pub(super) fn matching_checkpoint(path: &Path, v: &Verified) -> Result<SignedChe
         )));
     }
     if let Some(p) = checkpoint_problem(v.ledger_id, v, &cp) {
-        eprintln!("error: {}: {p}", path.display());
+        super::eprint_error(&format!("{}: {p}", path.display()));
         return Err(CliError::Reported(1));
     }
     Ok(cp)
@@ -217,15 +217,18 @@ pub(super) fn cosign(a: &CosignArgs, json: bool) -> Result<(), CliError> {
     }
     let v = verified(&ledger, &[cp.checkpoint.size])?;
     if let Some(p) = checkpoint_problem(v.ledger_id, &v, &cp) {
-        eprintln!("error: {}: {p}; not cosigned", a.checkpoint.display());
+        super::eprint_error(&t(
+            "cosign.refused",
+            &[("file", &a.checkpoint.display()), ("problem", &p)],
+        ));
         return Err(CliError::Reported(1));
     }
     let trusted = trusted_keys(&[], Some(&v.authority))?;
     if let Err(e) = cp.verify_signatures(&trusted) {
-        eprintln!(
-            "error: {}: {e}; only a checkpoint signed by this ledger's admin can be cosigned",
-            a.checkpoint.display()
-        );
+        super::eprint_error(&t(
+            "cosign.not_admin",
+            &[("file", &a.checkpoint.display()), ("error", &e)],
+        ));
         return Err(CliError::Reported(1));
     }
     let id = key.key_id();

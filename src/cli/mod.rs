@@ -321,6 +321,11 @@ fn json_format(json: bool, format: String) -> Result<String, CliError> {
     }
 }
 
+/// Prints `message` on standard error as an error (`error: …`, `错误：…`).
+fn eprint_error(message: &str) {
+    eprintln!("{}", text("error.prefix", &[("message", &message)]));
+}
+
 /// Prints `value` as pretty JSON and a newline on standard output.
 fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<(), CliError> {
     let mut s = serde_json::to_string_pretty(value).map_err(|e| {

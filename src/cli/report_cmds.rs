@@ -144,8 +144,11 @@ fn open(path: &Path) -> Result<Ledger, CliError> {
         Err(e) => {
             if let Some(f) = open_failure(&e) {
                 eprintln!(
-                    "UNVERIFIED — integrity check failed: {}: {f}; nothing can be shown",
-                    path.display()
+                    "{}",
+                    crate::messages::text(
+                        "report.unverified_open",
+                        &[("ledger", &path.display()), ("failure", &f)],
+                    )
                 );
                 return Err(CliError::Reported(1));
             }
@@ -163,9 +166,15 @@ fn gate(path: &Path, checked: &Checked, unverified: bool) -> Result<(), CliError
         });
         if unverified {
             eprintln!(
-                "warning: {}: integrity check failed{at}: {}; output marked UNVERIFIED",
-                path.display(),
-                f.detail
+                "{}",
+                crate::messages::text(
+                    "report.unverified_warning",
+                    &[
+                        ("ledger", &path.display()),
+                        ("at", &at),
+                        ("detail", &f.detail),
+                    ],
+                )
             );
         } else {
             let message = crate::messages::text(
