@@ -377,3 +377,42 @@ fn import_form_json_says_what_it_read_from_the_form() {
     assert!(v.get("form").is_none(), "{v}");
     assert_eq!(v["first"], 229);
 }
+
+#[test]
+fn library_errors_word_themselves_in_both_languages() {
+    let ran = demo(EN);
+    std::fs::write(
+        ran.path("bad.toml"),
+        "format = \"jixiao-events/1\"\n[[event]]\nkind = \"nope\"\n",
+    )
+    .unwrap();
+    let ran = ran
+        .then()
+        .env("LC_ALL", EN)
+        .args(["import", L, "bad.toml", "--key", "d/recorder.key"])
+        .status(2)
+        .stderr_contains(
+            "error: bad.toml:3:8: event #1: kind `nope` is not importable; use one of: ",
+        )
+        .run();
+    let ran = ran
+        .then()
+        .env("LC_ALL", ZH)
+        .args(["import", L, "bad.toml", "--key", "d/recorder.key"])
+        .status(2)
+        .stderr_contains("错误：bad.toml:3:8：第 1 条事件：类型 `nope` 不可导入；可用：")
+        .run();
+    let ran = ran
+        .then()
+        .env("LC_ALL", EN)
+        .args(["trace", L, "没有的节点"])
+        .status(2)
+        .stderr_contains("`没有的节点` is not a node of the rule set in force; give a node id or its Chinese name, e.g. mgmt or 管理效能")
+        .run();
+    ran.then()
+        .env("LC_ALL", ZH)
+        .args(["trace", L, "没有的节点"])
+        .status(2)
+        .stderr_contains("`没有的节点` 不是现行评分规则中的节点；请给出节点 ID 或其中文名称，如 mgmt 或 管理效能")
+        .run();
+}
