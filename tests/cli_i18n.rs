@@ -106,7 +106,21 @@ fn help_headings_and_texts_in_both_languages() {
     ] {
         assert!(zh.stdout.contains(s), "{s:?} not in\n{}", zh.stdout);
     }
-    for s in ["Usage:", "Options:", "Department name", "Fiscal year"] {
+    // clap's brackets too: the environment variable, the default, the possible values.
+    assert!(
+        zh.stdout.contains("［环境变量：JIXIAO_KEY］"),
+        "{}",
+        zh.stdout
+    );
+    assert!(en.stdout.contains("[env: JIXIAO_KEY="), "{}", en.stdout);
+    for s in [
+        "Usage:",
+        "Options:",
+        "Department name",
+        "Fiscal year",
+        "[env:",
+        "[default:",
+    ] {
         assert!(!zh.stdout.contains(s), "{s:?} in\n{}", zh.stdout);
     }
     // A long help (several paragraphs in the source) is in Chinese too.
@@ -117,6 +131,15 @@ fn help_headings_and_texts_in_both_languages() {
         "{}",
         zh.stdout
     );
+    let zh = in_lang(ZH).args(["verify", "--help"]).run();
+    assert!(
+        zh.stdout.contains(
+            "多台账列表的输出格式（`--json` 即 `--format json`）［可选值：text、json、xlsx］"
+        ),
+        "{}",
+        zh.stdout
+    );
+    assert!(!zh.stdout.contains("possible values"), "{}", zh.stdout);
     let zh = in_lang(ZH).args(["import", "--help"]).run();
     assert!(
         zh.stdout

@@ -58,7 +58,10 @@ fn localize(cmd: Command, parent: &str) -> Command {
             // A long help (a documentation comment of several paragraphs) is what `--help`
             // shows; in Chinese it is the catalogue's text too.
             let a = match help {
-                Some(t) if zh => a.help(t.clone()).long_help(t),
+                Some(t) if zh => {
+                    let t = with_values_zh(&a, t);
+                    hide_values(a).help(t.clone()).long_help(t)
+                }
                 Some(t) => a.help(t),
                 None => a,
             };
@@ -101,6 +104,49 @@ fn localize(cmd: Command, parent: &str) -> Command {
         cmd = cmd.mut_subcommand(name, |s| localize(s, &p));
     }
     cmd
+}
+
+/// `help` followed by what clap would show in brackets — the possible values, the default,
+/// the environment variable — in Chinese (`［可选值：…］［默认：…］［环境变量：…］`).
+fn with_values_zh(a: &Arg, help: String) -> String {
+    let text = crate::messages::text;
+    let mut out = help;
+    if !a.get_action().takes_values() {
+        return out;
+    }
+    let possible: Vec<String> = a
+        .get_possible_values()
+        .iter()
+        .filter(|p| !p.is_hide_set())
+        .map(|p| p.get_name().to_string())
+        .collect();
+    if !possible.is_empty() && !a.is_hide_possible_values_set() {
+        out.push_str(&text("help.possible", &[("values", &possible.join("、"))]));
+    }
+    let defaults: Vec<String> = a
+        .get_default_values()
+        .iter()
+        .map(|v| v.to_string_lossy().into_owned())
+        .filter(|v| !v.is_empty())
+        .collect();
+    if !defaults.is_empty() && !a.is_hide_default_value_set() {
+        out.push_str(&text("help.default", &[("value", &defaults.join("、"))]));
+    }
+    if let Some(env) = a.get_env().filter(|_| !a.is_hide_env_set()) {
+        out.push_str(&text("help.env", &[("name", &env.to_string_lossy())]));
+    }
+    out
+}
+
+/// The same argument with clap's own English brackets hidden (`with_values_zh` words them).
+fn hide_values(a: Arg) -> Arg {
+    if a.get_action().takes_values() {
+        a.hide_possible_values(true)
+            .hide_default_value(true)
+            .hide_env(true)
+    } else {
+        a
+    }
 }
 
 #[cfg(test)]
