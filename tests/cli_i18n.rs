@@ -245,12 +245,16 @@ fn score_output_in_both_languages() {
         .args(["score", L])
         .stdout_contains("99.96")
         .stdout_contains("findings (1 of 26 claims do not reproduce):")
+        .stdout_contains(
+            "(claim #137): stated 3.5%, recomputed 3.6% (exact 3.623161) — NOT acknowledged",
+        )
         .run();
     ran.then()
         .env("LC_ALL", ZH)
         .args(["score", L])
         .stdout_contains("99.96")
         .stdout_contains("核对发现（26 项陈述中有 1 项无法复算）：")
+        .stdout_contains("（陈述 #137）：报告数 3.5%，重算数 3.6%（精确值 3.623161）— 未确认")
         .stdout_lacks("findings (")
         .run();
 }

@@ -100,66 +100,81 @@ pub fn scorecard_table(card: &Scorecard) -> String {
     out
 }
 
-/// Findings, one paragraph each.
+/// Findings, one paragraph each, in the language of the message catalogue (`finding.*`).
 #[must_use]
 pub fn findings_text(findings: &[Finding]) -> String {
+    use crate::messages::text;
     let mut out = String::new();
     for f in findings {
         let status = match &f.acknowledged {
-            Some(a) => format!("acknowledged #{}: {}", a.seq, a.reason),
-            None => "NOT acknowledged".into(),
+            Some(a) => text(
+                "finding.acknowledged",
+                &[("seq", &a.seq), ("reason", &a.reason)],
+            ),
+            None => text("finding.open", &[]),
         };
-        match f.kind {
-            FindingKind::Mismatch => {
-                let _ = writeln!(
-                    out,
-                    "- {} [{}] «{}» (claim #{}): stated {}{}, recomputed {}{} (exact {}) — {}",
-                    f.id,
-                    f.section,
-                    f.text,
-                    f.claim_seq,
-                    f.stated,
-                    f.unit,
-                    f.recomputed.map(|d| d.to_string()).unwrap_or_default(),
-                    f.unit,
-                    f.recomputed_exact
-                        .map(|d| d.round_dp(6).normalize().to_string())
-                        .unwrap_or_default(),
-                    status
-                );
-            }
-            FindingKind::Orphaned => {
-                let _ = writeln!(
-                    out,
-                    "- {} [{}] «{}» (#{}, {}{}): orphaned: {} — {}",
-                    f.id,
-                    f.section,
-                    f.text,
-                    f.claim_seq,
-                    f.stated,
-                    f.unit,
-                    f.problem.as_deref().unwrap_or(""),
-                    status
-                );
-            }
-            FindingKind::Unresolvable => {
-                let _ = writeln!(
-                    out,
-                    "- {} [{}] «{}» (claim #{}): cannot be recomputed: {} — {}",
-                    f.id,
-                    f.section,
-                    f.text,
-                    f.claim_seq,
-                    f.problem.as_deref().unwrap_or(""),
-                    status
-                );
-            }
-        }
+        let problem = f.problem.as_deref().unwrap_or("");
+        let line = match f.kind {
+            FindingKind::Mismatch => text(
+                "finding.mismatch",
+                &[
+                    ("id", &f.id),
+                    ("section", &f.section),
+                    ("text", &f.text),
+                    ("seq", &f.claim_seq),
+                    ("stated", &format!("{}{}", f.stated, f.unit)),
+                    (
+                        "recomputed",
+                        &format!(
+                            "{}{}",
+                            f.recomputed.map(|d| d.to_string()).unwrap_or_default(),
+                            f.unit
+                        ),
+                    ),
+                    (
+                        "exact",
+                        &f.recomputed_exact
+                            .map(|d| d.round_dp(6).normalize().to_string())
+                            .unwrap_or_default(),
+                    ),
+                    ("status", &status),
+                ],
+            ),
+            FindingKind::Orphaned => text(
+                "finding.orphaned",
+                &[
+                    ("id", &f.id),
+                    ("section", &f.section),
+                    ("text", &f.text),
+                    ("seq", &f.claim_seq),
+                    ("stated", &format!("{}{}", f.stated, f.unit)),
+                    ("problem", &problem),
+                    ("status", &status),
+                ],
+            ),
+            FindingKind::Unresolvable => text(
+                "finding.unresolvable",
+                &[
+                    ("id", &f.id),
+                    ("section", &f.section),
+                    ("text", &f.text),
+                    ("seq", &f.claim_seq),
+                    ("problem", &problem),
+                    ("status", &status),
+                ],
+            ),
+        };
+        let _ = writeln!(out, "{line}");
         let _ = writeln!(
             out,
-            "    definition: {}; inputs {}",
-            f.definition,
-            seq_list(&f.input_seqs, 6)
+            "    {}",
+            text(
+                "finding.definition",
+                &[
+                    ("definition", &f.definition),
+                    ("inputs", &seq_list(&f.input_seqs, 6)),
+                ],
+            )
         );
     }
     out
