@@ -443,3 +443,46 @@ fn library_errors_word_themselves_in_both_languages() {
         .stderr_contains("`没有的节点` 不是现行评分规则中的节点；请给出节点 ID 或其中文名称，如 mgmt 或 管理效能")
         .run();
 }
+
+#[test]
+fn json_is_the_same_in_both_languages() {
+    let ran = demo(EN);
+    let mut outputs = Vec::new();
+    let mut ran = Some(ran);
+    for lang in [EN, ZH] {
+        for args in [
+            vec!["verify", L, "--json"],
+            vec!["report", L, "--format", "json"],
+            vec!["score", L, "--json"],
+        ] {
+            let r = ran
+                .take()
+                .unwrap()
+                .then()
+                .env("LC_ALL", lang)
+                .args(&args)
+                .status(if args[0] == "verify" { 1 } else { 0 })
+                .run();
+            outputs.push((lang, args[0], r.stdout.clone()));
+            ran = Some(r);
+        }
+    }
+    let (en, zh) = outputs.split_at(3);
+    for (e, z) in en.iter().zip(zh) {
+        assert_eq!(e.1, z.1);
+        assert!(e.2.starts_with('{'), "{}", e.2);
+        assert_eq!(
+            e.2, z.2,
+            "{} --json differs between {} and {}",
+            e.1, e.0, z.0
+        );
+    }
+    // An error of a command printing JSON is in English too, whatever the locale.
+    ran.unwrap()
+        .then()
+        .env("LC_ALL", ZH)
+        .args(["score", "missing.jixiao", "--json"])
+        .status(2)
+        .stderr_contains("error: missing.jixiao: no such ledger file")
+        .run();
+}

@@ -171,6 +171,12 @@ pub fn main() -> ExitCode {
             };
         }
     };
+    // JSON is for programs: its texts (an error inside a document, a report's `score_error`,
+    // which `check-proof` recomputes) are the same whatever the locale, so a command printing
+    // JSON speaks English from here on (its help and parse errors above stay localized).
+    if cli.prints_json() {
+        set_lang(Lang::En);
+    }
     let ledger = cli.command.ledger().map(std::path::Path::to_path_buf);
     if let Some(path) = &ledger
         && !matches!(cli.command, Command::Init(_))
@@ -196,6 +202,21 @@ pub fn main() -> ExitCode {
             }
             ExitCode::from(code)
         }
+    }
+}
+
+impl Cli {
+    /// Whether the command prints JSON: `--json`, `--format json` of `report`, `trace` and
+    /// `diff`, or `verify --format json` over many ledgers.
+    fn prints_json(&self) -> bool {
+        self.json
+            || match &self.command {
+                Command::Report(a) => a.format == "json",
+                Command::Trace(a) => a.format == "json",
+                Command::Diff(a) => a.format == "json",
+                Command::Verify(a) => a.many.format == Some(args::ManyFormat::Json),
+                _ => false,
+            }
     }
 }
 
