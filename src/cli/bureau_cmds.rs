@@ -23,16 +23,18 @@ pub(super) fn is_many(a: &VerifyArgs) -> bool {
 
 pub(super) fn verify_many(a: &VerifyArgs, json: bool) -> Result<(), CliError> {
     if a.checkpoint.checkpoint.is_some() {
-        return Err(CliError::Usage(
-            "--checkpoint checks one ledger against one checkpoint; give a single ledger (each ledger's kept checkpoints are re-checked anyway)".into(),
-        ));
+        return Err(CliError::Usage(crate::messages::text(
+            "usage.bureau.checkpoint_checks_one_ledger",
+            &[],
+        )));
     }
     // Over many ledgers, trusted keys qualify each ledger's latest kept checkpoint.
     let trust = if a.checkpoint.trusted_keys.is_empty() {
         if a.checkpoint.min_signatures != 1 {
-            return Err(CliError::Usage(
-                "--min-signatures counts signatures by --trusted-key keys: give the keys".into(),
-            ));
+            return Err(CliError::Usage(crate::messages::text(
+                "usage.bureau.min_signatures_counts_signatures",
+                &[],
+            )));
         }
         None
     } else {
@@ -55,14 +57,16 @@ pub(super) fn verify_many(a: &VerifyArgs, json: bool) -> Result<(), CliError> {
     let output = match (format, &a.many.output) {
         (ManyFormat::Xlsx, Some(p)) => Some(p.clone()),
         (ManyFormat::Xlsx, None) => {
-            return Err(CliError::Usage(
-                "--format xlsx writes a file: give it with -o FILE.xlsx".into(),
-            ));
+            return Err(CliError::Usage(crate::messages::text(
+                "usage.bureau.format_xlsx_writes_file",
+                &[],
+            )));
         }
         (_, Some(_)) => {
-            return Err(CliError::Usage(
-                "-o FILE is for --format xlsx; text and JSON go to standard output".into(),
-            ));
+            return Err(CliError::Usage(crate::messages::text(
+                "usage.bureau.o_file_format_xlsx",
+                &[],
+            )));
         }
         (_, None) => None,
     };

@@ -195,9 +195,10 @@ pub(super) fn check_proof(a: &CheckProofArgs, json: bool) -> Result<(), CliError
     if matches!(checked, Ok(FileCheck::Report(_)))
         && (!a.witness_keys.is_empty() || a.min_signatures > 1)
     {
-        return Err(CliError::Usage(
-            "--witness-key and --min-signatures apply to proof files; a report is checked against its --trusted-key signers".into(),
-        ));
+        return Err(CliError::Usage(crate::messages::text(
+            "usage.proof.witness_key_min_signatures",
+            &[],
+        )));
     }
     drop(progress);
     let summary = match checked {

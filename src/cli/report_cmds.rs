@@ -257,9 +257,10 @@ pub fn report(a: &ReportArgs) -> Result<(), CliError> {
         })?),
     };
     if bundle_mode.is_some() && a.format != "json" {
-        return Err(CliError::Usage(
-            "--with-proofs embeds the report bundle in the JSON report; use --format json".into(),
-        ));
+        return Err(CliError::Usage(crate::messages::text(
+            "usage.report.with_proofs_embeds_report",
+            &[],
+        )));
     }
     let ledger = open(&a.ledger)?;
     let size = ledger.head()?.size;

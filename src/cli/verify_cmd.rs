@@ -35,9 +35,10 @@ pub struct VerifyArgs {
 pub(super) fn verify(a: &VerifyArgs, json: bool) -> Result<(), CliError> {
     if a.rebuild_derived {
         if json {
-            return Err(CliError::Usage(
-                "--rebuild-derived writes the file and prints one line; leave out --json".into(),
-            ));
+            return Err(CliError::Usage(crate::messages::text(
+                "usage.verify.rebuild_derived_writes_file",
+                &[],
+            )));
         }
         let ledger = crate::ledger::Ledger::open(&a.ledger)?;
         let progress = super::progress::progress(false);
