@@ -196,37 +196,50 @@ pub fn rule_set_changes_text(changes: &[RuleSetChange], authority: Option<&Autho
     let mut out = String::new();
     for c in changes {
         let kind = match (c.same_name, c.same_text) {
-            (_, true) => "the same text adopted again",
-            (true, false) => "SAME NAME, different text",
-            (false, false) => "different name and text",
+            (_, true) => "rule_change.same_text",
+            (true, false) => "rule_change.same_name",
+            (false, false) => "rule_change.different",
         };
+        let kind = crate::messages::text(kind, &[]);
         let totals = match (c.score_before, c.score_after) {
-            (Some(b), Some(a)) => format!(
-                "total {} under #{} → {} under #{} ({:+.2})",
-                two(b),
-                c.previous.seq,
-                two(a),
-                c.adopted.seq,
-                a - b
+            (Some(b), Some(a)) => crate::messages::text(
+                "rule_change.totals",
+                &[
+                    ("before", &two(b)),
+                    ("previous", &c.previous.seq),
+                    ("after", &two(a)),
+                    ("adopted", &c.adopted.seq),
+                    ("change", &format!("{:+.2}", a - b)),
+                ],
             ),
-            _ => format!(
-                "totals not comparable: {}",
-                c.problem.as_deref().unwrap_or("")
+            _ => crate::messages::text(
+                "rule_change.not_comparable",
+                &[("problem", &c.problem.as_deref().unwrap_or(""))],
             ),
         };
-        let _ = writeln!(
-            out,
-            "rule set changed at #{} ({}, by {}): «{}» #{} → «{}» #{}, {kind} (digest {} → {}); {totals}",
-            c.adopted.seq,
-            format_time(c.recorded_at),
-            author_name(&c.author, authority),
-            c.previous.name,
-            c.previous.seq,
-            c.adopted.name,
-            c.adopted.seq,
-            &c.previous.digest[..c.previous.digest.len().min(8)],
-            &c.adopted.digest[..c.adopted.digest.len().min(8)],
+        let line = crate::messages::text(
+            "rule_change.line",
+            &[
+                ("seq", &c.adopted.seq),
+                ("time", &format_time(c.recorded_at)),
+                ("author", &author_name(&c.author, authority)),
+                ("previous_name", &c.previous.name),
+                ("previous", &c.previous.seq),
+                ("adopted_name", &c.adopted.name),
+                ("adopted", &c.adopted.seq),
+                ("kind", &kind),
+                (
+                    "previous_digest",
+                    &&c.previous.digest[..c.previous.digest.len().min(8)],
+                ),
+                (
+                    "adopted_digest",
+                    &&c.adopted.digest[..c.adopted.digest.len().min(8)],
+                ),
+                ("totals", &totals),
+            ],
         );
+        let _ = writeln!(out, "{line}");
     }
     out
 }
@@ -265,8 +278,8 @@ pub fn warnings_text(warnings: &[crate::eval::Warning]) -> String {
     }
     let _ = writeln!(
         out,
-        "\nwarnings ({}, not failures: allowed, but usually a recording mistake):",
-        warnings.len()
+        "\n{}",
+        crate::messages::text("score.warnings", &[("count", &warnings.len())])
     );
     for w in warnings {
         let _ = writeln!(out, "! {}  {}", w.text, seq_list(&w.seqs, 6));
