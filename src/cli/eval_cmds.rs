@@ -67,7 +67,7 @@ pub fn append_validated(
         Err(Refused::Event { index, message }) => {
             return Err(CliError::Usage(crate::messages::text(
                 "usage.eval.nothing_was_appended",
-                &[("arg0", &at(index)), ("message", &message)],
+                &[("at", &at(index)), ("message", &message)],
             )));
         }
         Err(Refused::Ledger(LedgerError::Unauthorized { seq, source })) if origin.is_some() => {
@@ -77,8 +77,8 @@ pub fn append_validated(
             return Err(CliError::Usage(crate::messages::text(
                 "usage.eval.event_nothing_was_appended",
                 &[
-                    ("arg0", &at(index)),
-                    ("arg1", &(index + 1)),
+                    ("at", &at(index)),
+                    ("event", &(index + 1)),
                     ("source", &source),
                 ],
             )));
@@ -204,7 +204,7 @@ fn table_options(a: &ImportArgs, year: i32) -> Result<import::TableOptions, CliE
         Some(name) => Some(import::Encoding::parse(name).ok_or_else(|| {
             CliError::Usage(crate::messages::text(
                 "usage.eval.encoding_not_known_use",
-                &[("name", &name), ("arg0", &import::Encoding::NAMES)],
+                &[("name", &name), ("names", &import::Encoding::NAMES)],
             ))
         })?),
     };
@@ -237,7 +237,7 @@ fn check_rule_sets(file: &Path, batch: &import::Batch) -> Result<(), CliError> {
                 &[
                     ("file", &file.display()),
                     ("line", &line),
-                    ("arg1", &(i + 1)),
+                    ("event", &(i + 1)),
                     ("rules", &rules),
                     ("e", &e),
                 ],

@@ -50,7 +50,7 @@ fn kept_or_file(ledger: &Ledger, s: &str) -> Result<SignedCheckpoint, CliError> 
                     &[
                         ("size", &size),
                         (
-                            "arg0",
+                            "sizes",
                             &kept
                                 .iter()
                                 .map(|(n, _)| n.to_string())

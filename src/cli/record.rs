@@ -466,7 +466,7 @@ pub(super) fn correction_event(a: &CorrectArgs) -> Result<Event, CliError> {
             "usage.record.seq_entry_has_no",
             &[
                 ("seq", &a.seq),
-                ("arg1", &old.kind().name()),
+                ("kind", &old.kind().name()),
                 ("what", &what),
             ],
         ))
