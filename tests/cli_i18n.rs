@@ -123,6 +123,14 @@ fn help_headings_and_texts_in_both_languages() {
     ] {
         assert!(!zh.stdout.contains(s), "{s:?} in\n{}", zh.stdout);
     }
+    // The `help` subcommand clap adds has the catalogue's summary too.
+    let top = in_lang(ZH).arg("--help").run();
+    assert!(
+        top.stdout
+            .contains("help         显示本帮助，或所给子命令的帮助"),
+        "{}",
+        top.stdout
+    );
     // A long help (several paragraphs in the source) is in Chinese too.
     let zh = in_lang(ZH).args(["check-proof", "--help"]).run();
     assert!(

@@ -13,7 +13,29 @@ use clap::{Arg, ArgAction, Command, CommandFactory};
 /// The command tree as shown in the language in force.
 #[must_use]
 pub fn command() -> Command {
-    localize(Cli::command(), "")
+    let mut cmd = localize(Cli::command(), "");
+    // clap adds the `help` subcommand while building; built here, it gets the catalogue's
+    // summary too.
+    if let Some(about) = lookup("help.help") {
+        cmd.build();
+        cmd = help_about(cmd, &about);
+    }
+    cmd
+}
+
+/// `cmd` with the summary of every `help` subcommand in it (at any depth) set to `about`.
+fn help_about(cmd: Command, about: &str) -> Command {
+    let subs: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    subs.into_iter().fold(cmd, |cmd, name| {
+        if name == "help" {
+            cmd.mut_subcommand(name, |s| s.about(about.to_string()))
+        } else {
+            cmd.mut_subcommand(name, |s| help_about(s, about))
+        }
+    })
 }
 
 /// `help.<path>` (about) and `help.<path>.<arg>` or `help.arg.<arg>` (argument help) in the
