@@ -137,20 +137,24 @@ pub struct UnknownNode {
 }
 
 fn describe_unknown(given: &str, ambiguous: &[String], examples: &[(String, String)]) -> String {
+    use crate::messages::text;
     if !ambiguous.is_empty() {
-        return format!(
-            "`{given}` names {} nodes ({}); give the id of the one meant",
-            ambiguous.len(),
-            ambiguous.join(", ")
+        return text(
+            "node.ambiguous",
+            &[
+                ("given", &given),
+                ("count", &ambiguous.len()),
+                ("ids", &ambiguous.join(", ")),
+            ],
         );
     }
     let e: Vec<String> = examples
         .iter()
-        .map(|(id, name)| format!("{id} or {name}"))
+        .map(|(id, name)| text("node.example", &[("id", id), ("name", name)]))
         .collect();
-    format!(
-        "`{given}` is not a node of the rule set in force; give a node id or its Chinese name, e.g. {} (`jixiao score LEDGER` lists them all)",
-        e.join(", ")
+    text(
+        "node.unknown",
+        &[("given", &given), ("examples", &e.join(", "))],
     )
 }
 

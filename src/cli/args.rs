@@ -30,8 +30,9 @@ pub fn now() -> Result<i64, CliError> {
                     .map(time::OffsetDateTime::unix_timestamp)
             })
             .ok_or_else(|| {
-                CliError::Usage(format!(
-                    "JIXIAO_TIME=`{v}` is neither Unix seconds nor an RFC 3339 time such as 2023-03-01T09:00:00Z"
+                CliError::Usage(crate::messages::text(
+                    "usage.args.jixiao_time_neither_unix",
+                    &[("v", &v)],
                 ))
             }),
         Err(_) => Ok(time::OffsetDateTime::now_utc().unix_timestamp()),
@@ -68,8 +69,9 @@ impl PointArgs {
             (p, None) => Ok(p),
             (AsOf::Latest, k) => Ok(AsOf::new(k, None)),
             (AsOf::Date(d), k) => Ok(AsOf::new(k, Some(d))),
-            (_, Some(_)) => Err(CliError::Usage(format!(
-                "--as-of {s} with --known-at: a seq is a point of recording; give it to --known-at alone and a business date (YYYY-MM-DD) to --as-of"
+            (_, Some(_)) => Err(CliError::Usage(crate::messages::text(
+                "usage.args.as_with_known_at",
+                &[("s", &s)],
             ))),
         }
     }
@@ -81,7 +83,10 @@ pub fn parse_known_at(flag: &str, s: &str) -> Result<KnownAt, CliError> {
     use time::format_description::well_known::Rfc3339;
     if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
         return s.parse().map(KnownAt::Seq).map_err(|_| {
-            CliError::Usage(format!("{flag} {s}: seq out of range; give a seq number"))
+            CliError::Usage(crate::messages::text(
+                "usage.args.seq_out_range_give",
+                &[("flag", &flag), ("s", &s)],
+            ))
         });
     }
     if let Ok(t) = time::OffsetDateTime::parse(s, &Rfc3339) {
@@ -92,8 +97,9 @@ pub fn parse_known_at(flag: &str, s: &str) -> Result<KnownAt, CliError> {
             d.0.with_hms(23, 59, 59)
                 .map_or(i64::MAX, |t| t.assume_utc().unix_timestamp()),
         )),
-        Err(_) => Err(CliError::Usage(format!(
-            "{flag} {s}: not a seq, a time or a date; give a seq (41), an RFC 3339 time (2023-01-31T09:00:00Z) or a date (2023-01-31: the end of that UTC day)"
+        Err(_) => Err(CliError::Usage(crate::messages::text(
+            "usage.args.not_seq_time_date",
+            &[("flag", &flag), ("s", &s)],
         ))),
     }
 }
@@ -101,8 +107,9 @@ pub fn parse_known_at(flag: &str, s: &str) -> Result<KnownAt, CliError> {
 /// A point within the ledger's `size` entries, or a usage error naming the flag.
 pub fn within(flag: &str, p: AsOf, size: u64) -> Result<AsOf, CliError> {
     match p.known_at() {
-        Some(KnownAt::Seq(n)) if n > size || n == 0 => Err(CliError::Usage(format!(
-            "{flag}: seq {n} is not in the ledger, which has entries #1 to #{size}; give a seq from 1 to {size}"
+        Some(KnownAt::Seq(n)) if n > size || n == 0 => Err(CliError::Usage(crate::messages::text(
+            "usage.args.seq_not_ledger_which",
+            &[("flag", &flag), ("n", &n), ("size", &size)],
         ))),
         _ => Ok(p),
     }
@@ -124,16 +131,20 @@ pub fn parse_as_of(flag: &str, s: &str) -> Result<AsOf, CliError> {
     }
     if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
         return s.parse().map(AsOf::Seq).map_err(|_| {
-            CliError::Usage(format!(
-                "{flag} {s}: seq out of range; give a seq number or a date YYYY-MM-DD"
+            CliError::Usage(crate::messages::text(
+                "usage.args.seq_out_range_give_2",
+                &[("flag", &flag), ("s", &s)],
             ))
         });
     }
-    s.parse().map(AsOf::Date).map_err(|e: crate::model::ParseError| {
-        CliError::Usage(format!(
-            "{flag} {s}: not a seq or a date ({e}); give a seq number (41), a date (2022-06-30) or `latest`"
-        ))
-    })
+    s.parse()
+        .map(AsOf::Date)
+        .map_err(|e: crate::model::ParseError| {
+            CliError::Usage(crate::messages::text(
+                "usage.args.not_seq_date_give",
+                &[("flag", &flag), ("s", &s), ("e", &e)],
+            ))
+        })
 }
 
 /// Output format of `verify` over many ledgers.

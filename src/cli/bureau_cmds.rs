@@ -6,6 +6,7 @@
 use super::CliError;
 use super::args::ManyFormat;
 use super::verify_cmd::VerifyArgs;
+use crate::messages::text;
 use clap::Args;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -22,16 +23,18 @@ pub(super) fn is_many(a: &VerifyArgs) -> bool {
 
 pub(super) fn verify_many(a: &VerifyArgs, json: bool) -> Result<(), CliError> {
     if a.checkpoint.checkpoint.is_some() {
-        return Err(CliError::Usage(
-            "--checkpoint checks one ledger against one checkpoint; give a single ledger (each ledger's kept checkpoints are re-checked anyway)".into(),
-        ));
+        return Err(CliError::Usage(crate::messages::text(
+            "usage.bureau.checkpoint_checks_one_ledger",
+            &[],
+        )));
     }
     // Over many ledgers, trusted keys qualify each ledger's latest kept checkpoint.
     let trust = if a.checkpoint.trusted_keys.is_empty() {
         if a.checkpoint.min_signatures != 1 {
-            return Err(CliError::Usage(
-                "--min-signatures counts signatures by --trusted-key keys: give the keys".into(),
-            ));
+            return Err(CliError::Usage(crate::messages::text(
+                "usage.bureau.min_signatures_counts_signatures",
+                &[],
+            )));
         }
         None
     } else {
@@ -54,19 +57,26 @@ pub(super) fn verify_many(a: &VerifyArgs, json: bool) -> Result<(), CliError> {
     let output = match (format, &a.many.output) {
         (ManyFormat::Xlsx, Some(p)) => Some(p.clone()),
         (ManyFormat::Xlsx, None) => {
-            return Err(CliError::Usage(
-                "--format xlsx writes a file: give it with -o FILE.xlsx".into(),
-            ));
+            return Err(CliError::Usage(crate::messages::text(
+                "usage.bureau.format_xlsx_writes_file",
+                &[],
+            )));
         }
         (_, Some(_)) => {
-            return Err(CliError::Usage(
-                "-o FILE is for --format xlsx; text and JSON go to standard output".into(),
-            ));
+            return Err(CliError::Usage(crate::messages::text(
+                "usage.bureau.o_file_format_xlsx",
+                &[],
+            )));
         }
         (_, None) => None,
     };
     let jobs = match a.many.jobs {
-        Some(0) => return Err(CliError::Usage("--jobs 0: give at least 1".into())),
+        Some(0) => {
+            return Err(CliError::Usage(crate::messages::text(
+                "usage.bureau.jobs_give_at_least",
+                &[],
+            )));
+        }
         Some(n) => n,
         None => crate::bureau::default_jobs(),
     };
@@ -108,8 +118,12 @@ pub(super) fn verify_many(a: &VerifyArgs, json: bool) -> Result<(), CliError> {
         }
         ManyFormat::Text | ManyFormat::Xlsx => {
             if let Some(p) = &output {
-                let bytes = crate::bureau::xlsx::workbook(&kept, &summary)
-                    .map_err(|e| CliError::Usage(format!("{}: {e}", p.display())))?;
+                let bytes = crate::bureau::xlsx::workbook(&kept, &summary).map_err(|e| {
+                    CliError::Usage(crate::messages::text(
+                        "usage.bureau.message",
+                        &[("p", &p.display()), ("e", &e)],
+                    ))
+                })?;
                 write_whole(p, &bytes)?;
                 writeln!(out, "wrote {}", p.display()).map_err(io)?;
             }
@@ -127,17 +141,20 @@ pub(super) fn verify_many(a: &VerifyArgs, json: bool) -> Result<(), CliError> {
         .map(|n| n.ledger.display().to_string())
         .collect();
     let more = summary.not_ok.len().saturating_sub(names.len());
-    eprintln!(
-        "error: {} of {} ledgers did not pass: {}{}",
-        summary.not_ok.len(),
-        summary.ledgers,
-        names.join(", "),
-        if more > 0 {
-            format!(" and {more} more")
-        } else {
-            String::new()
-        }
-    );
+    let more = if more > 0 {
+        text("many.and_more", &[("more", &more)])
+    } else {
+        String::new()
+    };
+    super::eprint_error(&text(
+        "many.not_passed",
+        &[
+            ("failed", &summary.not_ok.len()),
+            ("ledgers", &summary.ledgers),
+            ("names", &names.join(", ")),
+            ("more", &more),
+        ],
+    ));
     Err(CliError::Reported(1))
 }
 
@@ -182,7 +199,7 @@ pub struct RestoreArgs {
 
 fn export_error(e: crate::export::ExportError) -> CliError {
     if e.is_integrity() {
-        eprintln!("error: {e}");
+        super::eprint_error(&e.to_string());
         return CliError::Reported(1);
     }
     match e {
@@ -215,14 +232,19 @@ pub(super) fn export(a: &ExportArgs, _json: bool) -> Result<(), CliError> {
     tmp.persist(path).map_err(|e| err(e.error))?;
     let h = &done.header;
     eprintln!(
-        "exported {}: {} entries in {} batches, {} keys, {} checkpoints, head {}, merkle root {}",
-        a.ledger.display(),
-        h.entries,
-        h.batches,
-        h.keys,
-        h.checkpoints,
-        &h.head[..16.min(h.head.len())],
-        &h.merkle_root[..16.min(h.merkle_root.len())]
+        "{}",
+        text(
+            "export.done",
+            &[
+                ("ledger", &a.ledger.display()),
+                ("entries", &h.entries),
+                ("batches", &h.batches),
+                ("keys", &h.keys),
+                ("checkpoints", &h.checkpoints),
+                ("head", &&h.head[..16.min(h.head.len())]),
+                ("root", &&h.merkle_root[..16.min(h.merkle_root.len())]),
+            ],
+        )
     );
     Ok(())
 }
@@ -241,15 +263,19 @@ pub(super) fn restore(a: &RestoreArgs, json: bool) -> Result<(), CliError> {
         }));
     }
     println!(
-        "restored {} from {}: {} entries in {} signed batches, {} checkpoints, verified; head #{}·{}, merkle root {}",
-        r.path.display(),
-        a.export.display(),
-        r.verified.size,
-        r.verified.batches,
-        r.checkpoints,
-        r.verified.size,
-        r.verified.head.short(),
-        hex::encode(&r.verified.root[..8])
+        "{}",
+        text(
+            "restore.done",
+            &[
+                ("ledger", &r.path.display()),
+                ("export", &a.export.display()),
+                ("entries", &r.verified.size),
+                ("batches", &r.verified.batches),
+                ("checkpoints", &r.checkpoints),
+                ("hash", &r.verified.head.short()),
+                ("root", &hex::encode(&r.verified.root[..8])),
+            ],
+        )
     );
     Ok(())
 }

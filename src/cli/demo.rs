@@ -3,14 +3,14 @@
 
 use super::CliError;
 use super::args::KeyArg;
-use super::checkpoint_cmds::{
-    self, CheckProofArgs, CheckpointArgs, CheckpointCheck, CosignArgs, ProveArgs,
-};
+use super::checkpoint_cmds::{self, CheckpointArgs, CheckpointCheck, CosignArgs};
+use super::proof_cmds::{self, CheckProofArgs, ProveArgs};
 use super::report_cmds::{self, ReportArgs};
 use super::verify_cmd::{self, VerifyArgs};
 use crate::check::check;
 use crate::eval::AsOf;
 use crate::ledger::Ledger;
+use crate::messages::text;
 use crate::seed::{self, SeedKeys};
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -42,9 +42,9 @@ pub(super) fn run(a: &DemoArgs, json: bool) -> Result<(), CliError> {
     };
     let ledger_path = dir.join("conghua-2022.jixiao");
     if ledger_path.exists() {
-        return Err(CliError::Usage(format!(
-            "{}: already exists; --keep needs a directory without a previous demo ledger",
-            ledger_path.display()
+        return Err(CliError::Usage(text(
+            "demo.exists",
+            &[("path", &ledger_path.display())],
         )));
     }
     let keys = SeedKeys::generate()?;
@@ -56,9 +56,11 @@ pub(super) fn run(a: &DemoArgs, json: bool) -> Result<(), CliError> {
     rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut id);
     if !json {
         println!(
-            "== building the seed case: {} {} self-evaluation (fixtures/conghua-2022)",
-            seed::DEPARTMENT,
-            seed::YEAR
+            "{}",
+            text(
+                "demo.building",
+                &[("department", &seed::DEPARTMENT), ("year", &seed::YEAR)],
+            )
         );
     }
     seed::build(&ledger_path, &fixture, &keys, id, |b| {
@@ -70,10 +72,8 @@ pub(super) fn run(a: &DemoArgs, json: bool) -> Result<(), CliError> {
         } else {
             format!("#{}..#{}", b.appended.first, b.appended.last)
         };
-        println!(
-            "  {:<30} {:<10} by {:<9} {}",
-            b.file, range, b.signer, b.description
-        );
+        let by = text("demo.by", &[("signer", &format!("{:<9}", b.signer))]);
+        println!("  {:<30} {:<10} {by} {}", b.file, range, b.description);
     })
     .map_err(|e| match e {
         seed::SeedError::Ledger(l) => CliError::Ledger(l),
@@ -169,7 +169,7 @@ pub(super) fn run(a: &DemoArgs, json: bool) -> Result<(), CliError> {
         .first()
         .map_or(0, |(n, _)| *n);
     let consistency = dir.join("proof-midyear-final.json");
-    checkpoint_cmds::prove(
+    proof_cmds::prove(
         &ProveArgs {
             ledger: ledger_path.clone(),
             seq: None,
@@ -180,7 +180,7 @@ pub(super) fn run(a: &DemoArgs, json: bool) -> Result<(), CliError> {
         false,
     )?;
     let trusted = vec![dir.join("admin.key.pub"), dir.join("auditor.key.pub")];
-    checkpoint_cmds::check_proof(
+    proof_cmds::check_proof(
         &CheckProofArgs {
             proof: consistency,
             trusted_keys: trusted.clone(),
@@ -190,7 +190,7 @@ pub(super) fn run(a: &DemoArgs, json: bool) -> Result<(), CliError> {
         false,
     )?;
     let inclusion = dir.join("proof-158.json");
-    checkpoint_cmds::prove(
+    proof_cmds::prove(
         &ProveArgs {
             ledger: ledger_path.clone(),
             seq: Some(158),
@@ -200,7 +200,7 @@ pub(super) fn run(a: &DemoArgs, json: bool) -> Result<(), CliError> {
         },
         false,
     )?;
-    checkpoint_cmds::check_proof(
+    proof_cmds::check_proof(
         &CheckProofArgs {
             proof: inclusion,
             trusted_keys: trusted.clone(),
@@ -230,10 +230,17 @@ pub(super) fn run(a: &DemoArgs, json: bool) -> Result<(), CliError> {
             .iter()
             .filter(|n| n.pending.is_some() && n.children.is_empty())
             .count();
+        let leaves = card.nodes.iter().filter(|n| n.children.is_empty()).count();
         println!(
-            "mid-year view: {:.2} points scored so far; {pending} of {} indicators not recorded yet (year-end values come later)",
-            card.total,
-            card.nodes.iter().filter(|n| n.children.is_empty()).count()
+            "{}",
+            text(
+                "demo.mid_year",
+                &[
+                    ("total", &format!("{:.2}", card.total)),
+                    ("pending", &pending),
+                    ("leaves", &leaves),
+                ],
+            )
         );
     }
 
@@ -253,10 +260,10 @@ pub(super) fn run(a: &DemoArgs, json: bool) -> Result<(), CliError> {
         })?;
     }
     println!(
-        "\n== jixiao check-proof {} (offline: every figure recomputed from the entries it embeds)",
-        json.display()
+        "\n{}",
+        text("demo.check_proof", &[("file", &json.display())])
     );
-    checkpoint_cmds::check_proof(
+    proof_cmds::check_proof(
         &CheckProofArgs {
             proof: json.clone(),
             trusted_keys: trusted,
@@ -278,11 +285,8 @@ pub(super) fn run(a: &DemoArgs, json: bool) -> Result<(), CliError> {
         with_proofs: None,
     })?;
     match &a.keep {
-        Some(d) => println!(
-            "\nkept in {}: conghua-2022.jixiao, admin/recorder/evaluator/auditor .key/.key.pub, conghua-2022/ (fixture), checkpoint-final.txt, proof-*.json, report.html, report.json (with proofs: `jixiao check-proof report.json --trusted-key admin.key.pub`)",
-            d.display()
-        ),
-        None => println!("\n(run `jixiao demo --keep DIR` to keep the ledger and keys)"),
+        Some(d) => println!("\n{}", text("demo.kept", &[("dir", &d.display())])),
+        None => println!("\n{}", text("demo.keep_hint", &[])),
     }
     Ok(())
 }

@@ -41,26 +41,12 @@ impl CliError {
 }
 
 impl CliError {
-    /// The message in the language in force: the commonest errors (no such ledger, a ledger in
-    /// use, a path that exists, not a ledger, a file that cannot be read) from the catalogue,
-    /// the others as the library words them (English).
+    /// The message in the language in force: the library's errors word themselves from the
+    /// catalogue; a key file that exists or cannot be read, and I/O on a path, are worded here.
     #[must_use]
     pub fn localized(&self) -> String {
         use crate::messages::text;
         match self {
-            CliError::Ledger(LedgerError::NotFound { path }) => {
-                text("error.not_found", &[("path", &path.display())])
-            }
-            CliError::Ledger(LedgerError::InUse { path }) => {
-                text("error.in_use", &[("path", &path.display())])
-            }
-            CliError::Ledger(LedgerError::Exists { path }) => {
-                text("error.exists", &[("path", &path.display())])
-            }
-            CliError::Ledger(LedgerError::NotALedger { path, why }) => text(
-                "error.not_a_ledger",
-                &[("path", &path.display()), ("why", why)],
-            ),
             CliError::Key(KeyError::Exists { path }) => {
                 text("error.key_exists", &[("path", &path.display())])
             }

@@ -27,6 +27,8 @@ pub struct Origin<'a> {
     pub description: Option<&'a str>,
     /// For a workbook, the sheet: lines are its rows, named `FILE:Sheet!A<row>`.
     pub sheet: Option<&'a str>,
+    /// For a 自评表 (`import-form`), what was read from it (the JSON's `form`).
+    pub form: Option<super::outcome::FormSummary>,
 }
 
 impl Origin<'_> {
@@ -63,19 +65,22 @@ pub fn append_validated(
     let done = match append_checked(&ledger, &key.signing, events, now()?, dry_run, progress) {
         Ok(d) => d,
         Err(Refused::Event { index, message }) => {
-            return Err(CliError::Usage(format!(
-                "{}{message}; nothing was appended",
-                at(index)
+            return Err(CliError::Usage(crate::messages::text(
+                "usage.eval.nothing_was_appended",
+                &[("at", &at(index)), ("message", &message)],
             )));
         }
         Err(Refused::Ledger(LedgerError::Unauthorized { seq, source })) if origin.is_some() => {
             // Point at the event in the file: the seq it would have had exists nowhere.
             let size = ledger.head().map(|h| h.size).unwrap_or(0);
             let index = usize::try_from(seq.saturating_sub(size + 1)).unwrap_or(0);
-            return Err(CliError::Usage(format!(
-                "{}event #{}: {source}; nothing was appended",
-                at(index),
-                index + 1
+            return Err(CliError::Usage(crate::messages::text(
+                "usage.eval.event_nothing_was_appended",
+                &[
+                    ("at", &at(index)),
+                    ("event", &(index + 1)),
+                    ("source", &source),
+                ],
             )));
         }
         Err(Refused::Ledger(e)) => return Err(e.into()),
@@ -90,6 +95,7 @@ pub fn append_validated(
             count,
             (&key.name, key.key_id().to_string()),
             origin.as_ref().and_then(|o| o.description),
+            origin.as_ref().and_then(|o| o.form.clone()),
         );
         return super::print_json(&doc);
     }
@@ -156,6 +162,7 @@ pub(super) fn import(a: &ImportArgs, json: bool) -> Result<(), CliError> {
                 lines: &t.batch.lines,
                 sheet: sheet.as_deref(),
                 description: None,
+                form: None,
             }),
             a.dry_run,
             &*progress,
@@ -163,9 +170,9 @@ pub(super) fn import(a: &ImportArgs, json: bool) -> Result<(), CliError> {
         );
     }
     if a.encoding.is_some() || a.sheet.is_some() || a.columns.is_some() {
-        return Err(CliError::Usage(format!(
-            "{}: --encoding, --sheet and --columns are for spreadsheets (.csv, .xlsx, .xls, .ods); an event file is UTF-8 TOML",
-            a.file.display()
+        return Err(CliError::Usage(crate::messages::text(
+            "usage.eval.encoding_sheet_columns_are",
+            &[("file", &a.file.display())],
         )));
     }
     let batch = import::read_batch_file(&a.file, year).map_err(usage)?;
@@ -182,6 +189,7 @@ pub(super) fn import(a: &ImportArgs, json: bool) -> Result<(), CliError> {
             lines: &batch.lines,
             sheet: None,
             description: batch.description.as_deref(),
+            form: None,
         }),
         a.dry_run,
         &*progress,
@@ -194,9 +202,9 @@ fn table_options(a: &ImportArgs, year: i32) -> Result<import::TableOptions, CliE
     let encoding = match &a.encoding {
         None => None,
         Some(name) => Some(import::Encoding::parse(name).ok_or_else(|| {
-            CliError::Usage(format!(
-                "--encoding `{name}` is not known; use one of: {}",
-                import::Encoding::NAMES
+            CliError::Usage(crate::messages::text(
+                "usage.eval.encoding_not_known_use",
+                &[("name", &name), ("names", &import::Encoding::NAMES)],
             ))
         })?),
     };
@@ -224,10 +232,15 @@ fn check_rule_sets(file: &Path, batch: &import::Batch) -> Result<(), CliError> {
             let line = batch.lines.get(i).copied().unwrap_or(0);
             let rules = rules_file_of(file, i)
                 .map_or_else(|| "the rules file".to_string(), |p| p.display().to_string());
-            return Err(CliError::Usage(format!(
-                "{}:{line}: event #{} (rule_set): {rules}: {e}; nothing was appended",
-                file.display(),
-                i + 1
+            return Err(CliError::Usage(crate::messages::text(
+                "usage.eval.event_rule_set_nothing",
+                &[
+                    ("file", &file.display()),
+                    ("line", &line),
+                    ("event", &(i + 1)),
+                    ("rules", &rules),
+                    ("e", &e),
+                ],
             )));
         }
     }
@@ -270,8 +283,12 @@ pub(super) fn adopt(a: &AdoptArgs, json: bool) -> Result<(), CliError> {
                 crate::limits::ReadError::Io { path, source } => CliError::Io { path, source },
                 too_large => CliError::Usage(too_large.to_string()),
             })?;
-    let parsed = crate::rules::RuleSet::parse(&text)
-        .map_err(|e| CliError::Usage(format!("{}: {e}", a.rules.display())))?;
+    let parsed = crate::rules::RuleSet::parse(&text).map_err(|e| {
+        CliError::Usage(crate::messages::text(
+            "usage.eval.message_2",
+            &[("rules", &a.rules.display()), ("e", &e)],
+        ))
+    })?;
     let event = Event::RuleSetAdopted(RuleSetAdopted {
         name: parsed.name.clone(),
         digest: crate::rules::digest(&text),
@@ -302,7 +319,7 @@ pub fn require_integrity(path: &Path, c: &Checked) -> Result<(), CliError> {
                 ("ledger", &path.display()),
                 ("at", &at),
                 ("detail", &f.detail),
-                ("kind", &f.kind.name()),
+                ("kind", &f.kind.label()),
             ],
         );
         eprintln!("{}", text("error.prefix", &[("message", &message)]));
@@ -314,7 +331,7 @@ pub fn require_integrity(path: &Path, c: &Checked) -> Result<(), CliError> {
 fn state_or_err(c: &Checked) -> Result<&State, CliError> {
     c.state
         .as_ref()
-        .map_err(|e| CliError::Usage(format!("the history does not replay: {e}")))
+        .map_err(|e| CliError::Usage(text("score.no_replay", &[("error", e)])))
 }
 
 pub(super) fn score_cmd(a: &ScoreArgs, json: bool) -> Result<(), CliError> {
@@ -330,8 +347,8 @@ pub(super) fn score_cmd(a: &ScoreArgs, json: bool) -> Result<(), CliError> {
     state_or_err(&c)?;
     let card = match &c.scorecard {
         Some(Ok(card)) => card,
-        Some(Err(e)) => return Err(CliError::Usage(format!("cannot score: {e}"))),
-        None => return Err(CliError::Usage("cannot score".into())),
+        Some(Err(e)) => return Err(CliError::Usage(text("score.cannot", &[("error", e)]))),
+        None => return Err(CliError::Usage(text("score.cannot_bare", &[]))),
     };
     if json {
         return super::print_json(card);
@@ -344,9 +361,14 @@ pub(super) fn score_cmd(a: &ScoreArgs, json: bool) -> Result<(), CliError> {
         );
         if !card.findings.is_empty() {
             println!(
-                "\nfindings ({} of {} claims do not reproduce):",
-                card.findings.len(),
-                card.claims_checked
+                "\n{}",
+                text(
+                    "score.findings",
+                    &[
+                        ("count", &card.findings.len()),
+                        ("claims", &card.claims_checked)
+                    ],
+                )
             );
             print!("{}", findings_text(&card.findings));
         }

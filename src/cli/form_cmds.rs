@@ -7,10 +7,12 @@
 use super::CliError;
 use super::args::KeyArg;
 use super::eval_cmds::{Origin, append_validated};
+use super::outcome::FormSummary;
 use crate::check::check_open;
 use crate::eval::AsOf;
 use crate::import::form::{FormMode, read_form};
 use crate::ledger::Ledger;
+use crate::messages::text;
 use crate::model::Event;
 use clap::Args;
 use std::path::PathBuf;
@@ -39,19 +41,18 @@ pub fn import_form(a: &ImportFormArgs, json: bool) -> Result<(), CliError> {
         let ledger = Ledger::open_read(&a.ledger)?;
         let checked = check_open(&ledger, AsOf::Latest, &[])?;
         let state = checked.state.map_err(|e| {
-            CliError::Usage(format!(
-                "{}: the history does not replay ({e}); run `jixiao verify` first",
-                a.ledger.display()
+            CliError::Usage(text(
+                "form.no_replay",
+                &[("ledger", &a.ledger.display()), ("error", &e)],
             ))
         })?;
         let year = state.genesis.as_ref().map(|g| g.value.year).unwrap_or(0);
         match state.rules.map(|r| r.parsed) {
             Some(Ok(r)) => (r, year),
             _ => {
-                return Err(CliError::Usage(format!(
-                    "{}: no usable rule set is adopted; the form's indicators are matched to the rule set's, so adopt one first (`jixiao adopt {} rules.toml --key ADMIN.key`)",
-                    a.ledger.display(),
-                    a.ledger.display()
+                return Err(CliError::Usage(text(
+                    "form.no_rules",
+                    &[("ledger", &a.ledger.display())],
                 )));
             }
         }
@@ -64,15 +65,28 @@ pub fn import_form(a: &ImportFormArgs, json: bool) -> Result<(), CliError> {
     let batch =
         read_form(&a.file, &rules, year, mode).map_err(|e| CliError::Usage(e.to_string()))?;
     let count = |k: fn(&Event) -> bool| batch.events.iter().filter(|e| k(e)).count();
+    let form = FormSummary {
+        file: a.file.display().to_string(),
+        sheet: batch.sheet.clone(),
+        targets: count(|e| matches!(e, Event::IndicatorTarget(_))),
+        values: count(|e| matches!(e, Event::IndicatorValue(_))),
+        facts: count(|e| matches!(e, Event::Fact(_))),
+        claims: count(|e| matches!(e, Event::Claim(_))),
+    };
     if !json {
         println!(
-            "{}: sheet {}: {} targets, {} values, {} facts, {} claims (every figure the form states)",
-            a.file.display(),
-            batch.sheet,
-            count(|e| matches!(e, Event::IndicatorTarget(_))),
-            count(|e| matches!(e, Event::IndicatorValue(_))),
-            count(|e| matches!(e, Event::Fact(_))),
-            count(|e| matches!(e, Event::Claim(_))),
+            "{}",
+            text(
+                "form.read",
+                &[
+                    ("file", &form.file),
+                    ("sheet", &form.sheet),
+                    ("targets", &form.targets),
+                    ("values", &form.values),
+                    ("facts", &form.facts),
+                    ("claims", &form.claims),
+                ],
+            )
         );
     }
     let progress = super::progress::progress(json);
@@ -85,6 +99,7 @@ pub fn import_form(a: &ImportFormArgs, json: bool) -> Result<(), CliError> {
             lines: &batch.rows,
             sheet: Some(&batch.sheet),
             description: None,
+            form: Some(form),
         }),
         a.dry_run,
         &*progress,
@@ -94,8 +109,8 @@ pub fn import_form(a: &ImportFormArgs, json: bool) -> Result<(), CliError> {
         return Ok(());
     }
     println!(
-        "`jixiao verify {}` lists the form's figures that do not reproduce (claims `form.*`)",
-        a.ledger.display()
+        "{}",
+        text("form.verify_hint", &[("ledger", &a.ledger.display())])
     );
     Ok(())
 }

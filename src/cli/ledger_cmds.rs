@@ -111,13 +111,16 @@ pub(super) fn key_new(name: &str, out: &Path, json: bool) -> Result<(), CliError
 pub(super) fn init(a: &InitArgs, json: bool) -> Result<(), CliError> {
     let key = KeyPair::read(&a.key.key)?;
     if !(1990..=2100).contains(&a.year) {
-        return Err(CliError::Usage(format!(
-            "--year {}: expected a fiscal year such as 2022",
-            a.year
+        return Err(CliError::Usage(crate::messages::text(
+            "usage.ledger.year_expected_fiscal_year",
+            &[("year", &a.year)],
         )));
     }
     if a.department.trim().is_empty() {
-        return Err(CliError::Usage("--department must not be empty".into()));
+        return Err(CliError::Usage(crate::messages::text(
+            "usage.ledger.department_must_not_empty",
+            &[],
+        )));
     }
     let mut id = [0u8; 16];
     rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut id);
@@ -157,8 +160,9 @@ pub(super) fn init(a: &InitArgs, json: bool) -> Result<(), CliError> {
 
 fn parse_role(s: &str) -> Result<Role, CliError> {
     Role::parse(s).ok_or_else(|| {
-        CliError::Usage(format!(
-            "--role {s}: unknown role; use one of admin, recorder, evaluator, auditor"
+        CliError::Usage(crate::messages::text(
+            "usage.ledger.role_unknown_role_use",
+            &[("s", &s)],
         ))
     })
 }
@@ -268,14 +272,15 @@ pub(super) fn log(a: &LogArgs, json: bool) -> Result<(), CliError> {
             let line = json!({ "checkpoint": { "size": cp.size, "root": cp.root, "signed_by": cp.signed_by } });
             writeln!(out, "{line}").map_err(io)?;
         } else {
-            writeln!(
-                out,
-                "checkpoint at #{}: root {}…, signed by {}",
-                cp.size,
-                cp.root.get(..16).unwrap_or(&cp.root),
-                cp.signed_by.join(", ")
-            )
-            .map_err(io)?;
+            let line = text(
+                "log.checkpoint",
+                &[
+                    ("size", &cp.size),
+                    ("root", &cp.root.get(..16).unwrap_or(&cp.root)),
+                    ("signers", &cp.signed_by.join(", ")),
+                ],
+            );
+            writeln!(out, "{line}").map_err(io)?;
         }
     }
     out.flush().map_err(io)?;

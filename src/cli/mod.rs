@@ -6,6 +6,7 @@
 mod args;
 mod bureau_cmds;
 mod checkpoint_cmds;
+mod clap_zh;
 mod demo;
 mod error;
 mod eval_cmds;
@@ -16,6 +17,7 @@ mod meta_cmds;
 mod outcome;
 mod panic;
 mod progress;
+mod proof_cmds;
 mod proof_json;
 mod record;
 mod report_cmds;
@@ -85,10 +87,10 @@ enum Command {
     /// Add an auditor's witness signature to a checkpoint after checking it against the ledger.
     Cosign(checkpoint_cmds::CosignArgs),
     /// Write an inclusion proof of one entry, or a consistency proof between two checkpoints.
-    Prove(checkpoint_cmds::ProveArgs),
+    Prove(proof_cmds::ProveArgs),
     /// Check a proof file, or a JSON report by recomputing every figure in it, offline with the
     /// trusted public keys (`--ledger FILE` for a report made with `--with-proofs=ledger`).
-    CheckProof(checkpoint_cmds::CheckProofArgs),
+    CheckProof(proof_cmds::CheckProofArgs),
     /// Append one recorded fact: budget, target, value, fact, claim, evidence, staffing.
     Record {
         #[command(subcommand)]
@@ -153,7 +155,15 @@ pub fn main() -> ExitCode {
     let (cli, names) = match parsed {
         Ok(c) => c,
         Err(e) => {
-            let _ = e.print();
+            match clap_zh::render(&e) {
+                Some(s) => {
+                    use std::io::Write;
+                    let _ = std::io::stderr().write_all(s.as_bytes());
+                }
+                None => {
+                    let _ = e.print();
+                }
+            }
             return if e.use_stderr() {
                 ExitCode::from(2)
             } else {
@@ -161,6 +171,12 @@ pub fn main() -> ExitCode {
             };
         }
     };
+    // JSON is for programs: its texts (an error inside a document, a report's `score_error`,
+    // which `check-proof` recomputes) are the same whatever the locale, so a command printing
+    // JSON speaks English from here on (its help and parse errors above stay localized).
+    if cli.prints_json() {
+        set_lang(Lang::En);
+    }
     let ledger = cli.command.ledger().map(std::path::Path::to_path_buf);
     if let Some(path) = &ledger
         && !matches!(cli.command, Command::Init(_))
@@ -186,6 +202,21 @@ pub fn main() -> ExitCode {
             }
             ExitCode::from(code)
         }
+    }
+}
+
+impl Cli {
+    /// Whether the command prints JSON: `--json`, `--format json` of `report`, `trace` and
+    /// `diff`, or `verify --format json` over many ledgers.
+    fn prints_json(&self) -> bool {
+        self.json
+            || match &self.command {
+                Command::Report(a) => a.format == "json",
+                Command::Trace(a) => a.format == "json",
+                Command::Diff(a) => a.format == "json",
+                Command::Verify(a) => a.many.format == Some(args::ManyFormat::Json),
+                _ => false,
+            }
     }
 }
 
@@ -257,8 +288,8 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::ImportForm(a) => form_cmds::import_form(&a, json),
         Command::Checkpoint(a) => checkpoint_cmds::checkpoint(&a, json),
         Command::Cosign(a) => checkpoint_cmds::cosign(&a, json),
-        Command::Prove(a) => checkpoint_cmds::prove(&a, json),
-        Command::CheckProof(a) => checkpoint_cmds::check_proof(&a, json),
+        Command::Prove(a) => proof_cmds::prove(&a, json),
+        Command::CheckProof(a) => proof_cmds::check_proof(&a, json),
         Command::Adopt(a) => eval_cmds::adopt(&a, json),
         Command::Score(a) => eval_cmds::score_cmd(&a, json),
         Command::Record { command } => {
@@ -311,10 +342,19 @@ fn json_format(json: bool, format: String) -> Result<String, CliError> {
     }
 }
 
+/// Prints `message` on standard error as an error (`error: …`, `错误：…`).
+fn eprint_error(message: &str) {
+    eprintln!("{}", text("error.prefix", &[("message", &message)]));
+}
+
 /// Prints `value` as pretty JSON and a newline on standard output.
 fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<(), CliError> {
-    let mut s = serde_json::to_string_pretty(value)
-        .map_err(|e| CliError::Usage(format!("serialising the output: {e}")))?;
+    let mut s = serde_json::to_string_pretty(value).map_err(|e| {
+        CliError::Usage(crate::messages::text(
+            "usage.mod.serialising_output_2",
+            &[("e", &e)],
+        ))
+    })?;
     s.push('\n');
     print_out(&s)
 }

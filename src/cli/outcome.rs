@@ -32,6 +32,26 @@ pub(super) struct AppendDoc {
     /// Why it did not replay before the batch, if it did not.
     was_failing: Option<String>,
     score: Option<ScoreChange>,
+    /// What `import-form` read from the 自评表 (absent for the other commands).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    form: Option<FormSummary>,
+}
+
+/// What `import-form` read from a 自评表: the file, its sheet and the events of each kind.
+#[derive(Serialize, Clone, Debug)]
+pub(super) struct FormSummary {
+    /// The form as given.
+    pub file: String,
+    /// The sheet read.
+    pub sheet: String,
+    /// Indicator targets.
+    pub targets: usize,
+    /// Indicator values (实际完成值).
+    pub values: usize,
+    /// Facts (the budget block's figures).
+    pub facts: usize,
+    /// Claims: every score and figure the form states.
+    pub claims: usize,
 }
 
 #[derive(Serialize)]
@@ -87,6 +107,7 @@ pub(super) fn append_doc(
     count: u64,
     signer: (&str, String),
     description: Option<&str>,
+    form: Option<FormSummary>,
 ) -> AppendDoc {
     let (first, last, head) = match &done.appended {
         Some(a) => (a.first, a.last, Some(a.head.to_hex())),
@@ -128,6 +149,7 @@ pub(super) fn append_doc(
         replay_error: done.still_failing.as_ref().map(ToString::to_string),
         was_failing: done.was_failing.as_ref().map(ToString::to_string),
         score,
+        form,
     }
 }
 

@@ -267,6 +267,7 @@ pub struct CorrectArgs {
 }
 
 fn bad(field: &str, e: impl std::fmt::Display) -> CliError {
+    // `--FLAG: ` then the value's message, already in the language in force.
     CliError::Usage(format!("--{field}: {e}"))
 }
 
@@ -300,19 +301,13 @@ pub(super) fn record_event(cmd: &RecordCommand) -> Result<(&LedgerAndKey, Event)
             let fund_source = FundSource::parse(&a.fund_source).ok_or_else(|| {
                 bad(
                     "fund-source",
-                    format!(
-                        "`{}` is not one of 一般公共预算, 政府性基金, 财政专户, 单位资金, 其他",
-                        a.fund_source
-                    ),
+                    text("record.bad_fund_source", &[("value", &a.fund_source)]),
                 )
             })?;
             let expense_type = ExpenseType::parse(&a.expense_type).ok_or_else(|| {
                 bad(
                     "expense-type",
-                    format!(
-                        "`{}` is not one of 基本支出, 人员经费, 公用经费, 项目支出",
-                        a.expense_type
-                    ),
+                    text("record.bad_expense_type", &[("value", &a.expense_type)]),
                 )
             })?;
             let kind = budget_kind_from_input(&a.kind).map_err(|e| bad("kind", e))?;
@@ -340,7 +335,7 @@ pub(super) fn record_event(cmd: &RecordCommand) -> Result<(&LedgerAndKey, Event)
                 direction: Direction::parse(&a.direction).ok_or_else(|| {
                     bad(
                         "direction",
-                        format!("`{}`: use =, >= (≥) or <= (≤)", a.direction),
+                        text("record.bad_direction", &[("value", &a.direction)]),
                     )
                 })?,
                 unit: a.unit.clone(),
@@ -437,16 +432,15 @@ pub(super) fn acknowledge_event(a: &AcknowledgeArgs) -> Event {
 /// Builds a correction of `a.seq` from the superseded event with the given field replaced.
 pub(super) fn correction_event(a: &CorrectArgs) -> Result<Event, CliError> {
     if a.reason.trim().is_empty() {
-        return Err(bad("reason", "a correction needs a reason"));
+        return Err(bad("reason", text("record.no_reason", &[])));
     }
     let ledger = Ledger::open_read(&a.ledger)?;
     let old = ledger
         .entry(a.seq)?
         .ok_or_else(|| {
-            CliError::Usage(format!(
-                "seq {}: no such entry in {}",
-                a.seq,
-                a.ledger.display()
+            CliError::Usage(crate::messages::text(
+                "usage.record.seq_no_such_entry_2",
+                &[("seq", &a.seq), ("ledger", &a.ledger.display())],
             ))
         })?
         .entry
@@ -461,16 +455,20 @@ pub(super) fn correction_event(a: &CorrectArgs) -> Result<Event, CliError> {
         }));
     }
     if a.value.is_none() && a.date.is_none() {
-        return Err(CliError::Usage(
-            "say what changes: --value V and/or --date D, or --retract".into(),
-        ));
+        return Err(CliError::Usage(crate::messages::text(
+            "usage.record.say_what_changes_value",
+            &[],
+        )));
     }
     let mut new = old.clone();
     let unsupported = |what: &str| {
-        CliError::Usage(format!(
-            "seq {}: a {} entry has no {what} to correct; use --retract and record a new entry",
-            a.seq,
-            old.kind().name()
+        CliError::Usage(crate::messages::text(
+            "usage.record.seq_entry_has_no",
+            &[
+                ("seq", &a.seq),
+                ("kind", &old.kind().name()),
+                ("what", &what),
+            ],
         ))
     };
     if let Some(v) = &a.value {

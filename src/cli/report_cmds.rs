@@ -117,15 +117,20 @@ pub struct DiffArgs {
 
 fn parse_citations(s: &str) -> Result<Citations, CliError> {
     Citations::parse(s).ok_or_else(|| {
-        CliError::Usage(format!(
-            "--citations {s}: unknown; use bounded (ranges for figures built from many entries) or all"
+        CliError::Usage(crate::messages::text(
+            "usage.report.citations_unknown_use_bounded",
+            &[("s", &s)],
         ))
     })
 }
 
 fn parse_lang(s: &str) -> Result<Lang, CliError> {
-    Lang::parse(s)
-        .ok_or_else(|| CliError::Usage(format!("--lang {s}: unknown language; use zh or en")))
+    Lang::parse(s).ok_or_else(|| {
+        CliError::Usage(crate::messages::text(
+            "usage.report.lang_unknown_language_use",
+            &[("s", &s)],
+        ))
+    })
 }
 
 fn open(path: &Path) -> Result<Ledger, CliError> {
@@ -139,8 +144,11 @@ fn open(path: &Path) -> Result<Ledger, CliError> {
         Err(e) => {
             if let Some(f) = open_failure(&e) {
                 eprintln!(
-                    "UNVERIFIED — integrity check failed: {}: {f}; nothing can be shown",
-                    path.display()
+                    "{}",
+                    crate::messages::text(
+                        "report.unverified_open",
+                        &[("ledger", &path.display()), ("failure", &f)],
+                    )
                 );
                 return Err(CliError::Reported(1));
             }
@@ -158,9 +166,15 @@ fn gate(path: &Path, checked: &Checked, unverified: bool) -> Result<(), CliError
         });
         if unverified {
             eprintln!(
-                "warning: {}: integrity check failed{at}: {}; output marked UNVERIFIED",
-                path.display(),
-                f.detail
+                "{}",
+                crate::messages::text(
+                    "report.unverified_warning",
+                    &[
+                        ("ledger", &path.display()),
+                        ("at", &at),
+                        ("detail", &f.detail),
+                    ],
+                )
             );
         } else {
             let message = crate::messages::text(
@@ -204,8 +218,12 @@ fn emit_bytes(out: Option<&Path>, text: &[u8]) -> Result<(), CliError> {
 }
 
 fn json<T: serde::Serialize>(v: &T) -> Result<String, CliError> {
-    let mut s = serde_json::to_string_pretty(v)
-        .map_err(|e| CliError::Usage(format!("serialising the output: {e}")))?;
+    let mut s = serde_json::to_string_pretty(v).map_err(|e| {
+        CliError::Usage(crate::messages::text(
+            "usage.report.serialising_output",
+            &[("e", &e)],
+        ))
+    })?;
     s.push('\n');
     Ok(s)
 }
@@ -223,23 +241,26 @@ pub fn report(a: &ReportArgs) -> Result<(), CliError> {
         "html" => Some(render_html),
         "xlsx" => None,
         f => {
-            return Err(CliError::Usage(format!(
-                "--format {f}: unknown format; use text, md, json, html or xlsx"
+            return Err(CliError::Usage(crate::messages::text(
+                "usage.report.format_unknown_format_use",
+                &[("f", &f)],
             )));
         }
     };
     let bundle_mode = match a.with_proofs.as_deref() {
         None => None,
         Some(m) => Some(BundleMode::parse(m).ok_or_else(|| {
-            CliError::Usage(format!(
-                "--with-proofs={m}: unknown; use --with-proofs (=entries: embed the entries) or --with-proofs=ledger (check with --ledger FILE)"
+            CliError::Usage(crate::messages::text(
+                "usage.report.with_proofs_unknown_use",
+                &[("m", &m)],
             ))
         })?),
     };
     if bundle_mode.is_some() && a.format != "json" {
-        return Err(CliError::Usage(
-            "--with-proofs embeds the report bundle in the JSON report; use --format json".into(),
-        ));
+        return Err(CliError::Usage(crate::messages::text(
+            "usage.report.with_proofs_embeds_report",
+            &[],
+        )));
     }
     let ledger = open(&a.ledger)?;
     let size = ledger.head()?.size;
@@ -264,9 +285,9 @@ pub fn report(a: &ReportArgs) -> Result<(), CliError> {
     }
     if let Some(mode) = bundle_mode {
         let Some(cp) = checkpoint else {
-            return Err(CliError::Usage(format!(
-                "--with-proofs needs a signed checkpoint of the ledger's current size; issue one with `jixiao checkpoint {} --key ADMIN.key` or pass --checkpoint FILE",
-                a.ledger.display()
+            return Err(CliError::Usage(crate::messages::text(
+                "usage.report.with_proofs_needs_signed",
+                &[("ledger", &a.ledger.display())],
             )));
         };
         let bundle = Bundle::of_ledger(&ledger, &cp, mode)?;
@@ -278,8 +299,12 @@ pub fn report(a: &ReportArgs) -> Result<(), CliError> {
     match render {
         Some(render) => emit(a.output.as_deref(), &render(&model)),
         None => {
-            let bytes = crate::report::render_xlsx(&model)
-                .map_err(|e| CliError::Usage(format!("{e}; nothing was written")))?;
+            let bytes = crate::report::render_xlsx(&model).map_err(|e| {
+                CliError::Usage(crate::messages::text(
+                    "usage.report.nothing_was_written",
+                    &[("e", &e)],
+                ))
+            })?;
             emit_bytes(a.output.as_deref(), &bytes)
         }
     }
@@ -291,9 +316,9 @@ pub fn trace(a: &TraceArgs) -> Result<(), CliError> {
     let citations = parse_citations(&a.citations)?;
     let as_of = a.point.point()?;
     if !matches!(a.format.as_str(), "text" | "json") {
-        return Err(CliError::Usage(format!(
-            "--format {}: unknown format for trace; use text or json",
-            a.format
+        return Err(CliError::Usage(crate::messages::text(
+            "usage.report.format_unknown_format_trace",
+            &[("format", &a.format)],
         )));
     }
     let ledger = open(&a.ledger)?;
@@ -324,9 +349,9 @@ pub fn diff(a: &DiffArgs) -> Result<(), CliError> {
     let from = parse_point("--from", &a.from)?;
     let to = parse_point("--to", &a.to)?;
     if !matches!(a.format.as_str(), "text" | "json") {
-        return Err(CliError::Usage(format!(
-            "--format {}: unknown format for diff; use text or json",
-            a.format
+        return Err(CliError::Usage(crate::messages::text(
+            "usage.report.format_unknown_format_diff",
+            &[("format", &a.format)],
         )));
     }
     let ledger = open(&a.ledger)?;

@@ -3,6 +3,7 @@
 
 use super::CliError;
 use crate::ledger::{Upgraded, upgrade};
+use crate::messages::text;
 use clap::Args;
 use serde_json::json;
 use std::path::PathBuf;
@@ -45,21 +46,30 @@ pub(super) fn upgrade_cmd(a: &UpgradeArgs, json: bool) -> Result<(), CliError> {
             checkpoints,
         } => {
             println!(
-                "upgraded {} to ledger format 2: {} entries untouched; Merkle tree now RFC 6962 (root {}), format-1 root {} recorded; {checkpoints} format-1 checkpoint(s) kept and still checked",
-                a.ledger.display(),
-                record.size,
-                hex::encode(record.v2_root),
-                hex::encode(record.v1_root),
+                "{}",
+                text(
+                    "upgrade.done",
+                    &[
+                        ("ledger", &a.ledger.display()),
+                        ("entries", &record.size),
+                        ("root", &hex::encode(record.v2_root)),
+                        ("v1_root", &hex::encode(record.v1_root)),
+                        ("checkpoints", &checkpoints),
+                    ],
+                )
             );
         }
         Upgraded::AlreadyCurrent { record } => {
+            let from = match record {
+                Some(r) => text("upgrade.from_v1", &[("entries", &r.size)]),
+                None => String::new(),
+            };
             println!(
-                "{} is already ledger format 2{}; nothing changed",
-                a.ledger.display(),
-                match record {
-                    Some(r) => format!(" (upgraded from format 1 at {} entries)", r.size),
-                    None => String::new(),
-                }
+                "{}",
+                text(
+                    "upgrade.already",
+                    &[("ledger", &a.ledger.display()), ("from", &from)],
+                )
             );
         }
     }
@@ -88,7 +98,12 @@ pub(super) fn witness_cmd(a: &WitnessArgs, json: bool) -> Result<(), CliError> {
         .as_deref()
         .map(WitnessKey::parse)
         .transpose()
-        .map_err(|e| CliError::Usage(format!("--witness-key: {e}")))?;
+        .map_err(|e| {
+            CliError::Usage(crate::messages::text(
+                "usage.tlog.witness_key_2",
+                &[("e", &e)],
+            ))
+        })?;
     let ledger = Ledger::open(&a.ledger)?;
     match submit(&ledger, &a.url, key.as_ref()) {
         Ok(w) if json => super::print_json(&json!({
@@ -99,23 +114,29 @@ pub(super) fn witness_cmd(a: &WitnessArgs, json: bool) -> Result<(), CliError> {
             "cosignature_verified": w.checked,
         })),
         Ok(w) => {
+            let checked = if w.checked {
+                text("witness.checked", &[])
+            } else {
+                text("witness.not_checked", &[])
+            };
             println!(
-                "witness cosigned the checkpoint of {} entries (from size {}): kept {} line(s) by {}{}",
-                w.size,
-                w.old,
-                w.names.len(),
-                w.names.join(", "),
-                if w.checked {
-                    ", cosignature verified"
-                } else {
-                    "; not checked: pass --witness-key to check it"
-                }
+                "{}",
+                text(
+                    "witness.done",
+                    &[
+                        ("size", &w.size),
+                        ("old", &w.old),
+                        ("count", &w.names.len()),
+                        ("names", &w.names.join(", ")),
+                        ("checked", &checked),
+                    ],
+                )
             );
             Ok(())
         }
         Err(WitnessError::Ledger(e)) => Err(CliError::Ledger(e)),
         Err(e) => {
-            eprintln!("error: {}: {e}", a.ledger.display());
+            super::eprint_error(&format!("{}: {e}", a.ledger.display()));
             // A witness that knows a different history, or refuses the proof, is evidence of a
             // rollback or fork (exit 1); anything else is configuration or transport (exit 2).
             let code = match e {

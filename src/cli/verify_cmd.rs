@@ -35,9 +35,10 @@ pub struct VerifyArgs {
 pub(super) fn verify(a: &VerifyArgs, json: bool) -> Result<(), CliError> {
     if a.rebuild_derived {
         if json {
-            return Err(CliError::Usage(
-                "--rebuild-derived writes the file and prints one line; leave out --json".into(),
-            ));
+            return Err(CliError::Usage(crate::messages::text(
+                "usage.verify.rebuild_derived_writes_file",
+                &[],
+            )));
         }
         let ledger = crate::ledger::Ledger::open(&a.ledger)?;
         let progress = super::progress::progress(false);
@@ -136,7 +137,11 @@ pub(super) fn verify(a: &VerifyArgs, json: bool) -> Result<(), CliError> {
                     .map_or_else(String::new, |s| text("verify.at_seq", &[("seq", &s)]));
                 out += &(text(
                     "verify.integrity_failed",
-                    &[("at", &at), ("detail", &f.detail), ("kind", &f.kind.name())],
+                    &[
+                        ("at", &at),
+                        ("detail", &f.detail),
+                        ("kind", &f.kind.label()),
+                    ],
                 ) + "\n");
                 out += &(text("verify.not_recomputed", &[]) + "\n");
             }
@@ -165,7 +170,7 @@ pub(super) fn verify(a: &VerifyArgs, json: bool) -> Result<(), CliError> {
                             ("ledger", &a.ledger.display()),
                             ("at", &at),
                             ("detail", &f.detail),
-                            ("kind", &f.kind.name()),
+                            ("kind", &f.kind.label()),
                         ],
                     )
                 )]

@@ -8,9 +8,7 @@ use crate::rules::{MethodError, RulesError};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EvalError {
     /// Entries must be applied in seq order without gaps.
-    #[error(
-        "entry seq {seq} applied out of order (expected seq {expected}); replay entries in ledger order from seq 1"
-    )]
+    #[error("{}", crate::messages::text("eval.out_of_order", &[("seq", &seq), ("expected", &expected)]))]
     OutOfOrder {
         /// The seq applied.
         seq: Seq,
@@ -18,9 +16,7 @@ pub enum EvalError {
         expected: Seq,
     },
     /// The recorded-at time is not a representable date.
-    #[error(
-        "entry seq {seq}: recorded_at {recorded_at} is not a valid UTC time; run `jixiao verify`"
-    )]
+    #[error("{}", crate::messages::text("eval.bad_recorded_at", &[("seq", &seq), ("recorded_at", &recorded_at)]))]
     BadRecordedAt {
         /// The entry.
         seq: Seq,
@@ -28,9 +24,7 @@ pub enum EvalError {
         recorded_at: i64,
     },
     /// A correction names a seq that was never recorded before it.
-    #[error(
-        "correction seq {correction_seq} supersedes seq {superseded}, which is not an earlier entry; correct it to name an earlier seq"
-    )]
+    #[error("{}", crate::messages::text("eval.unknown_superseded", &[("correction_seq", &correction_seq), ("superseded", &superseded)]))]
     UnknownSuperseded {
         /// The correction.
         correction_seq: Seq,
@@ -38,9 +32,7 @@ pub enum EvalError {
         superseded: Seq,
     },
     /// A correction's replacement is not of the superseded entry's kind.
-    #[error(
-        "correction seq {correction_seq} replaces seq {superseded} (a {superseded_kind}) with a {replacement_kind}; a replacement must be of the same kind: record a retraction and a new entry instead"
-    )]
+    #[error("{}", crate::messages::text("eval.correction_kind_mismatch", &[("correction_seq", &correction_seq), ("superseded", &superseded), ("superseded_kind", &superseded_kind), ("replacement_kind", &replacement_kind)]))]
     CorrectionKindMismatch {
         /// The correction.
         correction_seq: Seq,
@@ -52,12 +44,10 @@ pub enum EvalError {
         replacement_kind: &'static str,
     },
     /// No rule set has been adopted (as of the point replayed).
-    #[error(
-        "no rule set adopted in the ledger as known at this point; an admin adopts one with `jixiao adopt LEDGER rules.toml --key ADMIN.key` (or look at a later point: --known-at)"
-    )]
+    #[error("{}", crate::messages::text("eval.no_rule_set", &[]))]
     NoRuleSet,
     /// The adopted rule set does not parse.
-    #[error("rule set adopted at seq {seq} is invalid: {source}; adopt a corrected rule set")]
+    #[error("{}", crate::messages::text("eval.rule_set_invalid", &[("seq", &seq), ("source", &source)]))]
     RuleSetInvalid {
         /// The adoption entry.
         seq: Seq,
@@ -65,17 +55,13 @@ pub enum EvalError {
         source: RulesError,
     },
     /// The recorded digest does not match the rule-set text.
-    #[error(
-        "rule set adopted at seq {seq}: the recorded digest does not match its text; the entry is corrupt or forged: run `jixiao verify`"
-    )]
+    #[error("{}", crate::messages::text("eval.rule_set_digest", &[("seq", &seq)]))]
     RuleSetDigest {
         /// The adoption entry.
         seq: Seq,
     },
     /// A reference has no recorded value.
-    #[error(
-        "`{reference}` has no recorded value (needed by {needed_by}); record it (`jixiao record fact|value|budget ...`)"
-    )]
+    #[error("{}", crate::messages::text("eval.no_value", &[("reference", &reference), ("needed_by", &needed_by)]))]
     NoValue {
         /// The reference.
         reference: String,
@@ -83,7 +69,7 @@ pub enum EvalError {
         needed_by: String,
     },
     /// A scoring method rejected its input.
-    #[error("node `{node}` (input {input}, seqs {seqs}): {source}")]
+    #[error("{}", crate::messages::text("eval.method", &[("node", &node), ("input", &input), ("seqs", &seqs), ("source", &source)]))]
     Method {
         /// The node.
         node: String,
@@ -95,9 +81,7 @@ pub enum EvalError {
         source: MethodError,
     },
     /// A derivation or metric divides by zero.
-    #[error(
-        "`{reference}` divides by zero: `{denominator}` is 0; record the amounts it is computed from"
-    )]
+    #[error("{}", crate::messages::text("eval.division_by_zero", &[("reference", &reference), ("denominator", &denominator)]))]
     DivisionByZero {
         /// The reference computed.
         reference: String,
@@ -105,7 +89,7 @@ pub enum EvalError {
         denominator: String,
     },
     /// A reference names something the rule set does not define.
-    #[error("`{reference}` is not defined by the adopted rule set (needed by {needed_by})")]
+    #[error("{}", crate::messages::text("eval.undefined_reference", &[("reference", &reference), ("needed_by", &needed_by)]))]
     UndefinedReference {
         /// The reference.
         reference: String,
@@ -113,9 +97,7 @@ pub enum EvalError {
         needed_by: String,
     },
     /// Applying an entry would overflow a sum of recorded amounts.
-    #[error(
-        "entry seq {seq}: the {what} overflows (beyond ±92233720368547758.07 元) with this entry; an amount on that line is a typing error: retract or correct it (`jixiao correct LEDGER SEQ --retract --reason \"...\"`) and the history replays again"
-    )]
+    #[error("{}", crate::messages::text("eval.entry_overflow", &[("seq", &seq), ("what", &what)]))]
     EntryOverflow {
         /// The entry that could not be applied.
         seq: Seq,
@@ -123,7 +105,7 @@ pub enum EvalError {
         what: String,
     },
     /// Arithmetic overflow on recorded amounts.
-    #[error("arithmetic overflow computing {what}; check the recorded amounts for typing errors")]
+    #[error("{}", crate::messages::text("eval.overflow", &[("what", &what)]))]
     Overflow {
         /// What was being computed.
         what: String,

@@ -29,7 +29,7 @@ impl fmt::Display for Location {
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     /// The event file itself could not be read.
-    #[error("cannot read import file {}: {source}; check the path and its permissions", path.display())]
+    #[error("{}", crate::messages::text("import.read", &[("path", &path.display()), ("source", &source)]))]
     Read {
         /// The file.
         path: PathBuf,
@@ -37,7 +37,7 @@ pub enum ImportError {
         source: std::io::Error,
     },
     /// The event or CSV file is larger than an import file may be; nothing was read past it.
-    #[error("{}: larger than the {} an import file may have ({}); split it into several files, each one batch", path.display(), crate::limits::human(*limit), "docs/IMPORT.md")]
+    #[error("{}", crate::messages::text("import.too_large", &[("path", &path.display()), ("limit", &crate::limits::human(*limit)), ("doc", &"docs/IMPORT.md")]))]
     TooLarge {
         /// The file.
         path: PathBuf,
@@ -45,9 +45,7 @@ pub enum ImportError {
         limit: u64,
     },
     /// Not valid TOML, or a top-level key other than `format`, `description`, `event`.
-    #[error(
-        "{at}: {message}; fix the TOML syntax (top-level keys: format, description, [[event]])"
-    )]
+    #[error("{}", crate::messages::text("import.syntax", &[("at", &at), ("message", &message)]))]
     Syntax {
         /// Where.
         at: Location,
@@ -55,9 +53,7 @@ pub enum ImportError {
         message: String,
     },
     /// `format` is missing or names another format.
-    #[error(
-        "{at}: format `{found}` is not supported; the first key must be format = \"{expected}\""
-    )]
+    #[error("{}", crate::messages::text("import.format", &[("at", &at), ("found", &found), ("expected", &expected)]))]
     Format {
         /// Where.
         at: Location,
@@ -67,15 +63,13 @@ pub enum ImportError {
         expected: &'static str,
     },
     /// The file has no `[[event]]` table.
-    #[error(
-        "{at}: the file has no [[event]] table; an event file is one batch of at least one event"
-    )]
+    #[error("{}", crate::messages::text("import.empty", &[("at", &at)]))]
     Empty {
         /// Where.
         at: Location,
     },
     /// `kind` names no importable event.
-    #[error("{at}: event #{event}: kind `{found}` is not importable; use one of: {allowed}")]
+    #[error("{}", crate::messages::text("import.unknown_kind", &[("at", &at), ("event", &event), ("found", &found), ("allowed", &allowed)]))]
     UnknownKind {
         /// Where.
         at: Location,
@@ -87,9 +81,7 @@ pub enum ImportError {
         allowed: String,
     },
     /// A field that the event's kind does not have.
-    #[error(
-        "{at}: event #{event} ({kind}): unknown field `{field}`; remove it or use one of: {allowed}"
-    )]
+    #[error("{}", crate::messages::text("import.unknown_field", &[("at", &at), ("event", &event), ("kind", &kind), ("field", &field), ("allowed", &allowed)]))]
     UnknownField {
         /// Where.
         at: Location,
@@ -103,7 +95,7 @@ pub enum ImportError {
         allowed: String,
     },
     /// A required field is absent.
-    #[error("{at}: event #{event} ({kind}): missing required field `{field}`; add it")]
+    #[error("{}", crate::messages::text("import.missing_field", &[("at", &at), ("event", &event), ("kind", &kind), ("field", &field)]))]
     MissingField {
         /// Where (the event's table).
         at: Location,
@@ -115,7 +107,7 @@ pub enum ImportError {
         field: String,
     },
     /// A required text field is empty.
-    #[error("{at}: event #{event}: field `{field}` is empty; give it a value")]
+    #[error("{}", crate::messages::text("import.empty_field", &[("at", &at), ("event", &event), ("field", &field)]))]
     EmptyField {
         /// Where.
         at: Location,
@@ -125,7 +117,7 @@ pub enum ImportError {
         field: String,
     },
     /// A value of the wrong TOML type (e.g. a float where exact decimals must be quoted).
-    #[error("{at}: event #{event}: field `{field}` must be {expected}, found {found}")]
+    #[error("{}", crate::messages::text("import.wrong_type", &[("at", &at), ("event", &event), ("field", &field), ("expected", &expected), ("found", &found)]))]
     WrongType {
         /// Where.
         at: Location,
@@ -139,9 +131,7 @@ pub enum ImportError {
         found: &'static str,
     },
     /// Not a number or amount.
-    #[error(
-        "{at}: event #{event}: field `{field}`: `{found}` is not a number; write digits with an optional sign and decimal point, e.g. \"99.9\" or \"1923.65万元\""
-    )]
+    #[error("{}", crate::messages::text("import.bad_number", &[("at", &at), ("event", &event), ("field", &field), ("found", &found)]))]
     BadNumber {
         /// Where.
         at: Location,
@@ -153,9 +143,7 @@ pub enum ImportError {
         found: String,
     },
     /// An amount outside the accepted input range (±10^12 yuan, `Money::MAX_INPUT`).
-    #[error(
-        "{at}: event #{event}: field `{field}`: `{found}` is out of range: amounts are accepted from -1000000000000.00 to 1000000000000.00 元 (±1 万亿元); check the figure for a typing error"
-    )]
+    #[error("{}", crate::messages::text("import.amount_out_of_range", &[("at", &at), ("event", &event), ("field", &field), ("found", &found)]))]
     AmountOutOfRange {
         /// Where.
         at: Location,
@@ -167,9 +155,7 @@ pub enum ImportError {
         found: String,
     },
     /// A yuan amount finer than one fen.
-    #[error(
-        "{at}: event #{event}: field `{field}`: `{found}` has more than 2 decimals in yuan (6 in 万元); amounts are exact to the fen, round it as the source document does"
-    )]
+    #[error("{}", crate::messages::text("import.too_precise", &[("at", &at), ("event", &event), ("field", &field), ("found", &found)]))]
     TooPrecise {
         /// Where.
         at: Location,
@@ -181,9 +167,7 @@ pub enum ImportError {
         found: String,
     },
     /// Not a `YYYY-MM-DD` calendar date.
-    #[error(
-        "{at}: event #{event}: field `{field}`: `{found}` is not a date; write YYYY-MM-DD, e.g. \"2022-06-30\""
-    )]
+    #[error("{}", crate::messages::text("import.bad_date", &[("at", &at), ("event", &event), ("field", &field), ("found", &found)]))]
     BadDate {
         /// Where.
         at: Location,
@@ -195,9 +179,7 @@ pub enum ImportError {
         found: String,
     },
     /// A business date outside the ledger's fiscal year.
-    #[error(
-        "{at}: event #{event}: field `{field}`: {found} is outside fiscal year {year}; business dates must fall in {year}-01-01..{year}-12-31 (prior-year figures use budget_kind prior_year_budget dated in {year})"
-    )]
+    #[error("{}", crate::messages::text("import.outside_year", &[("at", &at), ("event", &event), ("field", &field), ("found", &found), ("year", &year)]))]
     OutsideYear {
         /// Where.
         at: Location,
@@ -211,9 +193,7 @@ pub enum ImportError {
         year: i32,
     },
     /// A negative budget amount on a kind other than `reallocate`.
-    #[error(
-        "{at}: event #{event}: amount is negative for budget_kind `{budget_kind}`; only reallocate may be negative (a cut is adjust_cut with a positive amount, a mistake is a correction)"
-    )]
+    #[error("{}", crate::messages::text("import.negative", &[("at", &at), ("event", &event), ("budget_kind", &budget_kind)]))]
     Negative {
         /// Where.
         at: Location,
@@ -223,9 +203,7 @@ pub enum ImportError {
         budget_kind: &'static str,
     },
     /// An adjustment without its approval document number.
-    #[error(
-        "{at}: event #{event}: budget_kind `{budget_kind}` needs the approval document number (批文号) in `document`; add it"
-    )]
+    #[error("{}", crate::messages::text("import.missing_document", &[("at", &at), ("event", &event), ("budget_kind", &budget_kind)]))]
     MissingDocument {
         /// Where.
         at: Location,
@@ -235,7 +213,7 @@ pub enum ImportError {
         budget_kind: &'static str,
     },
     /// A target direction other than `=`, `>=`, `≥`, `<=`, `≤`.
-    #[error("{at}: event #{event}: direction `{found}` is not one of =, >=, ≥, <=, ≤")]
+    #[error("{}", crate::messages::text("import.bad_direction", &[("at", &at), ("event", &event), ("found", &found)]))]
     BadDirection {
         /// Where.
         at: Location,
@@ -245,7 +223,7 @@ pub enum ImportError {
         found: String,
     },
     /// A name (fund source, expense type, budget kind, role) that is not in its list.
-    #[error("{at}: event #{event}: field `{field}`: `{found}` is not known; use one of: {allowed}")]
+    #[error("{}", crate::messages::text("import.bad_name", &[("at", &at), ("event", &event), ("field", &field), ("found", &found), ("allowed", &allowed)]))]
     BadName {
         /// Where.
         at: Location,
@@ -259,7 +237,7 @@ pub enum ImportError {
         allowed: String,
     },
     /// A public key or key id that does not decode.
-    #[error("{at}: event #{event}: field `{field}`: {message}")]
+    #[error("{}", crate::messages::text("import.bad_key", &[("at", &at), ("event", &event), ("field", &field), ("message", &message)]))]
     BadKey {
         /// Where.
         at: Location,
@@ -271,7 +249,7 @@ pub enum ImportError {
         message: String,
     },
     /// A file named by the event (evidence, rule set, public key) cannot be read.
-    #[error("{at}: event #{event}: field `{field}`: cannot read {} ({source}); paths are relative to the event file's directory", path.display())]
+    #[error("{}", crate::messages::text("import.missing_file", &[("at", &at), ("event", &event), ("field", &field), ("path", &path.display()), ("source", &source)]))]
     MissingFile {
         /// Where.
         at: Location,
@@ -285,7 +263,7 @@ pub enum ImportError {
         source: std::io::Error,
     },
     /// A rule-set file that is not TOML or has no top-level `name`.
-    #[error("{at}: event #{event}: rule set {}: {message}", path.display())]
+    #[error("{}", crate::messages::text("import.bad_rules", &[("at", &at), ("event", &event), ("path", &path.display()), ("message", &message)]))]
     BadRules {
         /// Where.
         at: Location,
@@ -297,7 +275,7 @@ pub enum ImportError {
         message: String,
     },
     /// Fields that contradict each other (e.g. a correction with both replacement and retract).
-    #[error("{at}: event #{event}: field `{field}`: {message}")]
+    #[error("{}", crate::messages::text("import.inconsistent", &[("at", &at), ("event", &event), ("field", &field), ("message", &message)]))]
     Inconsistent {
         /// Where.
         at: Location,
@@ -309,9 +287,7 @@ pub enum ImportError {
         message: String,
     },
     /// The file's first line declares a role that this event does not need.
-    #[error(
-        "{at}: event #{event} ({kind}) needs role {needed}, but the file declares `# role: {declared}`; move it to a file of that role"
-    )]
+    #[error("{}", crate::messages::text("import.role_mismatch", &[("at", &at), ("event", &event), ("kind", &kind), ("needed", &needed), ("declared", &declared)]))]
     RoleMismatch {
         /// Where.
         at: Location,
@@ -326,7 +302,7 @@ pub enum ImportError {
     },
     /// A spreadsheet (CSV or workbook) that cannot be read as a table of budget rows: no
     /// header, missing columns, an unreadable row, a `--columns` file at fault.
-    #[error("{at}: column `{column}`: {message}")]
+    #[error("{}", crate::messages::text("import.table", &[("at", &at), ("column", &column), ("message", &message)]))]
     Table {
         /// Where (file:line:column for CSV, file:Sheet!A1 for workbooks).
         at: Place,
@@ -347,7 +323,7 @@ pub enum ImportError {
         more: usize,
     },
     /// A file that is not text in the encoding it was read in, nor a workbook.
-    #[error("{}: {message}", path.display())]
+    #[error("{}", crate::messages::text("import.decode", &[("path", &path.display()), ("message", &message)]))]
     Decode {
         /// The file.
         path: PathBuf,
@@ -355,7 +331,7 @@ pub enum ImportError {
         message: String,
     },
     /// A workbook (`.xlsx`, `.xls`, `.ods`) that cannot be opened, or lacks the sheet asked for.
-    #[error("{}: {message}", path.display())]
+    #[error("{}", crate::messages::text("import.workbook", &[("path", &path.display()), ("message", &message)]))]
     Workbook {
         /// The file.
         path: PathBuf,
@@ -464,22 +440,38 @@ pub struct RowError {
 
 impl fmt::Display for RowError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: column `{}`: {}", self.at, self.column, self.message)
+        f.write_str(&crate::messages::text(
+            "import.row",
+            &[
+                ("at", &self.at),
+                ("column", &self.column),
+                ("message", &self.message),
+            ],
+        ))
     }
 }
 
 fn rows_message(file: &std::path::Path, errors: &[RowError], more: usize) -> String {
     let mut out: Vec<String> = errors.iter().map(ToString::to_string).collect();
     if more > 0 {
-        out.push(format!("... and {more} more"));
+        out.push(crate::messages::text(
+            "import.rows_more",
+            &[("more", &more)],
+        ));
     }
     let rows: std::collections::BTreeSet<usize> = errors.iter().map(|e| e.at.line()).collect();
-    out.push(format!(
-        "{}: {} error(s) in {}{} row(s); nothing was imported: fix them and import the file again",
-        file.display(),
-        errors.len() + more,
-        if more > 0 { "at least " } else { "" },
-        rows.len()
+    let key = if more > 0 {
+        "import.rows_at_least"
+    } else {
+        "import.rows"
+    };
+    out.push(crate::messages::text(
+        key,
+        &[
+            ("file", &file.display()),
+            ("errors", &(errors.len() + more)),
+            ("rows", &rows.len()),
+        ],
     ));
     out.join("\n")
 }

@@ -8,6 +8,7 @@
 use super::error::{Place, column_letters};
 use super::header::{Field, Header, Use};
 use super::value::yuan_text;
+use crate::messages::text;
 use crate::model::{BudgetEvent, BudgetKind, ExpenseType, FundSource};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -81,12 +82,18 @@ impl TableReport {
             .map_or_else(String::new, ToString::to_string);
         let _ = writeln!(
             out,
-            "{}: {}; header at {at}",
-            self.file.display(),
-            self.source
+            "{}",
+            text(
+                "sheet.header_at",
+                &[
+                    ("file", &self.file.display()),
+                    ("source", &self.source),
+                    ("at", &at)
+                ]
+            )
         );
         if let Some(h) = &self.header {
-            let _ = writeln!(out, "  columns:");
+            let _ = writeln!(out, "  {}", text("sheet.columns", &[]));
             let first_col = match &self.header_at {
                 Some(Place::Cell { col, .. }) => *col,
                 _ => 1,
@@ -98,27 +105,30 @@ impl TableReport {
                     (c.index + 1).to_string()
                 };
                 let reads = match &c.used {
-                    Use::Field(Field::Amount, u) => format!("amount, in {}", u.zh()),
+                    Use::Field(Field::Amount, u) => text("sheet.amount_in", &[("unit", &u.zh())]),
                     Use::Field(f, _) => f.name().to_string(),
-                    Use::Ignored(why) => format!("ignored ({why})"),
+                    Use::Ignored(why) => text("sheet.ignored", &[("why", why)]),
                 };
                 let _ = writeln!(out, "    {name:>3} {} → {reads}", c.header);
             }
             let mut absent = Vec::new();
             if let Some(k) = self.default_kind {
-                absent.push(format!(
-                    "no {} column: every row is {} ({}){}",
-                    Field::BudgetKind.names(),
-                    k.zh(),
-                    k.name(),
-                    if h.payments && k == BudgetKind::Execution {
-                        format!(
-                            ", as the amount column `{}` says",
-                            h.header_of(Field::Amount)
-                        )
-                    } else {
-                        String::new()
-                    }
+                let why = if h.payments && k == BudgetKind::Execution {
+                    text(
+                        "sheet.as_amount_says",
+                        &[("header", &h.header_of(Field::Amount))],
+                    )
+                } else {
+                    String::new()
+                };
+                absent.push(text(
+                    "sheet.no_kind",
+                    &[
+                        ("names", &Field::BudgetKind.names()),
+                        ("kind", &k.zh()),
+                        ("name", &k.name()),
+                        ("why", &why),
+                    ],
                 ));
             }
             if let Some(f) = self
@@ -126,20 +136,14 @@ impl TableReport {
                 .0
                 .filter(|_| h.index(Field::FundSource).is_none())
             {
-                absent.push(format!(
-                    "no 资金来源 column: every row is {} (columns file)",
-                    f.zh()
-                ));
+                absent.push(text("sheet.no_fund_source", &[("value", &f.zh())]));
             }
             if let Some(t) = self
                 .defaults
                 .1
                 .filter(|_| h.index(Field::ExpenseType).is_none())
             {
-                absent.push(format!(
-                    "no 支出类型 column: every row is {} (columns file)",
-                    t.zh()
-                ));
+                absent.push(text("sheet.no_expense_type", &[("value", &t.zh())]));
             }
             for a in absent {
                 let _ = writeln!(out, "  {a}");
@@ -149,34 +153,41 @@ impl TableReport {
         skipped.extend(
             self.above
                 .iter()
-                .map(|(l, t)| format!("{l}: above the header ({})", shorten(t))),
+                .map(|(l, t)| text("sheet.above", &[("at", l), ("text", &shorten(t))])),
         );
         skipped.extend(self.totals.iter().map(|(l, t)| format!("{l}: {t}")));
         skipped.extend(
             self.footer
                 .iter()
-                .map(|(l, t)| format!("{l}: below a total, no amount ({})", shorten(t))),
+                .map(|(l, t)| text("sheet.below_total", &[("at", l), ("text", &shorten(t))])),
         );
         if !skipped.is_empty() || self.blank > 0 {
-            let _ = writeln!(out, "  skipped:");
+            let _ = writeln!(out, "  {}", text("sheet.skipped", &[]));
             for s in skipped.iter().take(LISTED) {
                 let _ = writeln!(out, "    {s}");
             }
             if skipped.len() > LISTED {
-                let _ = writeln!(out, "    ... and {} more", skipped.len() - LISTED);
+                let more = skipped.len() - LISTED;
+                let _ = writeln!(out, "    {}", text("import.rows_more", &[("more", &more)]));
             }
             if self.blank > 0 {
-                let _ = writeln!(out, "    {} blank row(s)", self.blank);
+                let _ = writeln!(
+                    out,
+                    "    {}",
+                    text("sheet.blank", &[("count", &self.blank)])
+                );
             }
         }
         let _ = writeln!(
             out,
-            "  {} row(s) read as budget events, summing to {} 元",
-            self.rows,
-            yuan_text(self.sum_fen)
+            "  {}",
+            text(
+                "sheet.rows_read",
+                &[("rows", &self.rows), ("sum", &yuan_text(self.sum_fen))]
+            )
         );
         if first_rows && !self.first.is_empty() {
-            let _ = writeln!(out, "  first rows as events:");
+            let _ = writeln!(out, "  {}", text("sheet.first_rows", &[]));
             for (at, e) in &self.first {
                 let _ = writeln!(out, "    {at}: {}", event_text(e));
             }

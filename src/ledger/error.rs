@@ -8,25 +8,25 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
     /// No file at the path.
-    #[error("{path}: no such ledger file; create one with `jixiao init {path} --department NAME --year YEAR --key ADMIN.key`", path = path.display())]
+    #[error("{}", crate::messages::text("ledger.not_found", &[("path", &path.display())]))]
     NotFound {
         /// The path.
         path: PathBuf,
     },
     /// init refuses to touch an existing path.
-    #[error("{path}: already exists; `init` never overwrites; choose a new path", path = path.display())]
+    #[error("{}", crate::messages::text("ledger.exists", &[("path", &path.display())]))]
     Exists {
         /// The path.
         path: PathBuf,
     },
     /// Another process has the ledger open.
-    #[error("{path}: in use by another process; wait for it to finish and try again", path = path.display())]
+    #[error("{}", crate::messages::text("ledger.in_use", &[("path", &path.display())]))]
     InUse {
         /// The path.
         path: PathBuf,
     },
     /// The file is a database or something else, but not a jixiao ledger.
-    #[error("{path}: not a jixiao ledger ({why})", path = path.display())]
+    #[error("{}", crate::messages::text("ledger.not_a_ledger", &[("path", &path.display()), ("why", &why)]))]
     NotALedger {
         /// The path.
         path: PathBuf,
@@ -34,7 +34,7 @@ pub enum LedgerError {
         why: String,
     },
     /// Written by a newer jixiao.
-    #[error("{path}: written by a newer version of jixiao (ledger format {found}; this build reads up to {supported}); upgrade jixiao", path = path.display())]
+    #[error("{}", crate::messages::text("ledger.newer_version", &[("path", &path.display()), ("found", &found), ("supported", &supported)]))]
     NewerVersion {
         /// The path.
         path: PathBuf,
@@ -44,7 +44,7 @@ pub enum LedgerError {
         supported: u16,
     },
     /// Written by an older format that needs an upgrade step.
-    #[error("{path}: ledger format {found} is older than this build writes; reading and verifying it work as they are, but to append to it run `jixiao upgrade {path}` first (a format before 1 cannot be upgraded)", path = path.display())]
+    #[error("{}", crate::messages::text("ledger.needs_upgrade", &[("path", &path.display()), ("found", &found)]))]
     NeedsUpgrade {
         /// The path.
         path: PathBuf,
@@ -52,7 +52,7 @@ pub enum LedgerError {
         found: u16,
     },
     /// The storage is damaged.
-    #[error("{path}: corrupt ledger file: {detail}; run `jixiao verify` for the first failing entry", path = path.display())]
+    #[error("{}", crate::messages::text("ledger.corrupt", &[("path", &path.display()), ("detail", &detail)]))]
     Corrupt {
         /// The path.
         path: PathBuf,
@@ -60,7 +60,7 @@ pub enum LedgerError {
         detail: String,
     },
     /// An I/O or storage-engine error that is not corruption.
-    #[error("{path}: {detail}", path = path.display())]
+    #[error("{}", crate::messages::text("ledger.io", &[("path", &path.display()), ("detail", &detail)]))]
     Io {
         /// The path.
         path: PathBuf,
@@ -68,7 +68,7 @@ pub enum LedgerError {
         detail: String,
     },
     /// The batch is not authorised; nothing was written.
-    #[error("seq {seq}: {source}; nothing was appended")]
+    #[error("{}", crate::messages::text("ledger.unauthorized", &[("seq", &seq), ("source", &source)]))]
     Unauthorized {
         /// The seq the refused event would have had.
         seq: Seq,
@@ -77,7 +77,7 @@ pub enum LedgerError {
     },
     /// The batch's recorded time is earlier than the last entry's: recorded times never go
     /// backwards.
-    #[error("{path}: recorded time {at} is earlier than {last}, the time of the ledger's last entry #{last_seq}; recorded times never go backwards: check the clock (or JIXIAO_TIME); nothing was appended", path = path.display())]
+    #[error("{}", crate::messages::text("ledger.time_backwards", &[("path", &path.display()), ("at", &at), ("last", &last), ("last_seq", &last_seq)]))]
     TimeBackwards {
         /// The path.
         path: PathBuf,
@@ -89,9 +89,7 @@ pub enum LedgerError {
         last_seq: Seq,
     },
     /// An event whose entry would exceed the largest entry a ledger holds; nothing was written.
-    #[error(
-        "seq {seq}: the entry would be {len} bytes, more than the {limit} bytes an entry may have; nothing was appended"
-    )]
+    #[error("{}", crate::messages::text("ledger.entry_too_large", &[("seq", &seq), ("len", &len), ("limit", &limit)]))]
     EntryTooLarge {
         /// The seq the refused event would have had.
         seq: Seq,
@@ -101,10 +99,10 @@ pub enum LedgerError {
         limit: usize,
     },
     /// An empty batch.
-    #[error("nothing to append: the batch is empty")]
+    #[error("{}", crate::messages::text("ledger.empty_batch", &[]))]
     EmptyBatch,
     /// The ledger does not verify, so nothing is appended to it.
-    #[error("{path}: the ledger fails verification at seq {seq} ({detail}); nothing was appended", path = path.display())]
+    #[error("{}", crate::messages::text("ledger.damaged", &[("path", &path.display()), ("seq", &seq), ("detail", &detail)]))]
     Damaged {
         /// The path.
         path: PathBuf,
@@ -115,7 +113,7 @@ pub enum LedgerError {
     },
     /// The derived state, or the tail of the ledger it was computed at, does not match the
     /// file (docs/FORMAT.md "Derived state"), so nothing is appended to it.
-    #[error("{path}: {detail}; nothing was appended: the file was changed or damaged, run `jixiao verify {path}` to see where", path = path.display())]
+    #[error("{}", crate::messages::text("ledger.derived_mismatch", &[("path", &path.display()), ("detail", &detail)]))]
     DerivedMismatch {
         /// The path.
         path: PathBuf,

@@ -73,6 +73,21 @@ impl FailureKind {
     }
 }
 
+impl FailureKind {
+    /// What failed in the language in force, for people: `hash_mismatch` in English (the
+    /// JSON name), 哈希不符 (hash_mismatch) in Chinese.
+    #[must_use]
+    pub fn label(self) -> String {
+        let name = self.name();
+        let words = crate::messages::text(&format!("failure.{name}"), &[]);
+        if words == name {
+            name
+        } else {
+            format!("{words} {name}")
+        }
+    }
+}
+
 /// The first failure verify found.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Failure {

@@ -122,7 +122,12 @@ pub fn render_markdown(m: &ReportModel) -> String {
             n.weight,
             cell(n.target.as_deref().unwrap_or("")),
             cell(n.actual.as_deref().unwrap_or("")),
-            cell(n.method.as_deref().unwrap_or("")),
+            cell(
+                n.method_words
+                    .as_deref()
+                    .or(n.method.as_deref())
+                    .unwrap_or("")
+            ),
             cell(n.deviation_reason.as_deref().unwrap_or("")),
             cites(&n.cites, l)
         );

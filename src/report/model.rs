@@ -24,18 +24,16 @@ pub const SCHEMA: &str = "jixiao-report/2";
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     /// Reading the ledger failed (I/O or storage, not integrity).
-    #[error("reading the ledger for the report: {0}; check the file is readable and not in use")]
+    #[error("{}", crate::messages::text("report.error_ledger", &[("error", &.0)]))]
     Ledger(#[from] crate::ledger::LedgerError),
     /// The node asked for is not in the scorecard.
-    #[error(
-        "node `{node}` is not in the rule set's indicator tree; see `jixiao score` for the ids"
-    )]
+    #[error("{}", crate::messages::text("report.error_unknown_node", &[("node", node)]))]
     UnknownNode {
         /// The id given.
         node: String,
     },
     /// There is no scorecard to trace or compare.
-    #[error("no scorecard as of {as_of}: {reason}")]
+    #[error("{}", crate::messages::text("report.error_no_scorecard", &[("as_of", as_of), ("reason", reason)]))]
     NoScorecard {
         /// The point of history.
         as_of: String,
@@ -538,7 +536,12 @@ impl ReportModel {
 }
 
 pub(super) fn scored(checked: &Checked) -> Result<(&Scorecard, &State), ReportError> {
-    let as_of = |s: &State| s.as_of.text(Lang::En);
+    // In the language of the messages (the error is one).
+    let lang = match crate::messages::lang() {
+        crate::messages::Lang::Zh => Lang::Zh,
+        crate::messages::Lang::En => Lang::En,
+    };
+    let as_of = |s: &State| s.as_of.text(lang);
     match (&checked.state, &checked.scorecard) {
         (Ok(s), Some(Ok(c))) => Ok((c, s)),
         (Ok(s), Some(Err(err))) => Err(ReportError::NoScorecard {

@@ -100,66 +100,81 @@ pub fn scorecard_table(card: &Scorecard) -> String {
     out
 }
 
-/// Findings, one paragraph each.
+/// Findings, one paragraph each, in the language of the message catalogue (`finding.*`).
 #[must_use]
 pub fn findings_text(findings: &[Finding]) -> String {
+    use crate::messages::text;
     let mut out = String::new();
     for f in findings {
         let status = match &f.acknowledged {
-            Some(a) => format!("acknowledged #{}: {}", a.seq, a.reason),
-            None => "NOT acknowledged".into(),
+            Some(a) => text(
+                "finding.acknowledged",
+                &[("seq", &a.seq), ("reason", &a.reason)],
+            ),
+            None => text("finding.open", &[]),
         };
-        match f.kind {
-            FindingKind::Mismatch => {
-                let _ = writeln!(
-                    out,
-                    "- {} [{}] «{}» (claim #{}): stated {}{}, recomputed {}{} (exact {}) — {}",
-                    f.id,
-                    f.section,
-                    f.text,
-                    f.claim_seq,
-                    f.stated,
-                    f.unit,
-                    f.recomputed.map(|d| d.to_string()).unwrap_or_default(),
-                    f.unit,
-                    f.recomputed_exact
-                        .map(|d| d.round_dp(6).normalize().to_string())
-                        .unwrap_or_default(),
-                    status
-                );
-            }
-            FindingKind::Orphaned => {
-                let _ = writeln!(
-                    out,
-                    "- {} [{}] «{}» (#{}, {}{}): orphaned: {} — {}",
-                    f.id,
-                    f.section,
-                    f.text,
-                    f.claim_seq,
-                    f.stated,
-                    f.unit,
-                    f.problem.as_deref().unwrap_or(""),
-                    status
-                );
-            }
-            FindingKind::Unresolvable => {
-                let _ = writeln!(
-                    out,
-                    "- {} [{}] «{}» (claim #{}): cannot be recomputed: {} — {}",
-                    f.id,
-                    f.section,
-                    f.text,
-                    f.claim_seq,
-                    f.problem.as_deref().unwrap_or(""),
-                    status
-                );
-            }
-        }
+        let problem = f.problem.as_deref().unwrap_or("");
+        let line = match f.kind {
+            FindingKind::Mismatch => text(
+                "finding.mismatch",
+                &[
+                    ("id", &f.id),
+                    ("section", &f.section),
+                    ("text", &f.text),
+                    ("seq", &f.claim_seq),
+                    ("stated", &format!("{}{}", f.stated, f.unit)),
+                    (
+                        "recomputed",
+                        &format!(
+                            "{}{}",
+                            f.recomputed.map(|d| d.to_string()).unwrap_or_default(),
+                            f.unit
+                        ),
+                    ),
+                    (
+                        "exact",
+                        &f.recomputed_exact
+                            .map(|d| d.round_dp(6).normalize().to_string())
+                            .unwrap_or_default(),
+                    ),
+                    ("status", &status),
+                ],
+            ),
+            FindingKind::Orphaned => text(
+                "finding.orphaned",
+                &[
+                    ("id", &f.id),
+                    ("section", &f.section),
+                    ("text", &f.text),
+                    ("seq", &f.claim_seq),
+                    ("stated", &format!("{}{}", f.stated, f.unit)),
+                    ("problem", &problem),
+                    ("status", &status),
+                ],
+            ),
+            FindingKind::Unresolvable => text(
+                "finding.unresolvable",
+                &[
+                    ("id", &f.id),
+                    ("section", &f.section),
+                    ("text", &f.text),
+                    ("seq", &f.claim_seq),
+                    ("problem", &problem),
+                    ("status", &status),
+                ],
+            ),
+        };
+        let _ = writeln!(out, "{line}");
         let _ = writeln!(
             out,
-            "    definition: {}; inputs {}",
-            f.definition,
-            seq_list(&f.input_seqs, 6)
+            "    {}",
+            text(
+                "finding.definition",
+                &[
+                    ("definition", &f.definition),
+                    ("inputs", &seq_list(&f.input_seqs, 6)),
+                ],
+            )
         );
     }
     out
@@ -181,37 +196,50 @@ pub fn rule_set_changes_text(changes: &[RuleSetChange], authority: Option<&Autho
     let mut out = String::new();
     for c in changes {
         let kind = match (c.same_name, c.same_text) {
-            (_, true) => "the same text adopted again",
-            (true, false) => "SAME NAME, different text",
-            (false, false) => "different name and text",
+            (_, true) => "rule_change.same_text",
+            (true, false) => "rule_change.same_name",
+            (false, false) => "rule_change.different",
         };
+        let kind = crate::messages::text(kind, &[]);
         let totals = match (c.score_before, c.score_after) {
-            (Some(b), Some(a)) => format!(
-                "total {} under #{} → {} under #{} ({:+.2})",
-                two(b),
-                c.previous.seq,
-                two(a),
-                c.adopted.seq,
-                a - b
+            (Some(b), Some(a)) => crate::messages::text(
+                "rule_change.totals",
+                &[
+                    ("before", &two(b)),
+                    ("previous", &c.previous.seq),
+                    ("after", &two(a)),
+                    ("adopted", &c.adopted.seq),
+                    ("change", &format!("{:+.2}", a - b)),
+                ],
             ),
-            _ => format!(
-                "totals not comparable: {}",
-                c.problem.as_deref().unwrap_or("")
+            _ => crate::messages::text(
+                "rule_change.not_comparable",
+                &[("problem", &c.problem.as_deref().unwrap_or(""))],
             ),
         };
-        let _ = writeln!(
-            out,
-            "rule set changed at #{} ({}, by {}): «{}» #{} → «{}» #{}, {kind} (digest {} → {}); {totals}",
-            c.adopted.seq,
-            format_time(c.recorded_at),
-            author_name(&c.author, authority),
-            c.previous.name,
-            c.previous.seq,
-            c.adopted.name,
-            c.adopted.seq,
-            &c.previous.digest[..c.previous.digest.len().min(8)],
-            &c.adopted.digest[..c.adopted.digest.len().min(8)],
+        let line = crate::messages::text(
+            "rule_change.line",
+            &[
+                ("seq", &c.adopted.seq),
+                ("time", &format_time(c.recorded_at)),
+                ("author", &author_name(&c.author, authority)),
+                ("previous_name", &c.previous.name),
+                ("previous", &c.previous.seq),
+                ("adopted_name", &c.adopted.name),
+                ("adopted", &c.adopted.seq),
+                ("kind", &kind),
+                (
+                    "previous_digest",
+                    &&c.previous.digest[..c.previous.digest.len().min(8)],
+                ),
+                (
+                    "adopted_digest",
+                    &&c.adopted.digest[..c.adopted.digest.len().min(8)],
+                ),
+                ("totals", &totals),
+            ],
         );
+        let _ = writeln!(out, "{line}");
     }
     out
 }
@@ -250,8 +278,8 @@ pub fn warnings_text(warnings: &[crate::eval::Warning]) -> String {
     }
     let _ = writeln!(
         out,
-        "\nwarnings ({}, not failures: allowed, but usually a recording mistake):",
-        warnings.len()
+        "\n{}",
+        crate::messages::text("score.warnings", &[("count", &warnings.len())])
     );
     for w in warnings {
         let _ = writeln!(out, "! {}  {}", w.text, seq_list(&w.seqs, 6));

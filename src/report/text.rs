@@ -118,7 +118,8 @@ pub fn render_text(m: &ReportModel) -> String {
             cite_list(&n.cites, MAX_CITES, l)
         );
         let indent = "  ".repeat(n.depth + 2);
-        if let Some(method) = &n.method {
+        // Under zh the Chinese wording of the formula (as the HTML and XLSX show it).
+        if let Some(method) = n.method_words.as_ref().or(n.method.as_ref()) {
             let _ = writeln!(out, "{indent}{}: {method}", l.pick("方法", "method"));
         }
         if let Some(p) = &n.pending {

@@ -5,9 +5,7 @@
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RulesError {
     /// Not valid TOML, or a field is missing, misspelt or of the wrong type.
-    #[error(
-        "line {line}, column {column}: {message}; fix the TOML at that place (see docs/RULES.md)"
-    )]
+    #[error("{}", crate::messages::text("rules.syntax", &[("line", &line), ("column", &column), ("message", &message)]))]
     Syntax {
         /// 1-based line.
         line: usize,
@@ -17,9 +15,7 @@ pub enum RulesError {
         message: String,
     },
     /// A leaf's `method` or a derivation's `method` is not one this build knows.
-    #[error(
-        "line {line}, column {column}: `{owner}` uses unknown method `{method}`; use one of: {known}"
-    )]
+    #[error("{}", crate::messages::text("rules.unknown_method", &[("line", &line), ("column", &column), ("owner", &owner), ("method", &method), ("known", &known)]))]
     UnknownMethod {
         /// 1-based line.
         line: usize,
@@ -33,9 +29,7 @@ pub enum RulesError {
         known: &'static str,
     },
     /// The children of a node do not add up to the node's weight.
-    #[error(
-        "line {line}, column {column}: the weights of the children of `{node}` add up to {children_sum}, but `{node}` has weight {weight}; make them equal"
-    )]
+    #[error("{}", crate::messages::text("rules.weight_mismatch", &[("line", &line), ("column", &column), ("node", &node), ("children_sum", &children_sum), ("weight", &weight)]))]
     WeightMismatch {
         /// 1-based line (of the parent's weight).
         line: usize,
@@ -49,7 +43,7 @@ pub enum RulesError {
         children_sum: String,
     },
     /// Derivations (or score references) depend on themselves.
-    #[error("line {line}, column {column}: references form a cycle: {}; break it", cycle.join(" → "))]
+    #[error("{}", crate::messages::text("rules.derivation_cycle", &[("line", &line), ("column", &column), ("cycle", &cycle.join(" → "))]))]
     DerivationCycle {
         /// 1-based line of the first definition on the cycle.
         line: usize,
@@ -59,7 +53,7 @@ pub enum RulesError {
         cycle: Vec<String>,
     },
     /// An input reference is not one of the reference forms, or names nothing defined.
-    #[error("line {line}, column {column}: `{reference}` is not a usable reference: {why}")]
+    #[error("{}", crate::messages::text("rules.unknown_reference", &[("line", &line), ("column", &column), ("reference", &reference), ("why", &why)]))]
     UnknownReference {
         /// 1-based line.
         line: usize,
@@ -71,9 +65,7 @@ pub enum RulesError {
         why: String,
     },
     /// Two nodes have the same id.
-    #[error(
-        "line {line}, column {column}: node id `{id}` is already used on line {first_line}; give each node its own id"
-    )]
+    #[error("{}", crate::messages::text("rules.duplicate_id", &[("line", &line), ("column", &column), ("id", &id), ("first_line", &first_line)]))]
     DuplicateId {
         /// 1-based line of the second use.
         line: usize,
@@ -85,7 +77,7 @@ pub enum RulesError {
         first_line: usize,
     },
     /// A method parameter is missing, out of range, or does not apply to the method.
-    #[error("line {line}, column {column}: `{owner}` parameter `{param}`: {why}")]
+    #[error("{}", crate::messages::text("rules.bad_parameter", &[("line", &line), ("column", &column), ("owner", &owner), ("param", &param), ("why", &why)]))]
     BadParameter {
         /// 1-based line.
         line: usize,
@@ -99,7 +91,7 @@ pub enum RulesError {
         why: String,
     },
     /// The indicator tree is not a tree with one root, or a leaf/parent is misdeclared.
-    #[error("line {line}, column {column}: node `{node}`: {why}")]
+    #[error("{}", crate::messages::text("rules.bad_tree", &[("line", &line), ("column", &column), ("node", &node), ("why", &why)]))]
     BadTree {
         /// 1-based line.
         line: usize,
@@ -111,7 +103,7 @@ pub enum RulesError {
         why: String,
     },
     /// A file-level setting (name, rounding, grades) is invalid.
-    #[error("line {line}, column {column}: `{field}`: {why}")]
+    #[error("{}", crate::messages::text("rules.bad_setting", &[("line", &line), ("column", &column), ("field", &field), ("why", &why)]))]
     BadSetting {
         /// 1-based line.
         line: usize,
