@@ -22,9 +22,9 @@ pub(super) fn own_seqs(card: &Scorecard, n: &NodeScore) -> SeqSet {
     let mut s = n.seqs.clone();
     for c in &n.children {
         if let Some(child) = card.node(c) {
-            for q in child.seqs.iter() {
-                s.remove(q);
-            }
+            // One difference, linear in the chunks (removing seq by seq cost a report of a
+            // million payments 5% of its time).
+            s.subtract(&child.seqs);
         }
     }
     s
