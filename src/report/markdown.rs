@@ -4,7 +4,7 @@
 //! ledger.
 
 use super::cite::CiteItem;
-use super::lang::{AsOfText, Lang, six};
+use super::lang::{AsOfText, Lang, cst, six};
 use super::model::ReportModel;
 use super::total::{held_text, node_score_text, total_parts};
 use std::fmt::Write;
@@ -235,7 +235,7 @@ pub fn render_markdown(m: &ReportModel) -> String {
                     l.pick("已确认", "acknowledged"),
                     a.cite,
                     cell(&a.author),
-                    a.recorded_at,
+                    cst(&a.recorded_at, l),
                     cell(&a.reason)
                 );
             }
@@ -275,7 +275,7 @@ pub fn render_markdown(m: &ReportModel) -> String {
             held_text(a.held, l),
             cites(&a.cites, l),
             cell(&a.author),
-            a.recorded_at,
+            cst(&a.recorded_at, l),
             l.pick("理由", "reason"),
             cell(&a.reason),
             l.pick("依据", "basis"),

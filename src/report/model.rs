@@ -358,7 +358,7 @@ fn node_rows(card: &Scorecard, state: &State, lang: Lang, e: &mut Entries) -> Ve
 }
 
 /// The scoring formula of node `id` in Chinese, from the rule set in force.
-fn method_zh(state: &State, id: &str) -> Option<String> {
+pub(super) fn method_zh(state: &State, id: &str) -> Option<String> {
     let rules = state.rules.as_ref()?.parsed.as_ref().ok()?;
     let scoring = rules.node(id)?.scoring.as_ref()?;
     Some(super::method_zh::formula_zh(&scoring.method))

@@ -5,7 +5,7 @@
 
 use super::cite::{CiteItem, EntryDetail};
 use super::diff::DiffModel;
-use super::lang::{AsOfText, Lang, six};
+use super::lang::{AsOfText, Lang, cst, six};
 use super::model::{Integrity, ReportModel};
 use super::total::{held_text, node_score_text, total_words};
 use super::trace::{TraceModel, TraceNode};
@@ -208,7 +208,7 @@ pub fn render_text(m: &ReportModel) -> String {
                     l.pick("已确认", "acknowledged"),
                     a.cite,
                     a.author,
-                    a.recorded_at,
+                    cst(&a.recorded_at, l),
                     a.reason
                 );
             }
@@ -245,7 +245,7 @@ pub fn render_text(m: &ReportModel) -> String {
             held_text(a.held, l),
             cite_list(&a.cites, MAX_CITES, l),
             a.author,
-            a.recorded_at
+            cst(&a.recorded_at, l)
         );
         let _ = writeln!(out, "    {}: {}", l.pick("理由", "reason"), a.reason);
         let _ = writeln!(out, "    {}: {}", l.pick("依据", "basis"), a.basis);
@@ -289,11 +289,16 @@ fn trim_lines(s: &str) -> String {
     out
 }
 
-fn entry_line(out: &mut String, indent: &str, e: &EntryDetail) {
+fn entry_line(out: &mut String, indent: &str, e: &EntryDetail, l: Lang) {
     let _ = writeln!(
         out,
         "{indent}#{}·{}  {}  {}  {}  {}",
-        e.seq, e.short, e.recorded_at, e.author, e.kind, e.summary
+        e.seq,
+        e.short,
+        cst(&e.recorded_at, l),
+        e.author,
+        e.kind,
+        e.summary
     );
     if let Some(r) = e
         .reason
@@ -320,7 +325,10 @@ fn trace_node(out: &mut String, n: &TraceNode, depth: usize, l: Lang) {
             out,
             "{ind}  {}: {}",
             l.pick("方法", "method"),
-            n.formula.as_deref().unwrap_or(m)
+            n.method_words
+                .as_deref()
+                .or(n.formula.as_deref())
+                .unwrap_or(m)
         );
     }
     if let Some(i) = &n.input {
@@ -358,7 +366,7 @@ fn trace_node(out: &mut String, n: &TraceNode, depth: usize, l: Lang) {
     if !n.entries.is_empty() || !n.entry_groups.is_empty() {
         let _ = writeln!(out, "{ind}  {}:", l.pick("条目", "entries"));
         for e in &n.entries {
-            entry_line(out, &format!("{ind}    "), e);
+            entry_line(out, &format!("{ind}    "), e, l);
         }
         for g in &n.entry_groups {
             let _ = writeln!(out, "{ind}    {}", g.words(l));
@@ -387,7 +395,7 @@ fn trace_node(out: &mut String, n: &TraceNode, depth: usize, l: Lang) {
             held_text(a.held, l),
             cite_list(&a.cites, MAX_CITES, l),
             a.author,
-            a.recorded_at,
+            cst(&a.recorded_at, l),
             a.reason
         );
     }
@@ -440,7 +448,7 @@ pub fn render_diff(d: &DiffModel, l: Lang) -> String {
             c.delta
         );
         for e in &c.entries {
-            entry_line(&mut out, &"  ".repeat(c.depth + 2), e);
+            entry_line(&mut out, &"  ".repeat(c.depth + 2), e, l);
         }
         for g in &c.entry_groups {
             let _ = writeln!(out, "{}{}", "  ".repeat(c.depth + 2), g.words(l));

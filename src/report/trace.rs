@@ -33,6 +33,10 @@ pub struct TraceNode {
     pub method: Option<String>,
     /// Formula in words (leaves).
     pub formula: Option<String>,
+    /// The method in the trace's language, for the text trace (Chinese: from the rule set in
+    /// force). Not in the JSON, whose `method` and `formula` stay as the rule set states them.
+    #[serde(skip)]
+    pub method_words: Option<String>,
     /// Input reference (leaves).
     pub input: Option<String>,
     /// Input definition (leaves).
@@ -148,6 +152,10 @@ fn trace_node(
         before_adjustments: n.before_adjustments.normalize().to_string(),
         method: n.method.clone(),
         formula: n.formula.clone(),
+        method_words: match lang {
+            Lang::Zh if n.method.is_some() => super::model::method_zh(state, &n.id),
+            _ => None,
+        },
         input: n.input.clone(),
         input_definition: n.input_definition.clone(),
         target,
