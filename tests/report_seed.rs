@@ -812,7 +812,9 @@ fn acknowledged_finding_stays_listed_with_the_reason() {
     assert!(f.contains("报告数 3.5%, 重算数 3.6%"), "{f}");
     assert!(
         f.contains("已确认 #159·")
-            && f.contains("(evaluator, 2023-02-22 01:20:00 北京时间): 报告以本年数为基数计算,已知悉"),
+            && f.contains(
+                "(evaluator, 2023-02-22 01:20:00 北京时间): 报告以本年数为基数计算,已知悉"
+            ),
         "{f}"
     );
     assert!(!f.contains("未确认"));
