@@ -141,6 +141,132 @@ pub fn text_in(lang: Lang, key: &str) -> Option<String> {
         .map(Cow::into_owned)
 }
 
+/// `english`, a text the library built in English (a verify failure's detail, a cell's
+/// complaint, an entry's summary), in the language in force: the first text of catalogue
+/// section `section` (keys `section.*`, the most specific first) whose English words match it
+/// is given in that language, its fields filled with the values `english` had there (each
+/// field's value itself put the same way, so that one text may hold another). A text no
+/// template matches, and every text under English, is returned as it is.
+#[must_use]
+pub fn localize(section: &str, english: &str) -> String {
+    match lang() {
+        Lang::En => english.to_string(),
+        l => localize_in(l, section, english),
+    }
+}
+
+/// [`localize`] in `lang`.
+#[must_use]
+pub fn localize_in(lang: Lang, section: &str, english: &str) -> String {
+    let prefix = format!("{section}.");
+    let mut templates: Vec<(String, String)> = catalogue_keys()
+        .into_iter()
+        .filter(|k| k.starts_with(&prefix))
+        .filter_map(|k| Some((text_in(Lang::En, &k)?, text_in(lang, &k)?)))
+        .collect();
+    // The most specific first: more literal words, then the key order (already sorted).
+    templates.sort_by_key(|(en, _)| std::cmp::Reverse(literal_len(en)));
+    put(&templates, english, 0)
+}
+
+fn put(templates: &[(String, String)], english: &str, depth: usize) -> String {
+    if depth > 4 {
+        return english.to_string();
+    }
+    for (en, there) in templates {
+        let tokens = tokens_of(en);
+        let mut caps = Vec::new();
+        if literal_len(en) > 0 && matches(&tokens, english, &mut caps) {
+            let mut out = String::new();
+            for t in tokens_of(there) {
+                match t {
+                    Token::Lit(l) => out.push_str(l),
+                    Token::Field(name) => {
+                        let v = caps.iter().find(|(n, _)| *n == name).map_or("", |(_, v)| *v);
+                        out.push_str(&put(templates, v, depth + 1));
+                    }
+                }
+            }
+            return out;
+        }
+    }
+    english.to_string()
+}
+
+/// A piece of a template: words, or a `%{name}` field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Token<'a> {
+    Lit(&'a str),
+    Field(&'a str),
+}
+
+fn tokens_of(template: &str) -> Vec<Token<'_>> {
+    let mut out = Vec::new();
+    let mut rest = template;
+    while let Some(i) = rest.find("%{") {
+        match rest[i + 2..].find('}') {
+            Some(j) => {
+                if i > 0 {
+                    out.push(Token::Lit(&rest[..i]));
+                }
+                out.push(Token::Field(&rest[i + 2..i + 2 + j]));
+                rest = &rest[i + 3 + j..];
+            }
+            None => break,
+        }
+    }
+    if !rest.is_empty() {
+        out.push(Token::Lit(rest));
+    }
+    out
+}
+
+fn literal_len(template: &str) -> usize {
+    tokens_of(template)
+        .iter()
+        .map(|t| match t {
+            Token::Lit(l) => l.len(),
+            Token::Field(_) => 0,
+        })
+        .sum()
+}
+
+/// Whether `s` is `tokens` with some value in each field (the shortest that lets the rest
+/// match; a field named twice has the same value both times); `caps` gets the values.
+fn matches<'a>(tokens: &[Token<'a>], s: &'a str, caps: &mut Vec<(&'a str, &'a str)>) -> bool {
+    let Some((first, rest)) = tokens.split_first() else {
+        return s.is_empty();
+    };
+    match *first {
+        Token::Lit(l) => s
+            .strip_prefix(l)
+            .is_some_and(|after| matches(rest, after, caps)),
+        Token::Field(name) => {
+            let ends: Vec<usize> = match rest.first() {
+                None => vec![s.len()],
+                Some(Token::Lit(l)) => s.match_indices(l).map(|(i, _)| i).collect(),
+                // Two fields side by side: the first takes nothing it need not.
+                Some(Token::Field(_)) => s.char_indices().map(|(i, _)| i).collect(),
+            };
+            for end in ends {
+                let value = &s[..end];
+                if let Some((_, v)) = caps.iter().find(|(n, _)| *n == name) {
+                    if *v != value {
+                        continue;
+                    }
+                }
+                let mark = caps.len();
+                caps.push((name, value));
+                if matches(rest, &s[end..], caps) {
+                    return true;
+                }
+                caps.truncate(mark);
+            }
+            false
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,6 +330,33 @@ mod tests {
             let en = text_in(Lang::En, key).unwrap().replace("%{value}", "x");
             assert_eq!(en, e.to_string(), "{key}");
         }
+    }
+
+    #[test]
+    fn an_english_text_is_put_in_the_language_its_template_matches() {
+        let zh = |s: &str| localize_in(Lang::Zh, "detail", s);
+        assert_eq!(
+            zh("prev does not match the hash of the entry before: the chain is broken"),
+            text_in(Lang::Zh, "detail.broken_chain").unwrap()
+        );
+        // Fields keep their values; a text that matches nothing stays as it is.
+        assert_eq!(
+            zh("author ab12 differs from the batch signer cd34"),
+            "作者 ab12 与批次签名者 cd34 不同"
+        );
+        assert_eq!(zh("no such words"), "no such words");
+        assert_eq!(
+            localize_in(Lang::En, "detail", "author a differs from the batch signer b"),
+            "author a differs from the batch signer b"
+        );
+        // One text inside another.
+        assert_eq!(
+            zh("table `derived`: the ledger has no entries but a derived state; if this is the only failure, `jixiao verify LEDGER --rebuild-derived` rebuilds it from the entries"),
+            format!(
+                "表 `derived`：{}；若这是唯一的失败，`jixiao verify LEDGER --rebuild-derived` 会从条目重建它",
+                text_in(Lang::Zh, "detail.derived_none_but_state").unwrap()
+            )
+        );
     }
 
     #[test]
