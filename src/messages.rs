@@ -6,10 +6,12 @@
 //! fill its fields); report labels have their own table (`report::lang`).
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::ffi::OsString;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// A language the catalogue speaks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Lang {
     /// 中文 (简体).
     Zh,
@@ -158,16 +160,34 @@ pub fn localize(section: &str, english: &str) -> String {
 /// [`localize`] in `lang`.
 #[must_use]
 pub fn localize_in(lang: Lang, section: &str, english: &str) -> String {
+    put(&templates(lang, section), english, 0)
+}
+
+/// The (English, `lang`) texts of section `section`, the most specific first (more literal
+/// words, then the key order); read from the catalogue once per language and section, since
+/// `log` puts every entry's summary.
+fn templates(lang: Lang, section: &str) -> Arc<Vec<(String, String)>> {
+    static CACHE: OnceLock<Mutex<Templates>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Mutex::default);
+    let key = (lang, section.to_string());
+    if let Some(t) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return t;
+    }
     let prefix = format!("{section}.");
-    let mut templates: Vec<(String, String)> = catalogue_keys()
+    let mut found: Vec<(String, String)> = catalogue_keys()
         .into_iter()
         .filter(|k| k.starts_with(&prefix))
         .filter_map(|k| Some((text_in(Lang::En, &k)?, text_in(lang, &k)?)))
         .collect();
-    // The most specific first: more literal words, then the key order (already sorted).
-    templates.sort_by_key(|(en, _)| std::cmp::Reverse(literal_len(en)));
-    put(&templates, english, 0)
+    found.sort_by_key(|(en, _)| std::cmp::Reverse(literal_len(en)));
+    let found = Arc::new(found);
+    if let Ok(mut c) = cache.lock() {
+        c.insert(key, Arc::clone(&found));
+    }
+    found
 }
+
+type Templates = HashMap<(Lang, String), Arc<Vec<(String, String)>>>;
 
 fn put(templates: &[(String, String)], english: &str, depth: usize) -> String {
     if depth > 4 {
@@ -176,7 +196,10 @@ fn put(templates: &[(String, String)], english: &str, depth: usize) -> String {
     for (en, there) in templates {
         let tokens = tokens_of(en);
         let mut caps = Vec::new();
-        if literal_len(en) > 0 && matches(&tokens, english, &mut caps) {
+        if literal_len(en) > 0
+            && (matches(&tokens, english, &mut caps, true)
+                || matches(&tokens, english, &mut caps, false))
+        {
             let mut out = String::new();
             for t in tokens_of(there) {
                 match t {
@@ -232,15 +255,22 @@ fn literal_len(template: &str) -> usize {
 }
 
 /// Whether `s` is `tokens` with some value in each field (the shortest that lets the rest
-/// match; a field named twice has the same value both times); `caps` gets the values.
-fn matches<'a>(tokens: &[Token<'a>], s: &'a str, caps: &mut Vec<(&'a str, &'a str)>) -> bool {
+/// match; a field named twice has the same value both times); `caps` gets the values. When
+/// `balanced`, only values whose brackets pair up: `name (9 bytes)` with `name` =
+/// `规则 (试行)` takes the name's own brackets with it.
+fn matches<'a>(
+    tokens: &[Token<'a>],
+    s: &'a str,
+    caps: &mut Vec<(&'a str, &'a str)>,
+    balanced: bool,
+) -> bool {
     let Some((first, rest)) = tokens.split_first() else {
         return s.is_empty();
     };
     match *first {
         Token::Lit(l) => s
             .strip_prefix(l)
-            .is_some_and(|after| matches(rest, after, caps)),
+            .is_some_and(|after| matches(rest, after, caps, balanced)),
         Token::Field(name) => {
             let ends: Vec<usize> = match rest.first() {
                 None => vec![s.len()],
@@ -250,6 +280,9 @@ fn matches<'a>(tokens: &[Token<'a>], s: &'a str, caps: &mut Vec<(&'a str, &'a st
             };
             for end in ends {
                 let value = &s[..end];
+                if balanced && !brackets_pair(value) {
+                    continue;
+                }
                 if let Some((_, v)) = caps.iter().find(|(n, _)| *n == name) {
                     if *v != value {
                         continue;
@@ -257,7 +290,7 @@ fn matches<'a>(tokens: &[Token<'a>], s: &'a str, caps: &mut Vec<(&'a str, &'a st
                 }
                 let mark = caps.len();
                 caps.push((name, value));
-                if matches(rest, &s[end..], caps) {
+                if matches(rest, &s[end..], caps, balanced) {
                     return true;
                 }
                 caps.truncate(mark);
@@ -265,6 +298,29 @@ fn matches<'a>(tokens: &[Token<'a>], s: &'a str, caps: &mut Vec<(&'a str, &'a st
             false
         }
     }
+}
+
+/// Whether every bracket of `s` — `()`, `（）`, `[]`, `«»` — is closed in order.
+fn brackets_pair(s: &str) -> bool {
+    let mut open = Vec::new();
+    for c in s.chars() {
+        match c {
+            '(' | '（' | '[' | '«' => open.push(c),
+            ')' | '）' | ']' | '»' => {
+                let want = match c {
+                    ')' => '(',
+                    '）' => '（',
+                    ']' => '[',
+                    _ => '«',
+                };
+                if open.pop() != Some(want) {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+    }
+    open.is_empty()
 }
 
 #[cfg(test)]

@@ -302,7 +302,7 @@ pub enum ImportError {
     },
     /// A spreadsheet (CSV or workbook) that cannot be read as a table of budget rows: no
     /// header, missing columns, an unreadable row, a `--columns` file at fault.
-    #[error("{}", crate::messages::text("import.table", &[("at", &at), ("column", &column), ("message", &message)]))]
+    #[error("{}", crate::messages::text("import.table", &[("at", &at), ("column", &column), ("message", &crate::messages::localize("cell", message))]))]
     Table {
         /// Where (file:line:column for CSV, file:Sheet!A1 for workbooks).
         at: Place,
@@ -445,7 +445,7 @@ impl fmt::Display for RowError {
             &[
                 ("at", &self.at),
                 ("column", &self.column),
-                ("message", &self.message),
+                ("message", &crate::messages::localize("cell", &self.message)),
             ],
         ))
     }
