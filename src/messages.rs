@@ -160,8 +160,12 @@ pub fn localize(section: &str, english: &str) -> String {
 /// [`localize`] in `lang`.
 #[must_use]
 pub fn localize_in(lang: Lang, section: &str, english: &str) -> String {
-    put(&templates(lang, section), english, 0)
+    put(lang, &templates(lang, section), english, 0)
 }
+
+/// The sections of texts the library words in English; a field of a template named after
+/// one (`%{detail}`) holds a text of that section, any other field one of its own section.
+const SECTIONS: [&str; 5] = ["detail", "cell", "formula", "summary", "bureau"];
 
 /// The (English, `lang`) texts of section `section`, the most specific first (more literal
 /// words, then the key order); read from the catalogue once per language and section, since
@@ -189,7 +193,7 @@ fn templates(lang: Lang, section: &str) -> Arc<Vec<(String, String)>> {
 
 type Templates = HashMap<(Lang, String), Arc<Vec<(String, String)>>>;
 
-fn put(templates: &[(String, String)], english: &str, depth: usize) -> String {
+fn put(lang: Lang, templates: &[(String, String)], english: &str, depth: usize) -> String {
     if depth > 4 {
         return english.to_string();
     }
@@ -205,8 +209,16 @@ fn put(templates: &[(String, String)], english: &str, depth: usize) -> String {
                 match t {
                     Token::Lit(l) => out.push_str(l),
                     Token::Field(name) => {
-                        let v = caps.iter().find(|(n, _)| *n == name).map_or("", |(_, v)| *v);
-                        out.push_str(&put(templates, v, depth + 1));
+                        let v = caps
+                            .iter()
+                            .find(|(n, _)| *n == name)
+                            .map_or("", |(_, v)| *v);
+                        let inner = if SECTIONS.contains(&name) {
+                            put(lang, &self::templates(lang, name), v, depth + 1)
+                        } else {
+                            put(lang, templates, v, depth + 1)
+                        };
+                        out.push_str(&inner);
                     }
                 }
             }
@@ -283,10 +295,8 @@ fn matches<'a>(
                 if balanced && !brackets_pair(value) {
                     continue;
                 }
-                if let Some((_, v)) = caps.iter().find(|(n, _)| *n == name) {
-                    if *v != value {
-                        continue;
-                    }
+                if caps.iter().any(|(n, v)| *n == name && *v != value) {
+                    continue;
                 }
                 let mark = caps.len();
                 caps.push((name, value));
@@ -402,12 +412,18 @@ mod tests {
         );
         assert_eq!(zh("no such words"), "no such words");
         assert_eq!(
-            localize_in(Lang::En, "detail", "author a differs from the batch signer b"),
+            localize_in(
+                Lang::En,
+                "detail",
+                "author a differs from the batch signer b"
+            ),
             "author a differs from the batch signer b"
         );
         // One text inside another.
         assert_eq!(
-            zh("table `derived`: the ledger has no entries but a derived state; if this is the only failure, `jixiao verify LEDGER --rebuild-derived` rebuilds it from the entries"),
+            zh(
+                "table `derived`: the ledger has no entries but a derived state; if this is the only failure, `jixiao verify LEDGER --rebuild-derived` rebuilds it from the entries"
+            ),
             format!(
                 "表 `derived`：{}；若这是唯一的失败，`jixiao verify LEDGER --rebuild-derived` 会从条目重建它",
                 text_in(Lang::Zh, "detail.derived_none_but_state").unwrap()
