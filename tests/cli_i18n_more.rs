@@ -6,7 +6,12 @@
 
 mod common;
 
-use common::{ENTRIES, Ran, Test, edit, get_u64, put_u64};
+use common::{
+    BATCHES, ENTRIES, HASHES, Ran, Test, build, del_u64, edit, failure, get_u64, hash_block,
+    hash_range, put_frontier_bytes, put_u64, rewrite_frontier, set_stored_hash, stored_hash,
+};
+use jixiao::messages::{Lang, localize_in};
+use redb::WriteTransaction;
 
 const EN: &str = "en_US.UTF-8";
 const ZH: &str = "zh_CN.UTF-8";
@@ -265,4 +270,92 @@ fn the_many_ledger_table_in_both_languages() {
     let zh_json = run(e, ZH, &args, 1);
     assert_eq!(en_json, zh_json.stdout);
     assert!(en_json.contains("\"problem\":\"integrity failed at seq 50: stored hash "));
+}
+
+/// Whether `s` still holds English prose: three lower-case ASCII words in a row (a list of
+/// names, `meta, entries, hashes`, is not prose).
+fn english_prose(s: &str) -> bool {
+    let words: Vec<&str> = s.split(' ').collect();
+    words.windows(3).any(|w| {
+        w.iter().all(|x| {
+            x.len() > 1
+                && x.chars()
+                    .all(|c| c.is_ascii_lowercase() || matches!(c, ':' | ';'))
+        })
+    })
+}
+
+#[test]
+fn every_kind_of_tampering_has_its_detail_in_chinese() {
+    let tamperings: Vec<(&str, Box<dyn Fn(&WriteTransaction)>)> = vec![
+        (
+            "flipped entry byte",
+            Box::new(|txn| {
+                let mut b = get_u64(txn, ENTRIES, 7);
+                let last = b.len() - 1;
+                b[last] ^= 1;
+                put_u64(txn, ENTRIES, 7, &b);
+            }),
+        ),
+        (
+            "changed stored hash",
+            Box::new(|txn| {
+                let (last, mut block) = hash_block(txn, 7);
+                let at = hash_range(last, block.len(), 7);
+                block[at.end - 1] ^= 1;
+                put_u64(txn, HASHES, last, &block);
+            }),
+        ),
+        (
+            "removed entry",
+            Box::new(|txn| drop(del_u64(txn, ENTRIES, 6))),
+        ),
+        (
+            "swapped entries",
+            Box::new(|txn| {
+                let (e5, e6) = (get_u64(txn, ENTRIES, 5), get_u64(txn, ENTRIES, 6));
+                let (h5, h6) = (stored_hash(txn, 5), stored_hash(txn, 6));
+                put_u64(txn, ENTRIES, 5, &e6);
+                put_u64(txn, ENTRIES, 6, &e5);
+                set_stored_hash(txn, 5, &h6);
+                set_stored_hash(txn, 6, &h5);
+                rewrite_frontier(txn);
+            }),
+        ),
+        (
+            "missing batch",
+            Box::new(|txn| drop(del_u64(txn, BATCHES, 9))),
+        ),
+        (
+            "short batch record",
+            Box::new(|txn| {
+                let b = get_u64(txn, BATCHES, 14);
+                put_u64(txn, BATCHES, 14, &b[..79]);
+            }),
+        ),
+        (
+            "extra table",
+            Box::new(|txn| {
+                let t: redb::TableDefinition<u64, u64> = redb::TableDefinition::new("extra");
+                txn.open_table(t).unwrap().insert(1, 1).unwrap();
+            }),
+        ),
+        (
+            "damaged frontier",
+            Box::new(|txn| put_frontier_bytes(txn, &[1, 2, 3])),
+        ),
+    ];
+    let mut kinds = std::collections::BTreeSet::new();
+    for (what, tamper) in &tamperings {
+        let f = build();
+        edit(&f.path, |txn| tamper(txn));
+        let fl = failure(&f.path);
+        kinds.insert(fl.kind.name());
+        let zh = localize_in(Lang::Zh, "detail", &fl.detail);
+        assert!(english_prose(&fl.detail), "{what}: {}", fl.detail);
+        assert!(!english_prose(&zh), "{what}: {} -> {zh}", fl.detail);
+        assert_eq!(localize_in(Lang::En, "detail", &fl.detail), fl.detail);
+    }
+    // Six different kinds of failure, each worded in Chinese.
+    assert!(kinds.len() >= 6, "{kinds:?}");
 }
