@@ -130,6 +130,39 @@ fn a_cell_complaint_in_both_languages() {
 }
 
 #[test]
+fn a_columns_file_complaint_in_both_languages() {
+    let ran = demo();
+    std::fs::write(
+        ran.path("ok.csv"),
+        "资金来源,支出类型,类型,金额,日期,事由\r\n一般公共预算,基本支出,支出,100,2022-03-01,ok\r\n",
+    )
+    .unwrap();
+    std::fs::write(ran.path("cols.toml"), "[defaults]\nunit = \"磅\"\n").unwrap();
+    let args = [
+        "import",
+        L,
+        "ok.csv",
+        "--columns",
+        "cols.toml",
+        "--key",
+        "d/recorder.key",
+    ];
+    let ran = ran
+        .then()
+        .env("LC_ALL", EN)
+        .args(args)
+        .status(2)
+        .stderr_contains("error: cols.toml:2:1: column `unit`: `磅` is not a unit; use 元 or 万元")
+        .run();
+    ran.then()
+        .env("LC_ALL", ZH)
+        .args(args)
+        .status(2)
+        .stderr_contains("错误：cols.toml:2:1：列 `unit`：`磅` 不是单位；请用 元 或 万元")
+        .run();
+}
+
+#[test]
 fn log_summaries_in_both_languages() {
     let ran = run(demo(), EN, &["log", L], 0);
     let en = ran.stdout.clone();
@@ -285,9 +318,12 @@ fn english_prose(s: &str) -> bool {
     })
 }
 
+/// An edit of a ledger file behind the library's back.
+type Tamper = dyn Fn(&WriteTransaction);
+
 #[test]
 fn every_kind_of_tampering_has_its_detail_in_chinese() {
-    let tamperings: Vec<(&str, Box<dyn Fn(&WriteTransaction)>)> = vec![
+    let tamperings: Vec<(&str, Box<Tamper>)> = vec![
         (
             "flipped entry byte",
             Box::new(|txn| {

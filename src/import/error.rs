@@ -117,7 +117,7 @@ pub enum ImportError {
         field: String,
     },
     /// A value of the wrong TOML type (e.g. a float where exact decimals must be quoted).
-    #[error("{}", crate::messages::text("import.wrong_type", &[("at", &at), ("event", &event), ("field", &field), ("expected", &expected), ("found", &found)]))]
+    #[error("{}", crate::messages::text("import.wrong_type", &[("at", &at), ("event", &event), ("field", &field), ("expected", &crate::messages::localize("cell", expected)), ("found", &crate::messages::localize("cell", found))]))]
     WrongType {
         /// Where.
         at: Location,
@@ -131,7 +131,7 @@ pub enum ImportError {
         found: &'static str,
     },
     /// Not a number or amount.
-    #[error("{}", crate::messages::text("import.bad_number", &[("at", &at), ("event", &event), ("field", &field), ("found", &found)]))]
+    #[error("{}", crate::messages::text("import.bad_number", &[("at", &at), ("event", &event), ("field", &field), ("found", &crate::messages::localize("cell", found))]))]
     BadNumber {
         /// Where.
         at: Location,
