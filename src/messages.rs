@@ -1,8 +1,10 @@
 //! The message catalogue: which language the user reads (Chinese or English) and the texts
 //! in it, kept in `locales/*.yml` and compiled in with `rust-i18n`.
 //!
-//! Owns: choosing the language (`--lang`, else `LC_ALL`, `LC_MESSAGES`, `LANG`), and looking
-//! texts up by key. Must not: print, or decide what a command says (callers pick the key and
+//! Owns: choosing the language (`--lang`, else `LC_ALL`, `LC_MESSAGES`, `LANG`), looking
+//! texts up by key, and putting a text the library worded in English (a verify detail, a cell's
+//! complaint, an entry summary) into the language in force by the catalogue's forms of it
+//! ([`localize`]). Must not: print, or decide what a command says (callers pick the key and
 //! fill its fields); report labels have their own table (`report::lang`).
 
 use std::borrow::Cow;
@@ -429,6 +431,32 @@ mod tests {
                 text_in(Lang::Zh, "detail.derived_none_but_state").unwrap()
             )
         );
+    }
+
+    #[test]
+    fn every_form_of_every_section_is_found_again_from_its_english() {
+        let fill = |t: &str| {
+            tokens_of(t)
+                .iter()
+                .map(|x| match x {
+                    Token::Lit(l) => (*l).to_string(),
+                    Token::Field(n) => format!("<{n}>"),
+                })
+                .collect::<String>()
+        };
+        for section in SECTIONS {
+            let forms = templates(Lang::Zh, section);
+            assert!(forms.len() > 5, "{section}: {} forms", forms.len());
+            for (en, zh) in forms.iter() {
+                assert!(literal_len(en) > 0, "{section}: {en}");
+                // No other form takes this one's text: each is reached from its own English.
+                assert_eq!(
+                    localize_in(Lang::Zh, section, &fill(en)),
+                    fill(zh),
+                    "{section}: {en}"
+                );
+            }
+        }
     }
 
     #[test]
