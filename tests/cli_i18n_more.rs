@@ -1,6 +1,7 @@
 //! The texts the library words in English, read by people in both languages: a tampered
 //! entry's integrity-failure detail, a spreadsheet cell's complaint, `log`'s entry summaries,
-//! a finding's formula after 口径, and the many-ledger verify table. Each is pinned in English
+//! a finding's formula after 口径, the many-ledger verify table, a checkpoint that does not
+//! match its ledger, and a columns file's complaint. Each is pinned in English
 //! (`LC_ALL=en_US.UTF-8`) and in Chinese (`LC_ALL=zh_CN.UTF-8`), and the JSON of the same
 //! command is byte-identical in both.
 
@@ -394,4 +395,35 @@ fn every_kind_of_tampering_has_its_detail_in_chinese() {
     }
     // Six different kinds of failure, each worded in Chinese.
     assert!(kinds.len() >= 6, "{kinds:?}");
+}
+
+#[test]
+fn a_checkpoint_of_another_ledger_in_both_languages() {
+    let other = demo();
+    let ran = demo();
+    std::fs::copy(other.path("d/checkpoint-final.txt"), ran.path("other.txt")).unwrap();
+    let args = ["verify", L, "--checkpoint", "other.txt"];
+    let ran = run(ran, EN, &args, 1);
+    let en = line_with(&ran.stdout, "checkpoint FAILED").to_string();
+    assert!(
+        en.starts_with("checkpoint FAILED: the checkpoint is for `jixiao/")
+            && en.contains("`, not this ledger (jixiao/"),
+        "{en}"
+    );
+    let ran = run(ran, ZH, &args, 1);
+    let zh = line_with(&ran.stdout, "检查点校验失败").to_string();
+    assert!(
+        zh.starts_with("检查点校验失败：该检查点属于 `jixiao/")
+            && zh.contains("`，不是本台账（jixiao/"),
+        "{zh}"
+    );
+    // The same two ledger ids.
+    assert_eq!(hashes(&en), hashes(&zh));
+    assert_eq!(hashes(&en).len(), 2, "{en}");
+    let json = [&args[..], &["--json"]].concat();
+    let e = run(ran, EN, &json, 1);
+    let en_json = e.stdout.clone();
+    let zh_json = run(e, ZH, &json, 1);
+    assert_eq!(en_json, zh_json.stdout);
+    assert!(en_json.contains("not this ledger"), "{en_json}");
 }
