@@ -8,9 +8,8 @@
 //! fill its fields); report labels have their own table (`report::lang`).
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::ffi::OsString;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::OnceLock;
 
 /// A language the catalogue speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -148,9 +147,9 @@ pub fn text_in(lang: Lang, key: &str) -> Option<String> {
 /// `english`, a text the library built in English (a verify failure's detail, a cell's
 /// complaint, an entry's summary), in the language in force: the first text of catalogue
 /// section `section` (keys `section.*`, the most specific first) whose English words match it
-/// is given in that language, its fields filled with the values `english` had there (each
-/// field's value itself put the same way, so that one text may hold another). A text no
-/// template matches, and every text under English, is returned as it is.
+/// is given in that language, its fields filled with the values `english` had there (the
+/// value of a field that holds a text, [`SECTIONS`] and [`NESTED`], itself put the same way).
+/// A text no template matches, and every text under English, is returned as it is.
 #[must_use]
 pub fn localize(section: &str, english: &str) -> String {
     match lang() {
@@ -162,44 +161,62 @@ pub fn localize(section: &str, english: &str) -> String {
 /// [`localize`] in `lang`.
 #[must_use]
 pub fn localize_in(lang: Lang, section: &str, english: &str) -> String {
-    put(lang, &templates(lang, section), english, 0)
+    put(lang, templates(lang, section), english, 0)
 }
 
 /// The sections of texts the library words in English; a field of a template named after
-/// one (`%{detail}`) holds a text of that section, any other field one of its own section.
+/// one (`%{detail}`) holds a text of that section.
 const SECTIONS: [&str; 5] = ["detail", "cell", "formula", "summary", "bureau"];
 
-/// The (English, `lang`) texts of section `section`, the most specific first (more literal
-/// words, then the key order); read from the catalogue once per language and section, since
-/// `log` puts every entry's summary.
-fn templates(lang: Lang, section: &str) -> Arc<Vec<(String, String)>> {
-    static CACHE: OnceLock<Mutex<Templates>> = OnceLock::new();
-    let cache = CACHE.get_or_init(Mutex::default);
-    let key = (lang, section.to_string());
-    if let Some(t) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
-        return t;
-    }
-    let prefix = format!("{section}.");
-    let mut found: Vec<(String, String)> = catalogue_keys()
-        .into_iter()
-        .filter(|k| k.starts_with(&prefix))
-        .filter_map(|k| Some((text_in(Lang::En, &k)?, text_in(lang, &k)?)))
-        .collect();
-    found.sort_by_key(|(en, _)| std::cmp::Reverse(literal_len(en)));
-    let found = Arc::new(found);
-    if let Ok(mut c) = cache.lock() {
-        c.insert(key, Arc::clone(&found));
-    }
-    found
-}
+/// The fields that hold another text of the template's own section (`storage: %{error}`,
+/// `correct #%{seq}: %{reason} → %{replacement}`); any other field is a value, kept as it is.
+const NESTED: [&str; 8] = [
+    "error",
+    "why",
+    "what",
+    "form",
+    "forms",
+    "replacement",
+    "recompute",
+    "trust",
+];
 
-type Templates = HashMap<(Lang, String), Arc<Vec<(String, String)>>>;
+/// The (English, `lang`) texts of section `section` (one of [`SECTIONS`]; none for another),
+/// the most specific first (more literal words, then the key order); read from the catalogue
+/// once, since `log` puts every entry's summary.
+fn templates(lang: Lang, section: &str) -> &'static [(String, String)] {
+    type Forms = Vec<(Lang, &'static str, Vec<(String, String)>)>;
+    static CACHE: OnceLock<Forms> = OnceLock::new();
+    let all = CACHE.get_or_init(|| {
+        let keys = catalogue_keys();
+        let mut all = Vec::new();
+        for l in [Lang::Zh, Lang::En] {
+            for section in SECTIONS {
+                let prefix = format!("{section}.");
+                let mut found: Vec<(String, String)> = keys
+                    .iter()
+                    .filter(|k| k.starts_with(&prefix))
+                    .filter_map(|k| Some((text_in(Lang::En, k)?, text_in(l, k)?)))
+                    .collect();
+                found.sort_by_key(|(en, _)| std::cmp::Reverse(literal_len(en)));
+                all.push((l, section, found));
+            }
+        }
+        all
+    });
+    all.iter()
+        .find(|(l, s, _)| *l == lang && *s == section)
+        .map_or(&[], |(_, _, f)| f.as_slice())
+}
 
 fn put(lang: Lang, templates: &[(String, String)], english: &str, depth: usize) -> String {
     if depth > 4 {
         return english.to_string();
     }
     for (en, there) in templates {
+        if !ends_fit(en, english) {
+            continue;
+        }
         let tokens = tokens_of(en);
         let mut caps = Vec::new();
         if literal_len(en) > 0
@@ -216,9 +233,11 @@ fn put(lang: Lang, templates: &[(String, String)], english: &str, depth: usize) 
                             .find(|(n, _)| *n == name)
                             .map_or("", |(_, v)| *v);
                         let inner = if SECTIONS.contains(&name) {
-                            put(lang, &self::templates(lang, name), v, depth + 1)
-                        } else {
+                            put(lang, self::templates(lang, name), v, depth + 1)
+                        } else if NESTED.contains(&name) {
                             put(lang, templates, v, depth + 1)
+                        } else {
+                            v.to_string()
                         };
                         out.push_str(&inner);
                     }
@@ -309,6 +328,18 @@ fn matches<'a>(
             }
             false
         }
+    }
+}
+
+/// Whether `s` begins with the words before `template`'s first field and ends with those after
+/// its last (a quick test, before matching it whole).
+fn ends_fit(template: &str, s: &str) -> bool {
+    match (template.find("%{"), template.rfind('}')) {
+        (Some(first), Some(last)) if last > first => {
+            let (head, tail) = (&template[..first], &template[last + 1..]);
+            s.len() >= head.len() + tail.len() && s.starts_with(head) && s.ends_with(tail)
+        }
+        _ => template == s,
     }
 }
 
