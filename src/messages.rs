@@ -209,8 +209,13 @@ fn templates(lang: Lang, section: &str) -> &'static [(String, String)] {
         .map_or(&[], |(_, _, f)| f.as_slice())
 }
 
+/// The longest text put in another language (longer ones, which no library text is, stay as
+/// they are), and the most steps spent matching it against one form.
+const MAX_LEN: usize = 8 * 1024;
+const MAX_STEPS: usize = 2_000;
+
 fn put(lang: Lang, templates: &[(String, String)], english: &str, depth: usize) -> String {
-    if depth > 4 {
+    if depth > 4 || english.len() > MAX_LEN {
         return english.to_string();
     }
     for (en, there) in templates {
@@ -219,9 +224,10 @@ fn put(lang: Lang, templates: &[(String, String)], english: &str, depth: usize) 
         }
         let tokens = tokens_of(en);
         let mut caps = Vec::new();
+        let (mut strict, mut loose) = (MAX_STEPS, MAX_STEPS);
         if literal_len(en) > 0
-            && (matches(&tokens, english, &mut caps, true)
-                || matches(&tokens, english, &mut caps, false))
+            && (matches(&tokens, english, &mut caps, true, &mut strict)
+                || matches(&tokens, english, &mut caps, false, &mut loose))
         {
             let mut out = String::new();
             for t in tokens_of(there) {
@@ -296,14 +302,20 @@ fn matches<'a>(
     s: &'a str,
     caps: &mut Vec<(&'a str, &'a str)>,
     balanced: bool,
+    steps: &mut usize,
 ) -> bool {
+    // A text that leaves too many ways to split it is left as it is.
+    if *steps == 0 {
+        return false;
+    }
+    *steps -= 1;
     let Some((first, rest)) = tokens.split_first() else {
         return s.is_empty();
     };
     match *first {
         Token::Lit(l) => s
             .strip_prefix(l)
-            .is_some_and(|after| matches(rest, after, caps, balanced)),
+            .is_some_and(|after| matches(rest, after, caps, balanced, steps)),
         Token::Field(name) => {
             let ends: Vec<usize> = match rest.first() {
                 None => vec![s.len()],
@@ -321,7 +333,7 @@ fn matches<'a>(
                 }
                 let mark = caps.len();
                 caps.push((name, value));
-                if matches(rest, &s[end..], caps, balanced) {
+                if matches(rest, &s[end..], caps, balanced, steps) {
                     return true;
                 }
                 caps.truncate(mark);
@@ -488,6 +500,17 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_text_too_long_is_left_as_it_is_and_fields_take_the_least() {
+        let zh = |s: &str| localize_in(Lang::Zh, "summary", s);
+        assert_eq!(zh("adjust n by 1: r"), "调整 n 1：r");
+        let long = format!("adjust n by 1: {}", "r".repeat(MAX_LEN));
+        assert_eq!(zh(&long), long);
+        // Each field takes the least it can: the rest goes to the next.
+        let few = "budget k l: l: 1 元 on d";
+        assert_eq!(zh(few), "预算 k l：l: 1 元，日期 d");
     }
 
     #[test]
