@@ -148,7 +148,8 @@ pub fn text_in(lang: Lang, key: &str) -> Option<String> {
 /// complaint, an entry's summary), in the language in force: the first text of catalogue
 /// section `section` (keys `section.*`, the most specific first) whose English words match it
 /// is given in that language, its fields filled with the values `english` had there (the
-/// value of a field that holds a text, [`SECTIONS`] and [`NESTED`], itself put the same way).
+/// value of a field that holds a text — `%{detail}`, `%{error}`, `%{why}` … — itself put the
+/// same way).
 /// A text no template matches, and every text under English, is returned as it is.
 #[must_use]
 pub fn localize(section: &str, english: &str) -> String {
