@@ -2,25 +2,42 @@
 //!
 //! Owns: the columns and their order, and the JSON shape of a row and of the summary
 //! (docs/JSON.md, "verify of many ledgers"). Must not: decide anything (rows carry their
-//! verdicts) or write (callers print the strings).
+//! verdicts) or write (callers print the strings). The text is in the language in force
+//! (`messages`); the JSON is English in every language.
 
-use super::{LedgerRow, Summary};
+use super::{LedgerRow, Status, Summary};
+use crate::messages::{localize, text};
 use crate::report::{pad, pad_left};
+
+/// A column heading of the text table.
+fn col(name: &str) -> String {
+    text(&format!("many.col.{name}"), &[])
+}
+
+/// The status word of the text table (`ok`, `FINDINGS`, `FAILED` in English).
+#[must_use]
+pub fn status_word(s: Status) -> String {
+    text(
+        &format!("many.status.{}", s.word().to_ascii_lowercase()),
+        &[],
+    )
+}
 
 /// The header line of the text table.
 #[must_use]
 pub fn text_header() -> String {
     format!(
-        "{} {} {} {} {} {} {} {} {}  FILE",
-        pad("STATUS", 8),
-        pad("YEAR", 4),
-        pad_left("ENTRIES", 9),
-        pad("HEAD", 16),
-        pad("CHECKPOINT", 18),
-        pad_left("TOTAL", 6),
-        pad("GRADE", 5),
-        pad("FINDINGS", 12),
-        pad("DEPARTMENT", 28),
+        "{} {} {} {} {} {} {} {} {}  {}",
+        pad(&col("status"), 8),
+        pad(&col("year"), 4),
+        pad_left(&col("entries"), 9),
+        pad(&col("head"), 16),
+        pad(&col("checkpoint"), 18),
+        pad_left(&col("total"), 6),
+        pad(&col("grade"), 5),
+        pad(&col("findings"), 12),
+        pad(&col("department"), 28),
+        col("file"),
     )
 }
 
@@ -34,33 +51,36 @@ pub fn text_row(r: &LedgerRow) -> String {
         _ => dash(),
     };
     let mut cp = match (r.checkpoint.latest, r.checkpoint.behind) {
-        (None, _) => "none".to_string(),
-        (Some(s), Some(0)) => format!("#{s} (head)"),
+        (None, _) => text("many.cell.none", &[]),
+        (Some(s), Some(0)) => text("many.cell.at_head", &[("seq", &s)]),
         (Some(s), Some(b)) => format!("#{s} (+{b})"),
         (Some(s), None) => format!("#{s}"),
     };
     match &r.checkpoint.trusted {
-        Some(t) if t.ok => cp.push_str(" trusted"),
-        Some(_) => cp.push_str(" UNTRUSTED"),
+        Some(t) if t.ok => cp.push_str(&text("many.cell.trusted", &[])),
+        Some(_) => cp.push_str(&text("many.cell.untrusted", &[])),
         None => {}
     }
     let (total, grade, findings) = match &r.recompute {
         None => (dash(), dash(), dash()),
-        Some(c) if c.error.is_some() => ("error".into(), dash(), dash()),
-        Some(c) if c.skipped.is_some() => ("no rules".into(), dash(), dash()),
+        Some(c) if c.error.is_some() => (text("many.cell.error", &[]), dash(), dash()),
+        Some(c) if c.skipped.is_some() => (text("many.cell.no_rules", &[]), dash(), dash()),
         Some(c) => (
             c.total.clone().unwrap_or_else(dash),
             c.grade.clone().unwrap_or_else(dash),
             if c.findings.is_empty() {
                 "0".into()
             } else {
-                format!("{} ({} open)", c.findings.len(), c.unacknowledged)
+                text(
+                    "many.cell.findings",
+                    &[("findings", &c.findings.len()), ("open", &c.unacknowledged)],
+                )
             },
         ),
     };
     let mut line = format!(
         "{} {} {} {} {} {} {} {} {}  {}",
-        pad(r.status.word(), 8),
+        pad(&status_word(r.status), 8),
         pad(&r.year.map_or_else(dash, |y| y.to_string()), 4),
         pad_left(&r.entries.map_or_else(dash, |n| n.to_string()), 9),
         pad(&head, 16),
@@ -72,11 +92,11 @@ pub fn text_row(r: &LedgerRow) -> String {
         r.ledger.display()
     );
     if r.recovered {
-        line.push_str("  (last write interrupted; read through an in-memory recovery)");
+        line.push_str(&text("many.recovered", &[]));
     }
     if let Some(p) = r.problem() {
         line.push_str("\n         ");
-        line.push_str(&p);
+        line.push_str(&localize("bureau", &p));
     }
     line
 }
@@ -84,16 +104,22 @@ pub fn text_row(r: &LedgerRow) -> String {
 /// The summary after the text table.
 #[must_use]
 pub fn text_summary(s: &Summary) -> String {
-    let mut t = format!(
-        "{} ledger(s), {} entries: {} ok, {} with findings, {} failed\n",
-        s.ledgers, s.entries, s.ok, s.findings, s.failed
-    );
+    let mut t = text(
+        "many.summary",
+        &[
+            ("ledgers", &s.ledgers),
+            ("entries", &s.entries),
+            ("ok", &s.ok),
+            ("findings", &s.findings),
+            ("failed", &s.failed),
+        ],
+    ) + "\n";
     for n in &s.not_ok {
         t.push_str(&format!(
             "  {} {}: {}\n",
-            n.status.word(),
+            status_word(n.status),
             n.ledger.display(),
-            n.problem
+            localize("bureau", &n.problem)
         ));
     }
     t

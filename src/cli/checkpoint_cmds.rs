@@ -95,7 +95,7 @@ pub(super) fn verified(ledger: &Ledger, sizes: &[u64]) -> Result<Verified, CliEr
     })
 }
 
-/// What is wrong with a checkpoint relative to a ledger, if anything.
+/// What is wrong with a checkpoint relative to a ledger, if anything, in the language in force.
 pub(super) fn checkpoint_problem(
     ledger_id: [u8; 16],
     v: &Verified,
@@ -103,6 +103,7 @@ pub(super) fn checkpoint_problem(
 ) -> Option<String> {
     debug_assert_eq!(ledger_id, v.ledger_id);
     v.problem_with(&cp.checkpoint)
+        .map(|p| crate::messages::localize("detail", &p))
 }
 
 /// Reads a checkpoint file and checks it matches the verified ledger (for binding a report).

@@ -318,7 +318,7 @@ pub fn require_integrity(path: &Path, c: &Checked) -> Result<(), CliError> {
             &[
                 ("ledger", &path.display()),
                 ("at", &at),
-                ("detail", &f.detail),
+                ("detail", &f.detail_here()),
                 ("kind", &f.kind.label()),
             ],
         );

@@ -258,7 +258,7 @@ pub(super) fn log(a: &LogArgs, json: bool) -> Result<(), CliError> {
                     e.seq,
                     format_time(e.recorded_at),
                     crate::report::pad(&e.author_name, 10),
-                    e.summary,
+                    crate::messages::localize("summary", &e.summary),
                     e.short
                 )
                 .map_err(io)

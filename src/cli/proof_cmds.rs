@@ -291,7 +291,10 @@ pub(super) fn check_proof(a: &CheckProofArgs, json: bool) -> Result<(), CliError
                     ],
                 )
             );
-            println!("  #{seq}: {}", entry.event.summary());
+            println!(
+                "  #{seq}: {}",
+                crate::messages::localize("summary", &entry.event.summary())
+            );
             Ok(())
         }
         Ok(ProofSummary::Consistency {

@@ -172,7 +172,7 @@ fn gate(path: &Path, checked: &Checked, unverified: bool) -> Result<(), CliError
                     &[
                         ("ledger", &path.display()),
                         ("at", &at),
-                        ("detail", &f.detail),
+                        ("detail", &f.detail_here()),
                     ],
                 )
             );
@@ -182,7 +182,7 @@ fn gate(path: &Path, checked: &Checked, unverified: bool) -> Result<(), CliError
                 &[
                     ("ledger", &path.display()),
                     ("at", &at),
-                    ("detail", &f.detail),
+                    ("detail", &f.detail_here()),
                 ],
             );
             eprintln!(

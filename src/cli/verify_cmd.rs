@@ -139,7 +139,7 @@ pub(super) fn verify(a: &VerifyArgs, json: bool) -> Result<(), CliError> {
                     "verify.integrity_failed",
                     &[
                         ("at", &at),
-                        ("detail", &f.detail),
+                        ("detail", &f.detail_here()),
                         ("kind", &f.kind.label()),
                     ],
                 ) + "\n");
@@ -169,7 +169,7 @@ pub(super) fn verify(a: &VerifyArgs, json: bool) -> Result<(), CliError> {
                         &[
                             ("ledger", &a.ledger.display()),
                             ("at", &at),
-                            ("detail", &f.detail),
+                            ("detail", &f.detail_here()),
                             ("kind", &f.kind.label()),
                         ],
                     )

@@ -117,7 +117,7 @@ pub enum ImportError {
         field: String,
     },
     /// A value of the wrong TOML type (e.g. a float where exact decimals must be quoted).
-    #[error("{}", crate::messages::text("import.wrong_type", &[("at", &at), ("event", &event), ("field", &field), ("expected", &expected), ("found", &found)]))]
+    #[error("{}", crate::messages::text("import.wrong_type", &[("at", &at), ("event", &event), ("field", &field), ("expected", &crate::messages::localize("cell", expected)), ("found", &crate::messages::localize("cell", found))]))]
     WrongType {
         /// Where.
         at: Location,
@@ -131,7 +131,7 @@ pub enum ImportError {
         found: &'static str,
     },
     /// Not a number or amount.
-    #[error("{}", crate::messages::text("import.bad_number", &[("at", &at), ("event", &event), ("field", &field), ("found", &found)]))]
+    #[error("{}", crate::messages::text("import.bad_number", &[("at", &at), ("event", &event), ("field", &field), ("found", &crate::messages::localize("cell", found))]))]
     BadNumber {
         /// Where.
         at: Location,
@@ -302,7 +302,7 @@ pub enum ImportError {
     },
     /// A spreadsheet (CSV or workbook) that cannot be read as a table of budget rows: no
     /// header, missing columns, an unreadable row, a `--columns` file at fault.
-    #[error("{}", crate::messages::text("import.table", &[("at", &at), ("column", &column), ("message", &message)]))]
+    #[error("{}", crate::messages::text("import.table", &[("at", &at), ("column", &column), ("message", &crate::messages::localize("cell", message))]))]
     Table {
         /// Where (file:line:column for CSV, file:Sheet!A1 for workbooks).
         at: Place,
@@ -445,7 +445,7 @@ impl fmt::Display for RowError {
             &[
                 ("at", &self.at),
                 ("column", &self.column),
-                ("message", &self.message),
+                ("message", &crate::messages::localize("cell", &self.message)),
             ],
         ))
     }

@@ -8,7 +8,7 @@
 use super::error::{Place, column_letters};
 use super::header::{Field, Header, Use};
 use super::value::yuan_text;
-use crate::messages::text;
+use crate::messages::{localize, text};
 use crate::model::{BudgetEvent, BudgetKind, ExpenseType, FundSource};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -107,7 +107,7 @@ impl TableReport {
                 let reads = match &c.used {
                     Use::Field(Field::Amount, u) => text("sheet.amount_in", &[("unit", &u.zh())]),
                     Use::Field(f, _) => f.name().to_string(),
-                    Use::Ignored(why) => text("sheet.ignored", &[("why", why)]),
+                    Use::Ignored(why) => text("sheet.ignored", &[("why", &localize("cell", why))]),
                 };
                 let _ = writeln!(out, "    {name:>3} {} → {reads}", c.header);
             }
@@ -155,7 +155,11 @@ impl TableReport {
                 .iter()
                 .map(|(l, t)| text("sheet.above", &[("at", l), ("text", &shorten(t))])),
         );
-        skipped.extend(self.totals.iter().map(|(l, t)| format!("{l}: {t}")));
+        skipped.extend(
+            self.totals
+                .iter()
+                .map(|(l, t)| format!("{l}: {}", localize("cell", t))),
+        );
         skipped.extend(
             self.footer
                 .iter()

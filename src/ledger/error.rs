@@ -102,7 +102,7 @@ pub enum LedgerError {
     #[error("{}", crate::messages::text("ledger.empty_batch", &[]))]
     EmptyBatch,
     /// The ledger does not verify, so nothing is appended to it.
-    #[error("{}", crate::messages::text("ledger.damaged", &[("path", &path.display()), ("seq", &seq), ("detail", &detail)]))]
+    #[error("{}", crate::messages::text("ledger.damaged", &[("path", &path.display()), ("seq", &seq), ("detail", &crate::messages::localize("detail", detail))]))]
     Damaged {
         /// The path.
         path: PathBuf,

@@ -99,6 +99,15 @@ pub struct Failure {
     pub detail: String,
 }
 
+impl Failure {
+    /// The detail in the language in force, for people (the `detail` field stays English:
+    /// JSON carries it so).
+    #[must_use]
+    pub fn detail_here(&self) -> String {
+        crate::messages::localize("detail", &self.detail)
+    }
+}
+
 impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.seq {

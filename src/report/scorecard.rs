@@ -171,7 +171,10 @@ pub fn findings_text(findings: &[Finding]) -> String {
             text(
                 "finding.definition",
                 &[
-                    ("definition", &f.definition),
+                    (
+                        "definition",
+                        &crate::messages::localize("formula", &f.definition),
+                    ),
                     ("inputs", &seq_list(&f.input_seqs, 6)),
                 ],
             )
