@@ -570,7 +570,7 @@ fn trace_of_mgmt_reaches_the_adjustment() {
     assert!(adj.contains("(evaluator, "), "{adj}");
     // Its entry is listed under mgmt.perf.targets, indented below mgmt.
     let node = t.find("  mgmt.perf.targets").expect("child node");
-    assert!(t[node..].contains("evaluator  adjustment"));
+    assert!(t[node..].contains("evaluator  评分调整"));
     let j = run(&["trace", p, "mgmt.perf.targets", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&j).unwrap();
     assert_eq!(v["root"]["adjustments"][0]["delta"], "-0.04");
@@ -664,7 +664,7 @@ fn diff_across_a_correction_names_the_node_and_the_entry() {
     let leaf = d.find("perf.satisfaction.overall ").unwrap();
     let below = &d[leaf..];
     assert!(below.contains("#159·"), "{below}");
-    assert!(below.contains("recorder  correction"), "{below}");
+    assert!(below.contains("recorder  更正"), "{below}");
     assert!(below.contains("满意度调查表复核"), "{below}");
     // The trace shows the superseded value.
     let t = run(&["trace", ps, "perf.satisfaction.overall"]);
@@ -712,7 +712,7 @@ fn diff_by_recorded_time_shows_the_adjustment_recorded_after_year_end() {
         .find(|l| l.trim_start().starts_with("mgmt.perf.targets "))
         .unwrap_or_else(|| panic!("{d}"));
     assert!(leaf.ends_with("4.00 → 3.96 (-0.04)"), "{leaf}");
-    assert!(d.contains("evaluator  adjustment"), "{d}");
+    assert!(d.contains("evaluator  评分调整"), "{d}");
     assert!(!d.contains("perf.satisfaction"), "{d}");
     let bad = jixiao()
         .args(["diff", p, "--from", "June", "--to", "latest"])

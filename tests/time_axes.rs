@@ -231,7 +231,7 @@ fn diff_between_points_on_either_axis() {
         "latest",
     ]);
     assert!(adj.contains("总分 100.00 → 99.96"), "{adj}");
-    assert!(adj.contains("adjustment"), "{adj}");
+    assert!(adj.contains("评分调整"), "{adj}");
     let (code, out, err) = run(&["diff", ledger(), "--from", "999", "--to", "latest"]);
     assert_eq!(code, 2, "{out}");
     assert!(err.contains("seq 999") && err.contains("#1 to #"), "{err}");

@@ -437,7 +437,7 @@ pub fn render_html(m: &ReportModel) -> String {
             escape(&e.author),
             escape(&cst(&e.recorded_at, l)),
             escape(kind_words(&e.kind, l)),
-            escape(&e.summary),
+            escape(&l.summary(&e.summary)),
             opt(e.reason.as_deref())
         );
     }

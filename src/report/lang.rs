@@ -39,6 +39,17 @@ impl Lang {
             Lang::En => en,
         }
     }
+
+    /// An entry's one-line summary (worded in English by the model) in this language: the
+    /// catalogue's `summary.*` forms (src/messages.rs), so that a report's bytes depend on its
+    /// `--lang` alone, never on the locale.
+    #[must_use]
+    pub fn summary(self, english: &str) -> String {
+        match self {
+            Lang::Zh => crate::messages::localize_in(crate::messages::Lang::Zh, "summary", english),
+            Lang::En => english.to_string(),
+        }
+    }
 }
 
 /// `d` rounded half-up to 2 decimals, always showing 2.

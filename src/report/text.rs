@@ -5,7 +5,7 @@
 
 use super::cite::{CiteItem, EntryDetail};
 use super::diff::DiffModel;
-use super::lang::{AsOfText, Lang, cst, six};
+use super::lang::{AsOfText, Lang, cst, kind_words, six};
 use super::model::{Integrity, ReportModel};
 use super::total::{held_text, node_score_text, total_words};
 use super::trace::{TraceModel, TraceNode};
@@ -297,8 +297,8 @@ fn entry_line(out: &mut String, indent: &str, e: &EntryDetail, l: Lang) {
         e.short,
         cst(&e.recorded_at, l),
         e.author,
-        e.kind,
-        e.summary
+        kind_words(&e.kind, l),
+        l.summary(&e.summary)
     );
     if let Some(r) = e
         .reason

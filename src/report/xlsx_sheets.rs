@@ -189,7 +189,7 @@ pub(super) fn evidence_sheet(
         ws.write_string_with_format(r, 2, &e.author, &f.text)?;
         ws.write_string_with_format(r, 3, cst(&e.recorded_at, l), &f.text)?;
         ws.write_string_with_format(r, 4, kind_words(&e.kind, l), &f.text)?;
-        ws.write_string_with_format(r, 5, &e.summary, &f.wrap)?;
+        ws.write_string_with_format(r, 5, l.summary(&e.summary), &f.wrap)?;
         ws.write_string_with_format(r, 6, e.reason.as_deref().unwrap_or(""), &f.wrap)?;
         r += 1;
     }
