@@ -18,23 +18,8 @@ use std::collections::BTreeMap;
 #[error("{0}")]
 pub struct SnapshotError(pub String);
 
-/// Every kind, in the order of its code in the body.
-pub(super) const KINDS: [EventKind; 14] = [
-    EventKind::Genesis,
-    EventKind::Grant,
-    EventKind::Revoke,
-    EventKind::RuleSetAdopted,
-    EventKind::Staffing,
-    EventKind::Budget,
-    EventKind::IndicatorTarget,
-    EventKind::IndicatorValue,
-    EventKind::Fact,
-    EventKind::Evidence,
-    EventKind::Claim,
-    EventKind::ScoreAdjustment,
-    EventKind::Correction,
-    EventKind::Acknowledgement,
-];
+/// Every kind, in the order of its code in the body: [`EventKind::ALL`].
+pub(super) const KINDS: [EventKind; 14] = EventKind::ALL;
 
 pub(super) fn kind_code(k: EventKind) -> u8 {
     KINDS

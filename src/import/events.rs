@@ -16,24 +16,6 @@ use std::path::PathBuf;
 /// blake3 derive-key context of a rule set's digest.
 pub const RULES_DIGEST_CONTEXT: &str = "jixiao rules v1 digest";
 
-/// Every event kind, to look names up by [`EventKind::name`].
-const KINDS: [EventKind; 14] = [
-    EventKind::Genesis,
-    EventKind::Grant,
-    EventKind::Revoke,
-    EventKind::RuleSetAdopted,
-    EventKind::Staffing,
-    EventKind::Budget,
-    EventKind::IndicatorTarget,
-    EventKind::IndicatorValue,
-    EventKind::Fact,
-    EventKind::Evidence,
-    EventKind::Claim,
-    EventKind::ScoreAdjustment,
-    EventKind::Correction,
-    EventKind::Acknowledgement,
-];
-
 /// Fields of each importable kind (besides `kind`).
 pub(super) fn fields_of(kind: EventKind) -> &'static [&'static str] {
     match kind {
@@ -81,7 +63,7 @@ pub(super) fn fields_of(kind: EventKind) -> &'static [&'static str] {
 
 /// Names of the kinds an event file (or a replacement, when `nested`) may hold.
 fn importable(nested: bool) -> impl Iterator<Item = EventKind> {
-    KINDS
+    EventKind::ALL
         .into_iter()
         .filter(move |k| *k != EventKind::Genesis && !(nested && *k == EventKind::Correction))
 }

@@ -39,6 +39,25 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// Every kind, in the order of the `Event` enum's variants (docs/FORMAT.md §3): a kind's
+    /// index here is its code in the derived state's body (§11.2).
+    pub const ALL: [EventKind; 14] = [
+        EventKind::Genesis,
+        EventKind::Grant,
+        EventKind::Revoke,
+        EventKind::RuleSetAdopted,
+        EventKind::Staffing,
+        EventKind::Budget,
+        EventKind::IndicatorTarget,
+        EventKind::IndicatorValue,
+        EventKind::Fact,
+        EventKind::Evidence,
+        EventKind::Claim,
+        EventKind::ScoreAdjustment,
+        EventKind::Correction,
+        EventKind::Acknowledgement,
+    ];
+
     /// Stable snake-case name (CLI, JSON, import files).
     #[must_use]
     pub fn name(self) -> &'static str {
