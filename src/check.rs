@@ -213,21 +213,28 @@ fn compare_derived(ledger: &Ledger, state: Option<&State>) -> Result<(), Failure
         kind: FailureKind::Derived,
         detail,
     };
+    let storage = |e: LedgerError| Failure {
+        seq: None,
+        kind: FailureKind::Corrupt,
+        detail: format!("storage: {e}"),
+    };
+    let stored_days = ledger.derived_days(None).map_err(storage)?;
     let row = match ledger.derived_tail() {
-        Ok(Ok(None)) => return Ok(()),
+        // Day rows belong to a row's body: without one, nothing reads them.
+        Ok(Ok(None)) if stored_days.is_empty() => return Ok(()),
+        Ok(Ok(None)) => {
+            return Err(failure(format!(
+                "table `derived_days` holds {} day rows but there is no derived-state row they belong to; the file was altered; if this is the only failure, `jixiao verify LEDGER --rebuild-derived` rebuilds the derived state from the entries",
+                stored_days.len()
+            )));
+        }
         Ok(Ok(Some(row))) => row,
         Ok(Err(why)) => {
             return Err(failure(format!(
                 "table `derived`: {why}; if this is the only failure, `jixiao verify LEDGER --rebuild-derived` rebuilds it from the entries"
             )));
         }
-        Err(e) => {
-            return Err(Failure {
-                seq: None,
-                kind: FailureKind::Corrupt,
-                detail: format!("storage: {e}"),
-            });
-        }
+        Err(e) => return Err(storage(e)),
     };
     let differs = || {
         failure(
@@ -239,11 +246,6 @@ fn compare_derived(ledger: &Ledger, state: Option<&State>) -> Result<(), Failure
             "table `derived`: a derived state is stored, but the history does not replay, so there can be none; the file was altered".into(),
         ));
     };
-    let stored_days = ledger.derived_days(None).map_err(|e| Failure {
-        seq: None,
-        kind: FailureKind::Corrupt,
-        detail: format!("storage: {e}"),
-    })?;
     let matches = if snapshot::body_version(&row.body) == Some(snapshot::SNAPSHOT_VERSION_INLINE) {
         // A row an earlier build wrote, every day's seqs inline (and no day rows).
         snapshot::encode_inline(state).is_some_and(|b| b == row.body) && stored_days.is_empty()

@@ -177,3 +177,69 @@ fn a_layout_1_row_verifies_and_the_next_append_converts_it() {
     assert!(day_rows(&l).len() >= 12);
     assert_eq!(verify_kind(&d), serde_json::Value::Null);
 }
+
+#[test]
+fn a_stray_day_row_or_day_rows_without_a_row_fail_verify() {
+    // An extra row (a day no line has): verify compares every row with its replay's.
+    let tmp = tempfile::tempdir().unwrap();
+    let d = with_payments(tmp.path());
+    let l = d.join(L);
+    let line = BudgetLine {
+        fund_source: FundSource::GovernmentFund,
+        expense_type: ExpenseType::Basic,
+        project: String::new(),
+    };
+    let stray = snapshot::day_key(&line, BizDate::from_ymd(2022, 2, 2).unwrap());
+    edit(&l, |txn| {
+        txn.open_table(DERIVED_DAYS)
+            .unwrap()
+            .insert(
+                stray.as_slice(),
+                jixiao::eval::SeqSet::of([3]).canonical_bytes().as_slice(),
+            )
+            .unwrap();
+    });
+    assert_eq!(verify_kind(&d), "derived");
+
+    // Day rows left without the row they belong to: nothing reads them, so they are a failure.
+    let tmp2 = tempfile::tempdir().unwrap();
+    let d = with_payments(tmp2.path());
+    let l = d.join(L);
+    remove_row(&l);
+    let (_, out, _) = run(&d, "2023-03-01T12:00:00Z", &["verify", L, "--json"]);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["integrity"]["failure"]["kind"], "derived", "{out}");
+    assert!(
+        doc["integrity"]["failure"]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("no derived-state row they belong to"),
+        "{out}"
+    );
+    // In Chinese too; and `--rebuild-derived` repairs it.
+    let (_, out, _) = run(&d, "2023-03-01T12:00:00Z", &["verify", L, "--lang", "zh"]);
+    assert!(out.contains("却没有它们所属的派生状态行"), "{out}");
+    let (code, out, err) = run(
+        &d,
+        "2023-03-01T12:10:00Z",
+        &["verify", L, "--rebuild-derived"],
+    );
+    assert_eq!(code, 0, "{out} {err}");
+    assert_eq!(verify_kind(&d), serde_json::Value::Null);
+}
+
+#[test]
+fn a_day_rows_table_of_another_type_is_a_tables_failure() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = with_payments(tmp.path());
+    let l = d.join(L);
+    edit(&l, |txn| {
+        txn.delete_table(DERIVED_DAYS).unwrap();
+        let wrong: redb::TableDefinition<u64, &[u8]> = redb::TableDefinition::new("derived_days");
+        txn.open_table(wrong)
+            .unwrap()
+            .insert(1, b"x".as_slice())
+            .unwrap();
+    });
+    assert_eq!(verify_kind(&d), "tables");
+}

@@ -113,7 +113,7 @@ pub enum LedgerError {
     },
     /// The derived state, or the tail of the ledger it was computed at, does not match the
     /// file (docs/FORMAT.md "Derived state"), so nothing is appended to it.
-    #[error("{}", crate::messages::text("ledger.derived_mismatch", &[("path", &path.display()), ("detail", &detail)]))]
+    #[error("{}", crate::messages::text("ledger.derived_mismatch", &[("path", &path.display()), ("detail", &crate::messages::localize("detail", detail))]))]
     DerivedMismatch {
         /// The path.
         path: PathBuf,
