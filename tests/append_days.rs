@@ -169,6 +169,18 @@ fn a_layout_1_row_verifies_and_the_next_append_converts_it() {
     assert_eq!(verify_kind(&d), "derived");
     row.body = good;
     put_row(&l, &row.to_bytes());
+    // A layout-1 row has no day rows: one left beside it is caught.
+    edit(&l, |txn| {
+        txn.open_table(DERIVED_DAYS)
+            .unwrap()
+            .insert(january_key().as_slice(), b"".as_slice())
+            .unwrap();
+    });
+    assert_eq!(verify_kind(&d), "derived");
+    edit(&l, |txn| {
+        txn.delete_table(DERIVED_DAYS).unwrap();
+    });
+    assert_eq!(verify_kind(&d), serde_json::Value::Null);
     // The next append continues from it and writes layout 2 with every day row.
     let (code, out, err) = pay_in_january(&d, "2023-03-01T11:00:00Z");
     assert_eq!(code, 0, "{out} {err}");
