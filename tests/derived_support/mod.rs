@@ -86,9 +86,12 @@ pub fn put_row(ledger: &Path, bytes: &[u8]) {
     });
 }
 
+/// Removes the derived state, as the library's unchecked append does: the row and the day
+/// rows that belong to it.
 pub fn remove_row(ledger: &Path) {
     edit(ledger, |txn| {
         txn.open_table(DERIVED).unwrap().remove("state").unwrap();
+        txn.delete_table(DERIVED_DAYS).unwrap();
     });
 }
 
